@@ -1,0 +1,1 @@
+"""The ``openndc`` command line: one module per subcommand."""

@@ -1,0 +1,66 @@
+"""Entry point of the ``openndc`` command.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``, which adds a
+parser whose ``func`` default runs the command and returns an exit code. Only this module
+configures logging; domain errors (:class:`OpenNDCError`) print one line and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import warnings
+from collections.abc import Sequence
+
+from openndc import __version__
+from openndc.model.errors import DataQualityWarning, OpenNDCError
+
+__all__ = ["main"]
+
+SUBCOMMANDS = ("stations", "archive", "detect", "config", "demo")
+
+log = logging.getLogger("openndc")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="openndc",
+        description="OpenNDC: National Data Center processing for CTBT verification monitoring.",
+    )
+    parser.add_argument("--version", action="version", version=f"openndc {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"openndc.cli.{name}")
+        module.register(sub)
+    return parser
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose > 0 else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)
+    # Data-quality warnings are reported once per distinct message, through logging.
+    warnings.simplefilter("default", DataQualityWarning)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        return int(args.func(args) or 0)
+    except OpenNDCError as exc:
+        print(f"openndc {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

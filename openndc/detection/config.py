@@ -1,0 +1,111 @@
+"""Configuration schema of the detection stage (units and help on every field).
+
+Defaults follow IDC practice: several band-pass filters, each with its own STA/LTA
+windows and threshold; the detection with the highest SNR among bands that trigger within
+``merge_window`` seconds of each other is kept. Amplitudes for mb are measured in the
+IDC band (0.8-4.5 Hz) within a few seconds of the onset; ML amplitudes on simulated
+Wood-Anderson records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openndc.model.config import field_
+
+__all__ = [
+    "AmplitudeConfig",
+    "ArrayConfig",
+    "BandConfig",
+    "DetectionConfig",
+    "OnsetConfig",
+    "PhaseIdConfig",
+    "PolarizationConfig",
+]
+
+
+@dataclass(frozen=True)
+class BandConfig:
+    """One detection band: Butterworth band-pass, STA/LTA windows, trigger thresholds."""
+
+    name: str = field_("bb", help="band name written to provenance")
+    freq_min: float = field_(0.8, unit="Hz", help="band-pass lower corner")
+    freq_max: float = field_(4.5, unit="Hz", help="band-pass upper corner")
+    corners: int = field_(3, help="Butterworth order (applied zero-phase: twice)")
+    sta: float = field_(1.0, unit="s", help="short-term average window")
+    lta: float = field_(30.0, unit="s", help="long-term average window")
+    threshold_on: float = field_(4.0, help="STA/LTA ratio that opens a trigger")
+    threshold_off: float = field_(2.0, help="STA/LTA ratio that closes a trigger")
+
+
+DEFAULT_BANDS = [
+    BandConfig("tele", 0.6, 2.0, 3, 2.0, 40.0, 4.0, 2.0),
+    BandConfig("mb", 0.8, 4.5, 3, 1.0, 30.0, 4.0, 2.0),
+    BandConfig("reg", 2.0, 6.0, 3, 0.8, 30.0, 4.5, 2.0),
+    BandConfig("hf", 4.0, 10.0, 3, 0.5, 20.0, 5.0, 2.0),
+]
+
+
+@dataclass(frozen=True)
+class OnsetConfig:
+    method: str = field_("aic", help="onset refinement: 'aic', 'kurtosis' or 'none'")
+    before: float = field_(4.0, unit="s", help="search window start before the trigger")
+    after: float = field_(1.5, unit="s", help="search window end after the trigger")
+
+
+@dataclass(frozen=True)
+class AmplitudeConfig:
+    mb_freq_min: float = field_(0.8, unit="Hz", help="mb amplitude band lower corner (IDC)")
+    mb_freq_max: float = field_(4.5, unit="Hz", help="mb amplitude band upper corner (IDC)")
+    mb_window: float = field_(6.0, unit="s", help="mb amplitude window after the onset")
+    ml_window: float = field_(40.0, unit="s", help="ML (Wood-Anderson) window after the onset")
+    noise_window: float = field_(20.0, unit="s", help="pre-onset noise window for the SNR")
+
+
+@dataclass(frozen=True)
+class ArrayConfig:
+    enabled: bool = field_(True, help="form beams and run f-k for arrays in the inventory")
+    slowness_max: float = field_(
+        0.4, unit="s/km", help="slowness grid half-width (seismic; infrasound uses 3.6)"
+    )
+    slowness_step: float = field_(0.01, unit="s/km", help="slowness grid spacing")
+    fk_window: float = field_(4.0, unit="s", help="f-k analysis window starting before onset")
+    fk_lead: float = field_(0.5, unit="s", help="f-k window starts this long before the onset")
+    fk_freq_min: float = field_(0.8, unit="Hz", help="f-k band lower edge")
+    fk_freq_max: float = field_(4.5, unit="Hz", help="f-k band upper edge")
+    beam_group: str = field_("all", help="array beam group used for beams and f-k")
+    min_elements: int = field_(3, help="minimum number of live elements to form beams")
+
+
+@dataclass(frozen=True)
+class PolarizationConfig:
+    window: float = field_(3.0, unit="s", help="covariance window after the onset")
+
+
+@dataclass(frozen=True)
+class PhaseIdConfig:
+    tele_slowness_max: float = field_(
+        10.0, unit="s/deg", help="slower than Pn (~13.7) but faster than this: teleseismic P"
+    )
+    pn_slowness_max: float = field_(15.5, unit="s/deg", help="Pn / Pg slowness boundary")
+    pg_slowness_max: float = field_(19.0, unit="s/deg", help="Pg / Sn boundary")
+    sn_slowness_max: float = field_(24.0, unit="s/deg", help="Sn / Lg boundary")
+    lg_slowness_max: float = field_(32.0, unit="s/deg", help="beyond: Rg or noise")
+    p_rectilinearity_min: float = field_(0.6, help="3-C: rectilinearity typical of P")
+    p_incidence_max: float = field_(45.0, unit="deg", help="3-C: steeper than this looks like P")
+
+
+@dataclass(frozen=True)
+class DetectionConfig:
+    """The whole detection stage."""
+
+    bands: list[BandConfig] = field_(DEFAULT_BANDS, help="detection bands")
+    merge_window: float = field_(2.5, unit="s", help="detections closer than this are one")
+    min_duration: float = field_(0.3, unit="s", help="shortest trigger kept")
+    dead_time: float = field_(6.0, unit="s", help="after a detection, ignore triggers this long")
+    components: str = field_("Z", help="components detected on (vertical: 'Z')")
+    onset: OnsetConfig = field_(OnsetConfig(), help="onset refinement")
+    amplitude: AmplitudeConfig = field_(AmplitudeConfig(), help="amplitude measurement")
+    array: ArrayConfig = field_(ArrayConfig(), help="array beams and f-k")
+    polarization: PolarizationConfig = field_(PolarizationConfig(), help="3-C polarization")
+    phase_id: PhaseIdConfig = field_(PhaseIdConfig(), help="initial phase identification")

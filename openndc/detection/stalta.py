@@ -1,0 +1,110 @@
+"""STA/LTA characteristic functions and trigger extraction (pure functions on arrays).
+
+Each fast kernel (numba) has a plain-Python reference version beside it (``*_py``); tests
+check them against each other on random input and against ObsPy.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = [
+    "recursive_sta_lta",
+    "recursive_sta_lta_py",
+    "trigger_onsets",
+    "trigger_onsets_py",
+]
+
+
+@numba.njit(cache=True, nogil=True)
+def _recursive_sta_lta(a: np.ndarray, nsta: int, nlta: int) -> np.ndarray:  # pragma: no cover
+    n = a.shape[0]
+    out = np.zeros(n, dtype=np.float64)
+    csta = 1.0 / nsta
+    clta = 1.0 / nlta
+    sta = 0.0
+    lta = 1e-99
+    for i in range(1, n):
+        sq = float(a[i]) * float(a[i])
+        sta = csta * sq + (1.0 - csta) * sta
+        lta = clta * sq + (1.0 - clta) * lta
+        out[i] = sta / lta
+    m = min(nlta, n)
+    for i in range(m):
+        out[i] = 0.0
+    return out
+
+
+def recursive_sta_lta(a: np.ndarray, nsta: int, nlta: int) -> np.ndarray:
+    """Recursive STA/LTA (Withers et al. 1998), the same definition as ObsPy's.
+
+    ``nsta`` and ``nlta`` are window lengths in samples. The first ``nlta`` values are 0
+    (the LTA is still warming up).
+    """
+    if nsta < 1 or nlta <= nsta:
+        raise ValueError(f"need 1 <= nsta < nlta, got nsta={nsta}, nlta={nlta}")
+    return _recursive_sta_lta(np.ascontiguousarray(a), int(nsta), int(nlta))
+
+
+def recursive_sta_lta_py(a: np.ndarray, nsta: int, nlta: int) -> np.ndarray:
+    """Plain reference version of :func:`recursive_sta_lta`."""
+    n = len(a)
+    out = np.zeros(n)
+    csta, clta = 1.0 / nsta, 1.0 / nlta
+    sta, lta = 0.0, 1e-99
+    for i in range(1, n):
+        sq = float(a[i]) ** 2
+        sta = csta * sq + (1 - csta) * sta
+        lta = clta * sq + (1 - clta) * lta
+        out[i] = sta / lta
+    out[: min(nlta, n)] = 0.0
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _trigger_onsets(cft: np.ndarray, on: float, off: float) -> np.ndarray:  # pragma: no cover
+    n = cft.shape[0]
+    buf = np.empty((n // 2 + 1, 2), dtype=np.int64)
+    k = 0
+    active = False
+    start = 0
+    for i in range(n):
+        if not active:
+            if cft[i] > on:
+                active = True
+                start = i
+        elif cft[i] < off:
+            buf[k, 0] = start
+            buf[k, 1] = i
+            k += 1
+            active = False
+    if active:
+        buf[k, 0] = start
+        buf[k, 1] = n - 1
+        k += 1
+    return buf[:k].copy()
+
+
+def trigger_onsets(cft: np.ndarray, on: float, off: float) -> np.ndarray:
+    """Trigger intervals ``(k, 2)`` of sample indices [on, off] of a characteristic function.
+
+    A trigger opens at the first sample above ``on`` and closes at the first sample below
+    ``off`` after it; one still open at the end closes at the last sample.
+    """
+    return _trigger_onsets(np.ascontiguousarray(cft, dtype=np.float64), float(on), float(off))
+
+
+def trigger_onsets_py(cft: np.ndarray, on: float, off: float) -> np.ndarray:
+    """Plain reference version of :func:`trigger_onsets`."""
+    out: list[tuple[int, int]] = []
+    active, start = False, 0
+    for i, v in enumerate(cft):
+        if not active and v > on:
+            active, start = True, i
+        elif active and v < off:
+            out.append((start, i))
+            active = False
+    if active:
+        out.append((start, len(cft) - 1))
+    return np.array(out, dtype=np.int64).reshape(-1, 2)

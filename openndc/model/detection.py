@@ -1,0 +1,115 @@
+"""Detections: what the detection stage hands to phase identification and association.
+
+A detection is a signal onset on one station (or one array beam) with its measurements.
+The column specification :data:`DETECTION_COLUMNS` is the file format of the detections
+table written by ``openndc detect --out`` (CSV or Parquet): names, types, units, meaning.
+Missing measurements are NaN (numbers) or empty (strings).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from obspy import UTCDateTime
+
+__all__ = [
+    "DETECTION_COLUMNS",
+    "PHASES",
+    "ColumnSpec",
+    "Detection",
+    "DetectionMethod",
+]
+
+#: Initial phase names the detection stage assigns (IDC conventions; ``N`` is noise).
+PHASES = ("P", "Pn", "Pg", "PKP", "S", "Sn", "Lg", "Rg", "I", "N", "")
+
+DetectionMethod = Literal["stalta", "beam", "3c"]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    name: str
+    dtype: Literal["str", "float", "int", "time"]
+    unit: str
+    description: str
+
+
+DETECTION_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("network", "str", "", "SEED network code"),
+    ColumnSpec("station", "str", "", "station code; for array beams the array code (e.g. MKAR)"),
+    ColumnSpec("location", "str", "", "SEED location code (may be empty)"),
+    ColumnSpec("channel", "str", "", "SEED channel code of the detecting channel or beam"),
+    ColumnSpec("time", "time", "UTC", "onset time, ISO 8601 UTC with microseconds"),
+    ColumnSpec("time_uncertainty", "float", "s", "1-sigma onset time uncertainty"),
+    ColumnSpec(
+        "phase", "str", "", "initial phase: P Pn Pg PKP S Sn Lg Rg I (infrasound), N (noise)"
+    ),
+    ColumnSpec("snr", "float", "", "STA/LTA-style signal-to-noise ratio in the detecting band"),
+    ColumnSpec("amplitude", "float", "see amplitude_unit", "half peak-to-peak amplitude for mb"),
+    ColumnSpec("amplitude_unit", "str", "", "'nm' (ground displacement) or 'counts'"),
+    ColumnSpec("period", "float", "s", "period of the amplitude measurement"),
+    ColumnSpec(
+        "amplitude_wa",
+        "float",
+        "see amplitude_unit",
+        "Wood-Anderson zero-to-peak amplitude for ML (horizontal where available)",
+    ),
+    ColumnSpec("backazimuth", "float", "deg", "back-azimuth, clockwise from north, 0-360"),
+    ColumnSpec("backazimuth_uncertainty", "float", "deg", "1-sigma back-azimuth uncertainty"),
+    ColumnSpec("slowness", "float", "s/deg", "apparent (horizontal) slowness"),
+    ColumnSpec("slowness_uncertainty", "float", "s/deg", "1-sigma slowness uncertainty"),
+    ColumnSpec("fstat", "float", "", "array F-statistic of the f-k/beam maximum"),
+    ColumnSpec("rectilinearity", "float", "", "3-C polarization rectilinearity (0-1)"),
+    ColumnSpec("incidence", "float", "deg", "3-C apparent incidence angle from vertical"),
+    ColumnSpec("freq_min", "float", "Hz", "lower corner of the detecting band"),
+    ColumnSpec("freq_max", "float", "Hz", "upper corner of the detecting band"),
+    ColumnSpec("dominant_frequency", "float", "Hz", "dominant frequency of the first seconds"),
+    ColumnSpec("method", "str", "", "stalta (single channel), beam (array), 3c"),
+    ColumnSpec("id", "str", "", "detection identifier, unique in a run"),
+)
+
+_NAN = math.nan
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One detection. Field names, units and meaning follow :data:`DETECTION_COLUMNS`."""
+
+    network: str
+    station: str
+    location: str
+    channel: str
+    time: UTCDateTime
+    time_uncertainty: float = _NAN
+    phase: str = ""
+    snr: float = _NAN
+    amplitude: float = _NAN
+    amplitude_unit: str = ""
+    period: float = _NAN
+    amplitude_wa: float = _NAN
+    backazimuth: float = _NAN
+    backazimuth_uncertainty: float = _NAN
+    slowness: float = _NAN
+    slowness_uncertainty: float = _NAN
+    fstat: float = _NAN
+    rectilinearity: float = _NAN
+    incidence: float = _NAN
+    freq_min: float = _NAN
+    freq_max: float = _NAN
+    dominant_frequency: float = _NAN
+    method: DetectionMethod = "stalta"
+    id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def seed_id(self) -> str:
+        return f"{self.network}.{self.station}.{self.location}.{self.channel}"
+
+    def as_record(self) -> dict[str, Any]:
+        """A flat dict with exactly the table columns (time as ISO 8601 string)."""
+        rec = asdict(self)
+        rec.pop("extra")
+        rec["time"] = self.time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return rec
