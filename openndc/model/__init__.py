@@ -45,6 +45,7 @@ __all__ = [
     "Provenance",
     "Station",
     "StreamID",
+    "UnsupportedFormatError",
     "field_",
     "from_mapping",
     "local_offsets_km",

@@ -108,8 +108,8 @@ def from_mapping(cls: type[T], data: Mapping[str, Any], where: str = "config") -
 
 def to_mapping(obj: Any) -> dict[str, Any]:
     """The schema instance as plain data (for provenance and for writing TOML)."""
-    out = dataclasses.asdict(obj)
-    return typing.cast(dict[str, Any], out)
+    out: dict[str, Any] = dataclasses.asdict(obj)
+    return out
 
 
 def _toml_value(v: Any) -> str:
