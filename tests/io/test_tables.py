@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from obspy import UTCDateTime
+
+from openndc.io.tables import (
+    detections_to_frame,
+    frame_to_detections,
+    read_detections,
+    write_detections,
+)
+from openndc.model.detection import DETECTION_COLUMNS, Detection
+from openndc.model.errors import OpenNDCError
+
+
+def _dets() -> list[Detection]:
+    return [
+        Detection("KZ", "MKAR", "", "SHZ", UTCDateTime("2024-01-01T00:00:10.123456"),
+                  phase="Pn", snr=12.5, backazimuth=87.0, slowness=13.7, method="beam", id="a"),
+        Detection("II", "KURK", "00", "BHZ", UTCDateTime("2024-01-01T00:00:05"),
+                  phase="P", snr=4.0, amplitude=3.2, amplitude_unit="nm", period=0.8, id="b"),
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_round_trip(tmp_path: Path, suffix: str) -> None:
+    path = write_detections(_dets(), tmp_path / f"d{suffix}", {"method": "test"})
+    frame = read_detections(path)
+    assert list(frame.columns) == [c.name for c in DETECTION_COLUMNS]
+    back = frame_to_detections(frame)
+    assert [d.station for d in back] == ["KURK", "MKAR"]  # sorted by time
+    assert back[1].time == UTCDateTime("2024-01-01T00:00:10.123456")
+    assert back[1].location == "" and back[0].location == "00"
+    assert back[1].slowness == 13.7 and math.isnan(back[0].slowness)
+    assert back[0].amplitude_unit == "nm"
+
+
+def test_csv_header_documents_units(tmp_path: Path) -> None:
+    path = write_detections(_dets(), tmp_path / "d.csv")
+    head = path.read_text().splitlines()[:40]
+    assert any(line.startswith("# backazimuth [deg]") for line in head)
+    assert any(line.startswith("# provenance:") for line in head)
+
+
+def test_minimal_foreign_table(tmp_path: Path) -> None:
+    path = tmp_path / "foreign.csv"
+    path.write_text("time,station,phase\n2024-01-01T00:00:00Z,ABC,P\n")
+    (det,) = frame_to_detections(read_detections(path))
+    assert det.station == "ABC" and det.phase == "P" and math.isnan(det.snr)
+
+
+def test_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(OpenNDCError, match="nope.csv"):
+        read_detections(tmp_path / "nope.csv")
+    with pytest.raises(OpenNDCError, match=r"\.txt"):
+        write_detections(_dets(), tmp_path / "d.txt")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("station,phase\nABC,P\n")
+    with pytest.raises(OpenNDCError, match="time"):
+        frame_to_detections(read_detections(bad), str(bad))
+
+
+def test_empty_table_has_columns() -> None:
+    frame = detections_to_frame([])
+    assert len(frame) == 0 and "backazimuth" in frame.columns
