@@ -21,7 +21,9 @@ def parse_time(text: str) -> UTCDateTime:
     try:
         return UTCDateTime(text)
     except Exception as exc:
-        raise ConfigError(f"cannot read time {text!r}: use ISO 8601, e.g. 2016-01-06T01:30:00") from exc
+        raise ConfigError(
+            f"cannot read time {text!r}: use ISO 8601, e.g. 2016-01-06T01:30:00"
+        ) from exc
 
 
 def load_detection_config(path: str | Path | None) -> DetectionConfig:

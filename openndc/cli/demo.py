@@ -70,12 +70,30 @@ def run(args: argparse.Namespace) -> int:
     frame = detections_to_frame(result.detections)
     table = out / "detections.csv"
     write_detections(frame, table, result.provenance.as_dict() if result.provenance else {})
-    cols = ["time", "station", "channel", "phase", "snr", "amplitude", "amplitude_unit", "period",
-            "backazimuth", "incidence", "rectilinearity"]
+    cols = [
+        "time",
+        "station",
+        "channel",
+        "phase",
+        "snr",
+        "amplitude",
+        "amplitude_unit",
+        "period",
+        "backazimuth",
+        "incidence",
+        "rectilinearity",
+    ]
     with pd.option_context("display.width", 160, "display.max_rows", 200, "display.precision", 3):
         print(frame[cols].to_string(index=False))
-    png = plot_detections(data.stream, result.detections, network, start, end, out / "detections.png",
-                          title="OpenNDC demo: BW.UH1-4 (ObsPy test data), detections by phase")
+    png = plot_detections(
+        data.stream,
+        result.detections,
+        network,
+        start,
+        end,
+        out / "detections.png",
+        title="OpenNDC demo: BW.UH1-4 (ObsPy test data), detections by phase",
+    )
     print(f"\n{len(frame)} detections on {len(streams)} streams over {end - start:.0f} s")
     print(f"table -> {table}\nplot  -> {png}")
     return 0

@@ -57,8 +57,13 @@ def run(args: argparse.Namespace) -> int:
         args.archive, network=args.network, station=args.station, channel=args.channel
     )
     result = run_detection(
-        source, network, args.start, args.end, config,
-        chunk=args.chunk, workers=args.workers,
+        source,
+        network,
+        args.start,
+        args.end,
+        config,
+        chunk=args.chunk,
+        workers=args.workers,
         progress=None if args.no_progress else print_progress,
     )
     provenance = result.provenance.as_dict() if result.provenance else {}
@@ -66,11 +71,9 @@ def run(args: argparse.Namespace) -> int:
     write_detections(frame, args.out, provenance)
     for problem in result.problems:
         log.warning("%s", problem)
-    phases = Counter(frame["phase"])
-    print(
-        f"{len(frame)} detections on {frame['station'].nunique()} stations "
-        f"({', '.join(f'{k or '?'}: {v}' for k, v in phases.most_common())}) -> {args.out}"
-    )
+    phases = ", ".join(f"{k or '?'}: {v}" for k, v in Counter(frame["phase"]).most_common())
+    n_sta = frame["station"].nunique()
+    print(f"{len(frame)} detections on {n_sta} stations ({phases}) -> {args.out}")
     if args.plot:
         t0 = args.plot_start or args.start
         t1 = args.plot_end or min(args.end, t0 + 900)

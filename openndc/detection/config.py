@@ -10,6 +10,7 @@ Wood-Anderson records.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from openndc.model.config import field_
 
@@ -48,7 +49,9 @@ DEFAULT_BANDS = [
 
 @dataclass(frozen=True)
 class OnsetConfig:
-    method: str = field_("aic", help="onset refinement: 'aic', 'kurtosis' or 'none'")
+    method: Literal["aic", "kurtosis", "none"] = field_(
+        "aic", help="onset refinement: 'aic', 'kurtosis' or 'none'"
+    )
     before: float = field_(4.0, unit="s", help="search window start before the trigger")
     after: float = field_(1.5, unit="s", help="search window end after the trigger")
 
@@ -75,6 +78,15 @@ class ArrayConfig:
     fk_freq_max: float = field_(4.5, unit="Hz", help="f-k band upper edge")
     beam_group: str = field_("all", help="array beam group used for beams and f-k")
     min_elements: int = field_(3, help="minimum number of live elements to form beams")
+    # The grid maximum of F on noise is ~2-3 for a 4 s window in 0.8-4.5 Hz (13 elements,
+    # GRF); teleseismic P there gives ~7 (docs/arrays.md).
+    min_fstat: float = field_(
+        4.0, help="drop array arrivals whose f-k F-statistic is below this (incoherent)"
+    )
+    infrasound_slowness_max: float = field_(
+        3.6, unit="s/km", help="infrasound slowness grid half-width (trace velocity >= 0.28 km/s)"
+    )
+    infrasound_slowness_step: float = field_(0.05, unit="s/km", help="infrasound grid spacing")
 
 
 @dataclass(frozen=True)

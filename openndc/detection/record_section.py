@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from obspy import Stream, UTCDateTime
+from obspy import Stream, Trace, UTCDateTime
 from obspy.geodetics import locations2degrees
 
 from openndc.model.detection import Detection
@@ -14,9 +14,17 @@ from openndc.model.inventory import MonitoringNetwork
 
 __all__ = ["plot_detections"]
 
-_PHASE_COLOURS = {"P": "tab:red", "Pn": "tab:red", "Pg": "tab:orange", "PKP": "darkred",
-                  "S": "tab:blue", "Sn": "tab:blue", "Lg": "tab:cyan", "I": "tab:purple",
-                  "N": "grey"}
+_PHASE_COLOURS = {
+    "P": "tab:red",
+    "Pn": "tab:red",
+    "Pg": "tab:orange",
+    "PKP": "darkred",
+    "S": "tab:blue",
+    "Sn": "tab:blue",
+    "Lg": "tab:cyan",
+    "I": "tab:purple",
+    "N": "grey",
+}
 
 
 def plot_detections(
@@ -42,42 +50,42 @@ def plot_detections(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    st = stream.slice(start, end).select(component="Z")
-    if not len(st):
-        st = stream.slice(start, end)
+    st = stream.slice(start, end).select(component="Z") or stream.slice(start, end)
     st = st.copy()
     st.merge(method=1, fill_value=0)
-    st.detrend("demean")
-    st.filter("bandpass", freqmin=1.0, freqmax=min(8.0, 0.45 * min(tr.stats.sampling_rate for tr in st)) if len(st) else 8.0, corners=3)
+    if len(st):
+        st.detrend("demean")
+        fmax = min(8.0, 0.45 * min(tr.stats.sampling_rate for tr in st))
+        st.filter("bandpass", freqmin=1.0, freqmax=fmax, corners=3)
 
-    def key(tr: object) -> tuple[float, str]:
-        s = network.find_station(tr.stats.station)  # type: ignore[attr-defined]
-        if origin is not None and s is not None:
-            return locations2degrees(origin[0], origin[1], s.latitude, s.longitude), tr.id  # type: ignore[attr-defined]
-        return 0.0, tr.id  # type: ignore[attr-defined]
+    def distance(tr: Trace) -> float:
+        sta = network.find_station(tr.stats.station)
+        if origin is None or sta is None:
+            return 0.0
+        return float(locations2degrees(origin[0], origin[1], sta.latitude, sta.longitude))
 
-    traces = sorted(st, key=key)[:max_traces]
+    traces = sorted(st, key=lambda tr: (distance(tr), tr.id))[:max_traces]
     fig, ax = plt.subplots(figsize=(12, 0.45 * max(len(traces), 4) + 1.5))
-    rows = {}
+    rows: dict[str, int] = {}
     for i, tr in enumerate(traces):
         t = tr.times() + (tr.stats.starttime - start)
         y = tr.data.astype(float)
         peak = np.abs(y).max() or 1.0
         ax.plot(t, i + 0.45 * y / peak, "k", lw=0.4)
         rows.setdefault(tr.stats.station, i)
-        label = tr.id
-        if origin is not None:
-            dist, _ = key(tr)
-            label += f"  {dist:.1f}°"
-        ax.text(-0.01, i, label, transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=7)
+        label = tr.id + (f"  {distance(tr):.1f}°" if origin is not None else "")
+        ax.text(
+            -0.01, i, label, transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=7
+        )
+    arrays = {a.code: a for a in network.arrays}
     for det in detections:
         if not start <= det.time < end:
             continue
         row = rows.get(det.station)
-        if row is None:
-            arr = network.array(det.station) if det.station in {a.code for a in network.arrays} else None
-            if arr is not None:
-                row = next((rows[e.station] for e in arr.elements if e.station in rows), None)
+        if row is None and det.station in arrays:
+            row = next(
+                (rows[e.station] for e in arrays[det.station].elements if e.station in rows), None
+            )
         if row is None:
             continue
         x = det.time - start

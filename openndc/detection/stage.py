@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from obspy import Stream, Trace, UTCDateTime
+from obspy.signal.rotate import rotate2zne
 
 from openndc import __version__
 from openndc.detection.amplitude import wood_anderson_amplitude
@@ -75,24 +76,27 @@ def detect(
 
     array_members: dict[str, Array] = {}
     if config.array.enabled:
-        for arr in network.arrays:
-            for element in _beam_elements(arr, config):
-                array_members[element.station] = arr
+        for array in network.arrays:
+            for element in _beam_elements(array, config):
+                array_members[element.station] = array
     done_arrays: set[str] = set()
     for (net, sta), traces in sorted(by_station.items()):
-        arr = array_members.get(sta)
-        if arr is not None:
-            if arr.code in done_arrays:
-                continue
-            done_arrays.add(arr.code)
-            detections.extend(_detect_on_array(stream, arr, network, config))
+        member_of = array_members.get(sta)
+        if member_of is not None:
+            if member_of.code not in done_arrays:
+                done_arrays.add(member_of.code)
+                detections.extend(_detect_on_array(stream, member_of, network, config))
             continue
         station = network.find_station(sta, net) or network.find_station(sta)
         if station is None:
             first = traces[0]
             problems.append(
                 DataProblem(
-                    "no_metadata", "inventory", first.id, first.stats.starttime, None,
+                    "no_metadata",
+                    "inventory",
+                    first.id,
+                    first.stats.starttime,
+                    None,
                     f"station {net}.{sta} has data but is not in the inventory: detected on, "
                     "amplitudes left in counts, no location use",
                 )
@@ -118,9 +122,7 @@ def _preferred_location(traces: Iterable[Trace], components: str) -> str | None:
 def _channel_info(station: Station | None, tr: Trace) -> ChannelInfo | None:
     if station is None:
         return None
-    return station.channel(tr.stats.channel, tr.stats.location) or station.channel(
-        tr.stats.channel
-    )
+    return station.channel(tr.stats.channel, tr.stats.location) or station.channel(tr.stats.channel)
 
 
 def _detect_on_station(
@@ -146,7 +148,9 @@ def _detect_on_station(
             continue
         for det in found:
             det = _measure_station(det, family, horizontals, station, config)
-            out.append(dataclasses.replace(det, phase=identify_phase(det, config.phase_id, is_array=False)))
+            out.append(
+                dataclasses.replace(det, phase=identify_phase(det, config.phase_id, is_array=False))
+            )
     return _dedupe(out, config.merge_window)
 
 
@@ -159,9 +163,12 @@ def _measure_station(
 ) -> Detection:
     if len({tr.stats.channel[-1] for tr in horizontals}) == 2:
         seg = family.slice(det.time - config.onset.before, det.time + config.amplitude.ml_window)
-        if len({tr.stats.channel[-1] for tr in seg}) == 3:
+        zne = (
+            _rotate_to_zne(seg, station) if len({tr.stats.channel[-1] for tr in seg}) == 3 else None
+        )
+        if zne is not None:
             try:
-                det = measure_3c(seg, det, config)
+                det = measure_3c(zne, det, config)
             except ValueError as exc:
                 log.debug("%s: no polarization at %s: %s", det.seed_id, det.time, exc)
     wa_source = horizontals if len(horizontals) else family.select(component="Z")
@@ -176,15 +183,58 @@ def _measure_station(
     return det
 
 
+def _rotate_to_zne(seg: Stream, station: Station | None) -> Stream | None:
+    """Z/N/E traces of a 3-C segment; 1/2 components are rotated with the inventory's
+    azimuth and dip. ``None`` when 1/2 orientations are unknown (polarization is skipped
+    rather than measured in the wrong frame)."""
+    comps = {tr.stats.channel[-1] for tr in seg}
+    if comps == {"Z", "N", "E"}:
+        return seg
+    infos = [_channel_info(station, tr) for tr in seg]
+    if any(i is None or i.azimuth_deg is None or i.dip_deg is None for i in infos):
+        return None
+    try:
+        seg = seg.copy()
+        seg.merge(method=1, fill_value=0)
+        start = max(tr.stats.starttime for tr in seg)
+        end = min(tr.stats.endtime for tr in seg)
+        seg.trim(start, end)
+        n = min(len(tr) for tr in seg)
+        if n < 2 or len(seg) != 3:
+            return None
+        args: list[object] = []
+        for tr, info in zip(seg, infos, strict=True):
+            assert info is not None and info.azimuth_deg is not None
+            args += [tr.data[:n].astype(float), info.azimuth_deg, info.dip_deg]
+        z, north, east = rotate2zne(*args)
+    except ValueError:
+        return None
+    out = Stream()
+    for data, comp in ((z, "Z"), (north, "N"), (east, "E")):
+        tr = seg[0].copy()
+        tr.data = np.asarray(data)
+        tr.stats.channel = tr.stats.channel[:2] + comp
+        out += tr
+    return out
+
+
 def _detect_on_array(
     stream: Stream, array: Array, network: MonitoringNetwork, config: DetectionConfig
 ) -> list[Detection]:
     codes = {e.station for e in _beam_elements(array, config)}
     sub = Stream([tr for tr in stream if tr.stats.station in codes])
-    sub = Stream([tr for tr in sub if tr.stats.channel[-1:] in config.components or array.kind != "seismic"])
+    sub = Stream(
+        [tr for tr in sub if tr.stats.channel[-1:] in config.components or array.kind != "seismic"]
+    )
     if not len(sub):
         return []
-    found = detect_array(sub, array, config)
+    channels: dict[str, ChannelInfo] = {}
+    for tr in sub:
+        sta = network.find_station(tr.stats.station, tr.stats.network)
+        info = _channel_info(sta, tr)
+        if info is not None:
+            channels[tr.stats.station] = info
+    found = detect_array(sub, array, config, channels=channels)
     return [
         dataclasses.replace(d, phase=d.phase or identify_phase(d, config.phase_id, is_array=True))
         for d in found

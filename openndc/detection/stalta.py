@@ -10,6 +10,8 @@ import numba
 import numpy as np
 
 __all__ = [
+    "classic_sta_lta",
+    "classic_sta_lta_py",
     "recursive_sta_lta",
     "recursive_sta_lta_py",
     "trigger_onsets",
@@ -108,3 +110,45 @@ def trigger_onsets_py(cft: np.ndarray, on: float, off: float) -> np.ndarray:
     if active:
         out.append((start, len(cft) - 1))
     return np.array(out, dtype=np.int64).reshape(-1, 2)
+
+
+@numba.njit(cache=True, nogil=True)
+def _classic_sta_lta(a: np.ndarray, nsta: int, nlta: int) -> np.ndarray:  # pragma: no cover
+    n = a.shape[0]
+    out = np.zeros(n, dtype=np.float64)
+    csum = np.empty(n + 1, dtype=np.float64)
+    csum[0] = 0.0
+    for i in range(n):
+        v = float(a[i])
+        csum[i + 1] = csum[i] + v * v
+    tiny = 2.2250738585072014e-308
+    for i in range(nlta - 1, n):
+        sta = (csum[i + 1] - csum[i + 1 - nsta]) / nsta
+        lta = (csum[i + 1] - csum[i + 1 - nlta]) / nlta
+        if lta < tiny:
+            lta = tiny
+        out[i] = sta / lta
+    return out
+
+
+def classic_sta_lta(a: np.ndarray, nsta: int, nlta: int) -> np.ndarray:
+    """Classic (moving-window) STA/LTA of the squared signal, the same definition as ObsPy's.
+
+    The STA and LTA windows both end at (and include) sample ``i``; ``nsta`` and ``nlta``
+    are window lengths in samples. The first ``nlta - 1`` values are 0.
+    """
+    if nsta < 1 or nlta <= nsta:
+        raise ValueError(f"need 1 <= nsta < nlta, got nsta={nsta}, nlta={nlta}")
+    return _classic_sta_lta(np.ascontiguousarray(a, dtype=np.float64), int(nsta), int(nlta))
+
+
+def classic_sta_lta_py(a: np.ndarray, nsta: int, nlta: int) -> np.ndarray:
+    """Plain reference version of :func:`classic_sta_lta` (direct window sums)."""
+    x = np.asarray(a, dtype=np.float64) ** 2
+    n = len(x)
+    out = np.zeros(n)
+    for i in range(nlta - 1, n):
+        sta = x[i + 1 - nsta : i + 1].sum() / nsta
+        lta = max(x[i + 1 - nlta : i + 1].sum() / nlta, np.finfo(0.0).tiny)
+        out[i] = sta / lta
+    return out

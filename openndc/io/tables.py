@@ -81,11 +81,7 @@ def write_detections(
 ) -> Path:
     """Write the detections table to ``path`` (``.csv`` or ``.parquet``)."""
     path = Path(path)
-    frame = (
-        detections
-        if isinstance(detections, pd.DataFrame)
-        else detections_to_frame(detections)
-    )
+    frame = detections if isinstance(detections, pd.DataFrame) else detections_to_frame(detections)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = json.dumps(dict(provenance or {}), default=str)
     suffix = path.suffix.lower()

@@ -121,7 +121,12 @@ def run_detection(
             t0, t1 = windows[i]
             progress(
                 ChunkReport(
-                    i + 1, len(windows), t0, t1, len(res.detections), n_traces,
+                    i + 1,
+                    len(windows),
+                    t0,
+                    t1,
+                    len(res.detections),
+                    n_traces,
                     time.perf_counter() - t_begin,
                 )
             )
@@ -140,15 +145,11 @@ def run_detection(
                 collect(i, res, n)
 
     detections.sort(key=lambda d: (d.time, d.station))
-    detections = [
-        d if d.id else _with_id(d, k) for k, d in enumerate(detections)
-    ]
+    detections = [d if d.id else _with_id(d, k) for k, d in enumerate(detections)]
     provenance = Provenance(
         method="openndc.pipeline.run_detection",
         software_version=__version__,
-        parameters={
-            "start": str(start), "end": str(end), "chunk_s": chunk, **to_mapping(config)
-        },
+        parameters={"start": str(start), "end": str(end), "chunk_s": chunk, **to_mapping(config)},
     )
     return DetectionResult(detections, list(problems.values()), provenance)
 

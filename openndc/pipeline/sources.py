@@ -27,8 +27,12 @@ class ArchiveSource:
 
     def read(self, start: UTCDateTime, end: UTCDateTime) -> ReadResult:
         return SDSArchive(self.root).read(
-            start, end, network=self.network, station=self.station,
-            location=self.location, channel=self.channel,
+            start,
+            end,
+            network=self.network,
+            station=self.station,
+            location=self.location,
+            channel=self.channel,
         )
 
 

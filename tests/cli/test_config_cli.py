@@ -42,9 +42,23 @@ def test_domain_error_exits_1_with_one_line(
 ) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text("[detection]\nbogus = 1\n")
-    code = main(["detect", "--archive", str(tmp_path), "--inventory", "kz",
-                 "--start", "2024-01-01", "--end", "2024-01-01T01:00", "--out",
-                 str(tmp_path / "d.csv"), "--config", str(cfg)])
+    code = main(
+        [
+            "detect",
+            "--archive",
+            str(tmp_path),
+            "--inventory",
+            "kz",
+            "--start",
+            "2024-01-01",
+            "--end",
+            "2024-01-01T01:00",
+            "--out",
+            str(tmp_path / "d.csv"),
+            "--config",
+            str(cfg),
+        ]
+    )
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bogus" in err[0]

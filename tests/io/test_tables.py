@@ -18,10 +18,32 @@ from openndc.model.errors import OpenNDCError
 
 def _dets() -> list[Detection]:
     return [
-        Detection("KZ", "MKAR", "", "SHZ", UTCDateTime("2024-01-01T00:00:10.123456"),
-                  phase="Pn", snr=12.5, backazimuth=87.0, slowness=13.7, method="beam", id="a"),
-        Detection("II", "KURK", "00", "BHZ", UTCDateTime("2024-01-01T00:00:05"),
-                  phase="P", snr=4.0, amplitude=3.2, amplitude_unit="nm", period=0.8, id="b"),
+        Detection(
+            "KZ",
+            "MKAR",
+            "",
+            "SHZ",
+            UTCDateTime("2024-01-01T00:00:10.123456"),
+            phase="Pn",
+            snr=12.5,
+            backazimuth=87.0,
+            slowness=13.7,
+            method="beam",
+            id="a",
+        ),
+        Detection(
+            "II",
+            "KURK",
+            "00",
+            "BHZ",
+            UTCDateTime("2024-01-01T00:00:05"),
+            phase="P",
+            snr=4.0,
+            amplitude=3.2,
+            amplitude_unit="nm",
+            period=0.8,
+            id="b",
+        ),
     ]
 
 

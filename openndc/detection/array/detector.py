@@ -1,0 +1,539 @@
+"""Array detector: beams on a fixed set of steering directions, STA/LTA, f-k at each onset.
+
+Recipe (per array, per call):
+
+1. Gather the vertical traces (any channel for infrasound) of the elements of the configured
+   beam group; one channel code is used for the whole array (the most common, then the
+   highest rate). Elements missing, flat, or much quieter than the rest (dead) are dropped
+   with a log line; fewer than ``config.array.min_elements`` left → no detections.
+2. Band-pass every element in each detection band (zero-phase Butterworth), form the beams
+   of :func:`beam_set` (delay-and-sum, :func:`~openndc.detection.array.kernels.beams`) and
+   run recursive STA/LTA on each beam.
+3. Triggers of all beams and bands within ``merge_window`` of the first one are one arrival;
+   the one with the highest STA/LTA is kept (its beam and band); arrivals within
+   ``dead_time`` of a kept one are dropped.
+4. Onset: AIC (Maeda 1985) on the best beam in its band, ``[trigger - onset.before, trigger
+   + onset.after]``. F-k on ``[onset - fk_lead, onset - fk_lead + fk_window]`` with each
+   element's window pre-shifted by the best beam's (whole-sample) delays — the shifts are
+   undone exactly in phase, so the grid is absolute and large arrays keep the signal in
+   every element's window.
+5. Amplitude: half peak-to-peak and period on the f-k beam band-passed in the mb band
+   (0.8-4.5 Hz) within ``amplitude.mb_window`` after the onset; in nm when every element's
+   sensitivity is given (velocity sensors), else counts.
+
+Beam set (:func:`beam_set`), in the spirit of IDC beam recipes: seismic arrays get a vertical
+beam plus rings of azimuthal beams at 0.045 and 0.075 s/km (teleseismic P, ~5 and ~8.3
+s/deg), 0.125 s/km (Pn, ~13.9 s/deg) and 0.18 s/km (Pg/Sn, ~20 s/deg); infrasound arrays
+one ring at 1/0.34 s/km (sound at 340 m/s). The number of azimuths on a ring keeps the
+delay error across the aperture ``D`` below a quarter period at ``f_ref`` (2 Hz seismic,
+1 Hz infrasound): ``n = ceil(4 pi f_ref s D)``, clipped to 6-36.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from obspy import Stream, Trace, UTCDateTime
+from obspy.signal.trigger import aic_simple
+from scipy.signal import butter, sosfiltfilt
+
+from openndc.detection.array.fk import FKResult, fk_analysis
+from openndc.detection.array.kernels import DEG_KM, beam, beams, plane_wave_delays
+from openndc.detection.config import BandConfig, DetectionConfig
+from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
+from openndc.model.detection import Detection
+from openndc.model.inventory import Array, ChannelInfo
+
+__all__ = [
+    "INFRASOUND_BANDS",
+    "ArrayData",
+    "SteeringBeam",
+    "beam_set",
+    "detect_array",
+    "gather_array_data",
+    "half_peak_to_peak",
+]
+
+log = logging.getLogger(__name__)
+
+SEISMIC_RING_SLOWNESSES = (0.045, 0.075, 0.125, 0.18)
+"""Slownesses [s/km] of the seismic azimuthal beam rings (tele P, tele P, Pn, Pg/Sn)."""
+INFRASOUND_RING_SLOWNESSES = (1.0 / 0.34,)
+"""Slowness [s/km] of the infrasound beam ring (340 m/s)."""
+INFRASOUND_BANDS = (BandConfig("infra", 0.5, 5.0, 3, 5.0, 60.0, 3.0, 1.5),)
+"""Detection band(s) for infrasound arrays (``config.bands`` are seismic)."""
+
+_DEAD_RATIO = 1e-3  # an element this much quieter (rms) than the median is dead
+
+
+@dataclass(frozen=True, slots=True)
+class SteeringBeam:
+    """One steering direction: back-azimuth [deg], slowness [s/km]."""
+
+    name: str
+    backazimuth_deg: float
+    slowness_s_per_km: float
+
+
+@dataclass(frozen=True)
+class ArrayData:
+    """Aligned element data of one array: ``data`` ``(n_el, n_samp)`` from ``starttime``."""
+
+    data: np.ndarray
+    fs: float
+    starttime: UTCDateTime
+    codes: tuple[str, ...]
+    channel: str
+    location: str
+    offsets_km: np.ndarray
+
+
+def beam_set(kind: str, aperture_km: float, slowness_max: float) -> list[SteeringBeam]:
+    """The steering directions of an array (see the module doc); slownesses <= max."""
+    rings: tuple[float, ...]
+    out: list[SteeringBeam] = []
+    if kind == "infrasound":
+        rings, f_ref = INFRASOUND_RING_SLOWNESSES, 1.0
+    else:
+        rings, f_ref = SEISMIC_RING_SLOWNESSES, 2.0
+        out.append(SteeringBeam("vertical", 0.0, 0.0))
+    for s in rings:
+        if s > slowness_max + 1e-9:
+            continue
+        n_az = int(np.clip(math.ceil(4.0 * math.pi * f_ref * s * aperture_km), 6, 36))
+        for k in range(n_az):
+            baz = 360.0 * k / n_az
+            out.append(SteeringBeam(f"s{s * DEG_KM:.1f}-b{baz:.0f}", baz, s))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# data gathering
+# --------------------------------------------------------------------------------------
+
+
+def _element_codes(array: Array, config: DetectionConfig) -> tuple[str, ...]:
+    group = config.array.beam_group
+    if group == "all" or group not in array.beam_groups:
+        return array.element_codes
+    return tuple(e.station for e in array.group(group))
+
+
+def gather_array_data(stream: Stream, array: Array, config: DetectionConfig) -> ArrayData | None:
+    """Select, merge, check and align the element traces; ``None`` if too few are usable."""
+    codes = set(_element_codes(array, config))
+    comps = config.components
+    traces = [
+        tr
+        for tr in stream
+        if tr.stats.station in codes and (array.kind != "seismic" or tr.stats.channel[-1:] in comps)
+    ]
+    if not traces:
+        log.info("array %s: no element traces in the stream", array.code)
+        return None
+    keys = {_key(t) for t in traces}
+    count = {k: len({t.stats.station for t in traces if _key(t) == k}) for k in keys}
+    channel, location, fs = max(count, key=lambda k: (count[k], k[2], k[0], k[1]))
+    chosen: dict[str, np.ndarray] = {}
+    starts: dict[str, UTCDateTime] = {}
+    for code in sorted(codes):
+        sel = Stream(
+            [t for t in traces if t.stats.station == code and _key(t) == (channel, location, fs)]
+        )
+        if not len(sel):
+            log.warning("array %s: element %s has no %s data: dropped", array.code, code, channel)
+            continue
+        sel = sel.copy()
+        for t in sel:
+            t.data = np.nan_to_num(np.asarray(t.data, dtype=np.float64))
+        sel.merge(method=1, fill_value=0)
+        chosen[code] = sel[0].data
+        starts[code] = sel[0].stats.starttime
+    chosen, starts = _drop_dead(array.code, chosen, starts)
+    if len(chosen) < config.array.min_elements:
+        log.warning(
+            "array %s: %d live elements, fewer than min_elements=%d: no beams",
+            array.code,
+            len(chosen),
+            config.array.min_elements,
+        )
+        return None
+    return _align(array, chosen, starts, fs, channel, location, config.array.min_elements)
+
+
+def _key(t: Trace) -> tuple[str, str, float]:
+    return (t.stats.channel, t.stats.location, float(t.stats.sampling_rate))
+
+
+def _drop_dead(
+    array_code: str, chosen: dict[str, np.ndarray], starts: dict[str, UTCDateTime]
+) -> tuple[dict[str, np.ndarray], dict[str, UTCDateTime]]:
+    rms = {c: float(np.std(d)) if d.size > 1 else 0.0 for c, d in chosen.items()}
+    live = [r for r in rms.values() if r > 0]
+    med = float(np.median(live)) if live else 0.0
+    keep = {}
+    for c, d in chosen.items():
+        if rms[c] <= 0 or rms[c] < _DEAD_RATIO * med:
+            log.warning(
+                "array %s: element %s is dead (rms %.3g vs median %.3g): dropped",
+                array_code,
+                c,
+                rms[c],
+                med,
+            )
+            continue
+        keep[c] = d
+    return keep, {c: starts[c] for c in keep}
+
+
+def _align(
+    array: Array,
+    chosen: dict[str, np.ndarray],
+    starts: dict[str, UTCDateTime],
+    fs: float,
+    channel: str,
+    location: str,
+    min_elements: int,
+) -> ArrayData | None:
+    ends = {c: starts[c] + (len(d) - 1) / fs for c, d in chosen.items()}
+    med_len = float(np.median([e - starts[c] for c, e in ends.items()]))
+    t0m = float(np.median([float(s) for s in starts.values()]))
+    t1m = float(np.median([float(e) for e in ends.values()]))
+    tol = max(0.02 * med_len, 2.0 / fs)
+    codes = [c for c in chosen if float(starts[c]) <= t0m + tol and float(ends[c]) >= t1m - tol]
+    for c in set(chosen) - set(codes):
+        log.warning("array %s: element %s covers too little of the window: dropped", array.code, c)
+    if len(codes) < min_elements:
+        return None
+    t0 = max(starts[c] for c in codes)
+    t1 = min(ends[c] for c in codes)
+    n = round((t1 - t0) * fs) + 1
+    if n < 8:
+        return None
+    data = np.empty((len(codes), n))
+    for i, c in enumerate(codes):
+        k = round((t0 - starts[c]) * fs)
+        seg = chosen[c][k : k + n]
+        data[i, : len(seg)] = seg - seg.mean()
+        data[i, len(seg) :] = 0.0
+    order = [e.station for e in array.elements if e.station in codes]
+    idx = [codes.index(c) for c in order]
+    return ArrayData(
+        data=data[idx],
+        fs=fs,
+        starttime=t0,
+        codes=tuple(order),
+        channel=channel,
+        location=location,
+        offsets_km=array.offsets_km(tuple(order)),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# detection
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    index: int  # sample of the trigger on
+    band: int
+    beam: int
+    snr: float
+
+
+def _bandpass(data: np.ndarray, fs: float, band: BandConfig) -> np.ndarray | None:
+    fmax = min(band.freq_max, 0.45 * fs)
+    if band.freq_min >= fmax:
+        return None
+    sos = butter(band.corners, [band.freq_min, fmax], btype="band", fs=fs, output="sos")
+    return np.asarray(sosfiltfilt(sos, data, axis=-1))
+
+
+def _find_triggers(
+    ad: ArrayData, bands: tuple[BandConfig, ...], delays: np.ndarray, config: DetectionConfig
+) -> list[_Trigger]:
+    out: list[_Trigger] = []
+    n_samp = ad.data.shape[1]
+    chunk = max(1, int(8_000_000 // max(n_samp, 1)))
+    for ib, band in enumerate(bands):
+        nsta, nlta = round(band.sta * ad.fs), round(band.lta * ad.fs)
+        if nlta >= n_samp or nsta < 1:
+            continue
+        filt = _bandpass(ad.data, ad.fs, band)
+        if filt is None:
+            continue
+        for c0 in range(0, len(delays), chunk):
+            bm = beams(filt, ad.fs, delays[c0 : c0 + chunk])
+            for k, b in enumerate(bm):
+                cft = recursive_sta_lta(b, nsta, nlta)
+                for i0, i1 in trigger_onsets(cft, band.threshold_on, band.threshold_off):
+                    if (i1 - i0) / ad.fs < config.min_duration:
+                        continue
+                    out.append(_Trigger(int(i0), ib, c0 + k, float(cft[i0 : i1 + 1].max())))
+    return out
+
+
+def _merge(triggers: list[_Trigger], fs: float, config: DetectionConfig) -> list[_Trigger]:
+    kept: list[_Trigger] = []
+    cluster: list[_Trigger] = []
+    for t in sorted(triggers, key=lambda t: t.index):
+        if cluster and (t.index - cluster[0].index) / fs > config.merge_window:
+            kept.append(max(cluster, key=lambda t: t.snr))
+            cluster = []
+        cluster.append(t)
+    if cluster:
+        kept.append(max(cluster, key=lambda t: t.snr))
+    out: list[_Trigger] = []
+    for t in kept:
+        if out and (t.index - out[-1].index) / fs < config.dead_time:
+            continue
+        out.append(t)
+    return out
+
+
+def detect_array(
+    stream: Stream,
+    array: Array,
+    config: DetectionConfig,
+    *,
+    channels: Mapping[str, ChannelInfo] | None = None,
+) -> list[Detection]:
+    """Detect arrivals on an array's beams and measure them with f-k (see the module doc).
+
+    ``stream`` holds the elements' traces (others are ignored); ``channels`` optionally maps
+    element station codes to their :class:`ChannelInfo` for amplitudes in nm. Arrivals whose
+    f-k F-statistic is below ``config.array.min_fstat`` (incoherent across the array) are
+    dropped. Returns one
+    :class:`Detection` per arrival (station = array code, method ``"beam"``, slowness
+    [s/deg], back-azimuth [deg]); phase ``"I"`` for infrasound, else empty (left to phase
+    identification).
+    """
+    ad = gather_array_data(stream, array, config)
+    if ad is None:
+        return []
+    infra = array.kind == "infrasound"
+    bands = INFRASOUND_BANDS if infra else tuple(config.bands)
+    aperture = _aperture(ad.offsets_km)
+    smax = config.array.infrasound_slowness_max if infra else config.array.slowness_max
+    min_fstat = config.array.min_fstat
+    steer = beam_set(array.kind, aperture, smax)
+    delays = np.array(
+        [plane_wave_delays(ad.offsets_km, b.backazimuth_deg, b.slowness_s_per_km) for b in steer]
+    )
+    triggers = _merge(_find_triggers(ad, bands, delays, config), ad.fs, config)
+    log.info(
+        "array %s: %d elements, %d beams, %d bands: %d arrivals before the F test",
+        array.code,
+        len(ad.codes),
+        len(steer),
+        len(bands),
+        len(triggers),
+    )
+    out: list[Detection] = []
+    for trig in triggers:
+        det = _measure(ad, array, trig, bands[trig.band], delays[trig.beam], config, channels)
+        if det is None:
+            continue
+        if not det.fstat >= min_fstat:
+            log.debug(
+                "array %s: %s dropped: F = %.2f < %.2f", array.code, det.time, det.fstat, min_fstat
+            )
+            continue
+        if out and det.time - out[-1].time < config.merge_window:
+            # two triggers re-picked onto one onset (mis-steered beams): keep the stronger
+            if det.snr > out[-1].snr:
+                out[-1] = det
+            continue
+        out.append(det)
+    return out
+
+
+def _aperture(xy: np.ndarray) -> float:
+    d = xy[:, None, :] - xy[None, :, :]
+    return float(np.sqrt((d**2).sum(-1)).max()) if len(xy) > 1 else 0.0
+
+
+def _measure(
+    ad: ArrayData,
+    array: Array,
+    trig: _Trigger,
+    band: BandConfig,
+    beam_delays: np.ndarray,
+    config: DetectionConfig,
+    channels: Mapping[str, ChannelInfo] | None,
+) -> Detection | None:
+    fs = ad.fs
+    infra = array.kind == "infrasound"
+    acfg = config.array
+    margin = int(30.0 * fs)
+    before = int((config.onset.before + acfg.fk_lead + 2.0 * _max_abs(beam_delays)) * fs) + margin
+    after = (
+        int((max(config.amplitude.mb_window, acfg.fk_window) + config.onset.after) * fs)
+        + int(2.0 * _max_abs(beam_delays) * fs)
+        + margin
+    )
+    s0 = max(0, trig.index - before)
+    s1 = min(ad.data.shape[1], trig.index + after)
+    seg = ad.data[:, s0:s1]
+    filt = _bandpass(seg, fs, band)
+    if filt is None:
+        return None
+    itrig = trig.index - s0
+    onset = _aic_onset(beam(filt, fs, beam_delays), fs, itrig, config)
+    fmin, fmax = (band.freq_min, band.freq_max) if infra else (acfg.fk_freq_min, acfg.fk_freq_max)
+    fk = _fk_at(seg, fs, ad.offsets_km, onset, beam_delays, fmin, fmax, infra, config)
+    if fk is None:
+        return None
+    # Second pass on the f-k beam: a mis-steered best beam (large arrays) shifts the onset by
+    # up to max|delay difference|; re-pick on the f-k beam and redo f-k there.
+    fk_delays = plane_wave_delays(ad.offsets_km, fk.backazimuth_deg, fk.slowness_s_per_km)
+    widen = _max_abs(beam_delays - fk_delays)
+    if widen > 0.5 / fs:
+        onset2 = _aic_onset(beam(filt, fs, fk_delays), fs, itrig, config, widen)
+        fk2 = _fk_at(seg, fs, ad.offsets_km, onset2, fk_delays, fmin, fmax, infra, config)
+        if fk2 is not None and fk2.fstat >= fk.fstat:
+            onset, fk = onset2, fk2
+    amp_band = (
+        band
+        if infra
+        else BandConfig("mb", config.amplitude.mb_freq_min, config.amplitude.mb_freq_max, 3)
+    )
+    fk_delays = plane_wave_delays(ad.offsets_km, fk.backazimuth_deg, fk.slowness_s_per_km)
+    afilt = _bandpass(seg, fs, amp_band)
+    amp, period = math.nan, math.nan
+    if afilt is not None:
+        fk_beam = beam(afilt, fs, fk_delays)
+        amp, period = half_peak_to_peak(
+            fk_beam[onset : onset + int(config.amplitude.mb_window * fs)], fs
+        )
+    amp, unit = _to_nm(amp, period, ad, channels) if not infra else (amp, "counts")
+    t = ad.starttime + (s0 + onset) / fs
+    fc = math.sqrt(band.freq_min * min(band.freq_max, 0.45 * fs))
+    return Detection(
+        network=array.network,
+        station=array.code,
+        location="",
+        channel=ad.channel,
+        time=t,
+        time_uncertainty=max(0.5 / fc, 1.0 / fs) if config.onset.method != "none" else 1.0 / fc,
+        phase="I" if infra else "",
+        snr=trig.snr,
+        amplitude=amp,
+        amplitude_unit=unit,
+        period=period,
+        backazimuth=fk.backazimuth_deg,
+        backazimuth_uncertainty=fk.backazimuth_uncertainty_deg,
+        slowness=fk.slowness_s_per_deg,
+        slowness_uncertainty=fk.slowness_uncertainty_s_per_deg,
+        fstat=fk.fstat,
+        freq_min=band.freq_min,
+        freq_max=band.freq_max,
+        method="beam",
+        id=f"{array.code}.{t.strftime('%Y%m%dT%H%M%S.%f')}",
+        extra={
+            "band": band.name,
+            "relpower": fk.relpower,
+            "n_elements": len(ad.codes),
+            "elements": ad.codes,
+        },
+    )
+
+
+def _max_abs(a: np.ndarray) -> float:
+    return float(np.max(np.abs(a))) if a.size else 0.0
+
+
+def _aic_onset(
+    b: np.ndarray, fs: float, itrig: int, config: DetectionConfig, widen: float = 0.0
+) -> int:
+    """Onset sample (relative to ``b``) by AIC on ``[trigger - before, trigger + after]``,
+    both ends widened by ``widen`` [s]."""
+    if config.onset.method == "none":
+        return itrig
+    i0 = max(0, itrig - int((config.onset.before + widen) * fs))
+    i1 = min(len(b), itrig + int((config.onset.after + widen) * fs))
+    if i1 - i0 < 8:
+        return itrig
+    aic = aic_simple(b[i0:i1])
+    edge = max(2, int(0.1 * (i1 - i0)))  # AIC is unstable on the first/last few samples
+    inner = aic[edge:-edge]
+    return i0 + edge + int(np.argmin(inner)) if inner.size else itrig
+
+
+def _fk_at(
+    seg: np.ndarray,
+    fs: float,
+    offsets: np.ndarray,
+    onset: int,
+    beam_delays: np.ndarray,
+    fmin: float,
+    fmax: float,
+    infra: bool,
+    config: DetectionConfig,
+) -> FKResult | None:
+    acfg = config.array
+    nwin = round(acfg.fk_window * fs)
+    w0 = onset - round(acfg.fk_lead * fs)
+    k = np.round(beam_delays * fs).astype(int)
+    lo = w0 + k
+    if np.any(lo < 0) or np.any(lo + nwin > seg.shape[1]):
+        k = np.zeros_like(k)
+        lo = np.full_like(k, min(max(w0, 0), max(seg.shape[1] - nwin, 0)))
+    win = np.array([seg[j, lo[j] : lo[j] + nwin] for j in range(seg.shape[0])])
+    if win.shape[1] < 8:
+        return None
+    try:
+        return fk_analysis(
+            win,
+            fs,
+            offsets,
+            slowness_max=acfg.infrasound_slowness_max if infra else acfg.slowness_max,
+            slowness_step=acfg.infrasound_slowness_step if infra else acfg.slowness_step,
+            fmin=fmin,
+            fmax=min(fmax, 0.45 * fs),
+            shifts_s=k / fs,
+        )
+    except ValueError as exc:
+        log.debug("f-k failed: %s", exc)
+        return None
+
+
+def half_peak_to_peak(x: np.ndarray, fs: float) -> tuple[float, float]:
+    """Largest half peak-to-peak amplitude between consecutive extrema and its period [s].
+
+    The period is twice the time between the two extrema. NaNs if ``x`` has no two extrema.
+    """
+    if len(x) < 3:
+        return math.nan, math.nan
+    dx = np.diff(x)
+    ext = np.nonzero(np.sign(dx[1:]) != np.sign(dx[:-1]))[0] + 1
+    if len(ext) < 2:
+        return math.nan, math.nan
+    vals = x[ext]
+    swings = np.abs(np.diff(vals))
+    k = int(np.argmax(swings))
+    return float(swings[k] / 2.0), float(2.0 * (ext[k + 1] - ext[k]) / fs)
+
+
+def _to_nm(
+    amp: float,
+    period: float,
+    ad: ArrayData,
+    channels: Mapping[str, ChannelInfo] | None,
+) -> tuple[float, str]:
+    """Counts → ground displacement [nm] when all elements have a velocity sensitivity."""
+    if channels is None or not math.isfinite(amp) or not math.isfinite(period) or period <= 0:
+        return amp, "counts"
+    sens = []
+    for c in ad.codes:
+        ch = channels.get(c)
+        if ch is None or not ch.sensitivity or (ch.input_units or "").upper() not in {"M/S", ""}:
+            return amp, "counts"
+        sens.append(ch.sensitivity)
+    velocity = amp / float(np.mean(sens))  # [m/s]
+    return velocity * period / (2.0 * math.pi) * 1e9, "nm"

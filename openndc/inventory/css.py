@@ -1,0 +1,283 @@
+"""CSS3.0 ``site`` and ``sitechan`` tables → :class:`MonitoringNetwork`.
+
+Fixed-width columns per the CSS3.0 schema (Anderson et al. 1990, "Center for Seismic
+Studies Version 3 Database: Schema Reference Manual", tables ``site`` and ``sitechan``;
+1-based character columns)::
+
+    site:     sta 1-6, ondate 8-15, offdate 17-24, lat 26-36 [deg], lon 38-48 [deg],
+              elev 50-58 [km], staname 60-109, statype 111-114 (ss single station,
+              ar array), refsta 116-121, dnorth 123-131 [km], deast 133-141 [km],
+              lddate 143-159
+    sitechan: sta 1-6, chan 8-15, ondate 17-24, chanid 26-33, offdate 35-42,
+              ctype 44-47, edepth 49-57 [km], hang 59-64 [deg], vang 66-71 [deg],
+              descrip 73-122, lddate 124-140
+
+Dates are Julian ``yyyyddd``; an offdate of ``-1`` or ``2286324`` means open. ``at``
+(default: now) picks the epoch in effect (ondate <= day <= offdate). Array elements are
+``ss`` rows whose ``refsta`` names an ``ar`` row (the array reference point); their
+offsets are the table's ``dnorth``/``deast``. ``vang`` is measured from vertical, so the
+StationXML dip is ``vang - 90``; ``hang``/``vang`` of ``-1`` mean not applicable.
+Sample rates are not part of site/sitechan: when ``<stem>.sensor`` and
+``<stem>.instrument`` lie beside the site file, the rate comes from ``instrument.samprate``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from obspy import UTCDateTime
+
+from openndc.inventory.arrays import build_array
+from openndc.model.errors import DataQualityWarning, InventoryError
+from openndc.model.inventory import Array, ChannelInfo, MonitoringNetwork, Station
+
+__all__ = ["SiteRow", "SitechanRow", "julian_day", "read_css_site"]
+
+log = logging.getLogger(__name__)
+
+OPEN_OFFDATE = 2286324
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRow:
+    """One row of a CSS3.0 ``site`` table (elevation in [km], offsets in [km])."""
+
+    sta: str
+    ondate: int
+    offdate: int
+    lat: float
+    lon: float
+    elev_km: float
+    staname: str
+    statype: str
+    refsta: str
+    dnorth_km: float
+    deast_km: float
+
+    def in_effect(self, day: int) -> bool:
+        return _in_effect(self.ondate, self.offdate, day)
+
+
+@dataclass(frozen=True, slots=True)
+class SitechanRow:
+    """One row of a CSS3.0 ``sitechan`` table (angles [deg], ``-1`` = not applicable)."""
+
+    sta: str
+    chan: str
+    ondate: int
+    chanid: int
+    offdate: int
+    ctype: str
+    edepth_km: float
+    hang: float
+    vang: float
+    descrip: str
+
+    def in_effect(self, day: int) -> bool:
+        return _in_effect(self.ondate, self.offdate, day)
+
+
+def _in_effect(ondate: int, offdate: int, day: int) -> bool:
+    open_ = offdate in (-1, OPEN_OFFDATE) or offdate <= 0
+    return ondate <= day and (open_ or day <= offdate)
+
+
+def julian_day(t: UTCDateTime) -> int:
+    """``yyyyddd`` of ``t`` (the CSS3.0 ``jdate``)."""
+    return int(t.year) * 1000 + int(t.julday)
+
+
+def _field(line: str, a: int, b: int) -> str:
+    return line[a - 1 : b].strip()
+
+
+def _parse_site(line: str) -> SiteRow:
+    return SiteRow(
+        sta=_field(line, 1, 6),
+        ondate=int(_field(line, 8, 15)),
+        offdate=int(_field(line, 17, 24)),
+        lat=float(_field(line, 26, 36)),
+        lon=float(_field(line, 38, 48)),
+        elev_km=float(_field(line, 50, 58) or 0.0),
+        staname=_field(line, 60, 109),
+        statype=_field(line, 111, 114),
+        refsta=_field(line, 116, 121),
+        dnorth_km=float(_field(line, 123, 131) or 0.0),
+        deast_km=float(_field(line, 133, 141) or 0.0),
+    )
+
+
+def _parse_sitechan(line: str) -> SitechanRow:
+    return SitechanRow(
+        sta=_field(line, 1, 6),
+        chan=_field(line, 8, 15),
+        ondate=int(_field(line, 17, 24)),
+        chanid=int(_field(line, 26, 33) or -1),
+        offdate=int(_field(line, 35, 42)),
+        ctype=_field(line, 44, 47),
+        edepth_km=float(_field(line, 49, 57) or 0.0),
+        hang=float(_field(line, 59, 64) or -1.0),
+        vang=float(_field(line, 66, 71) or -1.0),
+        descrip=_field(line, 73, 122),
+    )
+
+
+def _read_rows(path: Path, parse: type[SiteRow] | type[SitechanRow]) -> list[object]:
+    parser = _parse_site if parse is SiteRow else _parse_sitechan
+    try:
+        text = path.read_text(encoding="latin-1")
+    except OSError as exc:
+        raise InventoryError(f"{path}: cannot read CSS3.0 table: {exc}") from exc
+    rows: list[object] = []
+    bad = 0
+    for i, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(parser(line))
+        except (ValueError, IndexError) as exc:
+            bad += 1
+            warnings.warn(
+                f"{path}:{i}: skipping unreadable CSS3.0 row ({exc})",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+    if not rows:
+        raise InventoryError(
+            f"{path}: no readable CSS3.0 {parse.__name__[:-3].lower()} rows; is it a "
+            "fixed-width CSS3.0 table?"
+        )
+    return rows
+
+
+def _sample_rates(site_path: Path) -> dict[int, float]:
+    """chanid → sample rate [Hz] from ``.sensor`` + ``.instrument`` beside the site file."""
+    sensor = site_path.with_suffix(".sensor")
+    instrument = site_path.with_suffix(".instrument")
+    if not (sensor.is_file() and instrument.is_file()):
+        return {}
+    rates_by_inid: dict[int, float] = {}
+    try:
+        for line in instrument.read_text(encoding="latin-1").splitlines():
+            # instrument: inid 1-8, insname 10-59, instype 61-66, band 68, digital 70,
+            # samprate 72-82 [Hz]
+            if line.strip():
+                rates_by_inid[int(line[0:8])] = float(line[71:82])
+        out: dict[int, tuple[float, float]] = {}
+        for line in sensor.read_text(encoding="latin-1").splitlines():
+            # sensor: sta 1-6, chan 8-15, time 17-33, endtime 35-51, inid 53-60, chanid 62-69
+            if not line.strip():
+                continue
+            start, inid, chanid = float(line[16:33]), int(line[52:60]), int(line[61:69])
+            if inid in rates_by_inid and (chanid not in out or start >= out[chanid][0]):
+                out[chanid] = (start, rates_by_inid[inid])
+    except (OSError, ValueError) as exc:
+        log.warning("%s / %s: sample rates not read: %s", sensor, instrument, exc)
+        return {}
+    return {k: v[1] for k, v in out.items()}
+
+
+def _channel(row: SitechanRow, rates: dict[int, float]) -> ChannelInfo:
+    hang = None if row.hang == -1.0 else row.hang
+    dip = None if row.vang == -1.0 else row.vang - 90.0
+    return ChannelInfo(
+        code=row.chan,
+        location="",
+        sample_rate_hz=rates.get(row.chanid),
+        azimuth_deg=hang,
+        dip_deg=dip,
+    )
+
+
+def _current(rows: list[SiteRow], day: int) -> dict[str, SiteRow]:
+    """The site row of each station in effect on ``day`` (latest ondate wins)."""
+    out: dict[str, SiteRow] = {}
+    for r in rows:
+        if r.in_effect(day) and (r.sta not in out or r.ondate >= out[r.sta].ondate):
+            out[r.sta] = r
+    return out
+
+
+def read_css_site(
+    site_path: str | Path,
+    sitechan_path: str | Path | None = None,
+    at: UTCDateTime | None = None,
+    *,
+    network: str = "IM",
+) -> MonitoringNetwork:
+    """Stations and arrays from a CSS3.0 ``site`` table (and its ``sitechan``).
+
+    ``sitechan_path`` defaults to the ``.sitechan`` file beside ``site_path`` (same stem);
+    without one, stations have no channels. ``at`` (default: now) selects the epochs in
+    effect. CSS3.0 has no network codes: every station gets ``network`` (default ``IM``,
+    the FDSN code under which IMS stations are distributed).
+    """
+    site_path = Path(site_path)
+    at = at if at is not None else UTCDateTime()
+    day = julian_day(at)
+    site_rows = _read_rows(site_path, SiteRow)
+    sites = _current([r for r in site_rows if isinstance(r, SiteRow)], day)
+    if not sites:
+        raise InventoryError(f"{site_path}: no site row is in effect at {at}")
+    chan_path = Path(sitechan_path) if sitechan_path else site_path.with_suffix(".sitechan")
+    chans: dict[str, dict[str, SitechanRow]] = defaultdict(dict)
+    if chan_path.is_file():
+        rates = _sample_rates(site_path)
+        for r in _read_rows(chan_path, SitechanRow):
+            if isinstance(r, SitechanRow) and r.in_effect(day) and r.sta in sites:
+                old = chans[r.sta].get(r.chan)
+                if old is None or r.ondate >= old.ondate:
+                    chans[r.sta][r.chan] = r
+    elif sitechan_path is not None:
+        raise InventoryError(f"{chan_path}: sitechan table not found")
+    else:
+        rates = {}
+        log.info("%s: no sitechan table beside it; stations have no channels", site_path)
+
+    refs = {c: r for c, r in sites.items() if r.statype == "ar"}
+    members: dict[str, list[SiteRow]] = defaultdict(list)
+    stations: list[Station] = []
+    for code, r in sites.items():
+        if r.statype == "ar":
+            continue  # an array reference point, not a recording site
+        array_code = r.refsta if r.refsta in refs and r.refsta != code else None
+        if array_code:
+            members[array_code].append(r)
+        stations.append(
+            Station(
+                network=network,
+                code=code,
+                latitude=r.lat,
+                longitude=r.lon,
+                elevation_m=r.elev_km * 1000.0,
+                channels=tuple(
+                    _channel(c, rates) for c in sorted(chans[code].values(), key=lambda c: c.chan)
+                ),
+                array=array_code,
+                description=r.staname.replace("_", " "),
+                source=str(site_path),
+            )
+        )
+    by_code = {s.code: s for s in stations}
+    arrays: list[Array] = []
+    for code, ref in sorted(refs.items()):
+        rows = members.get(code, [])
+        if not rows:
+            log.info("%s: array %s has no element in effect at %s", site_path, code, at)
+            continue
+        arrays.append(
+            build_array(
+                code,
+                [by_code[r.sta] for r in rows],
+                reference_point=(ref.lat, ref.lon, ref.elev_km * 1000.0),
+                offsets_km={r.sta: (r.deast_km, r.dnorth_km) for r in rows},
+                description=ref.staname.replace("_", " "),
+            )
+        )
+    return MonitoringNetwork(
+        name=site_path.stem, stations=tuple(stations), arrays=tuple(arrays), source=str(site_path)
+    )

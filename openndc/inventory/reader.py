@@ -1,0 +1,72 @@
+"""``read_inventory``: one entry point for every station metadata format OpenNDC reads."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from obspy import UTCDateTime
+from obspy import read_inventory as obspy_read_inventory
+
+from openndc.inventory.arrays import ArraysConfig, load_arrays_config
+from openndc.inventory.css import read_css_site
+from openndc.inventory.kazakh import kazakh_network
+from openndc.inventory.stationxml import from_obspy_inventory
+from openndc.model.errors import InventoryError
+from openndc.model.inventory import MonitoringNetwork
+
+__all__ = ["read_inventory"]
+
+log = logging.getLogger(__name__)
+
+BUILTIN = {"kz": kazakh_network}
+"""Built-in networks, by the name accepted instead of a file."""
+
+
+def _looks_like_xml(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(512).lstrip()
+    except OSError as exc:
+        raise InventoryError(f"{path}: cannot read inventory: {exc}") from exc
+    return head.startswith(b"<")
+
+
+def read_inventory(
+    path: str | Path,
+    *,
+    arrays: str | Path | ArraysConfig | None = None,
+    at: UTCDateTime | None = None,
+) -> MonitoringNetwork:
+    """Stations, channels and arrays from ``path``.
+
+    ``path`` is a StationXML file (detected by content), a CSS3.0 ``.site`` table (its
+    ``.sitechan`` beside it, same stem) or the name ``kz`` of the built-in Kazakh network.
+    ``arrays`` is an arrays config file (TOML) for StationXML inventories; ``at``
+    (default: latest/now) selects the epoch in effect.
+    """
+    if isinstance(path, str) and path.lower() in BUILTIN and not Path(path).exists():
+        if arrays is not None:
+            log.warning("--arrays ignored for the built-in network %r", path)
+        return BUILTIN[path.lower()]()
+    p = Path(path)
+    if not p.is_file():
+        raise InventoryError(
+            f"{p}: inventory not found; give a StationXML file, a CSS3.0 .site file or "
+            f"one of the built-in names {sorted(BUILTIN)}"
+        )
+    config = load_arrays_config(arrays) if isinstance(arrays, str | Path) else arrays
+    if p.suffix.lower() == ".site":
+        if config is not None:
+            log.warning("%s: arrays config ignored; CSS3.0 site tables declare arrays", p)
+        return read_css_site(p, at=at)
+    if not _looks_like_xml(p):
+        raise InventoryError(
+            f"{p}: not StationXML and not a CSS3.0 .site table; convert it to StationXML "
+            "or name the site table with the .site extension"
+        )
+    try:
+        inv = obspy_read_inventory(str(p))
+    except Exception as exc:  # ObsPy raises many types for bad files
+        raise InventoryError(f"{p}: cannot read StationXML: {exc}") from exc
+    return from_obspy_inventory(inv, config, at=at, name=p.stem)

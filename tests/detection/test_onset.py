@@ -1,0 +1,77 @@
+"""Onset kernels (AIC, kurtosis) and the two-stage refinement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from obspy.signal.trigger import aic_simple
+from scipy.stats import kurtosis
+
+from openndc.detection.onset import (
+    aic_cf,
+    aic_cf_py,
+    kurtosis_cf,
+    kurtosis_cf_py,
+    pick_aic,
+    pick_kurtosis,
+    refine_onset,
+)
+
+
+def _step(n: int = 600, at: int = 300, gain: float = 10.0, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=n)
+    x[at:] *= gain
+    return x
+
+
+@pytest.mark.parametrize("n", [3, 10, 257])
+def test_aic_fast_matches_reference_and_obspy(n: int) -> None:
+    x = np.random.default_rng(n).normal(size=n) * 3.0 + 1.0
+    fast = aic_cf(x)
+    np.testing.assert_allclose(fast, aic_cf_py(x), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(fast, aic_simple(x), rtol=1e-9, atol=1e-9)
+
+
+def test_aic_short_input_is_zero() -> None:
+    assert np.all(aic_cf(np.array([1.0, 2.0])) == 0)
+
+
+def test_kurtosis_fast_matches_reference_and_scipy() -> None:
+    x = np.random.default_rng(3).standard_t(3, size=500)
+    fast = kurtosis_cf(x, 40)
+    np.testing.assert_allclose(fast, kurtosis_cf_py(x, 40), rtol=1e-9, atol=1e-12)
+    assert fast[100] == pytest.approx(kurtosis(x[61:101]))
+    assert np.all(fast[:39] == 0)
+
+
+def test_pick_aic_finds_step() -> None:
+    picks = [pick_aic(_step(seed=s)) for s in range(20)]
+    assert all(p is not None and abs(p - 300) <= 3 for p in picks)
+
+
+def test_pick_kurtosis_finds_impulsive_onset() -> None:
+    x = np.random.default_rng(5).normal(size=600) * 0.1
+    t = np.arange(200) / 100.0
+    x[300:500] += np.exp(-3 * t) * np.sin(2 * np.pi * 8 * t) * 5
+    k = pick_kurtosis(x, 50)
+    assert k is not None and abs(k - 300) <= 5
+
+
+def test_pick_aic_flat_is_none() -> None:
+    assert pick_aic(np.zeros(100)) is None
+    assert pick_aic(np.full(100, np.nan)) is None
+    assert refine_onset(np.zeros(1000), 100.0, 500, 2.0, 1.0) is None
+
+
+@pytest.mark.parametrize("method", ["aic", "kurtosis"])
+def test_refine_onset_corrects_late_trigger(method: str) -> None:
+    x = _step(n=2000, at=1000, seed=7)
+    onset = refine_onset(x, 100.0, trigger=1040, before=4.0, after=1.5, method=method)
+    assert onset is not None and abs(onset - 1000) <= 3
+
+
+def test_refine_onset_none_and_unknown() -> None:
+    x = _step()
+    assert refine_onset(x, 100.0, 300, 1.0, 1.0, "none") is None
+    with pytest.raises(ValueError, match="unknown onset method"):
+        refine_onset(x, 100.0, 300, 1.0, 1.0, "magic")

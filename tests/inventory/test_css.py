@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from obspy import UTCDateTime
+
+from openndc.inventory import read_css_site, read_inventory
+from openndc.inventory.css import julian_day
+from openndc.model.errors import InventoryError
+from openndc.model.inventory import MonitoringNetwork, local_offsets_km
+
+AT = UTCDateTime(2016, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def ims(shared_data: Path) -> MonitoringNetwork:
+    return read_css_site(shared_data / "ims_site_tables" / "ims.site", at=AT)
+
+
+@pytest.mark.parametrize(
+    ("code", "n", "kind"),
+    [
+        ("MKAR", 10, "seismic"),
+        ("BVAR", 10, "seismic"),
+        ("I31KZ", 8, "infrasound"),
+        ("ARCES", 25, "seismic"),
+    ],
+)
+def test_ims_array_element_counts(ims: MonitoringNetwork, code: str, n: int, kind: str) -> None:
+    a = ims.array(code)
+    assert len(a.elements) == n
+    assert a.kind == kind
+    assert all(ims.station(e.station).array == code for e in a.elements)
+
+
+def test_mkar_elements_offsets_and_beam_groups(ims: MonitoringNetwork) -> None:
+    mkar = ims.array("MKAR")
+    assert set(mkar.element_codes) == {f"MK0{i}" for i in range(1, 10)} | {"MK31"}
+    # MK32 closed on 2011-08-08 (offdate 2011220): not an element in 2016
+    assert "MK32" not in mkar.element_codes
+    assert mkar.element("MK07").dnorth_km == pytest.approx(-4.477)
+    assert mkar.element("MK07").deast_km == pytest.approx(1.919)
+    assert set(mkar.beam_groups["sp"]) == {f"MK0{i}" for i in range(1, 10)}
+    assert mkar.beam_groups["3c"] == ("MK31",)
+    assert ims.station("MK01").channel("SHZ").sample_rate_hz == 40.0  # from sensor/instrument
+
+
+@pytest.mark.parametrize(
+    "code", ["MKAR", "BVAR", "I31KZ", "ARCES", "PDAR", "GERES", "FINES", "SPITS"]
+)
+def test_table_offsets_agree_with_coordinates(ims: MonitoringNetwork, code: str) -> None:
+    a = ims.array(code)
+    lats = np.array([e.latitude for e in a.elements])
+    lons = np.array([e.longitude for e in a.elements])
+    de, dn = local_offsets_km(a.reference_latitude, a.reference_longitude, lats, lons)
+    table = a.offsets_km()
+    tol = 0.05  # [km]; NOA, USRK, CMAR and the hydrophone triplets disagree more
+    assert np.abs(table[:, 0] - de).max() < tol
+    assert np.abs(table[:, 1] - dn).max() < tol
+
+
+def test_single_station_and_epochs(ims: MonitoringNetwork, shared_data: Path) -> None:
+    akto = ims.station("AKTO")
+    assert akto.array is None
+    assert {c.code for c in akto.channels} == {"BH1", "BH2", "BHZ"}
+    assert akto.channel("BH1").azimuth_deg == pytest.approx(295.2)
+    assert akto.channel("BHZ").dip_deg == pytest.approx(-90.0)
+    # In 2003 MKAR still had the legacy CSS channel codes and MK32
+    old = read_css_site(shared_data / "ims_site_tables" / "ims.site", at=UTCDateTime(2003, 1, 1))
+    assert {c.code for c in old.station("MK01").channels} == {"sz"}
+    assert "MK32" in old.array("MKAR").element_codes
+    assert old.find_station("AKTO") is None  # opened 2005290
+
+
+def test_kurk_reference_row_without_elements_is_no_array(ims: MonitoringNetwork) -> None:
+    # The stored tables carry the KURK 'ar' row but none of its elements.
+    with pytest.raises(InventoryError):
+        ims.array("KURK")
+
+
+def test_read_inventory_dispatches_on_site_extension(shared_data: Path) -> None:
+    net = read_inventory(shared_data / "ims_site_tables" / "ims.site", at=AT)
+    assert len(net.array("MKAR").elements) == 10
+
+
+def _site_line(
+    sta: str,
+    on: int,
+    off: int,
+    lat: float,
+    lon: float,
+    elev: float,
+    statype: str,
+    ref: str,
+    dn: float,
+    de: float,
+) -> str:
+    return (
+        f"{sta:<6} {on:>8} {off:>8} {lat:>11.5f} {lon:>11.5f} {elev:>9.4f} "
+        f"{'Test':<50} {statype:<4} {ref:<6} {dn:>9.4f} {de:>9.4f} {'16-MAR-16':<17}"
+    )
+
+
+def _chan_line(
+    sta: str, chan: str, on: int, chanid: int, off: int, hang: float, vang: float
+) -> str:
+    return (
+        f"{sta:<6} {chan:<8} {on:>8} {chanid:>8} {off:>8} {'n':<4} {0.0:>9.4f} "
+        f"{hang:>6.1f} {vang:>6.1f} {'x':<50} {'16-MAR-16':<17}"
+    )
+
+
+def test_small_generated_tables(tmp_path: Path) -> None:
+    site = tmp_path / "t.site"
+    site.write_text(
+        "\n".join(
+            [
+                _site_line("XAR", 2000001, -1, 10.0, 20.0, 0.1, "ar", "XAR", 0, 0),
+                _site_line("XA1", 2000001, -1, 10.0, 20.0, 0.1, "ss", "XAR", 0, 0),
+                _site_line("XA2", 2000001, -1, 10.01, 20.0, 0.1, "ss", "XAR", 1.112, 0),
+                _site_line("XA3", 2000001, 2001001, 10.0, 20.01, 0.1, "ss", "XAR", 0, 1.095),
+                "garbage line that is not a site row",
+            ]
+        )
+        + "\n"
+    )
+    (tmp_path / "t.sitechan").write_text(
+        "\n".join(
+            [
+                _chan_line("XA1", "SHZ", 2000001, 1, -1, -1.0, 0.0),
+                _chan_line("XA1", "SHN", 2000001, 2, -1, 0.0, 90.0),
+                _chan_line("XA1", "SHE", 2000001, 3, -1, 90.0, 90.0),
+                _chan_line("XA2", "SHZ", 2000001, 4, -1, -1.0, 0.0),
+            ]
+        )
+        + "\n"
+    )
+    from openndc.model.errors import DataQualityWarning
+
+    with pytest.warns(DataQualityWarning, match=r"t\.site:5"):
+        net = read_css_site(site, at=UTCDateTime(2005, 1, 1), network="XX")
+    assert [s.code for s in net] == ["XA1", "XA2"]  # XA3 closed in 2001, XAR is a reference
+    a = net.array("XAR")
+    assert a.element_codes == ("XA1", "XA2")
+    assert a.element("XA2").dnorth_km == pytest.approx(1.112)
+    assert net.station("XA1").is_three_component
+    assert net.station("XA1", "XX").elevation_m == pytest.approx(100.0)
+    assert julian_day(UTCDateTime(2005, 2, 1)) == 2005032
+
+
+def test_unreadable_tables_raise_naming_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.site"
+    bad.write_text("not css at all\n")
+    with pytest.warns(Warning), pytest.raises(InventoryError, match=r"bad\.site"):
+        read_css_site(bad)
+    with pytest.raises(InventoryError, match="not found"):
+        read_inventory(tmp_path / "missing.xml")
