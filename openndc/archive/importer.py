@@ -119,7 +119,10 @@ def import_waveforms(
             report.problems.extend(summary.problems)
         log.info("imported %s (%d traces)", path, len(stream))
     if inventory_out is not None:
-        write_station_xml(report, inventory_out)
+        if report.stations:
+            write_station_xml(report, inventory_out)
+        else:
+            log.warning("no SAC station coordinates found: %s not written", inventory_out)
     return report
 
 
@@ -200,6 +203,8 @@ def write_station_xml(report: ImportReport, path: str | Path) -> Path:
     out = Path(path)
     if out.parent != Path():
         out.parent.mkdir(parents=True, exist_ok=True)
+    if not report.stations:
+        raise ArchiveError(f"no station coordinates (SAC stla/stlo) to write to {out}")
     try:
         station_inventory(report.stations).write(str(out), format="STATIONXML", validate=True)
     except OSError as exc:

@@ -222,7 +222,7 @@ def cut(piece: Piece, start_ns: int | None, end_ns: int | None) -> Piece:
     n = len(piece.data)
     i0 = 0
     i1 = n
-    eps = 1e-6
+    eps = 1e-3  # [samples]: times stored with microseconds must not drop a sample
     if start_ns is not None:
         i0 = max(0, math.ceil((start_ns - piece.start_ns) * piece.rate / _NS - eps))
     if end_ns is not None:

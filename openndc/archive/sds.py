@@ -488,8 +488,8 @@ class SDSArchive:
                 part = cut(piece, day * _DAY_NS, (day + 1) * _DAY_NS)
                 if len(part.data):
                     todo[(sid.seed_id, day)].append(part)
-        for (sid, day), pieces in sorted(todo.items()):
-            self._add_day(StreamID.parse(sid), day, pieces, on_conflict, summary)
+        for (seed_id, day), pieces in sorted(todo.items()):
+            self._add_day(StreamID.parse(seed_id), day, pieces, on_conflict, summary)
         warn_problems(summary.problems)
         return summary
 
@@ -646,12 +646,12 @@ def _uncovered(
     if len(idx):
         splits = np.flatnonzero(np.diff(idx) > 1) + 1
         for run in np.split(idx, splits):
-            a = int(run[0])
+            first = int(run[0])
             fresh.append(
                 Piece(
-                    piece.start_ns + round(a * _NS / piece.rate),
+                    piece.start_ns + round(first * _NS / piece.rate),
                     piece.rate,
-                    piece.data[a : int(run[-1]) + 1],
+                    piece.data[first : int(run[-1]) + 1],
                 )
             )
     return fresh, conflicts
@@ -662,10 +662,8 @@ def _encode(tr: Trace, reclen: int) -> bytes:
     data = tr.data
     kind = data.dtype.kind
     if kind in "iub":
-        if (
-            data.dtype.itemsize <= 4
-            and data.dtype != np.uint32
-            or (len(data) and -(2**31) <= data.min() and data.max() < 2**31)
+        if (data.dtype.itemsize <= 4 and data.dtype != np.uint32) or (
+            len(data) and data.min() >= -(2**31) and data.max() < 2**31
         ):
             tr.data = np.ascontiguousarray(data, dtype=np.int32)
             encodings = ["STEIM2", "INT32"]

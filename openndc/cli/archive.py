@@ -86,7 +86,9 @@ def run_import(args: argparse.Namespace) -> int:
     print(f"imported into {archive.root}: {report}")
     for what, why in report.skipped:
         print(f"  skipped {what}: {why}")
-    if args.inventory_out:
+    if args.inventory_out and not report.stations:
+        print(f"no SAC station coordinates found: {args.inventory_out} not written")
+    elif args.inventory_out:
         print(
             f"StationXML ({len(report.stations)} stations with SAC coordinates) -> "
             f"{args.inventory_out}"

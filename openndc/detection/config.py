@@ -104,7 +104,15 @@ class PhaseIdConfig:
     sn_slowness_max: float = field_(24.0, unit="s/deg", help="Sn / Lg boundary")
     lg_slowness_max: float = field_(32.0, unit="s/deg", help="beyond: Rg or noise")
     p_rectilinearity_min: float = field_(0.6, help="3-C: rectilinearity typical of P")
-    p_incidence_max: float = field_(45.0, unit="deg", help="3-C: steeper than this looks like P")
+    # Regional Pn (p ~ 0.123 s/km) has an apparent (free-surface) incidence of about
+    # 2 asin(p * 3.5 km/s) ~ 50 deg; S and Lg arrive with mostly horizontal motion.
+    p_incidence_max: float = field_(60.0, unit="deg", help="3-C: steeper than this looks like P")
+    first_arrival_quiet: float = field_(
+        120.0,
+        unit="s",
+        help="single station: an S-type detection with no detection this long before it is "
+        "a first arrival and renamed P (regional S-P times stay below ~2 min to 14 deg)",
+    )
 
 
 @dataclass(frozen=True)

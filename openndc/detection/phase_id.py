@@ -17,11 +17,18 @@ Rules, in order (thresholds from :class:`~openndc.detection.config.PhaseIdConfig
 3. A dominant frequency below ``NOISE_FREQUENCY_MIN`` [Hz] on a weak detection (SNR <
    ``NOISE_SNR_MAX``) is microseism-like noise → ``N``.
 4. Otherwise ``P``: the conservative default for a first arrival on a single channel.
+
+Then, per single station, the sequence rule (:func:`first_arrivals_are_p`): an S-type name
+(``S``, ``Sn``, ``Lg``) on a detection with no other detection on that station in the
+``first_arrival_quiet`` seconds before it is a first arrival, which is P: an S needs its P
+before it. This corrects polarization fooled by site effects or uncalibrated horizontals.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Sequence
 
 from openndc.detection.config import PhaseIdConfig
 from openndc.model.detection import Detection
@@ -31,8 +38,13 @@ __all__ = [
     "NOISE_RECTILINEARITY_MAX",
     "NOISE_SNR_MAX",
     "RG_SLOWNESS_MAX",
+    "S_PHASES",
+    "first_arrivals_are_p",
     "identify_phase",
 ]
+
+#: Phase names the sequence rule treats as S-type.
+S_PHASES = frozenset({"S", "Sn", "Lg"})
 
 #: Slowest body/guided-wave slowness [s/deg] still named (Rg, ~1.9 km/s); slower is noise.
 RG_SLOWNESS_MAX = 60.0
@@ -76,3 +88,19 @@ def identify_phase(detection: Detection, config: PhaseIdConfig, *, is_array: boo
     if _finite(f) and f < NOISE_FREQUENCY_MIN and weak:
         return "N"
     return "P"
+
+
+def first_arrivals_are_p(detections: Sequence[Detection], quiet: float) -> list[Detection]:
+    """Detections of ONE station, time-sorted, with isolated S-type names changed to ``P``.
+
+    An S-type detection with no detection in the ``quiet`` seconds before it is renamed P
+    (see the module docstring).
+    """
+    out: list[Detection] = []
+    previous = None
+    for det in sorted(detections, key=lambda d: d.time):
+        if det.phase in S_PHASES and (previous is None or det.time - previous > quiet):
+            det = dataclasses.replace(det, phase="P")
+        out.append(det)
+        previous = det.time
+    return out

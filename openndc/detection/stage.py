@@ -23,7 +23,7 @@ from openndc import __version__
 from openndc.detection.amplitude import wood_anderson_amplitude
 from openndc.detection.array import detect_array
 from openndc.detection.config import DetectionConfig
-from openndc.detection.phase_id import identify_phase
+from openndc.detection.phase_id import first_arrivals_are_p, identify_phase
 from openndc.detection.polarization import measure_3c
 from openndc.detection.station import detect_trace
 from openndc.model.config import to_mapping
@@ -151,7 +151,9 @@ def _detect_on_station(
             out.append(
                 dataclasses.replace(det, phase=identify_phase(det, config.phase_id, is_array=False))
             )
-    return _dedupe(out, config.merge_window)
+    return first_arrivals_are_p(
+        _dedupe(out, config.merge_window), config.phase_id.first_arrival_quiet
+    )
 
 
 def _measure_station(
@@ -183,29 +185,56 @@ def _measure_station(
     return det
 
 
+def _common_rate(seg: Stream) -> Stream:
+    """The segment with every trace at the lowest sampling rate among them (anti-aliased).
+
+    Stations often record the vertical at a higher rate than the horizontals (e.g. BHZ at
+    100 Hz, BH1/BH2 at 20 Hz); 3-C analysis needs one rate.
+    """
+    rate = min(tr.stats.sampling_rate for tr in seg)
+    out = Stream()
+    for tr in seg:
+        tr = tr.copy()
+        if tr.stats.sampling_rate > rate * (1 + 1e-9):
+            # Zero-phase anti-alias filter: a causal one (ObsPy's decimate default) delays the
+            # resampled trace against the others and ruins the polarization.
+            factor = tr.stats.sampling_rate / rate
+            tr.data = tr.data.astype(np.float64)
+            if abs(factor - round(factor)) < 1e-6:
+                tr.filter("lowpass", freq=0.4 * rate, corners=8, zerophase=True)
+                tr.decimate(round(factor), no_filter=True)
+            else:
+                tr.resample(rate)
+        out += tr
+    return out
+
+
 def _rotate_to_zne(seg: Stream, station: Station | None) -> Stream | None:
-    """Z/N/E traces of a 3-C segment; 1/2 components are rotated with the inventory's
-    azimuth and dip. ``None`` when 1/2 orientations are unknown (polarization is skipped
-    rather than measured in the wrong frame)."""
+    """Z/N/E traces of a 3-C segment at one sampling rate; 1/2 components are rotated with
+    the inventory's azimuth and dip. ``None`` when 1/2 orientations are unknown
+    (polarization is skipped rather than measured in the wrong frame)."""
+    seg = seg.copy()
+    seg.merge(method=1, fill_value=0)
+    if len(seg) != 3:
+        return None
+    seg = _common_rate(seg)
     comps = {tr.stats.channel[-1] for tr in seg}
     if comps == {"Z", "N", "E"}:
         return seg
     infos = [_channel_info(station, tr) for tr in seg]
     if any(i is None or i.azimuth_deg is None or i.dip_deg is None for i in infos):
         return None
+    start = max(tr.stats.starttime for tr in seg)
+    end = min(tr.stats.endtime for tr in seg)
+    seg.trim(start, end, nearest_sample=True)
+    n = min(len(tr) for tr in seg)
+    if n < 2:
+        return None
+    args: list[object] = []
+    for tr, info in zip(seg, infos, strict=True):
+        assert info is not None
+        args += [tr.data[:n].astype(float), info.azimuth_deg, info.dip_deg]
     try:
-        seg = seg.copy()
-        seg.merge(method=1, fill_value=0)
-        start = max(tr.stats.starttime for tr in seg)
-        end = min(tr.stats.endtime for tr in seg)
-        seg.trim(start, end)
-        n = min(len(tr) for tr in seg)
-        if n < 2 or len(seg) != 3:
-            return None
-        args: list[object] = []
-        for tr, info in zip(seg, infos, strict=True):
-            assert info is not None and info.azimuth_deg is not None
-            args += [tr.data[:n].astype(float), info.azimuth_deg, info.dip_deg]
         z, north, east = rotate2zne(*args)
     except ValueError:
         return None

@@ -242,17 +242,25 @@ def scan_records(buf: bytes) -> RecordScan:
     ok &= (hdr[:, 7] == 32) | (hdr[:, 7] == 0)
     ok &= (hour <= 23) & (minute <= 59) & (sec <= 60)
     ok &= (year >= 1900) & (year <= 2100) & (doy >= 1) & (doy <= 366)
-    # standard blockette layout: 1000 at 48, then nothing or 1001 at 56
-    ok &= (blk0 == 48) & (u16(48) == 1000) & (a[:, 54] == L.bit_length() - 1)
+    # standard blockette layouts: 1000 at 48 (then nothing or 1001 at 56), or 1001 at 48
+    # followed by 1000 at 56 (ObsPy writes that when times need microseconds)
+    exp = L.bit_length() - 1
     nxt = u16(50)
-    has1001 = nxt == 56
-    ok &= (nxt == 0) | (has1001 & (u16(56) == 1001) & (u16(58) == 0))
-    encoding = a[:, 52].astype(np.int16)
+    a1000 = (
+        (u16(48) == 1000)
+        & (a[:, 54] == exp)
+        & ((nxt == 0) | ((nxt == 56) & (u16(56) == 1001) & (u16(58) == 0)))
+    )
+    b1000 = (u16(48) == 1001) & (nxt == 56) & (u16(56) == 1000) & (u16(58) == 0) & (a[:, 62] == exp)
+    ok &= (blk0 == 48) & (a1000 | b1000)
+    has1001 = (a1000 & (nxt == 56)) | b1000
+    encoding = np.where(b1000, a[:, 60], a[:, 52]).astype(np.int16)
     ok &= np.isin(encoding, list(ENCODINGS)) & (dataoff <= L)
     rate = _rates(factor, mult)
     data = (nsamp > 0) & (encoding != 0)
     ok &= ~data | ((rate > 0) & (dataoff >= 48))
-    usec = np.where(has1001, a[:, 61].astype(np.int8).astype(np.int64), 0)
+    usec_col = np.where(b1000, a[:, 53], a[:, 61]).astype(np.uint8).astype(np.int8)
+    usec = np.where(has1001, usec_col.astype(np.int64), 0)
     days = _epoch_days(np.where(ok, year, 1970), np.where(ok, doy, 1))
     ns = (days * 86400 + hour * 3600 + minute * 60 + sec) * _NS + frac * 100_000 + usec * 1000
     ns = ns + np.where(act & 0x02, 0, tcorr * 100_000)
@@ -284,11 +292,12 @@ def scan_records(buf: bytes) -> RecordScan:
         return scan
     other = _build(extra, corrupt)
     order = np.argsort(np.concatenate([scan.offset, other.offset]), kind="stable")
+    cols = {
+        f: np.concatenate([getattr(scan, f), getattr(other, f)])[order]
+        for f in ("offset", "reclen", "sid", "start_ns", "nsamp", "rate", "encoding")
+    }
     return RecordScan(
-        *(
-            np.concatenate([getattr(scan, f), getattr(other, f)])[order]
-            for f in ("offset", "reclen", "sid", "start_ns", "nsamp", "rate", "encoding")
-        ),
+        **cols,
         corrupt=other.corrupt,
     )
 
