@@ -47,7 +47,7 @@ import numpy as np
 from obspy import Stream, UTCDateTime
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import synthetic_day as sd  # noqa: E402
+import synthetic_day as sd
 
 HERE = Path(__file__).resolve().parent
 TARGET_SPEEDUP = 1.5

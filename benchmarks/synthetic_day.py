@@ -50,8 +50,8 @@ __all__ = [
     "build_layout",
     "generate_day",
     "make_events",
-    "read_manifest",
     "monitoring_network",
+    "read_manifest",
     "shared_data_dir",
 ]
 

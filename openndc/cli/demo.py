@@ -36,8 +36,8 @@ DEMO_FILES = (
 #: Local induced events at a few km: short windows and bands above the microseism.
 DEMO_CONFIG = DetectionConfig(
     bands=[
-        BandConfig("local", 2.0, 10.0, 3, 0.3, 10.0, 4.0, 1.5),
-        BandConfig("local-hf", 5.0, 20.0, 3, 0.2, 10.0, 4.0, 1.5),
+        BandConfig("local", 2.0, 10.0, 3, 0.3, 10.0, 5.0, 1.5),
+        BandConfig("local-hf", 5.0, 20.0, 3, 0.2, 10.0, 5.0, 1.5),
     ],
     dead_time=2.0,
     merge_window=1.0,

@@ -12,7 +12,7 @@ from obspy.core.util import AttribDict
 from obspy.signal.array_analysis import array_processing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-import synthetic_day as sd  # noqa: E402
+import synthetic_day as sd
 
 
 @pytest.fixture(scope="module")

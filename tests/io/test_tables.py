@@ -75,7 +75,7 @@ def test_minimal_foreign_table(tmp_path: Path) -> None:
 
 
 def test_errors_name_the_file(tmp_path: Path) -> None:
-    with pytest.raises(OpenNDCError, match="nope.csv"):
+    with pytest.raises(OpenNDCError, match=r"nope\.csv"):
         read_detections(tmp_path / "nope.csv")
     with pytest.raises(OpenNDCError, match=r"\.txt"):
         write_detections(_dets(), tmp_path / "d.txt")
