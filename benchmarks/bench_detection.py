@@ -266,7 +266,7 @@ def baseline_chunk(root: str, t0: UTCDateTime, t1: UTCDateTime) -> dict[str, Any
                 corners=band.corners,
                 zerophase=True,
             )
-            cft = recursive_sta_lta(f.data, int(round(band.sta * fs)), int(round(band.lta * fs)))
+            cft = recursive_sta_lta(f.data, round(band.sta * fs), round(band.lta * fs))
             for i0, i1 in trigger_onset(cft, band.threshold_on, band.threshold_off):
                 if (i1 - i0) / fs < cfg.min_duration:
                     continue
@@ -411,7 +411,7 @@ def child_fk(root: Path, start: UTCDateTime, end: UTCDateTime, workers: int, res
                 if s.code == tr.stats.station
             ]
         )
-        i0 = int(round((ws - st[0].stats.starttime) * fs))
+        i0 = round((ws - st[0].stats.starttime) * fs)
         data = np.array([tr.data[i0 : i0 + nwin] for tr in st])
         c0 = time.perf_counter()
         r = fk_analysis(
@@ -548,9 +548,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     duration = a.hours * 3600.0 if a.hours else 86400.0
     day_dir = a.out_dir / ("day" if a.hours is None else f"day-{a.hours:g}h")
-    if a.skip_generate:
-        if not (day_dir / "manifest.json").exists():
-            raise SystemExit(f"no generated day in {day_dir}: run without --skip-generate")
+    if a.skip_generate and not (day_dir / "manifest.json").exists():
+        raise SystemExit(f"no generated day in {day_dir}: run without --skip-generate")
     day = sd.generate_day(day_dir, duration=duration)
     how = "reused" if day.reused else f"generated in {day.seconds:.1f} s"
     print(
@@ -608,7 +607,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"{sd.FS * DEFAULT_FK_WINDOW:.0f} samples): OpenNDC fk_analysis "
                 f"{1e3 * fk['openndc_s'] / n:.2f} ms/window, ObsPy array_processing "
                 f"{1e3 * fk['obspy_s'] / n:.2f} ms/window: {sp:.1f}x "
-                f"(target >= {TARGET_FK_SPEEDUP:g}x: {'met' if sp >= TARGET_FK_SPEEDUP else 'NOT met'}); "
+                f"(target >= {TARGET_FK_SPEEDUP:g}x: "
+                f"{'met' if sp >= TARGET_FK_SPEEDUP else 'NOT met'}); "
                 f"back-azimuths within 2 deg of each other in {fk['agree']}/{n} windows, "
                 f"OpenNDC's within 5 deg of the true one in {fk['truth']}/{fk['strong']} "
                 "windows with SNR >= 3",

@@ -371,7 +371,7 @@ class SyntheticEvent:
 def make_events(seed: int, duration: float) -> list[SyntheticEvent]:
     """About ``EVENTS_PER_DAY`` events a day, epicentres 2-90 deg from ``CENTRE``."""
     rng = np.random.default_rng([seed, 1])
-    n = max(3, int(round(EVENTS_PER_DAY * duration / 86400.0)))
+    n = max(3, round(EVENTS_PER_DAY * duration / 86400.0))
     times = np.sort(rng.uniform(-600.0, duration - 60.0, n))
     dist = rng.uniform(2.0, 90.0, n)
     az = rng.uniform(0.0, 360.0, n)
@@ -521,8 +521,8 @@ def _synthesize(job: _Job, seed: int, n: int) -> np.ndarray:
             t_on -= arr.p_s_per_km * (
                 job.site.deast_km * math.sin(phi) + job.site.dnorth_km * math.cos(phi)
             )
-        i0 = max(int(math.floor((t_on - 1.0) * FS)), 0)
-        i1 = min(int(math.ceil((t_on + span) * FS)), n)
+        i0 = max(math.floor((t_on - 1.0) * FS), 0)
+        i1 = min(math.ceil((t_on + span) * FS), n)
         if i1 <= i0:
             continue
         t = np.arange(i0, i1) / FS - t_on
@@ -617,7 +617,7 @@ def generate_day(
     table = TravelTimeTable.cached(out.parent / "ak135_table.npz")
     events = make_events(seed, duration)
     per_site = _arrivals(layout, events, table)
-    n = int(round(duration * FS))
+    n = round(duration * FS)
     jobs = []
     for k, (i, ch) in enumerate(layout.channels):
         s = layout.sites[i]

@@ -116,7 +116,7 @@ def dominant_frequency(x: np.ndarray, fs: float) -> float:
 
 def _band_usable(band: BandConfig, fs: float, n: int, trace_id: str) -> bool:
     if band.freq_max >= 0.45 * fs or band.freq_min <= 0 or band.freq_min >= band.freq_max:
-        log.info(
+        log.debug(
             "%s: band %s (%g-%g Hz) skipped at %g Hz sampling",
             trace_id,
             band.name,
