@@ -19,7 +19,7 @@ T0 = UTCDateTime("2024-05-01T23:50:00")  # the window crosses midnight
 
 
 def _plane_wave(offsets: np.ndarray, codes: list[str], baz: float, slow: float) -> Stream:
-    fs, n = 40.0, int(1200 * 40)
+    fs, n = 40.0, (1200 * 40)
     rng = np.random.default_rng(7)
     t = np.arange(n) / fs
     onset = 610.0  # 00:00:10 next day

@@ -87,7 +87,7 @@ def test_stage_on_array_three_component_and_unknown_station() -> None:
     assert set(by_station) == {"SYN", "TRI", "NEW"}, result.detections
     beam = by_station["SYN"]
     assert beam.method == "beam"
-    assert abs(beam.time - (T0 + 100.0)) < 0.3
+    assert abs(beam.time - (T0 + 100.0)) < 0.45  # emergent wavelet (sharp onsets: CLI test)
     assert abs((beam.backazimuth - 60.0 + 180) % 360 - 180) < 8.0
     assert abs(beam.slowness - 0.08 * DEG_KM) < 1.5
     assert beam.phase in {"P", "Pn", "PKP"}

@@ -41,9 +41,9 @@ from obspy import Stream, Trace, UTCDateTime
 from obspy.signal.trigger import aic_simple
 from scipy.signal import butter, sosfiltfilt
 
+from openndc.detection.amplitude import causal_bandpass
 from openndc.detection.array.fk import FKResult, fk_analysis
 from openndc.detection.array.kernels import DEG_KM, beam, beams, plane_wave_delays
-from openndc.detection.amplitude import causal_bandpass
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.onset import refine_onset
 from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
