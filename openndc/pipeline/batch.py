@@ -9,6 +9,7 @@ lose nor duplicate detections. Chunks are independent and run in worker processe
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -136,7 +137,10 @@ def run_detection(
             res, n = _run_chunk(source, network, config, t0, t1)
             collect(i, res, n)
     else:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        # "spawn": forking a process whose numba/OpenMP threads already run is unsafe (the
+        # child can die abruptly); fresh interpreters cost ~1 s each, once per run.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
             futures: list[Future[tuple[DetectionResult, int]]] = [
                 pool.submit(_run_chunk, source, network, config, t0, t1) for t0, t1 in windows
             ]

@@ -11,7 +11,6 @@ from openndc.detection.array.detector import (
     beam_set,
     detect_array,
     gather_array_data,
-    half_peak_to_peak,
 )
 from openndc.detection.array.fk import FKResult, fk_analysis, slowness_axis
 from openndc.detection.array.kernels import (
@@ -40,7 +39,6 @@ __all__ = [
     "fk_power",
     "fstat_from_relpower",
     "gather_array_data",
-    "half_peak_to_peak",
     "plane_wave_delays",
     "slowness_axis",
     "slowness_vector",

@@ -41,7 +41,7 @@ from obspy import Stream, Trace, UTCDateTime
 from obspy.signal.trigger import aic_simple
 from scipy.signal import butter, sosfiltfilt
 
-from openndc.detection.amplitude import causal_bandpass
+from openndc.detection.amplitude import causal_bandpass, counts_to_nm, half_peak_to_peak
 from openndc.detection.array.fk import FKResult, fk_analysis
 from openndc.detection.array.kernels import DEG_KM, beam, beams, plane_wave_delays
 from openndc.detection.config import BandConfig, DetectionConfig
@@ -57,7 +57,6 @@ __all__ = [
     "beam_set",
     "detect_array",
     "gather_array_data",
-    "half_peak_to_peak",
 ]
 
 log = logging.getLogger(__name__)
@@ -407,15 +406,18 @@ def _measure(
         if infra
         else BandConfig("mb", config.amplitude.mb_freq_min, config.amplitude.mb_freq_max, 3)
     )
-    fk_delays = plane_wave_delays(ad.offsets_km, fk.backazimuth_deg, fk.slowness_s_per_km)
     afilt = _bandpass(seg, fs, amp_band)
     amp, period = math.nan, math.nan
     if afilt is not None:
         fk_beam = beam(afilt, fs, fk_delays)
-        amp, period = half_peak_to_peak(
+        amp, period, _ = half_peak_to_peak(
             fk_beam[onset : onset + int(config.amplitude.mb_window * fs)], fs
         )
-    amp, unit = _to_nm(amp, period, ad, channels) if not infra else (amp, "counts")
+    unit = "counts"
+    if not infra and channels:
+        # Elements of an array share one sensor type: the first element's response.
+        info = next((channels[c] for c in ad.codes if c in channels), None)
+        amp, unit = counts_to_nm(amp, period, info)
     t = ad.starttime + (s0 + onset) / fs
     fc = math.sqrt(band.freq_min * min(band.freq_max, 0.45 * fs))
     return Detection(
@@ -526,39 +528,3 @@ def _fk_at(
     except ValueError as exc:
         log.debug("f-k failed: %s", exc)
         return None
-
-
-def half_peak_to_peak(x: np.ndarray, fs: float) -> tuple[float, float]:
-    """Largest half peak-to-peak amplitude between consecutive extrema and its period [s].
-
-    The period is twice the time between the two extrema. NaNs if ``x`` has no two extrema.
-    """
-    if len(x) < 3:
-        return math.nan, math.nan
-    dx = np.diff(x)
-    ext = np.nonzero(np.sign(dx[1:]) != np.sign(dx[:-1]))[0] + 1
-    if len(ext) < 2:
-        return math.nan, math.nan
-    vals = x[ext]
-    swings = np.abs(np.diff(vals))
-    k = int(np.argmax(swings))
-    return float(swings[k] / 2.0), float(2.0 * (ext[k + 1] - ext[k]) / fs)
-
-
-def _to_nm(
-    amp: float,
-    period: float,
-    ad: ArrayData,
-    channels: Mapping[str, ChannelInfo] | None,
-) -> tuple[float, str]:
-    """Counts → ground displacement [nm] when all elements have a velocity sensitivity."""
-    if channels is None or not math.isfinite(amp) or not math.isfinite(period) or period <= 0:
-        return amp, "counts"
-    sens = []
-    for c in ad.codes:
-        ch = channels.get(c)
-        if ch is None or not ch.sensitivity or (ch.input_units or "").upper() not in {"M/S", ""}:
-            return amp, "counts"
-        sens.append(ch.sensitivity)
-    velocity = amp / float(np.mean(sens))  # [m/s]
-    return velocity * period / (2.0 * math.pi) * 1e9, "nm"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from obspy import Stream, Trace
 
-from openndc.detection.array import beam_set, detect_array, half_peak_to_peak
+from openndc.detection.array import beam_set, detect_array
 from openndc.detection.config import ArrayConfig, DetectionConfig
 from openndc.model.inventory import ChannelInfo
 
@@ -97,12 +97,3 @@ def test_beam_set() -> None:
     assert len(beam_set("seismic", 4.0, 0.1)) < len(small)
     infra = beam_set("infrasound", 1.5, 3.6)
     assert all(b.slowness_s_per_km == pytest.approx(1 / 0.34) for b in infra)
-
-
-def test_half_peak_to_peak() -> None:
-    fs = 100.0
-    t = np.arange(300) / fs
-    x = 3.0 * np.sin(2 * np.pi * 2.0 * t)
-    amp, period = half_peak_to_peak(x, fs)
-    assert amp == pytest.approx(3.0, rel=5e-3) and period == pytest.approx(0.5, abs=0.02)
-    assert np.isnan(half_peak_to_peak(np.arange(10.0), fs)[0])
