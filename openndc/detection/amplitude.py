@@ -26,6 +26,7 @@ import numpy as np
 from obspy import Trace, UTCDateTime
 from scipy import signal
 
+from openndc.detection import filters
 from openndc.detection.config import AmplitudeConfig
 from openndc.model.inventory import ChannelInfo
 
@@ -66,12 +67,11 @@ def causal_bandpass(
     x: np.ndarray, fs: float, freq_min: float, freq_max: float, corners: int = 3
 ) -> np.ndarray:
     """Causal Butterworth band-pass [Hz] of ``x`` sampled at ``fs`` [Hz] (no pre-onset leak)."""
-    sos = signal.butter(corners, [freq_min, freq_max], btype="band", fs=fs, output="sos")
-    return np.asarray(signal.sosfilt(sos, x), dtype=np.float64)
+    return filters.causal_bandpass(x, fs, freq_min, freq_max, corners)
 
 
 def _filter_gain(fs: float, freq_min: float, freq_max: float, corners: int, f: float) -> float:
-    sos = signal.butter(corners, [freq_min, freq_max], btype="band", fs=fs, output="sos")
+    sos = filters.bandpass_sos(corners, freq_min, freq_max, fs)
     _, h = signal.sosfreqz(sos, worN=[f], fs=fs)
     return float(abs(h[0]))
 

@@ -27,6 +27,7 @@ from obspy import Stream, Trace
 from scipy import signal
 
 from openndc.detection.config import DetectionConfig
+from openndc.detection.filters import zerophase_bandpass
 from openndc.model.detection import Detection
 
 __all__ = ["PolarizationResult", "measure_3c", "polarization"]
@@ -111,7 +112,6 @@ def measure_3c(stream_3c: Stream, detection: Detection, config: DetectionConfig)
     fmax = min(fmax, 0.45 * fs)
     if fmin >= fmax:
         raise ValueError(f"{detection.seed_id}: band {fmin}-{fmax} Hz unusable at {fs} Hz")
-    sos = signal.butter(3, [fmin, fmax], btype="band", fs=fs, output="sos")
     t0 = detection.time - 0.1
     t1 = detection.time + config.polarization.window
     windows = []
@@ -126,7 +126,7 @@ def measure_3c(stream_3c: Stream, detection: Detection, config: DetectionConfig)
         p0 = max(0, i0 - round(pad * fs))
         p1 = min(len(x), i1 + round(pad * fs))
         seg = np.nan_to_num(x[p0:p1] - np.nanmean(x[p0:p1]))
-        y = signal.sosfiltfilt(sos, seg * signal.windows.tukey(len(seg), 0.1))
+        y = zerophase_bandpass(seg * signal.windows.tukey(len(seg), 0.1), fs, fmin, fmax, 3)
         windows.append(y[i0 - p0 : i1 - p0])
     m = min(len(w) for w in windows)
     res = polarization(windows[0][:m], windows[1][:m], windows[2][:m], fs)

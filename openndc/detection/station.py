@@ -40,6 +40,7 @@ from scipy import signal
 
 from openndc.detection.amplitude import causal_bandpass, mb_amplitude
 from openndc.detection.config import BandConfig, DetectionConfig
+from openndc.detection.filters import zerophase_bandpass
 from openndc.detection.onset import refine_onset
 from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
 from openndc.model.detection import Detection
@@ -96,9 +97,8 @@ def bandpass(
     x: np.ndarray, fs: float, freq_min: float, freq_max: float, corners: int = 3
 ) -> np.ndarray:
     """Zero-phase Butterworth band-pass [Hz] (order ``corners``, applied forward and back)."""
-    sos = signal.butter(corners, [freq_min, freq_max], btype="band", fs=fs, output="sos")
     taper = signal.windows.tukey(len(x), min(1.0, 2.0 * fs / max(len(x), 1)))
-    return np.asarray(signal.sosfiltfilt(sos, x * taper), dtype=np.float64)
+    return zerophase_bandpass(x * taper, fs, freq_min, freq_max, corners)
 
 
 def dominant_frequency(x: np.ndarray, fs: float) -> float:

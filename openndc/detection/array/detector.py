@@ -26,7 +26,16 @@ beam plus rings of azimuthal beams at 0.045 and 0.075 s/km (teleseismic P, ~5 an
 s/deg), 0.125 s/km (Pn, ~13.9 s/deg) and 0.18 s/km (Pg/Sn, ~20 s/deg); infrasound arrays
 one ring at 1/0.34 s/km (sound at 340 m/s). The number of azimuths on a ring keeps the
 delay error across the aperture ``D`` below a quarter period at ``f_ref`` (2 Hz seismic,
-1 Hz infrasound): ``n = ceil(4 pi f_ref s D)``, clipped to 6-36.
+1 Hz infrasound): ``n = ceil(4 pi f_ref s D)``, clipped to 6-24 (:data:`MAX_RING_AZIMUTHS`;
+beyond 24, large arrays such as KURK, ~20 km, only buy more beams in a band — hf — that is
+incoherent across them anyway). Every band uses the same beam set: the hf band (4-10 Hz) is
+incoherent across large apertures, but its beams still detect (with less than full array
+gain) local arrivals, and after decimation it is the only band beamed at the full rate.
+
+Speed: in each band the band-passed element data are decimated to ``fs / q`` with
+``q = max(1, floor(fs / (2.5 freq_max)))`` (:func:`decimation_factor`; at 40 Hz: tele 8,
+mb 3, reg 2, hf 1) before beams and STA/LTA; trigger samples are mapped back by ``* q``
+(within ``q / fs`` s of the full-rate trigger), and the onset is re-picked on full-rate data.
 """
 
 from __future__ import annotations
@@ -39,12 +48,12 @@ from dataclasses import dataclass
 import numpy as np
 from obspy import Stream, Trace, UTCDateTime
 from obspy.signal.trigger import aic_simple
-from scipy.signal import butter, sosfiltfilt
 
 from openndc.detection.amplitude import causal_bandpass, counts_to_nm, half_peak_to_peak
 from openndc.detection.array.fk import FKResult, fk_analysis
 from openndc.detection.array.kernels import DEG_KM, beam, beams, plane_wave_delays
 from openndc.detection.config import BandConfig, DetectionConfig
+from openndc.detection.filters import zerophase_bandpass
 from openndc.detection.onset import refine_onset
 from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
 from openndc.model.detection import Detection
@@ -52,9 +61,11 @@ from openndc.model.inventory import Array, ChannelInfo
 
 __all__ = [
     "INFRASOUND_BANDS",
+    "MAX_RING_AZIMUTHS",
     "ArrayData",
     "SteeringBeam",
     "beam_set",
+    "decimation_factor",
     "detect_array",
     "gather_array_data",
 ]
@@ -67,6 +78,10 @@ INFRASOUND_RING_SLOWNESSES = (1.0 / 0.34,)
 """Slowness [s/km] of the infrasound beam ring (340 m/s)."""
 INFRASOUND_BANDS = (BandConfig("infra", 0.5, 5.0, 3, 5.0, 60.0, 3.0, 1.5),)
 """Detection band(s) for infrasound arrays (``config.bands`` are seismic)."""
+
+MAX_RING_AZIMUTHS = 24
+"""Most azimuthal beams on one ring (large arrays hit it: the delay error there exceeds a
+quarter period at ``f_ref``; the f-k measurement at each arrival corrects the direction)."""
 
 _DEAD_RATIO = 1e-3  # an element this much quieter (rms) than the median is dead
 
@@ -105,7 +120,8 @@ def beam_set(kind: str, aperture_km: float, slowness_max: float) -> list[Steerin
     for s in rings:
         if s > slowness_max + 1e-9:
             continue
-        n_az = int(np.clip(math.ceil(4.0 * math.pi * f_ref * s * aperture_km), 6, 36))
+        n_az = math.ceil(4.0 * math.pi * f_ref * s * aperture_km)
+        n_az = int(np.clip(n_az, 6, MAX_RING_AZIMUTHS))
         for k in range(n_az):
             baz = 360.0 * k / n_az
             out.append(SteeringBeam(f"s{s * DEG_KM:.1f}-b{baz:.0f}", baz, s))
@@ -251,8 +267,13 @@ def _bandpass(data: np.ndarray, fs: float, band: BandConfig) -> np.ndarray | Non
     fmax = min(band.freq_max, 0.45 * fs)
     if band.freq_min >= fmax:
         return None
-    sos = butter(band.corners, [band.freq_min, fmax], btype="band", fs=fs, output="sos")
-    return np.asarray(sosfiltfilt(sos, data, axis=-1))
+    return zerophase_bandpass(data, fs, band.freq_min, fmax, band.corners)
+
+
+def decimation_factor(fs: float, freq_max: float) -> int:
+    """Decimation factor of band-limited data for triggering: ``max(1, floor(fs / (2.5
+    freq_max)))`` (at least 2.5 samples per period of the band's upper corner [Hz])."""
+    return max(1, math.floor(fs / (2.5 * min(freq_max, 0.45 * fs))))
 
 
 def _find_triggers(
@@ -260,22 +281,27 @@ def _find_triggers(
 ) -> list[_Trigger]:
     out: list[_Trigger] = []
     n_samp = ad.data.shape[1]
-    chunk = max(1, int(8_000_000 // max(n_samp, 1)))
     for ib, band in enumerate(bands):
-        nsta, nlta = round(band.sta * ad.fs), round(band.lta * ad.fs)
-        if nlta >= n_samp or nsta < 1:
+        q = decimation_factor(ad.fs, band.freq_max)
+        fsq = ad.fs / q
+        nsta, nlta = round(band.sta * fsq), round(band.lta * fsq)
+        if nlta * q >= n_samp or nsta < 1:
             continue
         filt = _bandpass(ad.data, ad.fs, band)
         if filt is None:
             continue
+        # the band-limited data, decimated (every q-th sample): beams and STA/LTA at fs / q
+        filt = np.ascontiguousarray(filt[:, ::q])
+        chunk = max(1, int(8_000_000 // max(filt.shape[1], 1)))
         for c0 in range(0, len(delays), chunk):
-            bm = beams(filt, ad.fs, delays[c0 : c0 + chunk])
+            bm = beams(filt, fsq, delays[c0 : c0 + chunk])
             for k, b in enumerate(bm):
                 cft = recursive_sta_lta(b, nsta, nlta)
                 for i0, i1 in trigger_onsets(cft, band.threshold_on, band.threshold_off):
-                    if (i1 - i0) / ad.fs < config.min_duration:
+                    if (i1 - i0) / fsq < config.min_duration:
                         continue
-                    out.append(_Trigger(int(i0), ib, c0 + k, float(cft[i0 : i1 + 1].max())))
+                    snr = float(cft[i0 : i1 + 1].max())
+                    out.append(_Trigger(int(i0) * q, ib, c0 + k, snr))
     return out
 
 

@@ -7,6 +7,7 @@ import pytest
 from obspy import Stream, Trace
 
 from openndc.detection.array import beam_set, detect_array
+from openndc.detection.array.detector import MAX_RING_AZIMUTHS, decimation_factor
 from openndc.detection.config import ArrayConfig, DetectionConfig
 from openndc.model.inventory import ChannelInfo
 
@@ -93,7 +94,14 @@ def test_beam_set() -> None:
     small = beam_set("seismic", 4.0, 0.4)
     assert small[0].slowness_s_per_km == 0.0
     assert {b.slowness_s_per_km for b in small} == {0.0, 0.045, 0.075, 0.125, 0.18}
-    assert len(beam_set("seismic", 100.0, 0.4)) == 1 + 4 * 36
+    assert len(beam_set("seismic", 100.0, 0.4)) == 1 + 4 * MAX_RING_AZIMUTHS == 97
     assert len(beam_set("seismic", 4.0, 0.1)) < len(small)
     infra = beam_set("infrasound", 1.5, 3.6)
     assert all(b.slowness_s_per_km == pytest.approx(1 / 0.34) for b in infra)
+
+
+def test_decimation_factor() -> None:
+    # at least 2.5 samples per period of the band's upper corner
+    assert [decimation_factor(40.0, f) for f in (2.0, 4.5, 6.0, 10.0)] == [8, 3, 2, 1]
+    assert decimation_factor(20.0, 10.0) == 1  # never below 1 (corner clipped to 0.45 fs)
+    assert decimation_factor(100.0, 2.0) == 20
