@@ -138,6 +138,10 @@ KNOWN_ARRAYS: tuple[KnownArray, ...] = (
     # ARCES, Norway (IMS PS28): rings A-D (+ closed E0) around ARA0. IMS CSS3.0 site table
     # (SNL-GMS/GMS-PI7-OPEN @ 4c5f2a33, refsta ARCES).
     KnownArray("ARCES", r"AR[A-E]\d", None, "ARA0", "seismic", "IMS CSS3.0 site table"),
+    # FINES, Finland (IMS PS17): rings A-C around FIA0; SPITS, Svalbard (IMS AS72): rings A-B
+    # around SPA0. IMS CSS3.0 site table (SNL-GMS/GMS-PI7-OPEN @ 4c5f2a33, refsta FINES/SPITS).
+    KnownArray("FINES", r"FI[ABC]\d", None, "FIA0", "seismic", "IMS CSS3.0 site table"),
+    KnownArray("SPITS", r"SP[AB]\d", None, "SPA0", "seismic", "IMS CSS3.0 site table"),
     # Kazakh arrays: see openndc.inventory.kazakh for the element facts and their sources.
     KnownArray("MKAR", r"MK\d\d", None, "MK31", "seismic", "IMS CSS3.0 site table"),
     KnownArray("BVAR", r"BV[AB]\d", None, "BVA0", "seismic", "IMS CSS3.0 site table"),
