@@ -49,11 +49,11 @@ import numpy as np
 from obspy import Stream, Trace, UTCDateTime
 from obspy.signal.trigger import aic_simple
 
-from openndc.detection.amplitude import causal_bandpass, counts_to_nm, half_peak_to_peak
+from openndc.detection.amplitude import counts_to_nm, half_peak_to_peak
 from openndc.detection.array.fk import FKResult, fk_analysis
 from openndc.detection.array.kernels import DEG_KM, beam, beams, plane_wave_delays
 from openndc.detection.config import BandConfig, DetectionConfig
-from openndc.detection.filters import zerophase_bandpass
+from openndc.detection.filters import causal_bandpass, zerophase_bandpass
 from openndc.detection.onset import refine_onset
 from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
 from openndc.model.detection import Detection
@@ -287,9 +287,12 @@ def _find_triggers(
         nsta, nlta = round(band.sta * fsq), round(band.lta * fsq)
         if nlta * q >= n_samp or nsta < 1:
             continue
-        filt = _bandpass(ad.data, ad.fs, band)
-        if filt is None:
+        fmax = min(band.freq_max, 0.45 * ad.fs)
+        if band.freq_min >= fmax:
             continue
+        # Triggers only need to find the arrival (``_measure`` re-picks the onset on full-rate,
+        # zero-phase data), so one causal pass is enough here: half the filtering cost.
+        filt = causal_bandpass(ad.data, ad.fs, band.freq_min, fmax, band.corners)
         # the band-limited data, decimated (every q-th sample): beams and STA/LTA at fs / q
         filt = np.ascontiguousarray(filt[:, ::q])
         chunk = max(1, int(8_000_000 // max(filt.shape[1], 1)))
@@ -425,6 +428,10 @@ def _measure(
         fk2 = _fk_at(seg, fs, ad.offsets_km, onset2, fk_delays, fmin, fmax, infra, config)
         if fk2 is not None and fk2.fstat >= fk.fstat:
             onset, fk = onset2, fk2
+    if not fk.fstat >= acfg.min_fstat:
+        # Incoherent across the array: dropped before the costlier onset and amplitude work.
+        log.debug("array %s: arrival at sample %d dropped: F = %.2f", array.code, itrig, fk.fstat)
+        return None
     fk_delays = plane_wave_delays(ad.offsets_km, fk.backazimuth_deg, fk.slowness_s_per_km)
     onset = _sharpen_onset(seg, filt, fs, onset, fk_delays, band)
     amp_band = (
@@ -494,7 +501,7 @@ def _sharpen_onset(
     Zero-phase filtering spreads an impulsive onset's energy backwards, so picks on it come
     early by a fraction of the dominant period; the causal beam has nothing before the onset.
     """
-    broad = np.array([causal_bandpass(x, fs, band.freq_min, 0.45 * fs, 4) for x in seg])
+    broad = causal_bandpass(seg, fs, band.freq_min, 0.45 * fs, 4)
     refined = refine_onset(
         beam(filt, fs, delays), fs, onset, 0.5, 0.5, "aic", fine=beam(broad, fs, delays)
     )
