@@ -52,7 +52,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_detection_config(args.config)
-    network = read_inventory(args.inventory, arrays=args.arrays)
+    # Station epochs in effect at the start of the window (reprocessing old data).
+    network = read_inventory(args.inventory, arrays=args.arrays, at=args.start)
     source = open_source(
         args.archive, network=args.network, station=args.station, channel=args.channel
     )
@@ -70,7 +71,14 @@ def run(args: argparse.Namespace) -> int:
     frame = detections_to_frame(result.detections)
     write_detections(frame, args.out, provenance)
     for problem in result.problems:
-        log.warning("%s", problem)
+        log.warning("data problem: %s", problem)
+    if result.problems:
+        kinds = Counter(p.kind for p in result.problems)
+        log.warning(
+            "%d data problems (%s); the rest was processed",
+            len(result.problems),
+            ", ".join(f"{k}: {n}" for k, n in kinds.most_common()),
+        )
     phases = ", ".join(f"{k or '?'}: {v}" for k, v in Counter(frame["phase"]).most_common())
     n_sta = frame["station"].nunique()
     print(f"{len(frame)} detections on {n_sta} stations ({phases}) -> {args.out}")

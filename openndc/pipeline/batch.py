@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from openndc.detection.config import DetectionConfig
 from openndc.detection.stage import DetectionResult, detect, warmup_seconds
 from openndc.model.config import to_mapping
 from openndc.model.detection import Detection
-from openndc.model.errors import OpenNDCError
+from openndc.model.errors import DataQualityWarning, OpenNDCError
 from openndc.model.inventory import MonitoringNetwork
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
@@ -89,8 +90,12 @@ def _run_chunk(
     t0: UTCDateTime,
     t1: UTCDateTime,
 ) -> tuple[DetectionResult, int]:
-    data = source.read(t0 - warmup_seconds(config), t1 + _tail_seconds(config))
-    result = detect(data.stream, network, config, start=t0, end=t1)
+    # Data problems come back as DataProblem records and are reported once by the caller,
+    # not as warnings from every worker process and chunk.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = source.read(t0 - warmup_seconds(config), t1 + _tail_seconds(config))
+        result = detect(data.stream, network, config, start=t0, end=t1)
     problems = [*data.problems, *result.problems]
     return DetectionResult(result.detections, problems, result.provenance), len(data.stream)
 

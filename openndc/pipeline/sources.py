@@ -45,7 +45,10 @@ class WfdiscSource:
     channel: str = "*"
 
     def read(self, start: UTCDateTime, end: UTCDateTime) -> ReadResult:
-        return read_wfdisc(self.path, start, end, station=self.station, channel=self.channel)
+        # A row whose data file is missing is reported and skipped; the rest is processed.
+        return read_wfdisc(
+            self.path, start, end, station=self.station, channel=self.channel, missing="skip"
+        )
 
 
 def open_source(
