@@ -4,13 +4,14 @@
 
 1. the trace is cleaned (float64, demeaned, NaN gaps interpolated with a
    :class:`~openndc.model.errors.DataQualityWarning`; a flat-lined channel gives nothing);
-2. for each band of ``config.bands``: zero-phase Butterworth band-pass → recursive
+2. for each band of ``config.bands``: causal Butterworth band-pass → recursive
    STA/LTA → triggers (bands whose upper corner is ≥ 0.45·fs or whose LTA is longer than
    the trace are skipped with a log line); triggers shorter than ``min_duration`` dropped;
 3. triggers of different bands opening within ``merge_window`` s of each other are one
    detection, the band with the highest SNR wins; then ``dead_time`` s after a kept
    detection further triggers are ignored;
-4. per detection: onset refined on the winning band's filtered data
+4. per detection: onset refined on the winning band filtered zero-phase in a window around
+   the trigger and on causal broad-band data
    (:func:`openndc.detection.onset.refine_onset`, falling back to the trigger time),
    SNR, dominant frequency, time uncertainty, mb amplitude and period.
 
@@ -139,38 +140,31 @@ def _band_usable(band: BandConfig, fs: float, n: int, trace_id: str) -> bool:
 
 def _band_triggers(
     x: np.ndarray, fs: float, band: BandConfig, ib: int, min_len: int
-) -> tuple[np.ndarray, list[_Trigger]]:
-    y = bandpass(x, fs, band.freq_min, band.freq_max, band.corners)
+) -> list[_Trigger]:
+    """Triggers of one band: STA/LTA of the *causally* filtered band (one filter pass).
+
+    A causal filter leaks no energy before an onset, so its trigger is a time the true onset
+    cannot be later than; the onset itself is then picked around it (``_measure``)."""
+    y = causal_bandpass(x, fs, band.freq_min, band.freq_max, band.corners)
     nsta = max(1, round(band.sta * fs))
     nlta = max(nsta + 1, round(band.lta * fs))
     cft = recursive_sta_lta(y, nsta, nlta)
     trig = trigger_onsets(cft, band.threshold_on, band.threshold_off)
-    out = [
+    return [
         _Trigger(ib, int(on), int(off), float(cft[on : off + 1].max()))
         for on, off in trig
         if off - on >= min_len
     ]
-    return y, out
 
 
-def _causal_triggers(
-    x: np.ndarray, fs: float, kept: list[_Trigger], config: DetectionConfig
-) -> list[int | None]:
-    """For each trigger, where the STA/LTA of the *causally* filtered band first exceeds the
-    on-threshold (from the trigger on): a time the true onset cannot be later than."""
-    out: list[int | None] = []
-    cache: dict[int, np.ndarray] = {}
-    extra = round(config.onset.after * fs)
-    for t in kept:
-        band = config.bands[t.band]
-        if t.band not in cache:
-            yc = causal_bandpass(x, fs, band.freq_min, band.freq_max, band.corners)
-            nsta = max(1, round(band.sta * fs))
-            cache[t.band] = recursive_sta_lta(yc, nsta, max(nsta + 1, round(band.lta * fs)))
-        seg = cache[t.band][t.on : t.off + extra + 1]
-        above = np.flatnonzero(seg > band.threshold_on)
-        out.append(t.on + int(above[0]) if len(above) else None)
-    return out
+def _zero_phase_window(
+    x: np.ndarray, fs: float, band: BandConfig, i0: int, i1: int
+) -> tuple[np.ndarray, int]:
+    """Zero-phase band-passed ``x[i0:i1]`` with padding for the filter transients; returns
+    the filtered padded segment and the sample index where it starts."""
+    pad = round(max(5.0, 5.0 / band.freq_min) * fs)
+    a, b = max(0, i0 - pad), min(len(x), i1 + pad)
+    return bandpass(x[a:b], fs, band.freq_min, band.freq_max, band.corners), a
 
 
 def _merge(triggers: list[_Trigger], merge: int, dead: int) -> list[_Trigger]:
@@ -207,18 +201,13 @@ def detect_trace(
     bands = [(i, b) for i, b in enumerate(config.bands) if _band_usable(b, fs, len(x), trace.id)]
     if not bands:
         return []
-    filtered: dict[int, np.ndarray] = {}
     triggers: list[_Trigger] = []
     min_len = round(config.min_duration * fs)
     for ib, band in bands:
-        y, trig = _band_triggers(x, fs, band, ib, min_len)
-        if trig:
-            filtered[ib] = y
-            triggers.extend(trig)
+        triggers.extend(_band_triggers(x, fs, band, ib, min_len))
     if not triggers:
         return []
     kept = _merge(triggers, round(config.merge_window * fs), round(config.dead_time * fs))
-    latest = _causal_triggers(x, fs, kept, config)
     low = min(b.freq_min for _, b in bands)
     broad = causal_bandpass(x, fs, low, 0.45 * fs, 4)
     amp = config.amplitude
@@ -231,36 +220,44 @@ def detect_trace(
     for k, t in enumerate(kept):
         # the onset search never reaches back into the previous detection's signal
         floor = min(kept[k - 1].off, t.on) if k else 0
-        out.append(
-            _measure(trace, t, config, floor, latest[k], filtered[t.band], broad, mb_data, channel)
-        )
+        out.append(_measure(trace, x, t, config, floor, broad, mb_data, channel))
     return out
 
 
 def _measure(
     trace: Trace,
+    x: np.ndarray,
     trig: _Trigger,
     config: DetectionConfig,
     floor: int,
-    last: int | None,
-    y: np.ndarray,
     broad: np.ndarray,
     mb_data: np.ndarray | None,
     channel: ChannelInfo | None,
 ) -> Detection:
     band = config.bands[trig.band]
     fs = float(trace.stats.sampling_rate)
+    # Stage 1 picks on the zero-phase band, filtered only around this trigger; the causal
+    # trigger is the latest possible onset (see refine_onset).
+    y, a = _zero_phase_window(
+        x,
+        fs,
+        band,
+        trig.on - round((config.onset.before + 1.0) * fs),
+        trig.on + round((2.0 * config.onset.after + 2.0) * fs),
+    )
     onset = refine_onset(
         y,
         fs,
-        trig.on,
+        trig.on - a,
         config.onset.before,
         config.onset.after,
         config.onset.method,
-        fine=broad,
-        floor=floor,
-        last=last,
+        fine=broad[a : a + len(y)],
+        floor=max(0, floor - a),
+        last=trig.on - a,
     )
+    if onset is not None:
+        onset += a
     refined = onset is not None
     i = onset if onset is not None else trig.on
     fdom = dominant_frequency(broad[i : i + max(3, round(DOMINANT_WINDOW * fs))], fs)
