@@ -276,12 +276,39 @@ def decimation_factor(fs: float, freq_max: float) -> int:
     return max(1, math.floor(fs / (2.5 * min(freq_max, 0.45 * fs))))
 
 
+TELE_SLOWNESS_MAX = 0.1
+"""Rings steered slower than this [s/km] (~11 s/deg) are teleseismic."""
+HF_BAND_MIN = 3.0
+"""Bands whose lower corner [Hz] is at least this skip the teleseismic rings: teleseismic P
+keeps little energy above 3-4 Hz (t* ~ 1 s), so those beams would only find noise."""
+
+
+def _band_beams(band: BandConfig, steer: list[SteeringBeam]) -> np.ndarray:
+    """Indices of the steering beams formed in ``band`` (see :data:`HF_BAND_MIN`)."""
+    if band.freq_min < HF_BAND_MIN:
+        return np.arange(len(steer))
+    return np.array(
+        [
+            i
+            for i, b in enumerate(steer)
+            if b.slowness_s_per_km == 0.0 or b.slowness_s_per_km >= TELE_SLOWNESS_MAX
+        ],
+        dtype=np.int64,
+    )
+
+
 def _find_triggers(
-    ad: ArrayData, bands: tuple[BandConfig, ...], delays: np.ndarray, config: DetectionConfig
+    ad: ArrayData,
+    bands: tuple[BandConfig, ...],
+    steer: list[SteeringBeam],
+    delays: np.ndarray,
+    config: DetectionConfig,
 ) -> list[_Trigger]:
     out: list[_Trigger] = []
     n_samp = ad.data.shape[1]
     for ib, band in enumerate(bands):
+        index = _band_beams(band, steer)
+        band_delays = delays[index]
         q = decimation_factor(ad.fs, band.freq_max)
         fsq = ad.fs / q
         nsta, nlta = round(band.sta * fsq), round(band.lta * fsq)
@@ -296,15 +323,15 @@ def _find_triggers(
         # the band-limited data, decimated (every q-th sample): beams and STA/LTA at fs / q
         filt = np.ascontiguousarray(filt[:, ::q])
         chunk = max(1, int(8_000_000 // max(filt.shape[1], 1)))
-        for c0 in range(0, len(delays), chunk):
-            bm = beams(filt, fsq, delays[c0 : c0 + chunk])
+        for c0 in range(0, len(band_delays), chunk):
+            bm = beams(filt, fsq, band_delays[c0 : c0 + chunk])
             for k, b in enumerate(bm):
                 cft = recursive_sta_lta(b, nsta, nlta)
                 for i0, i1 in trigger_onsets(cft, band.threshold_on, band.threshold_off):
                     if (i1 - i0) / fsq < config.min_duration:
                         continue
                     snr = float(cft[i0 : i1 + 1].max())
-                    out.append(_Trigger(int(i0) * q, ib, c0 + k, snr))
+                    out.append(_Trigger(int(i0) * q, ib, int(index[c0 + k]), snr))
     return out
 
 
@@ -355,7 +382,7 @@ def detect_array(
     delays = np.array(
         [plane_wave_delays(ad.offsets_km, b.backazimuth_deg, b.slowness_s_per_km) for b in steer]
     )
-    triggers = _merge(_find_triggers(ad, bands, delays, config), ad.fs, config)
+    triggers = _merge(_find_triggers(ad, bands, steer, delays, config), ad.fs, config)
     log.debug(
         "array %s: %d elements, %d beams, %d bands: %d arrivals before the F test",
         array.code,
