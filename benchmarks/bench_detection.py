@@ -235,11 +235,37 @@ def _merge_triggers(
     return out
 
 
+def obspy_fk(stream: Any, start: Any, acfg: Any) -> Any:
+    """ObsPy ``array_processing`` (method 0, beamforming) on one window with the f-k grid,
+    band and window of OpenNDC's ArrayConfig: the baseline's f-k, the same grid as ours."""
+    from obspy.signal.array_analysis import array_processing
+
+    return array_processing(
+        stream,
+        win_len=acfg.fk_window,
+        win_frac=1.0,
+        sll_x=-acfg.slowness_max,
+        slm_x=acfg.slowness_max,
+        sll_y=-acfg.slowness_max,
+        slm_y=acfg.slowness_max,
+        sl_s=acfg.slowness_step,
+        semb_thres=-1e9,
+        vel_thres=-1e9,
+        frqlow=acfg.fk_freq_min,
+        frqhigh=acfg.fk_freq_max,
+        stime=start,
+        etime=start + acfg.fk_window,
+        prewhiten=0,
+        coordsys="lonlat",
+        timestamp="julsec",
+        method=0,
+    )
+
+
 def baseline_chunk(root: str, t0: UTCDateTime, t1: UTCDateTime) -> dict[str, Any]:
     """The ObsPy baseline on one chunk ``[t0, t1)``; returns counts."""
     from obspy.clients.filesystem.sds import Client
     from obspy.core.util import AttribDict
-    from obspy.signal.array_analysis import array_processing
     from obspy.signal.trigger import recursive_sta_lta, trigger_onset
 
     from openndc.detection.config import DetectionConfig
@@ -302,26 +328,7 @@ def baseline_chunk(root: str, t0: UTCDateTime, t1: UTCDateTime) -> dict[str, Any
                 n_arrivals += 1
                 ws = UTCDateTime(t_first) - acfg.fk_lead
                 try:
-                    array_processing(
-                        sub,
-                        win_len=acfg.fk_window,
-                        win_frac=1.0,
-                        sll_x=-acfg.slowness_max,
-                        slm_x=acfg.slowness_max,
-                        sll_y=-acfg.slowness_max,
-                        slm_y=acfg.slowness_max,
-                        sl_s=acfg.slowness_step,
-                        semb_thres=-1e9,
-                        vel_thres=-1e9,
-                        frqlow=acfg.fk_freq_min,
-                        frqhigh=acfg.fk_freq_max,
-                        stime=ws,
-                        etime=ws + acfg.fk_window,
-                        prewhiten=0,
-                        coordsys="lonlat",
-                        timestamp="julsec",
-                        method=0,
-                    )
+                    obspy_fk(sub, ws, acfg)
                     n_fk += 1
                 except ValueError:
                     pass  # window outside the data (day edge)
@@ -372,7 +379,6 @@ def child_fk(root: Path, start: UTCDateTime, end: UTCDateTime, workers: int, res
     """Time fk_analysis vs array_processing on the true P windows of every array (1 h)."""
     from obspy.clients.filesystem.sds import Client
     from obspy.core.util import AttribDict
-    from obspy.signal.array_analysis import array_processing
 
     from openndc.detection.array import fk_analysis
     from openndc.detection.config import DetectionConfig
@@ -435,26 +441,7 @@ def child_fk(root: Path, start: UTCDateTime, end: UTCDateTime, workers: int, res
             dt_ndc = min(dt_ndc, time.perf_counter() - c0)
         for _ in range(FK_REPEATS):
             c1 = time.perf_counter()
-            out = array_processing(
-                st,
-                win_len=acfg.fk_window,
-                win_frac=1.0,
-                sll_x=-acfg.slowness_max,
-                slm_x=acfg.slowness_max,
-                sll_y=-acfg.slowness_max,
-                slm_y=acfg.slowness_max,
-                sl_s=acfg.slowness_step,
-                semb_thres=-1e9,
-                vel_thres=-1e9,
-                frqlow=acfg.fk_freq_min,
-                frqhigh=acfg.fk_freq_max,
-                stime=ws,
-                etime=ws + acfg.fk_window,
-                prewhiten=0,
-                coordsys="lonlat",
-                timestamp="julsec",
-                method=0,
-            )
+            out = obspy_fk(st, ws, acfg)
             dt_obs = min(dt_obs, time.perf_counter() - c1)
         if k == 0:
             continue  # warm-up (numba cache load)
