@@ -88,3 +88,9 @@ def test_errors_name_the_file(tmp_path: Path) -> None:
 def test_empty_table_has_columns() -> None:
     frame = detections_to_frame([])
     assert len(frame) == 0 and "backazimuth" in frame.columns
+
+
+def test_docs_document_every_column() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "detection.md").read_text()
+    for c in DETECTION_COLUMNS:
+        assert f"| `{c.name}` | {c.dtype} | {c.unit or '—'} |" in doc, c.name
