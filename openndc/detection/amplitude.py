@@ -35,7 +35,6 @@ __all__ = [
     "WA_MAGNIFICATION",
     "WA_PAZ",
     "WA_PERIOD",
-    "causal_bandpass",
     "counts_to_nm",
     "displacement_gain",
     "half_peak_to_peak",
@@ -61,13 +60,6 @@ WA_PAZ: dict[str, object] = {
     "gain": 1.0,
     "sensitivity": WA_MAGNIFICATION,
 }
-
-
-def causal_bandpass(
-    x: np.ndarray, fs: float, freq_min: float, freq_max: float, corners: int = 3
-) -> np.ndarray:
-    """Causal Butterworth band-pass [Hz] of ``x`` sampled at ``fs`` [Hz] (no pre-onset leak)."""
-    return filters.causal_bandpass(x, fs, freq_min, freq_max, corners)
 
 
 def _filter_gain(fs: float, freq_min: float, freq_max: float, corners: int, f: float) -> float:
@@ -169,7 +161,9 @@ def mb_amplitude(
     fs = float(trace.stats.sampling_rate)
     if filtered is None:
         x = np.nan_to_num(np.asarray(trace.data, dtype=np.float64))
-        filtered = causal_bandpass(x - np.mean(x), fs, config.mb_freq_min, config.mb_freq_max)
+        filtered = filters.causal_bandpass(
+            x - np.mean(x), fs, config.mb_freq_min, config.mb_freq_max
+        )
     i0 = round((onset - trace.stats.starttime) * fs)
     i1 = i0 + round(config.mb_window * fs) + 1
     if i0 < 0 or i0 >= len(filtered) - 3:

@@ -39,9 +39,9 @@ import numpy as np
 from obspy import Trace
 from scipy import signal
 
-from openndc.detection.amplitude import causal_bandpass, mb_amplitude
+from openndc.detection.amplitude import mb_amplitude
 from openndc.detection.config import BandConfig, DetectionConfig
-from openndc.detection.filters import zerophase_bandpass
+from openndc.detection.filters import causal_bandpass, zerophase_bandpass
 from openndc.detection.onset import refine_onset
 from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
 from openndc.model.detection import Detection

@@ -47,14 +47,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from obspy import Stream, Trace, UTCDateTime
-from obspy.signal.trigger import aic_simple
 
 from openndc.detection.amplitude import counts_to_nm, half_peak_to_peak
 from openndc.detection.array.fk import FKResult, fk_analysis
 from openndc.detection.array.kernels import DEG_KM, beam, beams, plane_wave_delays
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.filters import causal_bandpass, zerophase_bandpass
-from openndc.detection.onset import refine_onset
+from openndc.detection.onset import aic_cf, refine_onset
 from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
 from openndc.model.detection import Detection
 from openndc.model.inventory import Array, ChannelInfo
@@ -546,7 +545,7 @@ def _aic_onset(
     i1 = min(len(b), itrig + int((config.onset.after + widen) * fs))
     if i1 - i0 < 8:
         return itrig
-    aic = aic_simple(b[i0:i1])
+    aic = aic_cf(b[i0:i1])
     edge = max(2, int(0.1 * (i1 - i0)))  # AIC is unstable on the first/last few samples
     inner = aic[edge:-edge]
     return i0 + edge + int(np.argmin(inner)) if inner.size else itrig
