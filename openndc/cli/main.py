@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import pkgutil
 import sys
 import warnings
 from collections.abc import Sequence
@@ -19,7 +20,16 @@ from openndc.model.errors import DataQualityWarning, OpenNDCError
 
 __all__ = ["main"]
 
-SUBCOMMANDS = ("stations", "archive", "detect", "config", "demo")
+
+def _subcommands() -> tuple[str, ...]:
+    """Every module of ``openndc.cli`` except this one and private ``_`` modules."""
+    import openndc.cli as package
+
+    names = (m.name for m in pkgutil.iter_modules(package.__path__))
+    return tuple(sorted(n for n in names if n != "main" and not n.startswith("_")))
+
+
+SUBCOMMANDS = _subcommands()
 
 log = logging.getLogger("openndc")
 

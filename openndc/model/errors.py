@@ -8,11 +8,16 @@ from __future__ import annotations
 
 __all__ = [
     "ArchiveError",
+    "AssociationError",
+    "BulletinError",
     "ConfigError",
     "DataQualityWarning",
     "DetectionError",
     "InventoryError",
+    "LocationError",
+    "MagnitudeError",
     "OpenNDCError",
+    "ScenarioError",
     "UnsupportedFormatError",
 ]
 
@@ -39,6 +44,26 @@ class UnsupportedFormatError(ArchiveError):
 
 class DetectionError(OpenNDCError):
     """The detection stage cannot run on the given input."""
+
+
+class AssociationError(OpenNDCError):
+    """Association cannot run on the given detections (e.g. no usable station coordinates)."""
+
+
+class LocationError(OpenNDCError):
+    """A location cannot be computed (too few data, no convergence, station unknown)."""
+
+
+class MagnitudeError(OpenNDCError):
+    """A magnitude cannot be computed from the given amplitudes."""
+
+
+class BulletinError(OpenNDCError):
+    """A bulletin cannot be read, written, stored or compared (file, database, format)."""
+
+
+class ScenarioError(OpenNDCError):
+    """A synthetic scenario or exercise cannot be made or scored from the given input."""
 
 
 class DataQualityWarning(UserWarning):
