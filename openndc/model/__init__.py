@@ -20,6 +20,7 @@ from openndc.model.errors import (
     UnsupportedFormatError,
 )
 from openndc.model.event import (
+    EVENT_COLUMNS,
     EVENT_TYPES,
     MAGNITUDE_TYPES,
     Arrival,
@@ -47,6 +48,7 @@ from openndc.model.quality import DataProblem
 
 __all__ = [
     "DETECTION_COLUMNS",
+    "EVENT_COLUMNS",
     "EVENT_TYPES",
     "MAGNITUDE_TYPES",
     "PHASES",

@@ -26,10 +26,11 @@ from typing import Literal
 
 from obspy import UTCDateTime
 
-from openndc.model.detection import Detection
+from openndc.model.detection import ColumnSpec, Detection
 from openndc.model.provenance import Provenance
 
 __all__ = [
+    "EVENT_COLUMNS",
     "EVENT_TYPES",
     "MAGNITUDE_TYPES",
     "Arrival",
@@ -77,6 +78,39 @@ MagnitudeType = Literal["ML", "mb", "Ms"]
 #: ``automatic``: pipeline output; ``reviewed``: an analyst has reviewed it (QuakeML
 #: evaluation mode ``manual``, status ``reviewed``).
 ReviewStatus = Literal["automatic", "reviewed"]
+
+
+#: The bulletin CSV format (``openndc bulletin export --format csv``, scenario ``truth.csv``):
+#: one row per event, preferred origin and network magnitudes. Missing values are empty.
+EVENT_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("event_id", "str", "", "event identifier"),
+    ColumnSpec("time", "time", "UTC", "origin time, ISO 8601 UTC with microseconds"),
+    ColumnSpec("latitude", "float", "deg", "epicentre latitude (WGS84), north positive"),
+    ColumnSpec("longitude", "float", "deg", "epicentre longitude (WGS84), east positive"),
+    ColumnSpec("depth", "float", "km", "hypocentre depth below sea level"),
+    ColumnSpec("depth_fixed", "int", "", "1 when depth was fixed, not solved for"),
+    ColumnSpec("time_uncertainty", "float", "s", "origin time uncertainty (90 %)"),
+    ColumnSpec("depth_uncertainty", "float", "km", "depth uncertainty (90 %)"),
+    ColumnSpec("semi_major", "float", "km", "90 % error ellipse semi-major axis"),
+    ColumnSpec("semi_minor", "float", "km", "90 % error ellipse semi-minor axis"),
+    ColumnSpec("ellipse_azimuth", "float", "deg", "strike of the semi-major axis from north"),
+    ColumnSpec("n_defining", "int", "", "number of defining observations"),
+    ColumnSpec("n_stations", "int", "", "number of stations with associated arrivals"),
+    ColumnSpec("gap", "float", "deg", "largest azimuthal gap"),
+    ColumnSpec("rms", "float", "s", "RMS of defining time residuals"),
+    ColumnSpec("mb", "float", "", "network body-wave magnitude (IDC style)"),
+    ColumnSpec("mb_uncertainty", "float", "", "spread of station mb"),
+    ColumnSpec("mb_n", "int", "", "number of station mb used"),
+    ColumnSpec("ML", "float", "", "network local magnitude"),
+    ColumnSpec("ML_uncertainty", "float", "", "spread of station ML"),
+    ColumnSpec("ML_n", "int", "", "number of station ML used"),
+    ColumnSpec("Ms", "float", "", "network surface-wave magnitude (20 s)"),
+    ColumnSpec("Ms_uncertainty", "float", "", "spread of station Ms"),
+    ColumnSpec("Ms_n", "int", "", "number of station Ms used"),
+    ColumnSpec("event_type", "str", "", "QuakeML event type (EVENT_TYPES)"),
+    ColumnSpec("review_status", "str", "", "automatic or reviewed"),
+    ColumnSpec("author", "str", "", "automatic or the reviewing analyst"),
+)
 
 
 @dataclass(frozen=True, slots=True)
