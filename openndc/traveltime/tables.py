@@ -1,0 +1,224 @@
+"""Precomputed travel-time tables: fast lookups with no TauP call on the hot path.
+
+A :class:`TravelTimes` object holds, for one Earth model, a table per phase over a grid of
+epicentral distance [deg] and source depth [km]: travel time [s], horizontal slowness
+dT/dDelta [s/deg] (the ray parameter TauP reports) and dT/dh [s/km]. Lookups interpolate
+bilinearly and broadcast over NumPy arrays; a phase that does not exist at a point is NaN.
+
+Phase names (IASPEI/IDC):
+
+``P``    first-arriving P (TauP ``p``, ``P``, ``Pn``, ``Pg``, ``Pdiff``)
+``Pg``   crustal P; ``Pn`` P head wave along the Moho
+``PKP``  first core P (``PKIKP``, ``PKiKP``, ``PKP``)
+``pP`` ``sP`` ``PcP`` depth phases and core reflection
+``S``    first-arriving S (``s``, ``S``, ``Sn``, ``Sg``, ``Sdiff``); ``Sg``, ``Sn``, ``ScS``
+``Lg``   crustal guided S, group velocity 3.5 km/s (IDC practice)
+``Rg``   short-period Rayleigh wave, group velocity 3.0 km/s
+``I``    infrasound, celerity 0.30 km/s (stratospheric ducting)
+
+The tables are built once with TauP by :mod:`openndc.traveltime.build` and shipped as
+package data (``openndc/traveltime/data/<model>.npz``).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from openndc.model.errors import ConfigError
+from openndc.model.geodesy import DEG_KM
+
+__all__ = [
+    "GROUP_VELOCITIES",
+    "MODELS",
+    "PhaseTable",
+    "TravelTimes",
+    "bilinear",
+    "load_travel_times",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Phases travelling at a constant group velocity [km/s] at every depth (not in TauP).
+GROUP_VELOCITIES: dict[str, float] = {"Lg": 3.5, "Rg": 3.0, "I": 0.30}
+
+#: Models shipped as package data: name -> description.
+MODELS: dict[str, str] = {
+    "ak135": "ak135 (Kennett, Engdahl & Buland 1995), global",
+    "kazakh1d": "Kazakh platform crust (Priestley et al.) over ak135 mantle, regional",
+}
+
+_FIRST = {"P": ("P", "Pg", "Pn"), "S": ("S", "Sg", "Sn")}
+
+
+@dataclass(frozen=True)
+class PhaseTable:
+    """One phase of one model on a (distance [deg], depth [km]) grid."""
+
+    phase: str
+    distances: FloatArray
+    depths: FloatArray
+    time: FloatArray  # [s], shape (n_distance, n_depth), NaN where absent
+    dtdd: FloatArray  # [s/deg]
+    dtdh: FloatArray  # [s/km]
+
+
+def _locate(grid: FloatArray, x: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Cell index and fractional position of ``x`` in a sorted 1-D ``grid`` (clamped)."""
+    i = np.clip(np.searchsorted(grid, x, side="right") - 1, 0, len(grid) - 2)
+    w = (x - grid[i]) / (grid[i + 1] - grid[i])
+    return i, w
+
+
+def bilinear(
+    table: FloatArray, xgrid: FloatArray, ygrid: FloatArray, x: FloatArray, y: FloatArray
+) -> FloatArray:
+    """Bilinear interpolation of ``table[xgrid, ygrid]`` at points ``(x, y)``.
+
+    Points outside the grid are NaN. Where one of the four corners is NaN (a phase that
+    ends inside the cell) the nearest finite corner value is used, so a phase does not
+    vanish a whole cell before its real end.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    x, y = np.broadcast_arrays(x, y)
+    i, wx = _locate(xgrid, x)
+    j, wy = _locate(ygrid, y)
+    c00 = table[i, j]
+    c10 = table[i + 1, j]
+    c01 = table[i, j + 1]
+    c11 = table[i + 1, j + 1]
+    out = (1 - wx) * (1 - wy) * c00 + wx * (1 - wy) * c10 + (1 - wx) * wy * c01 + wx * wy * c11
+    bad = ~np.isfinite(out)
+    if bad.any():
+        corners = np.stack([c00, c10, c01, c11])
+        dist = np.stack([wx + wy, 1 - wx + wy, wx + 1 - wy, 2 - wx - wy])
+        dist = np.where(np.isfinite(corners), dist, np.inf)
+        k = np.argmin(dist, axis=0)
+        nearest = np.take_along_axis(corners, k[None], axis=0)[0]
+        ok_corner = np.isfinite(dist.min(axis=0)) & (dist.min(axis=0) <= 1.0)
+        out = np.where(bad & ok_corner, nearest, out)
+    outside = (x < xgrid[0]) | (x > xgrid[-1]) | (y < ygrid[0]) | (y > ygrid[-1])
+    return np.where(outside, np.nan, out)
+
+
+@dataclass(frozen=True)
+class TravelTimes:
+    """Travel times of one Earth model (see the module docstring for phase names)."""
+
+    model: str
+    tables: dict[str, PhaseTable]
+    description: str = ""
+
+    @property
+    def phases(self) -> tuple[str, ...]:
+        return tuple(self.tables) + tuple(GROUP_VELOCITIES)
+
+    @property
+    def max_depth(self) -> float:
+        return float(next(iter(self.tables.values())).depths[-1])
+
+    def _table(self, phase: str) -> PhaseTable:
+        try:
+            return self.tables[phase]
+        except KeyError:
+            raise ConfigError(
+                f"travel-time model {self.model!r} has no phase {phase!r}; "
+                f"known phases: {', '.join(self.phases)}"
+            ) from None
+
+    def time(self, phase: str, distance: npt.ArrayLike, depth: npt.ArrayLike) -> FloatArray:
+        """Travel time [s] of ``phase`` at ``distance`` [deg] from a source at ``depth`` [km]."""
+        return self.derivatives(phase, distance, depth)[0]
+
+    def derivatives(
+        self, phase: str, distance: npt.ArrayLike, depth: npt.ArrayLike
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``(t [s], dT/dDelta [s/deg], dT/dh [s/km])`` of ``phase`` (NaN where absent).
+
+        dT/dDelta is the horizontal slowness an array measures; dT/dh is negative for
+        up-going rays' sources moving deeper, positive for down-going ones.
+        """
+        d = np.asarray(distance, dtype=np.float64)
+        h = np.asarray(depth, dtype=np.float64)
+        if phase in GROUP_VELOCITIES:
+            d, h = np.broadcast_arrays(d, h)
+            v = GROUP_VELOCITIES[phase]
+            t = np.where(d >= 0, d * DEG_KM / v, np.nan)
+            return t, np.full(t.shape, DEG_KM / v), np.zeros(t.shape)
+        tab = self._table(phase)
+        return (
+            bilinear(tab.time, tab.distances, tab.depths, d, h),
+            bilinear(tab.dtdd, tab.distances, tab.depths, d, h),
+            bilinear(tab.dtdh, tab.distances, tab.depths, d, h),
+        )
+
+    def first_arrival(
+        self,
+        distance: npt.ArrayLike,
+        depth: npt.ArrayLike,
+        kind: Literal["P", "S"] = "P",
+    ) -> tuple[FloatArray, npt.NDArray[np.str_]]:
+        """First-arriving ``kind`` wave: ``(t [s], phase name)`` where the name is the IDC
+        one (``Pg``/``Pn``/``P`` or ``Sg``/``Sn``/``S``, ``PKP`` beyond P's range)."""
+        names = _FIRST[kind]
+        times = np.stack([self.time(n, distance, depth) for n in names])
+        first = times[0]
+        # The generic first-arrival table decides the time; the name is the named phase
+        # closest to it (Pg/Pn at regional distances, P otherwise).
+        close = np.abs(times[1:] - first) < 0.05
+        label = np.full(first.shape, names[0], dtype="<U4")
+        label = np.where(close[1], names[2], label)
+        label = np.where(close[0] & ~close[1], names[1], label)
+        if kind == "P" and "PKP" in self.tables:
+            pkp = self.time("PKP", distance, depth)
+            use_pkp = ~np.isfinite(first) | (np.isfinite(pkp) & (pkp < first))
+            first = np.where(use_pkp, pkp, first)
+            label = np.where(use_pkp & np.isfinite(pkp), "PKP", label)
+        return first, label
+
+
+def _read_npz(path: Path | str, model: str, description: str) -> TravelTimes:
+    with np.load(path, allow_pickle=False) as data:
+        distances = data["distances"].astype(np.float64)
+        depths = data["depths"].astype(np.float64)
+        phases = [str(p) for p in data["phases"]]
+        tables = {
+            p: PhaseTable(
+                p,
+                distances,
+                depths,
+                data[f"{p}_time"].astype(np.float64),
+                data[f"{p}_dtdd"].astype(np.float64),
+                data[f"{p}_dtdh"].astype(np.float64),
+            )
+            for p in phases
+        }
+    return TravelTimes(model, tables, description)
+
+
+@functools.lru_cache(maxsize=8)
+def load_travel_times(model: str = "ak135") -> TravelTimes:
+    """Tables of a shipped model (``ak135``, ``kazakh1d``) or of an ``.npz`` file written
+    by :func:`openndc.traveltime.build.build_tables`. Cached per process."""
+    if model.endswith(".npz"):
+        return _read_npz(model, Path(model).stem, f"tables from {model}")
+    if model not in MODELS:
+        raise ConfigError(
+            f"unknown travel-time model {model!r}; shipped: {', '.join(MODELS)} "
+            "(or give an .npz built with openndc.traveltime.build)"
+        )
+    ref = resources.files("openndc.traveltime") / "data" / f"{model}.npz"
+    with resources.as_file(ref) as path:
+        if not path.exists():
+            raise ConfigError(
+                f"travel-time tables for {model!r} are missing from the installation "
+                f"({path}); rebuild with `python -m openndc.traveltime.build {model}`"
+            )
+        return _read_npz(path, model, MODELS[model])

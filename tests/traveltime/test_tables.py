@@ -1,0 +1,115 @@
+"""The shipped travel-time tables against TauP at points off the table grid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from obspy.taup import TauPyModel
+
+from openndc.model.errors import ConfigError
+from openndc.traveltime import GROUP_VELOCITIES, bilinear, load_travel_times
+
+
+@pytest.fixture(scope="module")
+def taup() -> TauPyModel:
+    return TauPyModel("ak135")
+
+
+def _taup_first(model: TauPyModel, names: list[str], d: float, h: float) -> tuple[float, float]:
+    arr = model.get_travel_times(source_depth_in_km=h, distance_in_degree=d, phase_list=names)
+    first = min(arr, key=lambda a: a.time)
+    return first.time, first.ray_param_sec_degree
+
+
+@pytest.mark.parametrize(
+    ("phase", "names", "dmin", "dmax", "tol"),
+    [
+        ("P", ["p", "P", "Pn", "Pg", "Pdiff"], 25.0, 95.0, 0.05),
+        ("P", ["p", "P", "Pn", "Pg", "Pdiff"], 2.0, 18.0, 0.25),
+        ("Pn", ["Pn"], 3.0, 15.0, 0.05),
+        ("S", ["s", "S", "Sn", "Sg", "Sdiff"], 25.0, 80.0, 0.1),
+        ("PKP", ["PKIKP", "PKiKP", "PKP"], 150.0, 175.0, 0.1),
+    ],
+)
+def test_table_matches_taup(
+    taup: TauPyModel, phase: str, names: list[str], dmin: float, dmax: float, tol: float
+) -> None:
+    tt = load_travel_times("ak135")
+    rng = np.random.default_rng(5)
+    dist = rng.uniform(dmin, dmax, 12)
+    depth = rng.uniform(0.0, 30.0, 12)
+    got, dtdd, _ = tt.derivatives(phase, dist, depth)
+    for d, h, t, p in zip(dist, depth, got, dtdd, strict=True):
+        want, ray_p = _taup_first(taup, names, float(d), float(h))
+        assert abs(t - want) < tol, (phase, d, h, t, want)
+        assert abs(p - ray_p) < 0.3, (phase, d, h, p, ray_p)
+
+
+def test_depth_derivative_matches_taup_difference(taup: TauPyModel) -> None:
+    tt = load_travel_times("ak135")
+    for d, h in [(40.0, 100.0), (70.0, 300.0)]:
+        _, _, dtdh = tt.derivatives("P", d, h)
+        t1, _ = _taup_first(taup, ["P"], d, h - 5.0)
+        t2, _ = _taup_first(taup, ["P"], d, h + 5.0)
+        assert float(dtdh) == pytest.approx((t2 - t1) / 10.0, abs=0.01)
+
+
+def test_first_arrival_names_regional_and_teleseismic() -> None:
+    tt = load_travel_times("ak135")
+    t, names = tt.first_arrival(np.array([0.5, 8.0, 60.0, 150.0]), 10.0)
+    assert list(names) == ["Pg", "Pn", "P", "PKP"]
+    assert np.all(np.diff(t) > 0)
+    ts, snames = tt.first_arrival(np.array([0.5, 8.0]), 10.0, kind="S")
+    assert list(snames) == ["Sg", "Sn"]
+    assert np.all(ts > t[:2])
+
+
+def test_pg_absent_below_the_moho() -> None:
+    tt = load_travel_times("ak135")
+    assert np.isfinite(tt.time("Pg", 1.0, 10.0))
+    assert np.isnan(tt.time("Pg", 1.0, 100.0))
+
+
+def test_group_velocity_phases() -> None:
+    tt = load_travel_times("ak135")
+    t, dtdd, dtdh = tt.derivatives("Lg", np.array([1.0, 10.0]), 5.0)
+    assert t[1] == pytest.approx(10 * 111.19492664455873 / GROUP_VELOCITIES["Lg"])
+    assert np.all(dtdh == 0) and dtdd[0] == pytest.approx(111.19492664455873 / 3.5)
+
+
+def test_regional_model_is_slower_in_the_crust_than_ak135() -> None:
+    ak = load_travel_times("ak135")
+    kz = load_travel_times("kazakh1d")
+    # 4.5-7.05 km/s crust 50 km thick against ak135's 5.8-6.5 km/s over 35 km
+    assert float(kz.time("Pg", 1.0, 5.0)) > float(ak.time("Pg", 1.0, 5.0))
+    assert float(kz.time("Pn", 10.0, 5.0)) > float(ak.time("Pn", 10.0, 5.0))
+
+
+def test_bilinear_against_plain_loop() -> None:
+    rng = np.random.default_rng(1)
+    xg = np.sort(rng.uniform(0, 10, 7))
+    yg = np.sort(rng.uniform(0, 5, 5))
+    tab = rng.normal(size=(7, 5))
+    x = rng.uniform(xg[0], xg[-1], 50)
+    y = rng.uniform(yg[0], yg[-1], 50)
+    got = bilinear(tab, xg, yg, x, y)
+    for k in range(50):
+        i = min(np.searchsorted(xg, x[k], "right") - 1, 5)
+        j = min(np.searchsorted(yg, y[k], "right") - 1, 3)
+        wx = (x[k] - xg[i]) / (xg[i + 1] - xg[i])
+        wy = (y[k] - yg[j]) / (yg[j + 1] - yg[j])
+        want = (
+            tab[i, j] * (1 - wx) * (1 - wy)
+            + tab[i + 1, j] * wx * (1 - wy)
+            + tab[i, j + 1] * (1 - wx) * wy
+            + tab[i + 1, j + 1] * wx * wy
+        )
+        assert got[k] == pytest.approx(want)
+    assert np.isnan(bilinear(tab, xg, yg, np.array([xg[-1] + 1]), np.array([yg[0]])))[0]
+
+
+def test_unknown_model_and_phase_are_clear_errors() -> None:
+    with pytest.raises(ConfigError, match="unknown travel-time model"):
+        load_travel_times("nonsense")
+    with pytest.raises(ConfigError, match="no phase 'PKIKPX'"):
+        load_travel_times("ak135").time("PKIKPX", 10.0, 0.0)
