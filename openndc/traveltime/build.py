@@ -151,22 +151,20 @@ def build_tables(
                     if n in best and not (_CRUSTAL_ONLY.get(table) == n and h >= moho)
                 ]
                 if cands:
-                    t, p = min(cands)
-                    time[table][i, j] = t
-                    dtdd[table][i, j] = p
+                    time[table][i, j], dtdd[table][i, j] = min(cands)
         if progress is not None:
             progress(j + 1, len(deps))
     arrays: dict[str, npt.NDArray[np.float64]] = {"distances": dist, "depths": deps}
-    for p in PHASE_GROUPS:
-        t = time[p]
+    for name in PHASE_GROUPS:
+        tab = time[name]
         dh = np.full(shape, np.nan)
         for i in range(len(dist)):
-            ok = np.isfinite(t[i])
+            ok = np.isfinite(tab[i])
             if ok.sum() >= 2:
-                dh[i, ok] = np.gradient(t[i, ok], deps[ok])
-        arrays[f"{p}_time"] = t.astype(np.float32)
-        arrays[f"{p}_dtdd"] = dtdd[p].astype(np.float32)
-        arrays[f"{p}_dtdh"] = dh.astype(np.float32)
+                dh[i, ok] = np.gradient(tab[i, ok], deps[ok])
+        arrays[f"{name}_time"] = tab.astype(np.float32)
+        arrays[f"{name}_dtdd"] = dtdd[name].astype(np.float32)
+        arrays[f"{name}_dtdh"] = dh.astype(np.float32)
     out = Path(out)
     np.savez_compressed(out, phases=np.array(list(PHASE_GROUPS)), **arrays)
     return out
@@ -178,12 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - offlin
     data = Path(__file__).with_name("data")
     data.mkdir(exist_ok=True)
     for m in models:
-        path = build_tables(
-            m,
-            data / f"{m}.npz",
-            progress=lambda k, n, m=m: log.info("%s: depth %d/%d", m, k, n),
-        )
-        log.info("wrote %s", path)
+
+        def report(k: int, n: int, m: str = m) -> None:
+            log.info("%s: depth %d/%d", m, k, n)
+
+        log.info("wrote %s", build_tables(m, data / f"{m}.npz", progress=report))
     return 0
 
 
