@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,8 @@ from typing import Any
 import pandas as pd
 from obspy import UTCDateTime
 
-from openndc.model.detection import DETECTION_COLUMNS, Detection
-from openndc.model.errors import OpenNDCError
+from openndc.model.detection import DETECTION_COLUMNS, PHASES, Detection
+from openndc.model.errors import DataQualityWarning, OpenNDCError
 
 __all__ = ["detections_to_frame", "frame_to_detections", "read_detections", "write_detections"]
 
@@ -45,23 +46,51 @@ def frame_to_detections(frame: pd.DataFrame, source: str = "table") -> list[Dete
         raise OpenNDCError(f"{source}: detections table lacks column(s) {sorted(missing)}")
     out: list[Detection] = []
     known = set(_COLUMNS) & set(frame.columns)
+    bad_phases: dict[str, int] = {}
     for i, row in enumerate(frame.to_dict("records")):
         kwargs: dict[str, Any] = {}
         for name in known:
             value = row[name]
             if name == "time":
-                try:
-                    kwargs[name] = UTCDateTime(str(value))
-                except Exception as exc:
-                    raise OpenNDCError(f"{source}: row {i}: bad time {value!r}: {exc}") from exc
+                kwargs[name] = _to_time(value)
             elif name in _FLOAT:
                 kwargs[name] = _to_float(value)
             else:
                 kwargs[name] = "" if _is_missing(value) else str(value)
+        if kwargs["time"] is None or not kwargs.get("station"):
+            what = "time" if kwargs["time"] is None else "station"
+            warnings.warn(
+                f"{source}: row {i}: no usable {what} ({row.get(what)!r}): row skipped",
+                DataQualityWarning,
+                stacklevel=2,
+            )
+            continue
+        phase = kwargs.get("phase", "")
+        if phase not in PHASES:
+            bad_phases[phase] = bad_phases.get(phase, 0) + 1
+            kwargs["phase"] = ""
+        if kwargs.get("method", "stalta") not in ("stalta", "beam", "3c"):
+            kwargs["method"] = "stalta"
         for name in ("network", "location", "channel"):
             kwargs.setdefault(name, "")
         out.append(Detection(**kwargs))
+    for phase, n in sorted(bad_phases.items()):
+        warnings.warn(
+            f"{source}: unknown phase code {phase!r} on {n} row(s): treated as unnamed "
+            f"(association names it); known codes: {' '.join(p for p in PHASES if p)}",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     return out
+
+
+def _to_time(value: Any) -> UTCDateTime | None:
+    if _is_missing(value) or value == "":
+        return None
+    try:
+        return UTCDateTime(str(value))
+    except Exception:
+        return None
 
 
 def _is_missing(value: Any) -> bool:

@@ -8,6 +8,7 @@ hot path. Tables are built offline by :mod:`openndc.traveltime.build`.
 from openndc.traveltime.tables import (
     GROUP_VELOCITIES,
     MODELS,
+    REGIONAL_MAX,
     PhaseTable,
     TravelTimes,
     bilinear,
@@ -17,6 +18,7 @@ from openndc.traveltime.tables import (
 __all__ = [
     "GROUP_VELOCITIES",
     "MODELS",
+    "REGIONAL_MAX",
     "PhaseTable",
     "TravelTimes",
     "bilinear",

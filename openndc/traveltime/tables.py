@@ -7,9 +7,10 @@ bilinearly and broadcast over NumPy arrays; a phase that does not exist at a poi
 
 Phase names (IASPEI/IDC):
 
-``P``    first-arriving P (TauP ``p``, ``P``, ``Pn``, ``Pg``, ``Pdiff``)
+``P``    first-arriving P (TauP ``p``, ``P``, ``Pn``, ``Pg``, ``Pdiff``; Pdiff is weak
+         beyond ~110 deg, where :meth:`TravelTimes.first_arrival` names PKP instead)
 ``Pg``   crustal P; ``Pn`` P head wave along the Moho
-``PKP``  first core P (``PKIKP``, ``PKiKP``, ``PKP``)
+``PKP``  first core P (``PKIKP``, ``PKiKP``, ``PKP``), 110-180 deg
 ``pP`` ``sP`` ``PcP`` depth phases and core reflection
 ``S``    first-arriving S (``s``, ``S``, ``Sn``, ``Sg``, ``Sdiff``); ``Sg``, ``Sn``, ``ScS``
 ``Lg``   crustal guided S, group velocity 3.5 km/s (IDC practice)
@@ -37,6 +38,7 @@ from openndc.model.geodesy import DEG_KM
 __all__ = [
     "GROUP_VELOCITIES",
     "MODELS",
+    "REGIONAL_MAX",
     "PhaseTable",
     "TravelTimes",
     "bilinear",
@@ -55,6 +57,13 @@ MODELS: dict[str, str] = {
 }
 
 _FIRST = {"P": ("P", "Pg", "Pn"), "S": ("S", "Sg", "Sn")}
+
+#: Distance [deg] up to which a mantle first arrival is named Pn/Sn (IDC practice).
+REGIONAL_MAX = 20.0
+
+#: Phases that exist only in a distance range [deg]: PKP here means the core phases
+#: PKIKP/PKP beyond the P shadow's edge, not the PKiKP reflection at short distances.
+_VALID_DISTANCE = {"PKP": (110.0, 180.0)}
 
 
 @dataclass(frozen=True)
@@ -168,19 +177,17 @@ class TravelTimes:
         """First-arriving ``kind`` wave: ``(t [s], phase name)`` where the name is the IDC
         one (``Pg``/``Pn``/``P`` or ``Sg``/``Sn``/``S``, ``PKP`` beyond P's range)."""
         names = _FIRST[kind]
-        times = np.stack([self.time(n, distance, depth) for n in names])
-        first = times[0]
-        # The generic first-arrival table decides the time; the name is the named phase
-        # closest to it (Pg/Pn at regional distances, P otherwise).
-        close = np.abs(times[1:] - first) < 0.05
-        label = np.full(first.shape, names[0], dtype="<U4")
-        label = np.where(close[1], names[2], label)
-        label = np.where(close[0] & ~close[1], names[1], label)
+        d = np.asarray(distance, dtype=np.float64)
+        first = self.time(names[0], d, depth)
+        crustal = np.abs(self.time(names[1], d, depth) - first) < 0.05
+        # IDC naming: crustal first arrivals are Pg/Sg, mantle ones Pn/Sn out to 20 deg.
+        label = np.where(crustal, names[1], np.where(d < REGIONAL_MAX, names[2], names[0]))
+        label = label.astype("<U4")
         if kind == "P" and "PKP" in self.tables:
-            pkp = self.time("PKP", distance, depth)
-            use_pkp = ~np.isfinite(first) | (np.isfinite(pkp) & (pkp < first))
+            pkp = self.time("PKP", d, depth)
+            use_pkp = np.isfinite(pkp) & (~np.isfinite(first) | (pkp < first) | (d >= 110.0))
             first = np.where(use_pkp, pkp, first)
-            label = np.where(use_pkp & np.isfinite(pkp), "PKP", label)
+            label = np.where(use_pkp, "PKP", label)
         return first, label
 
 
@@ -200,6 +207,11 @@ def _read_npz(path: Path | str, model: str, description: str) -> TravelTimes:
             )
             for p in phases
         }
+    for p, (dmin, dmax) in _VALID_DISTANCE.items():
+        if p in tables:
+            outside = (distances < dmin) | (distances > dmax)
+            for arr in (tables[p].time, tables[p].dtdd, tables[p].dtdh):
+                arr[outside, :] = np.nan
     return TravelTimes(model, tables, description)
 
 

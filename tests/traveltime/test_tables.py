@@ -58,6 +58,7 @@ def test_first_arrival_names_regional_and_teleseismic() -> None:
     tt = load_travel_times("ak135")
     t, names = tt.first_arrival(np.array([0.5, 8.0, 60.0, 150.0]), 10.0)
     assert list(names) == ["Pg", "Pn", "P", "PKP"]
+    assert np.isnan(tt.time("PKP", 60.0, 10.0))
     assert np.all(np.diff(t) > 0)
     ts, snames = tt.first_arrival(np.array([0.5, 8.0]), 10.0, kind="S")
     assert list(snames) == ["Sg", "Sn"]
