@@ -94,3 +94,30 @@ def test_docs_document_every_column() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "detection.md").read_text()
     for c in DETECTION_COLUMNS:
         assert f"| `{c.name}` | {c.dtype} | {c.unit or '—'} |" in doc, c.name
+
+
+def test_bad_rows_are_warned_and_skipped_the_rest_read() -> None:
+    import math as _math
+
+    import pandas as _pd
+    import pytest as _pytest
+
+    from openndc.io.tables import frame_to_detections as _f2d
+    from openndc.model.errors import DataQualityWarning as _DQW
+
+    frame = _pd.DataFrame(
+        {
+            "time": ["2024-01-01T00:00:01", None, "2024-01-01T00:00:03", "2024-01-01T00:00:04"],
+            "station": ["AAA", "BBB", "", "DDD"],
+            "phase": ["P", "P", "S", "XYZ"],
+            "snr": [5.0, _math.nan, 3.0, _math.nan],
+        }
+    )
+    with _pytest.warns(_DQW) as record:
+        dets = _f2d(frame, "picks.csv")
+    assert [d.station for d in dets] == ["AAA", "DDD"]
+    assert dets[1].phase == ""  # unknown code left for association to name
+    text = " ".join(str(w.message) for w in record)
+    assert "picks.csv: row 1: no usable time" in text
+    assert "row 2: no usable station" in text
+    assert "unknown phase code 'XYZ'" in text
