@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from obspy import UTCDateTime
 
@@ -97,24 +98,19 @@ def test_docs_document_every_column() -> None:
 
 
 def test_bad_rows_are_warned_and_skipped_the_rest_read() -> None:
-    import math as _math
+    from openndc.io.tables import frame_to_detections
+    from openndc.model.errors import DataQualityWarning
 
-    import pandas as _pd
-    import pytest as _pytest
-
-    from openndc.io.tables import frame_to_detections as _f2d
-    from openndc.model.errors import DataQualityWarning as _DQW
-
-    frame = _pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "time": ["2024-01-01T00:00:01", None, "2024-01-01T00:00:03", "2024-01-01T00:00:04"],
             "station": ["AAA", "BBB", "", "DDD"],
             "phase": ["P", "P", "S", "XYZ"],
-            "snr": [5.0, _math.nan, 3.0, _math.nan],
+            "snr": [5.0, math.nan, 3.0, math.nan],
         }
     )
-    with _pytest.warns(_DQW) as record:
-        dets = _f2d(frame, "picks.csv")
+    with pytest.warns(DataQualityWarning) as record:
+        dets = frame_to_detections(frame, "picks.csv")
     assert [d.station for d in dets] == ["AAA", "DDD"]
     assert dets[1].phase == ""  # unknown code left for association to name
     text = " ".join(str(w.message) for w in record)
