@@ -5,15 +5,24 @@ from __future__ import annotations
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any, TextIO
 
 from obspy import UTCDateTime
 
 from openndc.detection.config import DetectionConfig
 from openndc.model.config import from_mapping
 from openndc.model.errors import ConfigError
+from openndc.model.event import Bulletin, Event
 from openndc.pipeline.batch import ChunkReport
+from openndc.pipeline.process import ProcessConfig
 
-__all__ = ["load_detection_config", "parse_time", "print_progress"]
+__all__ = [
+    "load_detection_config",
+    "load_process_config",
+    "parse_time",
+    "print_event_table",
+    "print_progress",
+]
 
 
 def parse_time(text: str) -> UTCDateTime:
@@ -35,10 +44,54 @@ def load_detection_config(path: str | Path | None) -> DetectionConfig:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read configuration: {exc}") from exc
-    unknown = set(data) - {"detection"}
+    unknown = set(data) - {"detection", "association", "location", "magnitude"}
     if unknown:
-        raise ConfigError(f"{p}: unknown section(s) {sorted(unknown)}; known: ['detection']")
+        raise ConfigError(
+            f"{p}: unknown section(s) {sorted(unknown)}; "
+            "known: detection, association, location, magnitude"
+        )
     return from_mapping(DetectionConfig, data.get("detection", {}), f"{p}: detection")
+
+
+def _read_toml(p: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read configuration: {exc}") from exc
+
+
+def load_process_config(path: str | Path | None) -> ProcessConfig:
+    """A whole-pipeline TOML file: tables ``[detection]``, ``[association]``, ``[location]``,
+    ``[magnitude]`` (each optional; ``openndc config template`` writes them all)."""
+    if path is None:
+        return ProcessConfig()
+    p = Path(path)
+    return from_mapping(ProcessConfig, _read_toml(p), str(p))
+
+
+def print_event_table(bulletin: Bulletin, file: TextIO | None = None) -> None:
+    """The bulletin as an analyst reads it: one line per event."""
+    out = file or sys.stdout
+    print(
+        f"{'time (UTC)':<24} {'lat':>8} {'lon':>9} {'depth':>6} {'smaj':>6} {'ndef':>4} "
+        f"{'nsta':>4} {'gap':>5} {'rms':>5} {'mb':>5} {'ML':>5} {'Ms':>5}  type",
+        file=out,
+    )
+    for ev in bulletin:
+        o = ev.origin
+
+        def mag(kind: str, ev: Event = ev) -> str:
+            m = ev.magnitude(kind)
+            return f"{m.value:5.1f}" if m is not None else "    -"
+
+        smaj = f"{o.ellipse.semi_major_km:6.1f}" if o.ellipse else "     -"
+        depth = f"{o.depth_km:5.1f}{'f' if o.depth_fixed else ' '}"
+        print(
+            f"{o.time.strftime('%Y-%m-%dT%H:%M:%S.%f')[:23]:<24} {o.latitude:8.3f} "
+            f"{o.longitude:9.3f} {depth:>6} {smaj} {o.n_defining:4d} {o.n_stations:4d} "
+            f"{o.gap:5.0f} {o.rms:5.2f} {mag('mb')} {mag('ML')} {mag('Ms')}  {ev.event_type}",
+            file=out,
+        )
 
 
 def print_progress(report: ChunkReport) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
-from openndc.detection.config import DetectionConfig
 from openndc.model.config import template
+from openndc.pipeline.process import ProcessConfig
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,6 +16,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    print("# OpenNDC configuration (TOML). Units in brackets.\n[detection]")
-    print(template(DetectionConfig, "detection"))
+    print("# OpenNDC configuration (TOML). Units in brackets. Every table is optional.")
+    for f in dataclasses.fields(ProcessConfig):
+        default = getattr(ProcessConfig(), f.name)
+        print(f"\n[{f.name}]")
+        print(template(type(default), f.name))
     return 0

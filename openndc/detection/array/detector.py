@@ -50,11 +50,10 @@ from obspy import Stream, Trace, UTCDateTime
 
 from openndc.detection.amplitude import counts_to_nm, half_peak_to_peak
 from openndc.detection.array.fk import FKResult, fk_analysis
-from openndc.detection.array.kernels import DEG_KM, beam, beams, plane_wave_delays
+from openndc.detection.array.kernels import DEG_KM, beam, beam_triggers, plane_wave_delays
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.filters import causal_bandpass, zerophase_bandpass
 from openndc.detection.onset import aic_cf, refine_onset
-from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
 from openndc.model.detection import Detection
 from openndc.model.inventory import Array, ChannelInfo
 
@@ -321,16 +320,14 @@ def _find_triggers(
         filt = causal_bandpass(ad.data, ad.fs, band.freq_min, fmax, band.corners)
         # the band-limited data, decimated (every q-th sample): beams and STA/LTA at fs / q
         filt = np.ascontiguousarray(filt[:, ::q])
-        chunk = max(1, int(8_000_000 // max(filt.shape[1], 1)))
-        for c0 in range(0, len(band_delays), chunk):
-            bm = beams(filt, fsq, band_delays[c0 : c0 + chunk])
-            for k, b in enumerate(bm):
-                cft = recursive_sta_lta(b, nsta, nlta)
-                for i0, i1 in trigger_onsets(cft, band.threshold_on, band.threshold_off):
-                    if (i1 - i0) / fsq < config.min_duration:
-                        continue
-                    snr = float(cft[i0 : i1 + 1].max())
-                    out.append(_Trigger(int(i0) * q, ib, int(index[c0 + k]), snr))
+        # beams, STA/LTA and triggers in one pass per beam (the beams are never written out)
+        trig = beam_triggers(
+            filt, fsq, band_delays, nsta, nlta, band.threshold_on, band.threshold_off
+        )
+        for b, i0, i1, snr in trig:
+            if (i1 - i0) / fsq < config.min_duration:
+                continue
+            out.append(_Trigger(int(i0) * q, ib, int(index[int(b)]), float(snr)))
     return out
 
 

@@ -34,10 +34,14 @@ import math
 import numba
 import numpy as np
 
+from openndc.detection.stalta import recursive_sta_lta_py, trigger_onsets_py
+
 __all__ = [
     "backazimuth_from_slowness",
     "beam",
     "beam_py",
+    "beam_triggers",
+    "beam_triggers_py",
     "beams",
     "beams_py",
     "fk_power",
@@ -97,9 +101,13 @@ def _beam_into(
         # position t + shift must lie in [0, n - 1]; outside it the record is zero
         lo = max(0, -k0i)
         hi = min(n, n - 1 - k0i)
-        for t in range(lo, hi):
-            i = t + k0i
-            out[t] += (1.0 - frac) * data[j, i] + frac * data[j, i + 1]
+        if hi > lo:
+            # slices and a loop from 0: no negative-index checks, so the loop vectorizes
+            src = data[j, lo + k0i : hi + k0i + 1]
+            dst = out[lo:hi]
+            w0 = 1.0 - frac
+            for u in range(dst.shape[0]):
+                dst[u] += w0 * src[u] + frac * src[u + 1]
         t_last = n - 1 - k0i
         if frac == 0.0 and 0 <= t_last < n:
             out[t_last] += data[j, n - 1]
@@ -115,11 +123,11 @@ def _beam(data: np.ndarray, fs: float, delays: np.ndarray) -> np.ndarray:  # pra
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, nogil=True)
 def _beams(data: np.ndarray, fs: float, delays: np.ndarray) -> np.ndarray:  # pragma: no cover
     nb = delays.shape[0]
     out = np.empty((nb, data.shape[1]), dtype=np.float64)
-    for b in numba.prange(nb):
+    for b in range(nb):
         _beam_into(data, fs, delays[b], out[b])
     return out
 
@@ -162,7 +170,8 @@ def beam_py(data: np.ndarray, fs: float, delays_s: np.ndarray) -> np.ndarray:
 def beams(data: np.ndarray, fs: float, delays_s: np.ndarray) -> np.ndarray:
     """Many beams at once: ``delays_s`` is ``(n_beams, n_el)``; returns ``(n_beams, n_samp)``.
 
-    Parallel (numba ``prange``) over beams; each beam as in :func:`beam`.
+    Each beam as in :func:`beam` (serial: the batch runner already uses every core with
+    worker processes).
     """
     d, dl = _check_beam_input(data, delays_s)
     if dl.ndim != 2:
@@ -173,6 +182,187 @@ def beams(data: np.ndarray, fs: float, delays_s: np.ndarray) -> np.ndarray:
 def beams_py(data: np.ndarray, fs: float, delays_s: np.ndarray) -> np.ndarray:
     """Plain reference version of :func:`beams`."""
     return np.array([beam_py(data, fs, d) for d in np.asarray(delays_s)])
+
+
+# --------------------------------------------------------------------------------------
+# beams + recursive STA/LTA + triggers, fused
+# --------------------------------------------------------------------------------------
+
+_BLOCK = 512
+"""Samples per block of the fused beam kernel (a group's beam blocks stay in L1/L2 cache)."""
+_GROUP = 8
+"""Beams processed together by the fused kernel: their STA/LTA recursions are independent,
+so the loop over them vectorizes (one recursion alone is bound by its own latency)."""
+
+
+@numba.njit(cache=True, nogil=True)
+def _emit(out: np.ndarray, k: int, b: int, i0: int, i1: int, peak: float) -> np.ndarray:
+    # pragma: no cover
+    if k == out.shape[0]:
+        grown = np.empty((2 * k, 4), dtype=np.float64)
+        grown[:k] = out
+        out = grown
+    out[k, 0] = b
+    out[k, 1] = i0
+    out[k, 2] = i1
+    out[k, 3] = peak
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _beam_triggers(
+    data: np.ndarray,
+    fs: float,
+    delays: np.ndarray,
+    nsta: int,
+    nlta: int,
+    on: float,
+    off: float,
+) -> np.ndarray:  # pragma: no cover
+    n_el, n = data.shape
+    nb = delays.shape[0]
+    buf = np.empty((_GROUP, _BLOCK), dtype=np.float64)
+    ratio = np.empty((_GROUP, _BLOCK), dtype=np.float64)
+    out = np.empty((64, 4), dtype=np.float64)
+    k = 0
+    csta = 1.0 / nsta
+    clta = 1.0 / nlta
+    inv = 1.0 / n_el
+    k0s = np.empty((_GROUP, n_el), dtype=np.int64)
+    fracs = np.empty((_GROUP, n_el), dtype=np.float64)
+    sta = np.empty(_GROUP, dtype=np.float64)
+    lta = np.empty(_GROUP, dtype=np.float64)
+    active = np.zeros(_GROUP, dtype=np.bool_)
+    start = np.zeros(_GROUP, dtype=np.int64)
+    peak = np.zeros(_GROUP, dtype=np.float64)
+    for g0 in range(0, nb, _GROUP):
+        ng = min(_GROUP, nb - g0)
+        for g in range(ng):
+            for j in range(n_el):
+                shift = delays[g0 + g, j] * fs
+                k0 = math.floor(shift)
+                fracs[g, j] = shift - k0
+                k0s[g, j] = int(k0)
+            sta[g] = 0.0
+            lta[g] = 1e-99
+            active[g] = False
+        for t0 in range(0, n, _BLOCK):
+            t1 = min(n, t0 + _BLOCK)
+            m = t1 - t0
+            # the beams on [t0, t1): exactly _beam_into's sums, element by element
+            for g in range(ng):
+                bg = buf[g]
+                for t in range(m):
+                    bg[t] = 0.0
+                for j in range(n_el):
+                    k0i = k0s[g, j]
+                    frac = fracs[g, j]
+                    w0 = 1.0 - frac
+                    lo = max(t0, -k0i)
+                    hi = min(t1, n - 1 - k0i)
+                    if hi > lo:
+                        src = data[j, lo + k0i : hi + k0i + 1]
+                        dst = bg[lo - t0 : hi - t0]
+                        for u in range(dst.shape[0]):
+                            dst[u] += w0 * src[u] + frac * src[u + 1]
+                    t_last = n - 1 - k0i
+                    if frac == 0.0 and t0 <= t_last < t1:
+                        bg[t_last - t0] += data[j, n - 1]
+            # recursive STA/LTA of the group (as _recursive_sta_lta: 0 before nlta)
+            for t in range(m):
+                ta = t0 + t
+                if ta == 0:
+                    for g in range(ng):
+                        ratio[g, 0] = 0.0
+                    continue
+                for g in range(ng):
+                    v = buf[g, t] * inv
+                    sq = v * v
+                    sta[g] = csta * sq + (1.0 - csta) * sta[g]
+                    lta[g] = clta * sq + (1.0 - clta) * lta[g]
+                    ratio[g, t] = sta[g] / lta[g]
+                if ta < nlta:
+                    for g in range(ng):
+                        ratio[g, t] = 0.0
+            # trigger state machines (as _trigger_onsets) and the peak ratio of each trigger
+            for g in range(ng):
+                rg = ratio[g]
+                act = active[g]
+                st = start[g]
+                pk = peak[g]
+                for t in range(m):
+                    r = rg[t]
+                    if not act:
+                        if r > on:
+                            act = True
+                            st = t0 + t
+                            pk = r
+                    else:
+                        if r > pk:
+                            pk = r
+                        if r < off:
+                            out = _emit(out, k, g0 + g, st, t0 + t, pk)
+                            k += 1
+                            act = False
+                active[g] = act
+                start[g] = st
+                peak[g] = pk
+        for g in range(ng):
+            if active[g]:
+                out = _emit(out, k, g0 + g, start[g], n - 1, peak[g])
+                k += 1
+    # by beam, then time
+    res = out[:k]
+    order = np.argsort(res[:, 0] * (n + 1.0) + res[:, 1], kind="mergesort")
+    return res[order].copy()
+
+
+def beam_triggers(
+    data: np.ndarray,
+    fs: float,
+    delays_s: np.ndarray,
+    nsta: int,
+    nlta: int,
+    on: float,
+    off: float,
+) -> np.ndarray:
+    """STA/LTA triggers on many beams without writing the beams out (one pass per beam).
+
+    For each row of ``delays_s`` ``(n_beams, n_el)`` [s] the beam of ``data`` ``(n_el,
+    n_samp)`` at ``fs`` [Hz] (:func:`beams`), its recursive STA/LTA (``nsta``, ``nlta``
+    samples; :func:`openndc.detection.stalta.recursive_sta_lta`) and its trigger intervals
+    (ratio above ``on`` opens, below ``off`` closes;
+    :func:`openndc.detection.stalta.trigger_onsets`). Returns ``(k, 4)`` float rows ``(beam
+    index, on sample, off sample, max STA/LTA ratio on [on, off])`` ordered by beam, then
+    time. The same numbers as those functions composed (:func:`beam_triggers_py`), in one
+    serial numba loop over blocks of samples.
+    """
+    d, dl = _check_beam_input(data, delays_s)
+    if dl.ndim != 2:
+        raise ValueError(f"delays_s must be (n_beams, n_el), got {dl.shape}")
+    if nsta < 1 or nlta <= nsta:
+        raise ValueError(f"need 1 <= nsta < nlta, got nsta={nsta}, nlta={nlta}")
+    return np.asarray(
+        _beam_triggers(d, float(fs), dl, int(nsta), int(nlta), float(on), float(off))
+    )
+
+
+def beam_triggers_py(
+    data: np.ndarray,
+    fs: float,
+    delays_s: np.ndarray,
+    nsta: int,
+    nlta: int,
+    on: float,
+    off: float,
+) -> np.ndarray:
+    """Plain reference version of :func:`beam_triggers` (beams, STA/LTA, triggers in turn)."""
+    rows: list[tuple[float, float, float, float]] = []
+    for b, d in enumerate(np.asarray(delays_s, dtype=np.float64)):
+        cft = recursive_sta_lta_py(beam_py(data, fs, d), nsta, nlta)
+        for i0, i1 in trigger_onsets_py(cft, on, off):
+            rows.append((b, i0, i1, float(cft[i0 : i1 + 1].max())))
+    return np.array(rows, dtype=np.float64).reshape(-1, 4)
 
 
 # --------------------------------------------------------------------------------------
