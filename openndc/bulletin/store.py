@@ -1,0 +1,537 @@
+"""The bulletin repository: store events in a database and load them back.
+
+:class:`BulletinStore` wraps one database (SQLite by default, PostgreSQL for production)
+with the schema of :mod:`openndc.bulletin.schema`, created or migrated on opening. Each
+:meth:`BulletinStore.store` call is one transaction: it stores all of its events or none.
+
+Storing an event whose identifier is already in the database adds a new *version*: a new
+origin with its associations and magnitudes, which becomes the event's preferred origin
+(e.g. the analyst-reviewed origin after the automatic one). :meth:`BulletinStore.load`
+returns the preferred versions, :meth:`BulletinStore.versions` all of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from obspy import UTCDateTime
+from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
+
+from openndc.bulletin.migrate import upgrade
+from openndc.bulletin.schema import (
+    Assoc,
+    Base,
+    DetectionRow,
+    EventRow,
+    NetmagRow,
+    OriginRow,
+    ProvenanceRow,
+    RunRow,
+    StamagRow,
+)
+from openndc.model.detection import Detection
+from openndc.model.errors import BulletinError
+from openndc.model.event import (
+    Arrival,
+    Bulletin,
+    ErrorEllipse,
+    Event,
+    NetworkMagnitude,
+    Origin,
+    StationMagnitude,
+)
+from openndc.model.provenance import Provenance
+
+__all__ = ["DEFAULT_URL", "BulletinStore", "EventVersion"]
+
+log = logging.getLogger(__name__)
+
+#: Database of ``BulletinStore()`` without a URL: a SQLite file in the working directory.
+DEFAULT_URL = "sqlite:///bulletin.db"
+
+_DETECTION_FLOATS = (
+    "time_uncertainty",
+    "snr",
+    "amplitude",
+    "period",
+    "amplitude_wa",
+    "backazimuth",
+    "backazimuth_uncertainty",
+    "slowness",
+    "slowness_uncertainty",
+    "fstat",
+    "rectilinearity",
+    "incidence",
+    "freq_min",
+    "freq_max",
+    "dominant_frequency",
+)
+_DETECTION_STRINGS = ("network", "station", "location", "channel", "phase", "amplitude_unit")
+
+
+@dataclass(frozen=True, slots=True)
+class EventVersion:
+    """One stored version of an event: the event as stored, when, in which run."""
+
+    event: Event
+    origin_db_id: int
+    stored: UTCDateTime
+    run_name: str
+    run_provenance: Provenance | None
+    preferred: bool
+
+
+def _f(value: float) -> float | None:
+    """Model float → column value: NaN becomes NULL."""
+    v = float(value)
+    return None if math.isnan(v) else v
+
+
+def _nan(value: float | None) -> float:
+    """Column value → model float: NULL becomes ``math.nan`` (the model's missing value)."""
+    return math.nan if value is None else float(value)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        return _jsonable(item())
+    return str(value)
+
+
+def _time(ns: int) -> UTCDateTime:
+    return UTCDateTime(ns=int(ns))
+
+
+class _Writer:
+    """Turns model objects into rows inside one session (one ``store`` call)."""
+
+    def __init__(self, session: Session, run: RunRow) -> None:
+        self.session = session
+        self.run = run
+        self._provenance: dict[int, ProvenanceRow] = {}
+        self._detections: dict[tuple[Any, ...], DetectionRow] = {}
+
+    def provenance(self, prov: Provenance | None) -> ProvenanceRow | None:
+        if prov is None:
+            return None
+        row = self._provenance.get(id(prov))
+        if row is None:
+            row = ProvenanceRow(
+                method=prov.method,
+                software_version=prov.software_version,
+                parameters=_jsonable(dict(prov.parameters)),
+                author=prov.author,
+                created_ns=int(prov.created.ns),
+            )
+            self.session.add(row)
+            self._provenance[id(prov)] = row
+        return row
+
+    def detection(self, det: Detection) -> DetectionRow:
+        values: dict[str, Any] = {name: getattr(det, name) for name in _DETECTION_STRINGS}
+        values.update({name: _f(getattr(det, name)) for name in _DETECTION_FLOATS})
+        values.update(detname=det.id, time_ns=int(det.time.ns), method=det.method)
+        key = tuple(sorted(values.items()))
+        row = self._detections.get(key)
+        if row is not None:
+            return row
+        if det.id:  # the same detection stored earlier (e.g. by the automatic version)
+            for old in self.session.scalars(
+                select(DetectionRow).where(
+                    DetectionRow.detname == det.id,
+                    DetectionRow.station == det.station,
+                    DetectionRow.time_ns == values["time_ns"],
+                )
+            ):
+                if all(getattr(old, k) == v for k, v in values.items()):
+                    row = old
+                    break
+        if row is None:
+            row = DetectionRow(**values)
+            self.session.add(row)
+        self._detections[key] = row
+        return row
+
+    def origin(self, event: Event, event_row: EventRow) -> OriginRow:
+        o = event.origin
+        e = o.ellipse
+        row = OriginRow(
+            event=event_row,
+            run=self.run,
+            orname=o.id,
+            time_ns=int(o.time.ns),
+            latitude=_f(o.latitude),
+            longitude=_f(o.longitude),
+            depth_km=_f(o.depth_km),
+            time_uncertainty=_f(o.time_uncertainty),
+            depth_uncertainty_km=_f(o.depth_uncertainty_km),
+            depth_fixed=bool(o.depth_fixed),
+            semi_major_km=None if e is None else _f(e.semi_major_km),
+            semi_minor_km=None if e is None else _f(e.semi_minor_km),
+            ellipse_azimuth=None if e is None else _f(e.azimuth),
+            ellipse_confidence=None if e is None else _f(e.confidence),
+            rms=_f(o.rms),
+            n_defining=int(o.n_defining),
+            n_stations=int(o.n_stations),
+            gap=_f(o.gap),
+            min_distance=_f(o.min_distance),
+            max_distance=_f(o.max_distance),
+            method=o.method,
+            model=o.model,
+            provenance=self.provenance(o.provenance),
+            review_status=event.review_status,
+            event_type=event.event_type,
+            comment=event.comment,
+            event_provenance=self.provenance(event.provenance),
+        )
+        self.session.add(row)
+        for idx, arr in enumerate(event.arrivals):
+            row.assocs.append(self.assoc(arr, idx))
+        for idx, mag in enumerate(event.magnitudes):
+            row.netmags.append(self.netmag(mag, idx))
+        return row
+
+    def assoc(self, arr: Arrival, idx: int) -> Assoc:
+        return Assoc(
+            detection=self.detection(arr.detection),
+            idx=idx,
+            phase=arr.phase,
+            distance=_f(arr.distance),
+            azimuth=_f(arr.azimuth),
+            time_residual=_f(arr.time_residual),
+            backazimuth_residual=_f(arr.backazimuth_residual),
+            slowness_residual=_f(arr.slowness_residual),
+            time_defining=bool(arr.time_defining),
+            backazimuth_defining=bool(arr.backazimuth_defining),
+            slowness_defining=bool(arr.slowness_defining),
+            weight=_f(arr.weight),
+        )
+
+    def netmag(self, mag: NetworkMagnitude, idx: int) -> NetmagRow:
+        row = NetmagRow(
+            idx=idx,
+            magtype=mag.magnitude_type,
+            magnitude=_f(mag.value),
+            uncertainty=_f(mag.uncertainty),
+            n_stations=int(mag.n_stations),
+            method=mag.method,
+            provenance=self.provenance(mag.provenance),
+        )
+        for i, sm in enumerate(mag.station_magnitudes):
+            row.stamags.append(
+                StamagRow(
+                    idx=i,
+                    magtype=sm.magnitude_type,
+                    magnitude=_f(sm.value),
+                    network=sm.network,
+                    station=sm.station,
+                    amplitude=_f(sm.amplitude),
+                    amplitude_unit=sm.amplitude_unit,
+                    period=_f(sm.period),
+                    distance=_f(sm.distance),
+                    detname=sm.detection_id,
+                    used=bool(sm.used),
+                )
+            )
+        return row
+
+
+def _provenance(row: ProvenanceRow | None) -> Provenance | None:
+    if row is None:
+        return None
+    return Provenance(
+        method=row.method,
+        software_version=row.software_version,
+        parameters=dict(row.parameters or {}),
+        author=row.author,
+        created=_time(row.created_ns),
+    )
+
+
+def _detection(row: DetectionRow) -> Detection:
+    values: dict[str, Any] = {name: getattr(row, name) for name in _DETECTION_STRINGS}
+    values.update({name: _nan(getattr(row, name)) for name in _DETECTION_FLOATS})
+    method = cast(Any, row.method)
+    return Detection(time=_time(row.time_ns), method=method, id=row.detname, **values)
+
+
+def _event(row: OriginRow) -> Event:
+    ellipse = None
+    if row.semi_major_km is not None or row.semi_minor_km is not None:
+        ellipse = ErrorEllipse(
+            semi_major_km=_nan(row.semi_major_km),
+            semi_minor_km=_nan(row.semi_minor_km),
+            azimuth=_nan(row.ellipse_azimuth),
+            confidence=_nan(row.ellipse_confidence),
+        )
+    origin = Origin(
+        time=_time(row.time_ns),
+        latitude=_nan(row.latitude),
+        longitude=_nan(row.longitude),
+        depth_km=_nan(row.depth_km),
+        time_uncertainty=_nan(row.time_uncertainty),
+        depth_uncertainty_km=_nan(row.depth_uncertainty_km),
+        depth_fixed=row.depth_fixed,
+        ellipse=ellipse,
+        rms=_nan(row.rms),
+        n_defining=row.n_defining,
+        n_stations=row.n_stations,
+        gap=_nan(row.gap),
+        min_distance=_nan(row.min_distance),
+        max_distance=_nan(row.max_distance),
+        method=row.method,
+        model=row.model,
+        id=row.orname,
+        provenance=_provenance(row.provenance),
+    )
+    arrivals = tuple(
+        Arrival(
+            detection=_detection(a.detection),
+            phase=a.phase,
+            distance=_nan(a.distance),
+            azimuth=_nan(a.azimuth),
+            time_residual=_nan(a.time_residual),
+            backazimuth_residual=_nan(a.backazimuth_residual),
+            slowness_residual=_nan(a.slowness_residual),
+            time_defining=a.time_defining,
+            backazimuth_defining=a.backazimuth_defining,
+            slowness_defining=a.slowness_defining,
+            weight=_nan(a.weight),
+        )
+        for a in row.assocs
+    )
+    magnitudes = tuple(
+        NetworkMagnitude(
+            magnitude_type=cast(Any, m.magtype),
+            value=_nan(m.magnitude),
+            uncertainty=_nan(m.uncertainty),
+            n_stations=m.n_stations,
+            method=m.method,
+            station_magnitudes=tuple(
+                StationMagnitude(
+                    magnitude_type=cast(Any, s.magtype),
+                    value=_nan(s.magnitude),
+                    network=s.network,
+                    station=s.station,
+                    amplitude=_nan(s.amplitude),
+                    amplitude_unit=s.amplitude_unit,
+                    period=_nan(s.period),
+                    distance=_nan(s.distance),
+                    detection_id=s.detname,
+                    used=s.used,
+                )
+                for s in m.stamags
+            ),
+            provenance=_provenance(m.provenance),
+        )
+        for m in row.netmags
+    )
+    return Event(
+        id=row.event.evname,
+        origin=origin,
+        arrivals=arrivals,
+        magnitudes=magnitudes,
+        event_type=cast(Any, row.event_type),
+        review_status=cast(Any, row.review_status),
+        comment=row.comment,
+        provenance=_provenance(row.event_provenance),
+    )
+
+
+def _load_options() -> tuple[Any, ...]:
+    return (
+        selectinload(OriginRow.assocs).selectinload(Assoc.detection),
+        selectinload(OriginRow.netmags).selectinload(NetmagRow.stamags),
+        selectinload(OriginRow.netmags).selectinload(NetmagRow.provenance),
+        selectinload(OriginRow.provenance),
+        selectinload(OriginRow.event_provenance),
+        selectinload(OriginRow.event),
+        selectinload(OriginRow.run).selectinload(RunRow.provenance),
+    )
+
+
+class BulletinStore:
+    """A bulletin database: ``sqlite:///path.db`` (default) or ``postgresql+psycopg://...``.
+
+    The schema is created or migrated to the newest revision on opening unless
+    ``migrate=False``. Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, url: str = DEFAULT_URL, *, migrate: bool = True) -> None:
+        self.url = url
+        try:
+            make_url(url)
+            self.engine: Engine = create_engine(url)
+        except (ArgumentError, ImportError, ValueError) as exc:
+            raise BulletinError(
+                f"bad database URL {url!r}: {exc}; use sqlite:///path.db or "
+                "postgresql+psycopg://user:password@host:port/database"
+            ) from exc
+        if migrate:
+            upgrade(self.engine)
+
+    def __enter__(self) -> BulletinStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _fail(self, action: str, exc: SQLAlchemyError) -> BulletinError:
+        return BulletinError(f"{self.engine.url!r}: cannot {action}: {exc}")
+
+    # -- writing -----------------------------------------------------------------------
+
+    def store(
+        self,
+        bulletin: Bulletin | Sequence[Event],
+        provenance: Provenance | None = None,
+        *,
+        name: str | None = None,
+    ) -> tuple[str, ...]:
+        """Store events in one transaction; return their identifiers, in order.
+
+        ``provenance`` (default: the bulletin's) and ``name`` (default: the bulletin's)
+        describe this store run. An event without identifier gets ``"evN"`` (N its
+        database key); an identifier already stored gets a new version that becomes
+        preferred. Nothing is stored when anything fails.
+        """
+        if isinstance(bulletin, Bulletin):
+            events: Sequence[Event] = bulletin.events
+            provenance = provenance if provenance is not None else bulletin.provenance
+            name = bulletin.name if name is None else name
+        else:
+            events = bulletin
+        ids: list[str] = []
+        try:
+            with Session(self.engine) as session, session.begin():
+                writer = _Writer(session, RunRow(name=name or "", stored_ns=UTCDateTime().ns))
+                writer.run.provenance = writer.provenance(provenance)
+                session.add(writer.run)
+                for event in events:
+                    ids.append(self._store_event(session, writer, event))
+        except SQLAlchemyError as exc:
+            raise self._fail(f"store {len(events)} events", exc) from exc
+        log.info("stored %d events in %s", len(ids), self.engine.url)
+        return tuple(ids)
+
+    def _store_event(self, session: Session, writer: _Writer, event: Event) -> str:
+        row = None
+        if event.id:
+            row = session.scalars(select(EventRow).where(EventRow.evname == event.id)).first()
+        if row is None:
+            row = EventRow(evname=event.id or "", time_ns=int(event.origin.time.ns))
+            session.add(row)
+        with session.no_autoflush:
+            origin = _origin_row(writer, event, row)
+        session.flush()
+        if not row.evname:
+            row.evname = f"ev{row.id}"
+        row.prefor_id = origin.id
+        row.time_ns = origin.time_ns
+        return row.evname
+
+    # -- reading -----------------------------------------------------------------------
+
+    def load(
+        self,
+        start: UTCDateTime | None = None,
+        end: UTCDateTime | None = None,
+        *,
+        event_ids: Iterable[str] | None = None,
+        review_status: str | None = None,
+        name: str | None = None,
+    ) -> Bulletin:
+        """The preferred version of the events with origin time in [start, end), by time.
+
+        ``event_ids`` restricts to those identifiers, ``review_status`` to ``"automatic"``
+        or ``"reviewed"`` preferred versions. The bulletin's provenance and name are those
+        of the store run when all events come from one run.
+        """
+        query = (
+            select(OriginRow)
+            .join(EventRow, EventRow.prefor_id == OriginRow.id)
+            .options(*_load_options())
+            .order_by(OriginRow.time_ns, OriginRow.id)
+        )
+        if start is not None:
+            query = query.where(OriginRow.time_ns >= UTCDateTime(start).ns)
+        if end is not None:
+            query = query.where(OriginRow.time_ns < UTCDateTime(end).ns)
+        if event_ids is not None:
+            query = query.where(EventRow.evname.in_(list(event_ids)))
+        if review_status is not None:
+            query = query.where(OriginRow.review_status == review_status)
+        try:
+            with Session(self.engine) as session:
+                rows = session.scalars(query).all()
+                events = tuple(_event(r) for r in rows)
+                runs = {r.run_id: r.run for r in rows}
+                run = next(iter(runs.values())) if len(runs) == 1 else None
+                provenance = _provenance(run.provenance) if run is not None else None
+                run_name = run.name if run is not None else ""
+        except SQLAlchemyError as exc:
+            raise self._fail("load events", exc) from exc
+        return Bulletin(
+            events=events, provenance=provenance, name=run_name if name is None else name
+        )
+
+    def versions(self, event_id: str) -> tuple[EventVersion, ...]:
+        """Every stored version of an event, oldest first (e.g. automatic, then reviewed)."""
+        query = (
+            select(OriginRow)
+            .join(EventRow, EventRow.id == OriginRow.event_id)
+            .where(EventRow.evname == event_id)
+            .options(*_load_options())
+            .order_by(OriginRow.id)
+        )
+        try:
+            with Session(self.engine) as session:
+                rows = session.scalars(query).all()
+                return tuple(
+                    EventVersion(
+                        event=_event(r),
+                        origin_db_id=r.id,
+                        stored=_time(r.run.stored_ns),
+                        run_name=r.run.name,
+                        run_provenance=_provenance(r.run.provenance),
+                        preferred=r.event.prefor_id == r.id,
+                    )
+                    for r in rows
+                )
+        except SQLAlchemyError as exc:
+            raise self._fail(f"load the versions of event {event_id!r}", exc) from exc
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for checks and reports)."""
+        try:
+            with Session(self.engine) as session:
+                return {
+                    table.name: int(
+                        session.execute(select(func.count()).select_from(table)).scalar_one()
+                    )
+                    for table in Base.metadata.sorted_tables
+                }
+        except SQLAlchemyError as exc:
+            raise self._fail("count rows", exc) from exc
+
+
+def _origin_row(writer: _Writer, event: Event, row: EventRow) -> OriginRow:
+    """The origin (and its associations and magnitudes) of one event version."""
+    return writer.origin(event, row)

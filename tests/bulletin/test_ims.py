@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import obspy
+import pytest
+from obspy import read_events
+
+from openndc.bulletin import read_bulletin, write_bulletin
+from openndc.bulletin.formats.ims import format_ims, parse_ims, read_ims
+from openndc.model.errors import BulletinError, DataQualityWarning
+from openndc.model.event import Bulletin, Event
+from tests.bulletin.conftest import make_bulletin
+
+IASPEI_DATA = Path(obspy.__file__).parent / "io" / "iaspei" / "tests" / "data"
+
+
+def _assert_close(ours: Event, read: Event) -> None:
+    """Equal to the precision of IMS1.0."""
+    o, r = ours.origin, read.origin
+    assert abs(r.time - o.time) <= 0.005
+    assert r.latitude == pytest.approx(o.latitude, abs=5e-5)
+    assert r.longitude == pytest.approx(o.longitude, abs=5e-5)
+    assert r.depth_km == pytest.approx(o.depth_km, abs=0.0501)
+    assert r.depth_fixed == o.depth_fixed
+    assert o.ellipse is not None and r.ellipse is not None
+    assert r.ellipse.semi_major_km == pytest.approx(o.ellipse.semi_major_km, abs=0.0501)
+    assert r.ellipse.azimuth == pytest.approx(o.ellipse.azimuth, abs=0.5)
+    assert (r.n_defining, r.n_stations) == (o.n_defining, o.n_stations)
+    assert read.event_type == ours.event_type and read.review_status == ours.review_status
+    assert [m.magnitude_type for m in read.magnitudes] == [
+        m.magnitude_type for m in ours.magnitudes
+    ]
+    for a, b in zip(ours.magnitudes, read.magnitudes, strict=True):
+        assert b.value == pytest.approx(a.value, abs=0.0501)
+    assert len(read.arrivals) == len(ours.arrivals)
+    for a, b in zip(ours.arrivals, read.arrivals, strict=True):
+        assert b.detection.station == a.detection.station and b.phase == a.phase
+        assert abs(b.detection.time - a.detection.time) <= 0.0005
+        assert b.time_residual == pytest.approx(a.time_residual, abs=0.0501)
+        assert b.distance == pytest.approx(a.distance, abs=0.005)
+        assert b.detection.id == a.detection.id
+        assert (b.time_defining, b.backazimuth_defining, b.slowness_defining) == (
+            a.time_defining,
+            a.backazimuth_defining,
+            a.slowness_defining,
+        )
+    mb_ours, mb_read = ours.magnitude("mb"), read.magnitude("mb")
+    assert mb_ours is not None and mb_read is not None
+    assert [s.station for s in mb_read.station_magnitudes] == [
+        s.station for s in mb_ours.station_magnitudes
+    ]
+
+
+def test_obspy_reads_our_ims(tmp_path: Path) -> None:
+    bulletin = make_bulletin(3)
+    path = tmp_path / "b.ims"
+    write_bulletin(bulletin, path, "ims1.0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ObsPy warns about anything it cannot parse
+        catalog = read_events(str(path), format="IMS10BULLETIN")
+    assert len(catalog) == 3
+    for event, qe in zip(bulletin.events, catalog, strict=True):
+        o = qe.preferred_origin()
+        assert abs(o.time - event.origin.time) <= 0.005
+        assert o.latitude == pytest.approx(event.origin.latitude, abs=5e-5)
+        assert o.longitude == pytest.approx(event.origin.longitude, abs=5e-5)
+        assert o.depth == pytest.approx(event.origin.depth_km * 1000, abs=50)
+        assert o.origin_uncertainty.max_horizontal_uncertainty == pytest.approx(12300.0)
+        assert o.origin_uncertainty.azimuth_max_horizontal_uncertainty == 123.0
+        assert o.quality.used_phase_count == 3 and o.quality.azimuthal_gap == 101.0
+        assert [(m.magnitude_type, m.mag) for m in qe.magnitudes] == [("mb", 4.5), ("ML", 4.1)]
+        assert len(qe.picks) == 4 and len(o.arrivals) == 4
+        for arr, pick, qa in zip(event.arrivals, qe.picks, o.arrivals, strict=True):
+            assert pick.waveform_id.station_code == arr.detection.station
+            assert abs(pick.time - arr.detection.time) <= 0.0005
+            assert pick.phase_hint == arr.phase
+            assert qa.time_residual == pytest.approx(arr.time_residual, abs=0.0501)
+            assert pick.backazimuth == pytest.approx(arr.detection.backazimuth, abs=0.0501)
+            assert pick.horizontal_slowness == pytest.approx(arr.detection.slowness, abs=0.0501)
+        assert [s.mag for s in qe.station_magnitudes] == [4.4, 4.5, 4.6, 4.7]
+        assert qe.amplitudes[0].generic_amplitude == pytest.approx(3.2e-9)
+    assert catalog[0].event_type == "nuclear explosion"
+
+
+def test_our_reader_round_trip(tmp_path: Path) -> None:
+    bulletin = make_bulletin(3)
+    path = tmp_path / "b.ims"
+    write_bulletin(bulletin, path, "ims1.0")
+    read = read_bulletin(path)
+    assert len(read) == 3
+    for ours, back in zip(bulletin.events, read.events, strict=True):
+        _assert_close(ours, back)
+    # Writing what we read gives the same text: nothing the format carries is lost.
+    assert format_ims(read) == format_ims(bulletin)
+
+
+def test_long_ids_are_kept_whole() -> None:
+    event = make_bulletin(1).events[0]
+    event = Event(id="2016010612345", origin=event.origin)
+    read = parse_ims(format_ims(Bulletin((event,))))
+    assert read.events[0].id == "2016010612345"
+
+
+@pytest.mark.parametrize("name", ["ipe202409sel_ims.txt", "19670130012028.isf"])
+def test_reads_obspy_test_bulletins_like_obspy(name: str) -> None:
+    path = IASPEI_DATA / name
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        catalog = read_events(str(path), format="IMS10BULLETIN")
+        ours = read_ims(path)
+    located = [qe for qe in catalog if qe.preferred_origin() and qe.preferred_origin().latitude]
+    assert len(ours) == len(located)
+    for qe, event in zip(located, ours.events, strict=True):
+        o = qe.preferred_origin()
+        assert event.origin.time == o.time
+        assert event.origin.latitude == o.latitude and event.origin.longitude == o.longitude
+        assert len(event.arrivals) == sum(1 for p in qe.picks if p.time is not None)
+
+
+def test_isc_tunisia_bulletin(shared_data: Path) -> None:
+    path = (
+        shared_data / "bulletins" / "isc_tunisia_mloc" / "isc_bulletin_tunisia_1960-2018_ims1.txt"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bulletin = read_ims(path)
+    assert len(bulletin) == 215
+    # ObsPy reads 7,527 timed phase lines; one ISC event has 3 picks 9 h off its origin time,
+    # which both readers skip (we with a DataQualityWarning naming the line).
+    assert sum(len(e.arrivals) for e in bulletin) == 7527
+    assert any("more than 6 h" in str(w.message) for w in caught)
+    assert all(issubclass(w.category, DataQualityWarning) for w in caught)
+    first = bulletin.events[1]  # 1965/09/05 22:06:55.58, ISC, mb 4.3
+    assert first.id == "853630"
+    assert str(first.origin.time) == "1965-09-05T22:06:55.580000Z"
+    assert first.origin.depth_fixed and first.origin.depth_km == 10.0
+    assert first.magnitude("mb") is not None and first.magnitude("mb").value == 4.3  # type: ignore[union-attr]
+    assert first.arrivals[0].detection.station == "ISO" and first.arrivals[0].phase == "Pn"
+
+
+def test_not_ims_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.ims"
+    path.write_text("hello\n")
+    with pytest.raises(BulletinError, match=r"not an IMS1\.0 bulletin"):
+        read_ims(path)
+
+
+def test_unreadable_origin_line_is_skipped_with_warning() -> None:
+    text = format_ims(make_bulletin(2))
+    lines = text.splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith("2016/01/06 02:30"))
+    lines[i] = "2016/13/06 02:30:01.12" + lines[i][22:]  # month 13
+    with pytest.warns(DataQualityWarning, match="unreadable origins line"):
+        read = parse_ims("\n".join(lines))
+    assert [e.id for e in read] == ["20160106"]
