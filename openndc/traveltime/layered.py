@@ -108,7 +108,7 @@ class LayeredModel:
     def derivatives(
         self, phase: str, distance_deg: npt.ArrayLike, depth_km: npt.ArrayLike
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """``(t [s], dt/dDelta [s/deg], dt/dh [s/km])`` of ``phase``; NaN where it does not exist."""
+        """``(t [s], dt/dDelta [s/deg], dt/dh [s/km])`` of ``phase``; NaN where absent."""
         d, z = np.broadcast_arrays(
             np.asarray(distance_deg, dtype=np.float64), np.asarray(depth_km, dtype=np.float64)
         )

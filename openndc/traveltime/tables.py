@@ -151,8 +151,9 @@ class TravelTimes:
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """``(t [s], dT/dDelta [s/deg], dT/dh [s/km])`` of ``phase`` (NaN where absent).
 
-        dT/dDelta is the horizontal slowness an array measures; dT/dh is negative for
-        up-going rays' sources moving deeper, positive for down-going ones.
+        dT/dDelta is the horizontal slowness an array measures; dT/dh is the true depth
+        derivative: negative for down-going rays (teleseismic P: a deeper source arrives
+        earlier), positive for up-going ones (a direct wave from a deeper source is later).
         """
         d = np.asarray(distance, dtype=np.float64)
         h = np.asarray(depth, dtype=np.float64)

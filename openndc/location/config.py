@@ -1,0 +1,128 @@
+"""Configuration schema of the location stage (units and help on every field).
+
+Defaults follow IDC practice: time, back-azimuth and slowness data weighted by their
+uncertainties; depth free, falling back to a fixed depth when the data do not resolve it;
+a 90 % coverage ellipse (a-priori variance, Jordan & Sverdrup 1981 with K = infinity).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from openndc.model.config import field_
+
+__all__ = ["LocationConfig", "PhaseUncertainties"]
+
+
+@dataclass(frozen=True)
+class PhaseUncertainties:
+    """A-priori 1-sigma pick uncertainties [s], used when a detection has none (NaN).
+
+    They include the model error of the travel-time table for the phase, as the IDC's
+    a-priori variances do; phases not listed use ``other``.
+    """
+
+    P: float = field_(1.0, unit="s", help="teleseismic P and first-arriving P")
+    Pn: float = field_(1.25, unit="s", help="regional Pn")
+    Pg: float = field_(1.5, unit="s", help="crustal Pg")
+    PKP: float = field_(1.5, unit="s", help="core phases PKP")
+    S: float = field_(2.0, unit="s", help="teleseismic S and first-arriving S")
+    Sn: float = field_(2.0, unit="s", help="regional Sn")
+    Sg: float = field_(2.0, unit="s", help="crustal Sg")
+    Lg: float = field_(2.5, unit="s", help="Lg (group velocity)")
+    other: float = field_(2.5, unit="s", help="any other phase")
+
+    def get(self, phase: str) -> float:
+        """The uncertainty [s] of ``phase`` (``other`` when not listed)."""
+        value = getattr(self, phase, None) if phase in _PHASE_FIELDS else None
+        return float(value) if value is not None else float(self.other)
+
+
+_PHASE_FIELDS = frozenset({"P", "Pn", "Pg", "PKP", "S", "Sn", "Sg", "Lg"})
+
+
+@dataclass(frozen=True)
+class LocationConfig:
+    """The whole location stage."""
+
+    depth_mode: Literal["free", "fixed"] = field_(
+        "free", help="solve for depth ('free') or hold it at fixed_depth ('fixed')"
+    )
+    fixed_depth: float = field_(
+        0.0,
+        unit="km",
+        help="depth used when depth_mode is 'fixed' or depth is unresolved (IDC: 0 km)",
+    )
+    depth_fallback: bool = field_(
+        True,
+        help="relocate with depth fixed when free depth is unresolved or goes above ground",
+    )
+    max_depth_uncertainty: float = field_(
+        50.0, unit="km", help="a free depth with a larger 90 % uncertainty counts as unresolved"
+    )
+    max_depth: float = field_(700.0, unit="km", help="deepest hypocentre allowed")
+    max_iterations: int = field_(40, help="Gauss-Newton iterations at most (per relocation)")
+    damping: float = field_(
+        0.01, help="SVD damping as a fraction of the largest singular value (weighted system)"
+    )
+    max_step: float = field_(200.0, unit="km", help="largest epicentre step per iteration")
+    convergence: float = field_(
+        0.01, unit="km", help="converged when the hypocentre moves less than this"
+    )
+    phase_uncertainty: PhaseUncertainties = field_(
+        PhaseUncertainties(), help="a-priori time uncertainties [s] per phase"
+    )
+    use_azimuth: bool = field_(True, help="use back-azimuths as data (arrays, 3-C stations)")
+    use_slowness: bool = field_(True, help="use slownesses as data (arrays)")
+    azimuth_uncertainty: float = field_(
+        10.0, unit="deg", help="a-priori back-azimuth uncertainty when a detection has none"
+    )
+    slowness_uncertainty: float = field_(
+        1.5, unit="s/deg", help="a-priori slowness uncertainty when a detection has none"
+    )
+    min_uncertainty_time: float = field_(
+        0.01, unit="s", help="time uncertainties are raised to at least this"
+    )
+    residual_cutoff: float = field_(
+        4.0,
+        help="observations whose |residual| / sigma exceeds this are made non-defining "
+        "(largest first, one per relocation)",
+    )
+    max_rejected_fraction: float = field_(
+        0.3, help="reject at most this fraction of the observations as outliers"
+    )
+    elevation_correction: bool = field_(
+        True, help="correct times for station elevation with the surface velocities below"
+    )
+    surface_vp: float = field_(5.8, unit="km/s", help="P velocity for elevation corrections")
+    surface_vs: float = field_(3.46, unit="km/s", help="S velocity for elevation corrections")
+    confidence: float = field_(0.9, help="confidence level of the ellipse and uncertainties")
+    apriori_k: float = field_(
+        math.inf,
+        help="Jordan-Sverdrup K: weight of the a-priori variance (inf: coverage ellipse, "
+        "IDC; 0: a-posteriori confidence ellipse)",
+    )
+    grid_search: bool = field_(True, help="start from a coarse grid search")
+    grid_radius: float = field_(
+        0.0,
+        unit="deg",
+        help="grid half-width around the start point (0: automatic from the station spread)",
+    )
+    grid_points: int = field_(15, help="grid nodes per horizontal axis (odd)")
+    grid_refinements: int = field_(3, help="times the grid is refined around its best node")
+    grid_depths: tuple[float, ...] = field_(
+        (0.0, 10.0, 35.0), unit="km", help="depths tried by the grid search (free depth)"
+    )
+    model: str = field_("ak135", help="travel-time model when none is given")
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.confidence < 1.0:
+            raise ValueError(f"confidence must be in (0, 1), got {self.confidence}")
+        if self.max_iterations < 1:
+            raise ValueError(f"max_iterations must be >= 1, got {self.max_iterations}")
+        if self.grid_points < 3:
+            raise ValueError(f"grid_points must be >= 3, got {self.grid_points}")
+        if self.fixed_depth < 0 or self.fixed_depth > self.max_depth:
+            raise ValueError(f"fixed_depth must be in [0, max_depth], got {self.fixed_depth}")
