@@ -1,0 +1,519 @@
+"""The association stage: detections of a network -> event hypotheses with arrivals.
+
+Algorithm (details in ``docs/association.md``):
+
+1. *Ingest*: each detection is tied to a site (an array's reference point for beams, the
+   station otherwise); its initial phase gives a class hint (P type, S type, or either when
+   empty or ``N``); bad rows are warned about (:class:`DataQualityWarning`) and skipped.
+2. *Candidate grid*: a regional lattice around the network (and a coarse global one) of
+   nodes x depths with precomputed first-P, first-S and Lg travel times to every site.
+3. *Windows of origin time*: per window, every live detection is back-projected to every
+   node (:func:`kernels.backproject`); cells where enough distinct stations agree are
+   candidates, best first.
+4. *Hypothesis*: a candidate is refined by a local grid search (:func:`kernels.refine`)
+   that assigns phases (P/Pn/Pg/PKP, S/Sn/Sg/Lg) within time, back-azimuth and slowness
+   tolerances, one phase per detection and one detection per phase and station.
+5. *Acceptance*: enough stations (arrays with fitting back-azimuth and slowness count
+   double), arrivals and P arrivals. An accepted event takes its detections out of the
+   pool (so a detection belongs to one event) and the window is back-projected again.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time as _time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from obspy import UTCDateTime
+
+from openndc.association.config import AssociationConfig
+from openndc.association.kernels import backproject, geocentric_rad, refine
+from openndc.association.tables import (
+    COARSE_CLASSES,
+    P_PHASES,
+    S_PHASES,
+    NodeGrid,
+    PhaseGrid,
+    TravelTimeSource,
+    build_node_grid,
+    build_phase_grid,
+    interp_table,
+    network_extent,
+    travel_time_source,
+)
+from openndc.model.config import to_mapping
+from openndc.model.detection import Detection
+from openndc.model.errors import AssociationError, DataQualityWarning
+from openndc.model.event import Arrival, Event, Origin
+from openndc.model.geodesy import distance_azimuth
+from openndc.model.inventory import MonitoringNetwork
+from openndc.model.provenance import Provenance
+from openndc.model.quality import DataProblem
+
+__all__ = ["AssociationResult", "associate"]
+
+log = logging.getLogger(__name__)
+
+_UNSUPPORTED = {"Rg": "Rg (short-period surface wave)", "I": "I (infrasound)"}
+
+
+@dataclass
+class AssociationResult:
+    """What association hands on: events (preliminary origins with arrivals), the
+    detections no event took, the problems found in the input, provenance and run
+    statistics (``stats``: counts and wall times [s])."""
+
+    events: list[Event]
+    unassociated: list[Detection]
+    provenance: Provenance
+    problems: list[DataProblem] = field(default_factory=list)
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Detections:
+    """Parallel arrays of usable detections, sorted by time [s after ``ref``]."""
+
+    ref: UTCDateTime
+    items: list[Detection]
+    t: npt.NDArray[np.float64]
+    site: npt.NDArray[np.int64]
+    cls: npt.NDArray[np.int8]
+    tsig: npt.NDArray[np.float64]
+    baz: npt.NDArray[np.float64]
+    bsig: npt.NDArray[np.float64]
+    slow: npt.NDArray[np.float64]
+    ssig: npt.NDArray[np.float64]
+    site_lat: npt.NDArray[np.float64]
+    site_lon: npt.NDArray[np.float64]
+    site_names: list[str]
+
+
+def _finite(x: Any) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return math.nan
+    return v if math.isfinite(v) else math.nan
+
+
+def _phase_class(phase: str) -> int:
+    """1: P type, 2: S type, 3: either, 0: unknown code, -1: a type association skips."""
+    p = (phase or "").strip()
+    if p in ("", "N", "?"):
+        return 3
+    if p in P_PHASES or p.upper() == "P":
+        return 1
+    if p in S_PHASES or p.upper() == "S":
+        return 2
+    if p in _UNSUPPORTED:
+        return -1
+    return 0
+
+
+def _ingest(
+    detections: Sequence[Detection], network: MonitoringNetwork, problems: list[DataProblem]
+) -> _Detections:
+    arrays = {a.code: a for a in network.arrays}
+    site_index: dict[str, int] = {}
+    site_lat: list[float] = []
+    site_lon: list[float] = []
+    missing: dict[str, int] = {}
+    rows: list[tuple[float, Detection, int, int]] = []
+    ref: UTCDateTime | None = None
+
+    def warn(kind: str, stream: str, when: UTCDateTime | None, msg: str) -> None:
+        warnings.warn(f"{stream} {when or ''}: {msg}", DataQualityWarning, stacklevel=3)
+        problems.append(DataProblem("no_metadata" if kind == "meta" else "corrupt",
+                                    "detections", stream, when, None, msg))  # fmt: skip
+
+    for det in detections:
+        code = (det.station or "").strip()
+        when = det.time if isinstance(det.time, UTCDateTime) else None
+        if when is None:
+            warn("bad", det.seed_id, None, f"detection {det.id!r} has no valid time; skipped")
+            continue
+        if not code:
+            warn("bad", det.seed_id, when, f"detection {det.id!r} names no station; skipped")
+            continue
+        cls = _phase_class(det.phase)
+        if cls == 0:
+            warn("bad", det.seed_id, when,
+                 f"unknown phase code {det.phase!r} (detection {det.id!r}); skipped. Known: "
+                 f"{', '.join(sorted(P_PHASES | S_PHASES))}, N or empty")  # fmt: skip
+            continue
+        if cls < 0:
+            log.debug("%s %s: phase %s is not associated", det.seed_id, when, det.phase)
+            continue
+        key = code
+        if key not in site_index:
+            lat = lon = math.nan
+            if code in arrays:
+                lat, lon = arrays[code].reference_latitude, arrays[code].reference_longitude
+            else:
+                sta = network.find_station(code, det.network or None) or network.find_station(code)
+                if sta is not None:
+                    lat, lon = sta.latitude, sta.longitude
+            if not (math.isfinite(lat) and math.isfinite(lon)):
+                missing[code] = missing.get(code, 0) + 1
+                continue
+            site_index[key] = len(site_lat)
+            site_lat.append(float(lat))
+            site_lon.append(float(lon))
+        ref = when if ref is None or when < ref else ref
+        rows.append((0.0, det, site_index[key], cls))
+    for code, n in missing.items():
+        warnings.warn(
+            f"station {code} is not in inventory {network.name!r} (or has no coordinates): "
+            f"its {n} detection(s) are skipped; add the station to the inventory",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+        msg = f"{n} detection(s) skipped: station not in inventory"
+        problems.append(DataProblem("no_metadata", network.name, code, None, None, msg))
+    if ref is None:
+        ref = UTCDateTime(0)
+    times = np.array([r[1].time - ref for r in rows], dtype=np.float64)
+    order = np.argsort(times, kind="stable")
+    items = [rows[i][1] for i in order]
+
+    def col(name: str) -> npt.NDArray[np.float64]:
+        return np.array([_finite(getattr(d, name)) for d in items], dtype=np.float64)
+
+    baz = col("backazimuth")
+    baz = np.where((baz >= -360.0) & (baz <= 720.0), baz % 360.0, np.nan)
+    slow = col("slowness")
+    slow = np.where(slow > 0.0, slow, np.nan)
+    bsig = col("backazimuth_uncertainty")
+    ssig = col("slowness_uncertainty")
+    tsig = col("time_uncertainty")
+    return _Detections(
+        ref,
+        items,
+        times[order],
+        np.array([rows[i][2] for i in order], dtype=np.int64),
+        np.array([rows[i][3] for i in order], dtype=np.int8),
+        np.where(tsig > 0, tsig, np.nan),
+        baz,
+        np.where(bsig > 0, bsig, np.nan),
+        slow,
+        np.where(ssig > 0, ssig, np.nan),
+        np.array(site_lat, dtype=np.float64),
+        np.array(site_lon, dtype=np.float64),
+        sorted(site_index, key=site_index.__getitem__),
+    )
+
+
+_GRID_CACHE: dict[tuple[Any, ...], PhaseGrid] = {}
+
+
+def _phase_grid(source: TravelTimeSource, *args: Any) -> PhaseGrid:
+    """:func:`build_phase_grid`, cached per model object and parameters."""
+    key = (id(source), source.model, *args)
+    if key not in _GRID_CACHE:
+        if len(_GRID_CACHE) > 16:
+            _GRID_CACHE.clear()
+        _GRID_CACHE[key] = build_phase_grid(source, *args)
+    return _GRID_CACHE[key]
+
+
+def _auto_spacing(radius: float) -> float:
+    return float(np.clip(2.0 * radius / 15.0, 0.02, 1.0))
+
+
+@dataclass
+class _Setup:
+    phases: PhaseGrid
+    nodes: NodeGrid
+    window: float
+    dt: float
+    max_tt: float
+    slow_max: float
+
+
+def _setup(dets: _Detections, config: AssociationConfig, source: TravelTimeSource) -> _Setup:
+    _, _, radius = network_extent(dets.site_lat, dets.site_lon)
+    spacing = config.grid_spacing if config.grid_spacing > 0 else _auto_spacing(radius)
+    if config.grid_margin >= 0:
+        margin = config.grid_margin
+    else:
+        margin = max(0.3, 0.5 * radius) if config.teleseismic else max(0.3, radius)
+    max_dist = 180.0 if config.teleseismic else min(2.0 * (radius + margin) + spacing, 180.0)
+    phases = _phase_grid(
+        source,
+        config.phases,
+        max_dist,
+        config.max_depth,
+        config.p_tolerance,
+        config.s_tolerance,
+        config.lg_min_distance,
+    )
+    nodes = build_node_grid(
+        dets.site_lat,
+        dets.site_lon,
+        phases,
+        spacing=spacing,
+        margin=margin,
+        depths=config.grid_depths,
+        teleseismic=config.teleseismic,
+        global_spacing=config.global_spacing,
+        global_depths=config.global_depths,
+    )
+    tt = nodes.tt[np.isfinite(nodes.tt)]
+    max_tt = float(tt.max()) if tt.size else 60.0
+    tol = nodes.tol[np.isfinite(nodes.tol)]
+    window = config.window if config.window > 0 else float(np.clip(max_tt, 60.0, 1200.0))
+    dt = config.time_bin if config.time_bin > 0 else float(np.median(tol)) if tol.size else 2.0
+    slow = phases.slowness[phases.classes == 1]
+    slow_max = float(np.nanmax(slow)) if np.isfinite(slow).any() else 20.0
+    return _Setup(phases, nodes, window, max(dt, 0.05), max_tt, slow_max)
+
+
+def associate(
+    detections: Sequence[Detection],
+    network: MonitoringNetwork,
+    config: AssociationConfig | None = None,
+    travel_times: TravelTimeSource | None = None,
+) -> AssociationResult:
+    """Group ``detections`` of ``network`` into events with preliminary origins.
+
+    ``travel_times`` overrides ``config.model`` (an :class:`openndc.traveltime.TravelTimes`
+    or a :class:`~openndc.association.tables.ConstantVelocity`). Detections whose station
+    is not in ``network``, whose phase code is unknown or whose time is missing are
+    reported with a :class:`DataQualityWarning` and skipped. Raises
+    :class:`AssociationError` only when no detection is usable at all while some were given.
+    """
+    import openndc
+
+    config = config or AssociationConfig()
+    t_start = _time.perf_counter()
+    problems: list[DataProblem] = []
+    dets = _ingest(detections, network, problems)
+    prov = Provenance(
+        "openndc.association grid back-projection",
+        getattr(openndc, "__version__", "0"),
+        to_mapping(config),
+    )
+    if len(dets.items) == 0:
+        if len(detections) > 0:
+            raise AssociationError(
+                f"none of the {len(detections)} detections can be associated with inventory "
+                f"{network.name!r} (stations unknown, times or phases invalid); see the warnings"
+            )
+        return AssociationResult([], [], prov, problems, {"n_detections": 0.0})
+    source = travel_times if travel_times is not None else travel_time_source(config.model)
+    setup = _setup(dets, config, source)
+    t_setup = _time.perf_counter() - t_start
+    events, alive = _search(dets, setup, config, prov)
+    unassociated = [d for d, a in zip(dets.items, alive, strict=True) if a]
+    stats = {
+        "n_detections": float(len(detections)),
+        "n_usable": float(len(dets.items)),
+        "n_events": float(len(events)),
+        "n_associated": float(sum(len(e.arrivals) for e in events)),
+        "n_nodes": float(len(setup.nodes)),
+        "time_bin_s": setup.dt,
+        "window_s": setup.window,
+        "setup_s": t_setup,
+        "total_s": _time.perf_counter() - t_start,
+    }
+    log.info(
+        "associated %d of %d detections into %d events in %.2f s",
+        stats["n_associated"], len(detections), len(events), stats["total_s"],
+    )  # fmt: skip
+    return AssociationResult(events, unassociated, prov, problems, stats)
+
+
+def _search(
+    dets: _Detections, setup: _Setup, config: AssociationConfig, prov: Provenance
+) -> tuple[list[Event], npt.NDArray[np.bool_]]:
+    nodes, ph = setup.nodes, setup.phases
+    n_det = len(dets.t)
+    alive = np.ones(n_det, dtype=np.bool_)
+    btol = np.where(
+        np.isfinite(dets.bsig),
+        np.maximum(config.backazimuth_tolerance, 3 * dets.bsig),
+        config.backazimuth_tolerance,
+    )
+    stol = np.where(
+        np.isfinite(dets.ssig),
+        np.maximum(config.slowness_tolerance, 3 * dets.ssig),
+        config.slowness_tolerance,
+    )
+    site_phi = geocentric_rad(dets.site_lat)
+    site_lam = np.radians(dets.site_lon)
+    data = (
+        dets.t, dets.site, dets.cls, dets.tsig, dets.baz, dets.bsig, dets.slow, dets.ssig,
+        alive,
+    )  # fmt: skip
+    tab = (
+        site_phi, site_lam, ph.time, ph.slowness, ph.classes, ph.tolerances, ph.d_step,
+        ph.h_step, config.pick_sigma_factor, config.backazimuth_tolerance,
+        config.slowness_tolerance, config.array_weight,
+    )  # fmt: skip
+    pad = float(np.nanmax(ph.tolerances)) + 2 * setup.dt
+    nbins = math.ceil(setup.window / setup.dt)
+    events: list[Event] = []
+    t_first, t_last = float(dets.t[0]), float(dets.t[-1])
+    w0 = t_first - setup.max_tt - pad
+    max_tt_all = float(np.nanmax(ph.time)) if np.isfinite(ph.time).any() else setup.max_tt
+    while w0 <= t_last:
+        w1 = w0 + nbins * setup.dt
+        lo = int(np.searchsorted(dets.t, w0 - pad))
+        hi = int(np.searchsorted(dets.t, w1 + setup.max_tt + pad))
+        attempts = 0
+        recompute = True
+        cand: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        flat: npt.NDArray[np.float32] = np.empty(0, dtype=np.float32)
+        failed_rounds = 0
+        while attempts < config.max_attempts and failed_rounds < config.max_failed_rounds:
+            if recompute:
+                recompute = False
+                idx = lo + np.flatnonzero(alive[lo:hi])
+                if len(np.unique(dets.site[idx])) < config.min_distinct_stations:
+                    break
+                order = idx[np.argsort(dets.site[idx], kind="stable")]
+                score = backproject(
+                    dets.t, dets.site, dets.cls, dets.baz, btol, dets.slow, stol, order,
+                    nodes.tt, nodes.tol, nodes.baz, nodes.baz_cell, nodes.slowness,
+                    COARSE_CLASSES, w0, setup.dt, nbins, config.array_weight,
+                )  # fmt: skip
+                flat = score.ravel()
+                cand = np.flatnonzero(flat >= config.min_stations - 1e-6)
+                if cand.size > 2000:
+                    cand = cand[np.argpartition(-flat[cand], 2000)[:2000]]
+                failed_rounds = 0
+                cand = cand[np.argsort(-flat[cand], kind="stable")]
+            if cand.size == 0:
+                break
+            # Refine the best few distinct candidates; keep the best acceptable one.
+            top = float(flat[cand[0]])
+            best: tuple[float, float, float, tuple[Any, ...]] | None = None
+            tried = 0
+            while cand.size and tried < config.candidates_per_event:
+                c = int(cand[0])
+                if tried and flat[c] < config.candidate_fraction * top:
+                    break
+                n, b = divmod(c, nbins)
+                tried += 1
+                attempts += 1
+                t0 = w0 + (b + 0.5) * setup.dt
+                r_lo = int(np.searchsorted(dets.t, t0 - 2 * pad - setup.dt))
+                r_hi = int(np.searchsorted(dets.t, t0 + max_tt_all + 2 * pad + setup.dt))
+                found = refine(
+                    nodes.latitude[n], nodes.longitude[n], nodes.depth[n], t0,
+                    0.5 * nodes.spacing[n], 0.5 * nodes.depth_step[n], config.refine_levels,
+                    float(np.nanmax(nodes.tol[n])) + setup.dt, setup.slow_max,
+                    config.max_depth, *data, r_lo, r_hi, *tab,
+                )  # fmt: skip
+                if _acceptable(found[3], config) and (best is None or found[3][0] > best[3][0]):
+                    best = found
+                cand = cand[~_near(cand, n, b, nbins, nodes, setup.dt)]
+            if best is not None:
+                lat, lon, dep, hyp = best
+                events.append(_make_event(dets, setup, lat, lon, dep, hyp, len(events), prov))
+                alive[hyp[6]] = False
+                recompute = True
+            else:
+                failed_rounds += 1
+        w0 = w1
+    return events, alive
+
+
+def _near(
+    cand: npt.NDArray[np.int64], n: int, b: int, nbins: int, nodes: NodeGrid, dt: float
+) -> npt.NDArray[np.bool_]:
+    """Candidates in the neighbourhood (space and origin time) of cell (n, b)."""
+    cn, cb = np.divmod(cand, nbins)
+    near = (nodes.xyz[cn] @ nodes.xyz[n]) > math.cos(math.radians(1.5 * nodes.spacing[n]))
+    near &= np.abs(cb - b) <= max(1, round(float(np.nanmax(nodes.tol[n])) / dt))
+    near[cand == n * nbins + b] = True
+    return near
+
+
+def _acceptable(hyp: tuple[Any, ...], config: AssociationConfig) -> bool:
+    _, n_eff, n_sta, n_arr, n_p = hyp[:5]
+    return bool(
+        n_eff >= config.min_stations - 1e-9
+        and n_sta >= config.min_distinct_stations
+        and n_arr >= config.min_arrivals
+        and n_p >= config.min_p_arrivals
+    )
+
+
+def _make_event(
+    dets: _Detections,
+    setup: _Setup,
+    lat: float,
+    lon: float,
+    depth: float,
+    hyp: tuple[Any, ...],
+    number: int,
+    prov: Provenance,
+) -> Event:
+    ph = setup.phases
+    t0 = float(hyp[5])
+    det_idx: npt.NDArray[np.int64] = hyp[6]
+    ph_idx: npt.NDArray[np.int64] = hyp[7]
+    sites = dets.site[det_idx]
+    dist, az, baz_pred = distance_azimuth(lat, lon, dets.site_lat[sites], dets.site_lon[sites])
+    arrivals = []
+    residuals = []
+    for j, (i, k) in enumerate(zip(det_idx, ph_idx, strict=True)):
+        tt = float(
+            interp_table(ph.time, int(k), ph.d_step, ph.h_step, dist[j : j + 1], np.array([depth]))[
+                0
+            ]
+        )
+        sp = float(
+            interp_table(
+                ph.slowness, int(k), ph.d_step, ph.h_step, dist[j : j + 1], np.array([depth])
+            )[0]
+        )
+        r = float(dets.t[i] - t0 - tt)
+        rb = float((dets.baz[i] - baz_pred[j] + 180.0) % 360.0 - 180.0)
+        rs = float(dets.slow[i] - sp)
+        residuals.append(r)
+        arrivals.append(
+            Arrival(
+                dets.items[i],
+                ph.names[int(k)],
+                distance=float(dist[j]),
+                azimuth=float(az[j]),
+                time_residual=r,
+                backazimuth_residual=rb,
+                slowness_residual=rs,
+                time_defining=True,
+                backazimuth_defining=bool(np.isfinite(rb)),
+                slowness_defining=bool(np.isfinite(rs)),
+            )
+        )
+    arrivals.sort(key=lambda a: a.detection.time)
+    azs = np.sort(np.unique(np.round(az, 6)))
+    gap = float(np.max(np.diff(np.concatenate([azs, azs[:1] + 360.0])))) if azs.size else 360.0
+    if azs.size == 1:
+        gap = 360.0
+    origin_time = dets.ref + t0
+    origin = Origin(
+        time=origin_time,
+        latitude=float(lat),
+        longitude=float(lon),
+        depth_km=float(depth),
+        rms=float(np.sqrt(np.mean(np.square(residuals)))),
+        n_defining=len(arrivals),
+        n_stations=len(np.unique(sites)),
+        gap=gap,
+        min_distance=float(dist.min()),
+        max_distance=float(dist.max()),
+        method="grid search (openndc.association)",
+        model=ph.model,
+        provenance=prov,
+    )
+    eid = f"assoc-{origin_time.strftime('%Y%m%dT%H%M%S')}-{number:05d}"
+    return Event(eid, origin, tuple(arrivals), provenance=prov)

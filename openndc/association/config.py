@@ -1,0 +1,141 @@
+"""Configuration schema of the association stage (units and help on every field).
+
+Defaults suit an NDC network of regional stations and arrays that also sees teleseismic
+events (the Kazakh network: stations over ~15 deg, events 0-180 deg away). A dense local
+network (e.g. an aftershock deployment) wants a finer grid, tighter tolerances and more
+picks per event; :func:`local_config` gives such a set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from openndc.model.config import field_
+
+__all__ = ["AssociationConfig", "local_config"]
+
+
+@dataclass(frozen=True)
+class AssociationConfig:
+    """The whole association stage."""
+
+    model: str = field_(
+        "ak135",
+        help="travel-time model given to openndc.traveltime.load_travel_times "
+        "('ak135', 'kazakh1d', or an .npz path)",
+    )
+    phases: tuple[str, ...] = field_(
+        ("Pg", "Pn", "P", "PKP", "Sg", "Sn", "S", "Lg"),
+        help="phases association may name; first arrivals are named as the IDC does "
+        "(Pg/Pn/P/PKP, Sg/Sn/S); Lg is used beyond lg_min_distance",
+    )
+    lg_min_distance: float = field_(
+        2.0, unit="deg", help="Lg is not tried closer than this (Sg covers it there)"
+    )
+    # --- candidate grid -------------------------------------------------------------
+    grid_spacing: float = field_(
+        0.0,
+        unit="deg",
+        help="spacing of the regional candidate grid; 0: network aperture / 15, "
+        "clipped to 0.02-1.0 deg",
+    )
+    grid_margin: float = field_(
+        -1.0,
+        unit="deg",
+        help="the regional grid covers the network plus this margin; negative: "
+        "max(0.3 deg, half the network radius) when teleseismic is on, else the radius",
+    )
+    grid_depths: tuple[float, ...] = field_(
+        (10.0, 35.0), unit="km", help="depths of the candidate grid nodes"
+    )
+    teleseismic: bool = field_(
+        True, help="add a coarse global grid for events outside the regional grid"
+    )
+    global_spacing: float = field_(3.0, unit="deg", help="spacing of the global grid")
+    global_depths: tuple[float, ...] = field_(
+        (33.0,), unit="km", help="depths of the global grid nodes"
+    )
+    max_depth: float = field_(700.0, unit="km", help="deepest origin the refinement may move to")
+    # --- tolerances ---------------------------------------------------------------
+    p_tolerance: float = field_(
+        2.0, unit="s", help="largest P-type time residual of an associated detection"
+    )
+    s_tolerance: float = field_(
+        4.0, unit="s", help="largest S-type (and Lg) time residual of an associated detection"
+    )
+    pick_sigma_factor: float = field_(
+        3.0,
+        unit="",
+        help="a detection's tolerance is at least this many times its time_uncertainty",
+    )
+    backazimuth_tolerance: float = field_(
+        20.0,
+        unit="deg",
+        help="largest back-azimuth residual (or 3 sigma of the detection, if larger)",
+    )
+    slowness_tolerance: float = field_(
+        3.0,
+        unit="s/deg",
+        help="largest slowness residual (or 3 sigma of the detection, if larger)",
+    )
+    # --- event acceptance ---------------------------------------------------------
+    min_stations: float = field_(
+        3.0,
+        help="an event needs this many stations, an array whose arrival also fits in "
+        "back-azimuth and slowness counting array_weight",
+    )
+    array_weight: float = field_(
+        2.0, help="what an array (or 3-C) arrival with fitting back-azimuth and slowness counts"
+    )
+    min_distinct_stations: int = field_(
+        2, help="an event needs arrivals at this many different stations"
+    )
+    min_arrivals: int = field_(2, help="an event needs this many associated detections")
+    min_p_arrivals: int = field_(1, help="an event needs this many P-type arrivals")
+    # --- search --------------------------------------------------------------------
+    window: float = field_(
+        0.0,
+        unit="s",
+        help="origin-time window processed at once; 0: the longest travel time in "
+        "the grid, clipped to 60-1200 s",
+    )
+    time_bin: float = field_(
+        0.0,
+        unit="s",
+        help="origin-time bin of the coarse back-projection; 0: the median cell tolerance",
+    )
+    refine_levels: int = field_(4, help="halvings of the local grid search around a candidate node")
+    candidates_per_event: int = field_(
+        6, help="distinct candidate cells refined before the best is accepted"
+    )
+    candidate_fraction: float = field_(
+        0.6, help="only candidates scoring at least this fraction of the best are refined"
+    )
+    max_failed_rounds: int = field_(
+        3, help="a window stops after this many rounds of candidates yield no event"
+    )
+    max_attempts: int = field_(300, help="candidates tried per window before giving up on the rest")
+
+
+def local_config(**overrides: object) -> AssociationConfig:
+    """A configuration for a dense local network (tens of km, picks P and S).
+
+    Regional grid only, fine grid, depths 2-20 km, tight residuals, at least 4 stations
+    and 6 picks per event. Keyword arguments override fields.
+    """
+    base = AssociationConfig(
+        phases=("Pg", "Sg"),
+        grid_spacing=0.0,
+        grid_margin=0.1,
+        grid_depths=(3.0, 8.0, 13.0),
+        teleseismic=False,
+        max_depth=30.0,
+        p_tolerance=0.6,
+        s_tolerance=1.0,
+        min_stations=4.0,
+        min_distinct_stations=4,
+        min_arrivals=6,
+        min_p_arrivals=2,
+        window=60.0,
+    )
+    return replace(base, **overrides)  # type: ignore[arg-type]
