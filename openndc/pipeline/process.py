@@ -85,8 +85,9 @@ def _usable(detections: Sequence[Detection], network: MonitoringNetwork) -> list
     """Detections with a finite time on a station the inventory knows; the rest is warned."""
     out: list[Detection] = []
     unknown: dict[str, int] = {}
+    arrays = {a.code for a in network.arrays}
     for det in detections:
-        if network.find_station(det.station, det.network or None) is None:
+        if det.station not in arrays and network.find_station(det.station) is None:
             unknown[det.station] = unknown.get(det.station, 0) + 1
             continue
         out.append(det)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -77,6 +78,14 @@ _DETECTION_EXTRA = (
 
 
 # -- writing ---------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    """A method description as a valid QuakeML resource-identifier path segment.
+
+    The full text travels in the ``openndc:`` extra element, so nothing is lost."""
+    out = re.sub(r"[^A-Za-z0-9_.*()+?=-]+", "_", text).strip("_")
+    return out or "unknown"
 
 
 def _put(obj: Any, data: Mapping[str, Any]) -> None:
@@ -145,7 +154,7 @@ def _picks(event: Event, qe: QEvent, qo: QOrigin) -> dict[str, str]:
             backazimuth_errors=_err(det.backazimuth_uncertainty),
             horizontal_slowness=opt(det.slowness),
             horizontal_slowness_errors=_err(det.slowness_uncertainty),
-            method_id=ResourceIdentifier(f"{_P}/detection/{det.method}"),
+            method_id=ResourceIdentifier(f"{_P}/detection/{_slug(det.method)}"),
             evaluation_mode=mode,
         )
         _put(pick, {k: getattr(det, k) for k in _DETECTION_EXTRA})
@@ -205,7 +214,7 @@ def _origin(event: Event) -> QOrigin:
         depth=o.depth_km * 1000.0,
         depth_errors=_err(o.depth_uncertainty_km * 1000.0, conf),
         depth_type="operator assigned" if o.depth_fixed else "from location",
-        method_id=ResourceIdentifier(f"{_P}/location/{o.method}") if o.method else None,
+        method_id=ResourceIdentifier(f"{_P}/location/{_slug(o.method)}") if o.method else None,
         earth_model_id=ResourceIdentifier(f"{_P}/earthmodel/{o.model}") if o.model else None,
         quality=OriginQuality(
             associated_phase_count=len(event.arrivals),
@@ -256,7 +265,9 @@ def _magnitudes(event: Event, qe: QEvent, qo: QOrigin, amp_ids: dict[str, str]) 
             mag_errors=_err(mag.uncertainty),
             magnitude_type=mag.magnitude_type,
             origin_id=qo.resource_id,
-            method_id=ResourceIdentifier(f"{_P}/magnitude/{mag.method}") if mag.method else None,
+            method_id=(
+                ResourceIdentifier(f"{_P}/magnitude/{_slug(mag.method)}") if mag.method else None
+            ),
             station_count=mag.n_stations,
             evaluation_mode=mode,
             evaluation_status=status,
