@@ -6,9 +6,10 @@ Recipe (per array, per call):
    beam group; one channel code is used for the whole array (the most common, then the
    highest rate). Elements missing, flat, or much quieter than the rest (dead) are dropped
    with a log line; fewer than ``config.array.min_elements`` left → no detections.
-2. Band-pass every element in each detection band (zero-phase Butterworth), form the beams
-   of :func:`beam_set` (delay-and-sum, :func:`~openndc.detection.array.kernels.beams`) and
-   run recursive STA/LTA on each beam.
+2. Band-pass every element in each detection band (causal Butterworth, for the triggers),
+   form the beams of :func:`beam_set` (delay-and-sum) and run recursive STA/LTA and the
+   trigger logic on each beam, fused in one kernel
+   (:func:`~openndc.detection.array.kernels.beam_triggers`: the beams are never written out).
 3. Triggers of all beams and bands within ``merge_window`` of the first one are one arrival;
    the one with the highest STA/LTA is kept (its beam and band); arrivals within
    ``dead_time`` of a kept one are dropped.
@@ -36,6 +37,9 @@ Speed: in each band the band-passed element data are decimated to ``fs / q`` wit
 ``q = max(1, floor(fs / (2.5 freq_max)))`` (:func:`decimation_factor`; at 40 Hz: tele 8,
 mb 3, reg 2, hf 1) before beams and STA/LTA; trigger samples are mapped back by ``* q``
 (within ``q / fs`` s of the full-rate trigger), and the onset is re-picked on full-rate data.
+The fused beam + STA/LTA + trigger kernel runs serially (the batch runner already keeps every
+core busy with worker processes) over groups of beams and blocks of samples, so a group's
+beams stay in cache and their STA/LTA recursions vectorize across beams.
 """
 
 from __future__ import annotations
@@ -161,6 +165,10 @@ def gather_array_data(stream: Stream, array: Array, config: DetectionConfig) -> 
         )
         if not len(sel):
             log.warning("array %s: element %s has no %s data: dropped", array.code, code, channel)
+            continue
+        if len(sel) == 1:  # the usual case: no copy of the trace, no merge
+            chosen[code] = np.nan_to_num(np.array(sel[0].data, dtype=np.float64))
+            starts[code] = sel[0].stats.starttime
             continue
         sel = sel.copy()
         for t in sel:

@@ -342,9 +342,7 @@ def beam_triggers(
         raise ValueError(f"delays_s must be (n_beams, n_el), got {dl.shape}")
     if nsta < 1 or nlta <= nsta:
         raise ValueError(f"need 1 <= nsta < nlta, got nsta={nsta}, nlta={nlta}")
-    return np.asarray(
-        _beam_triggers(d, float(fs), dl, int(nsta), int(nlta), float(on), float(off))
-    )
+    return np.asarray(_beam_triggers(d, float(fs), dl, int(nsta), int(nlta), float(on), float(off)))
 
 
 def beam_triggers_py(

@@ -7,6 +7,8 @@ from openndc.detection.array.kernels import (
     backazimuth_from_slowness,
     beam,
     beam_py,
+    beam_triggers,
+    beam_triggers_py,
     beams,
     beams_py,
     fk_power,
@@ -16,6 +18,7 @@ from openndc.detection.array.kernels import (
     plane_wave_delays,
     slowness_vector,
 )
+from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -30,6 +33,50 @@ def test_beam_matches_reference_on_random_input(seed: int) -> None:
     np.testing.assert_allclose(
         beam(data[:3], 20.0, whole / 20.0), beam_py(data[:3], 20.0, whole / 20.0), atol=1e-12
     )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_beam_triggers_matches_reference_on_random_input(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_el, n = int(rng.integers(3, 10)), int(rng.integers(200, 3000))
+    # bursts of energy so that the STA/LTA triggers; whole-sample and zero delays included
+    data = rng.standard_normal((n_el, n)) * np.exp(1.5 * rng.standard_normal(n))
+    nb = int(rng.integers(1, 20))  # not a multiple of the kernel's beam group
+    dl = rng.uniform(-0.6, 0.6, (nb, n_el))
+    dl[0] = 0.0
+    dl[-1] = np.round(dl[-1] * 20.0) / 20.0
+    fast = beam_triggers(data, 20.0, dl, 5, 40, 2.0, 1.2)
+    ref = beam_triggers_py(data, 20.0, dl, 5, 40, 2.0, 1.2)
+    assert len(ref) > nb  # the test exercises many triggers
+    assert fast.shape == ref.shape
+    np.testing.assert_array_equal(fast[:, :3], ref[:, :3])
+    np.testing.assert_allclose(fast[:, 3], ref[:, 3], rtol=1e-9)
+    # and exactly the fast kernels composed (beams, recursive STA/LTA, trigger onsets)
+    rows = []
+    for b, x in enumerate(beams(data, 20.0, dl)):
+        cft = recursive_sta_lta(x, 5, 40)
+        rows += [(b, i0, i1, cft[i0 : i1 + 1].max()) for i0, i1 in trigger_onsets(cft, 2.0, 1.2)]
+    np.testing.assert_array_equal(fast, np.array(rows).reshape(-1, 4))
+
+
+def test_beam_triggers_finds_a_steered_arrival_and_rejects_bad_input() -> None:
+    fs, n = 20.0, 4000
+    rng = np.random.default_rng(5)
+    xy = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0], [-3.0, -1.0]])
+    d = plane_wave_delays(xy, 60.0, 0.15)
+    t = np.arange(n) / fs
+    sig = np.sin(2 * np.pi * 1.5 * t) * np.exp(-(((t - 150.0) / 1.5) ** 2)) * 3.0
+    data = np.array([np.interp(t - dj, t, sig) for dj in d]) + rng.standard_normal((4, n))
+    steer = np.array([d, -d])  # the right direction and the opposite one
+    trig = beam_triggers(data, fs, steer, 10, 400, 3.0, 1.5)
+    on_right = trig[(trig[:, 0] == 0) & (np.abs(trig[:, 1] / fs - 149.0) < 3.0)]
+    assert len(on_right) == 1
+    wrong = trig[(trig[:, 0] == 1) & (np.abs(trig[:, 1] / fs - 149.0) < 3.0)]
+    assert len(wrong) == 0 or wrong[:, 3].max() < on_right[0, 3]
+    with pytest.raises(ValueError):
+        beam_triggers(data, fs, d, 10, 400, 3.0, 1.5)  # delays must be (n_beams, n_el)
+    with pytest.raises(ValueError):
+        beam_triggers(data, fs, steer, 10, 5, 3.0, 1.5)  # nlta <= nsta
 
 
 def test_beam_aligns_a_plane_wave() -> None:
