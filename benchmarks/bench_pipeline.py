@@ -1,0 +1,192 @@
+"""End to end on a synthesized day: detection → association → location → magnitudes → database.
+
+Prints the wall time of each stage and of the whole run beside the baselines run on the same
+machine in the same session: the ObsPy-based detection of ``bench_detection.py`` (ObsPy
+``recursive_sta_lta`` + ``trigger_onset`` per band, ``array_processing`` for f-k) and PyOcto
+association on the same detections. The bulletin is scored against the day's truth with the
+training centre's scorer (independent of the pipeline's code).
+
+Usage::
+
+    python benchmarks/bench_pipeline.py                  # the whole day (132 channels, 40 Hz)
+    python benchmarks/bench_pipeline.py --hours 2        # a quick run
+    python benchmarks/bench_pipeline.py --skip-baseline  # OpenNDC only
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_detection as bd  # noqa: E402
+import synthetic_day as sd  # noqa: E402
+
+#: The issue's goal for the whole day end to end on a 2-core machine [s].
+TARGET_TOTAL_S = 60.0
+
+
+def _truth_csv(events_csv: Path, out: Path) -> Path:
+    """The synthetic day's ``events.csv`` in the bulletin CSV format (EVENT_COLUMNS)."""
+    with events_csv.open() as fh, out.open("w", newline="") as fo:
+        w = csv.writer(fo)
+        w.writerow(["event_id", "time", "latitude", "longitude", "depth", "mb", "event_type"])
+        for i, row in enumerate(csv.DictReader(fh)):
+            w.writerow(
+                [
+                    f"truth{i:04d}",
+                    row["time"],
+                    row["latitude"],
+                    row["longitude"],
+                    row["depth_km"],
+                    row["magnitude"],
+                    "earthquake",
+                ]
+            )
+    return out
+
+
+def run_openndc(day: Any, duration: float, workers: int, work: Path) -> dict[str, Any]:
+    from openndc.bulletin import BulletinStore, write_bulletin
+    from openndc.pipeline.batch import run_detection
+    from openndc.pipeline.process import ProcessConfig, build_bulletin
+    from openndc.pipeline.sources import ArchiveSource
+
+    network = sd.monitoring_network(sd.build_layout())
+    config = ProcessConfig()
+    start = day.start
+    t0 = time.perf_counter()
+    det = run_detection(
+        ArchiveSource(day.root),
+        network,  # type: ignore[arg-type]
+        start,
+        start + duration,
+        config.detection,
+        workers=workers,
+    )
+    t_det = time.perf_counter() - t0
+    built = build_bulletin(det.detections, network, config)  # type: ignore[arg-type]
+    t1 = time.perf_counter()
+    with BulletinStore(f"sqlite:///{work / 'bulletin.db'}") as store:
+        store.store(built.bulletin)
+    t_db = time.perf_counter() - t1
+    total = time.perf_counter() - t0
+    write_bulletin(built.bulletin, work / "bulletin.csv")
+    return {
+        "detections": det.detections,
+        "network": network,
+        "n_events": len(built.bulletin),
+        "timings": {"detection": t_det, **built.timings, "database": t_db, "total": total},
+    }
+
+
+def run_pyocto_on(detections: Any, network: Any) -> dict[str, Any]:
+    from openndc.association.compare import run_pyocto
+
+    t0 = time.perf_counter()
+    res = run_pyocto(detections, network, margin_deg=15.0, zlim=(0.0, 100.0))
+    return {"n_events": len(res.events), "wall_s": time.perf_counter() - t0, "result": res}
+
+
+def run_baseline_detection(day: Any, duration: float, workers: int, out_dir: Path) -> float:
+    res_path = out_dir / "result-obspy-pipeline.json"
+    args = [
+        "--child",
+        "obspy",
+        "--root",
+        str(day.root),
+        "--start",
+        str(day.start),
+        "--end",
+        str(day.start + duration),
+        "--workers",
+        str(workers),
+        "--result",
+        str(res_path),
+    ]
+    m = bd.run_child("obspy", args, res_path)
+    return m.work_s
+
+
+def score(work: Path, truth_csv: Path) -> dict[str, float]:
+    from openndc.training.events import read_scored_events
+    from openndc.training.score import MatchTolerances, score_bulletin
+
+    report = score_bulletin(
+        read_scored_events(work / "bulletin.csv"),
+        read_scored_events(truth_csv),
+        MatchTolerances(time_s=20.0, distance_km=250.0),
+    )
+    return {k: float(v) for k, v in report.summary.items() if isinstance(v, int | float)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--hours", type=float, default=None, help="only this many hours")
+    ap.add_argument("--out-dir", type=Path, default=HERE / "out")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--skip-baseline", action="store_true", help="OpenNDC only")
+    a = ap.parse_args(argv)
+    duration = a.hours * 3600.0 if a.hours else 86400.0
+    day_dir = a.out_dir / ("day" if a.hours is None else f"day-{a.hours:g}h")
+    day = sd.generate_day(day_dir, duration=duration)
+    print(f"day: {day.n_channels} channels, {duration:.0f} s, {day.n_events} events in {day.root}")
+    work = Path(tempfile.mkdtemp(prefix="openndc-bench-pipeline-"))
+    ours = run_openndc(day, duration, a.workers, work)
+    tm = ours["timings"]
+    truth = _truth_csv(day.events_csv, work / "truth.csv")
+    sc = score(work, truth)
+    peer = run_pyocto_on(ours["detections"], ours["network"])
+    base_det = (
+        None if a.skip_baseline else run_baseline_detection(day, duration, a.workers, a.out_dir)
+    )
+
+    def ratio(base: float | None, mine: float) -> str:
+        return f"{base / mine:5.2f}x" if base else "    -"
+
+    rows = [
+        ("detection", tm["detection"], base_det, "ObsPy STA/LTA + array_processing"),
+        ("association", tm["association"], peer["wall_s"], "PyOcto (same detections)"),
+        ("location", tm["location"], None, ""),
+        ("magnitudes", tm["magnitude"], None, ""),
+        ("database (SQLite)", tm["database"], None, ""),
+    ]
+    lines = [
+        f"Synthetic {duration / 3600:g} h, {day.n_channels} channels at {sd.FS:g} Hz, "
+        f"{day.n_events} true events; {a.workers} workers; {bd._machine()}",
+        "",
+        "| stage | OpenNDC [s] | baseline [s] | speed-up | baseline |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, mine, base, what in rows:
+        b = f"{base:.1f}" if base is not None else "-"
+        lines.append(f"| {name} | {mine:.1f} | {b} | {ratio(base, mine)} | {what} |")
+    lines.append(f"| **whole run** | **{tm['total']:.1f}** | | | |")
+    lines += [
+        "",
+        f"{len(ours['detections'])} detections -> {ours['n_events']} events "
+        f"(PyOcto: {peer['n_events']} events on the same detections).",
+        "Score against the truth (training scorer, |dt| <= 20 s, <= 250 km): "
+        + ", ".join(f"{k} {v:.3g}" for k, v in sc.items()),
+        f"goal: whole day end to end under {TARGET_TOTAL_S:.0f} s: "
+        f"{'met' if tm['total'] < TARGET_TOTAL_S else 'NOT met'} ({tm['total']:.1f} s)",
+    ]
+    text = "\n".join(lines)
+    print("\n" + text)
+    (a.out_dir / "bench_pipeline.md").write_text(text + "\n")
+    (a.out_dir / "bench_pipeline.json").write_text(
+        json.dumps({"timings": tm, "score": sc, "pyocto_s": peer["wall_s"]}, indent=1)
+    )
+
+
+if __name__ == "__main__":
+    main()
