@@ -308,6 +308,10 @@ def associate(
             )
         return AssociationResult([], [], prov, problems, {"n_detections": 0.0})
     source = travel_times if travel_times is not None else travel_time_source(config.model)
+    if config.method == "ndc":
+        return _associate_ndc(dets, config, source, prov, problems, t_start, len(detections))
+    if config.method != "grid":
+        raise AssociationError(f"unknown association method {config.method!r}: use 'ndc' or 'grid'")
     setup = _setup(dets, config, source)
     t_setup = _time.perf_counter() - t_start
     events, alive = _search(dets, setup, config, prov)
@@ -328,6 +332,82 @@ def associate(
         stats["n_associated"], len(detections), len(events), stats["total_s"],
     )  # fmt: skip
     return AssociationResult(events, unassociated, prov, problems, stats)
+
+
+def _associate_ndc(
+    dets: _Detections,
+    config: AssociationConfig,
+    source: TravelTimeSource,
+    prov: Provenance,
+    problems: list[DataProblem],
+    t_start: float,
+    n_in: int,
+) -> AssociationResult:
+    from openndc.association.ndc import search_ndc
+
+    hyps = search_ndc(dets, config, source)
+    events: list[Event] = []
+    taken = np.zeros(len(dets.t), dtype=np.bool_)
+    for k, h in enumerate(sorted(hyps, key=lambda x: x.t0)):
+        events.append(_ndc_event(dets, h, k, prov, source.model))
+        taken[h.members] = True
+    unassociated = [d for d, a in zip(dets.items, taken, strict=True) if not a]
+    stats = {
+        "n_detections": float(n_in),
+        "n_usable": float(len(dets.items)),
+        "n_events": float(len(events)),
+        "n_associated": float(taken.sum()),
+        "total_s": _time.perf_counter() - t_start,
+    }
+    log.info("associated %d of %d detections into %d events in %.2f s",
+             stats["n_associated"], n_in, len(events), stats["total_s"])  # fmt: skip
+    return AssociationResult(events, unassociated, prov, problems, stats)
+
+
+def _ndc_event(dets: _Detections, h: Any, number: int, prov: Provenance, model: str) -> Event:
+    idx = np.asarray(h.members, dtype=np.int64)
+    sites = dets.site[idx]
+    dist, az, baz_pred = distance_azimuth(
+        h.latitude, h.longitude, dets.site_lat[sites], dets.site_lon[sites]
+    )
+    dist = np.atleast_1d(np.asarray(dist, float))
+    az = np.atleast_1d(np.asarray(az, float))
+    baz_pred = np.atleast_1d(np.asarray(baz_pred, float))
+    arrivals = []
+    for j, (i, ph) in enumerate(zip(idx, h.phases, strict=True)):
+        rb = float((dets.baz[i] - baz_pred[j] + 180.0) % 360.0 - 180.0)
+        arrivals.append(
+            Arrival(
+                dets.items[i],
+                ph,
+                distance=float(dist[j]),
+                azimuth=float(az[j]),
+                backazimuth_residual=rb,
+                time_defining=True,
+                backazimuth_defining=bool(np.isfinite(rb)),
+                slowness_defining=bool(np.isfinite(dets.slow[i])),
+            )
+        )
+    arrivals.sort(key=lambda a: a.detection.time)
+    azs = np.sort(np.unique(np.round(az, 6)))
+    gap = float(np.max(np.diff(np.concatenate([azs, azs[:1] + 360.0])))) if azs.size > 1 else 360.0
+    origin_time = dets.ref + h.t0
+    origin = Origin(
+        time=origin_time,
+        latitude=float(h.latitude),
+        longitude=float(h.longitude),
+        depth_km=float(h.depth),
+        n_defining=len(arrivals),
+        n_stations=len(np.unique(sites)),
+        gap=gap,
+        min_distance=float(dist.min()),
+        max_distance=float(dist.max()),
+        method="P-driven association (openndc.association.ndc)",
+        model=model,
+        provenance=prov,
+    )
+    eid = f"assoc-{origin_time.strftime('%Y%m%dT%H%M%S')}-{number:05d}"
+    return Event(eid, origin, tuple(arrivals), provenance=prov)
 
 
 def _search(

@@ -19,6 +19,12 @@ __all__ = ["AssociationConfig", "local_config"]
 class AssociationConfig:
     """The whole association stage."""
 
+    method: str = field_(
+        "ndc",
+        help="'ndc': P-driven event formation for a regional + teleseismic network "
+        "(openndc.association.ndc); 'grid': back-projection on a candidate grid (dense local "
+        "networks, local_config)",
+    )
     model: str = field_(
         "ak135",
         help="travel-time model given to openndc.traveltime.load_travel_times "
@@ -115,6 +121,50 @@ class AssociationConfig:
         3, help="a window stops after this many rounds of candidates yield no event"
     )
     max_attempts: int = field_(300, help="candidates tried per window before giving up on the rest")
+    # --- method 'ndc' ------------------------------------------------------------------
+    ndc_depths: tuple[float, ...] = field_(
+        (150.0, 450.0),
+        unit="km",
+        help="node depths besides 0 km (deep events); the location stage refines depth",
+    )
+    ndc_regional_spacing: float = field_(
+        0.5, unit="deg", help="spacing of the regional node lattice"
+    )
+    ndc_regional_margin: float = field_(
+        12.0, unit="deg", help="the regional lattice covers the network radius plus this"
+    )
+    ndc_default_baz_sigma: float = field_(
+        10.0, unit="deg", help="back-azimuth uncertainty of a detection that gives none"
+    )
+    ndc_default_slowness_sigma: float = field_(
+        1.5, unit="s/deg", help="slowness uncertainty of a detection that gives none"
+    )
+    ndc_max_baz_sigma: float = field_(
+        15.0,
+        unit="deg",
+        help="a back-azimuth with a larger uncertainty is ignored (neither constraint nor datum)",
+    )
+    ndc_max_slowness_sigma: float = field_(
+        3.0, unit="s/deg", help="a slowness with a larger uncertainty is ignored"
+    )
+    ndc_teleseismic_p_tolerance: float = field_(
+        2.0, unit="s", help="largest P residual beyond 20 deg (p_tolerance applies closer)"
+    )
+    ndc_min_p_stations: int = field_(
+        3, help="an event needs time-defining P at this many distinct stations (arrays count once)"
+    )
+    ndc_max_rms: float = field_(2.0, unit="s", help="largest RMS of an event's P residuals")
+    ndc_merge_time: float = field_(
+        60.0, unit="s", help="a hypothesis this close in origin time to an accepted event ..."
+    )
+    ndc_merge_distance: float = field_(
+        5.0, unit="deg", help="... and this close in epicentre is a duplicate and is dropped"
+    )
+    ndc_min_defining: float = field_(
+        9.0,
+        help="an event needs this many defining data: P times plus fitting back-azimuths and "
+        "slownesses (well above the 4 unknowns, so that coincidences are rejected)",
+    )
 
 
 def local_config(**overrides: object) -> AssociationConfig:
@@ -124,6 +174,7 @@ def local_config(**overrides: object) -> AssociationConfig:
     and 6 picks per event. Keyword arguments override fields.
     """
     base = AssociationConfig(
+        method="grid",
         phases=("Pg", "Sg"),
         grid_spacing=0.0,
         grid_margin=0.1,

@@ -62,6 +62,15 @@ class LocationConfig:
     max_depth_uncertainty: float = field_(
         50.0, unit="km", help="a free depth with a larger 90 % uncertainty counts as unresolved"
     )
+    depth_resolution_factor: float = field_(
+        2.0,
+        help="a free depth shallower than shallow_depth_limit is unresolved (fixed) when the "
+        "nearest defining station is farther than this many times max(depth, 50 km), as the "
+        "IDC does without depth phases; 0 disables the rule",
+    )
+    shallow_depth_limit: float = field_(
+        70.0, unit="km", help="free depths below this are kept (a deep event misfits when fixed)"
+    )
     max_depth: float = field_(700.0, unit="km", help="deepest hypocentre allowed")
     max_iterations: int = field_(40, help="Gauss-Newton iterations at most (per relocation)")
     damping: float = field_(

@@ -443,11 +443,20 @@ def locate(
             continue
         result = _finish(arrivals, obs, sol, tt, cfg, free, notes)
         unresolved = free and not (result.origin.depth_uncertainty_km <= cfg.max_depth_uncertainty)
-        if unresolved and cfg.depth_fallback:
-            notes.append(
-                f"depth fixed at {fixed_depth:g} km: free depth unresolved "
-                f"(90 % uncertainty {result.origin.depth_uncertainty_km:.0f} km)"
+        o = result.origin
+        far = (
+            free
+            and cfg.depth_resolution_factor > 0
+            and o.depth_km < cfg.shallow_depth_limit
+            and o.min_distance * DEG_KM > cfg.depth_resolution_factor * max(o.depth_km, 50.0)
+        )
+        if (unresolved or far) and cfg.depth_fallback:
+            why = (
+                f"90 % uncertainty {o.depth_uncertainty_km:.0f} km"
+                if unresolved
+                else f"nearest station {o.min_distance * DEG_KM:.0f} km away"
             )
+            notes.append(f"depth fixed at {fixed_depth:g} km: free depth unresolved ({why})")
             free = False
             start = _State(sol.state.lat, sol.state.lon, fixed_depth, sol.state.t0)
             continue

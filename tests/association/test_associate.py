@@ -101,7 +101,7 @@ def test_one_array_with_baz_and_slowness_plus_one_station_makes_an_event() -> No
     dets = synthetic_detections(net, [ev], tt, seed=1, pick_sigma=0.2, p_probability=1.0,
                                 s_probability=0.0, false_per_site_hour=0.0, baz_sigma=2.0,
                                 slowness_sigma=0.3)  # fmt: skip
-    cfg = AssociationConfig(teleseismic=False, grid_margin=8.0, grid_spacing=0.5)
+    cfg = AssociationConfig(method="grid", teleseismic=False, grid_margin=8.0, grid_spacing=0.5)
     res = associate(dets, net, cfg, travel_times=tt)
     assert len(res.events) == 1
     assert len(res.events[0].arrivals) == 2
@@ -184,3 +184,31 @@ def test_kernels_match_references(seed: int) -> None:
     )
     np.testing.assert_allclose(ra[:3], rb[:3], atol=1e-9)
     assert ra[3][3] == rb[3][3]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_ndc_score_kernel_matches_reference(seed: int) -> None:
+    from openndc.association.ndc import score_nodes, score_nodes_py
+
+    rng = np.random.default_rng(seed)
+    n_nodes, n_sites, n_det = 40, 5, 30
+    tp = rng.uniform(0, 100, (n_nodes, n_sites)).astype(np.float32)
+    tp[0, 1] = np.nan
+    nbaz = rng.uniform(0, 360, (n_nodes, n_sites)).astype(np.float32)
+    nslow = rng.uniform(5, 20, (n_nodes, n_sites)).astype(np.float32)
+    half = np.full(n_nodes, 0.25)
+    t = np.sort(rng.uniform(0, 120, n_det))
+    site = rng.integers(0, n_sites, n_det).astype(np.int64)
+    baz = np.where(rng.random(n_det) < 0.5, rng.uniform(0, 360, n_det), np.nan)
+    slow = np.where(rng.random(n_det) < 0.5, rng.uniform(5, 20, n_det), np.nan)
+    btol = np.full(n_det, 60.0)
+    stol = np.full(n_det, 5.0)
+    usable = rng.random(n_det) < 0.9
+    for drv in (0, 7, 15):
+        args = (drv, tp, nbaz, nslow, half, t, site, baz, btol, slow, stol, usable, 0, n_det,
+                5.0, n_sites)  # fmt: skip
+        s1, r1 = score_nodes(*args)
+        s2, r2 = score_nodes_py(*args)
+        np.testing.assert_allclose(s1, s2)
+        np.testing.assert_allclose(r1, r2, atol=1e-4)
+        assert (s1 > 1).any()

@@ -95,7 +95,10 @@ def test_exact_teleseismic_data_and_bad_start() -> None:
     arrivals = _arrivals(tt, net, ev)
     far_start = Origin(T0 - 100, 30.0, 95.0, 200.0)
     for initial in (None, far_start):
-        cfg = LocationConfig(grid_radius=20.0) if initial is not None else None
+        # exact data resolve depth: the solver is tested, not the IDC depth policy
+        cfg = LocationConfig(
+            grid_radius=20.0 if initial is not None else 0.0, depth_resolution_factor=0.0
+        )
         o = locate(arrivals, net, cfg, travel_times=tt, initial=initial).origin
         assert _epi_km(o, ev[0], ev[1]) < 0.5
         assert o.depth_km == pytest.approx(15.0, abs=1.5)

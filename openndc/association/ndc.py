@@ -1,0 +1,574 @@
+"""NDC association: P-driven event formation for a regional + teleseismic network.
+
+The approach of the IDC's Global Association and SeisComP's scautoloc, reduced to its core
+(details in ``docs/association.md``):
+
+1. *Nodes*: a regional lattice around the network and a global Fibonacci lattice, each at a
+   few depths, with the first-P travel time (Pg/Pn/P, PKP beyond the core shadow), the
+   predicted back-azimuth and slowness to every site.
+2. *Drivers*: every P-type detection (P, Pn, Pg, PKP, or an unnamed one) proposes origins at
+   the nodes its back-azimuth and slowness agree with (all nodes when not measured). At each
+   node the other sites' P detections that fit in time (and in back-azimuth and slowness
+   where measured) are counted (:func:`score_nodes`, numba; :func:`score_nodes_py`). The
+   score is the number of *defining data*: P times plus fitting back-azimuths and slownesses.
+3. *Global best-first*: hypotheses are taken best first over the whole time range (a lazy
+   priority queue); a hypothesis that lost detections to an accepted event is re-evaluated
+   and queued again. An accepted hypothesis is refined (local grid search), gets its S-type
+   phases (Sn/S/Lg) and must pass the acceptance: ``min_p_stations`` stations with P,
+   ``min_defining`` data (more than the 4 unknowns), residuals within the phase tolerances.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from openndc.association.config import AssociationConfig
+from openndc.association.tables import _fibonacci_lattice, _regional_lattice, network_extent
+from openndc.model.geodesy import distance_azimuth
+
+__all__ = ["NodeTables", "build_node_tables", "score_nodes", "score_nodes_py", "search_ndc"]
+
+log = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class _Source:
+    """First-P / S / Lg travel times [s] from a travel-time model, via fine 1-D tables."""
+
+    def __init__(self, source: Any, depths: tuple[float, ...]) -> None:
+        self.dist = np.arange(0.0, 180.001, 0.05)
+        self.depths = tuple(float(d) for d in depths)
+        self.tp: dict[float, FloatArray] = {}
+        self.sp: dict[float, FloatArray] = {}
+        self.names: dict[float, npt.NDArray[Any]] = {}
+        for h in self.depths:
+            best_t = np.full(self.dist.shape, np.inf)
+            best_p = np.full(self.dist.shape, np.nan)
+            names = np.full(self.dist.shape, "", dtype="<U4")
+            for ph in ("Pg", "Pn", "P", "PKP"):
+                try:
+                    t, p, _ = source.derivatives(ph, self.dist, h)
+                except Exception:
+                    continue
+                t = np.asarray(t, float)
+                ok = np.isfinite(t) & (t < best_t - 0.05)
+                best_t[ok] = t[ok]
+                best_p[ok] = np.asarray(p, float)[ok]
+                names[ok] = ph
+            best_t[~np.isfinite(best_t)] = np.nan
+            self.tp[h] = best_t
+            self.sp[h] = np.abs(best_p)
+            self.names[h] = names
+        self.source = source
+
+    def p_time(self, dist: FloatArray, depth: float) -> tuple[FloatArray, FloatArray]:
+        """First-P time [s] and slowness [s/deg] at ``dist`` [deg] for a table depth."""
+        h = min(self.depths, key=lambda x: abs(x - depth))
+        return np.interp(dist, self.dist, self.tp[h]), np.interp(dist, self.dist, self.sp[h])
+
+
+@dataclass
+class NodeTables:
+    """Candidate origins: nodes (latitude, longitude [deg], depth [km], half cell [deg]) and
+    per node and site the first-P time [s], predicted back-azimuth [deg] and slowness
+    [s/deg]."""
+
+    latitude: FloatArray
+    longitude: FloatArray
+    depth: FloatArray
+    half_cell: FloatArray
+    tp: npt.NDArray[np.float32]
+    baz: npt.NDArray[np.float32]
+    slow: npt.NDArray[np.float32]
+
+
+def build_node_tables(
+    site_lat: FloatArray,
+    site_lon: FloatArray,
+    src: _Source,
+    *,
+    regional_spacing: float,
+    regional_margin: float,
+    global_spacing: float,
+    depths: tuple[float, ...],
+) -> NodeTables:
+    """Nodes around the network (``regional_spacing``) and worldwide (``global_spacing``)."""
+    lat0, lon0, radius = network_extent(site_lat, site_lon)
+    rl, ro = _regional_lattice(lat0, lon0, radius + regional_margin, regional_spacing)
+    gl, go = _fibonacci_lattice(global_spacing)
+    gd, _, _ = distance_azimuth(lat0, lon0, gl, go)
+    far = np.asarray(gd) > radius + regional_margin
+    lats = np.concatenate([rl, gl[far]])
+    lons = np.concatenate([ro, go[far]])
+    half = np.concatenate([np.full(rl.size, 0.5 * regional_spacing),
+                           np.full(int(far.sum()), 0.5 * global_spacing)])  # fmt: skip
+    n0 = lats.size
+    ns = site_lat.size
+    dist, _, baz = distance_azimuth(lats[:, None], lons[:, None], site_lat[None, :],
+                                    site_lon[None, :])  # fmt: skip
+    dist = np.asarray(dist, float)
+    tp = np.empty((n0 * len(depths), ns), np.float32)
+    sl = np.empty((n0 * len(depths), ns), np.float32)
+    for k, h in enumerate(depths):
+        t, p = src.p_time(dist.ravel(), h)
+        tp[k * n0 : (k + 1) * n0] = t.reshape(n0, ns)
+        sl[k * n0 : (k + 1) * n0] = p.reshape(n0, ns)
+    nd = len(depths)
+    return NodeTables(
+        np.tile(lats, nd),
+        np.tile(lons, nd),
+        np.repeat(np.asarray(depths, float), n0),
+        np.tile(half, nd),
+        tp,
+        np.tile(np.asarray(baz, np.float32), (nd, 1)),
+        sl,
+    )
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+@numba.njit(cache=True, parallel=True)
+def score_nodes(  # pragma: no cover - compiled
+    drv: int,
+    tp: npt.NDArray[np.float32],
+    nbaz: npt.NDArray[np.float32],
+    nslow: npt.NDArray[np.float32],
+    half_cell: FloatArray,
+    t: FloatArray,
+    site: IntArray,
+    baz: FloatArray,
+    btol: FloatArray,
+    slow: FloatArray,
+    stol: FloatArray,
+    usable: npt.NDArray[np.bool_],
+    j_lo: int,
+    j_hi: int,
+    tol: float,
+    n_sites: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Score of every node for driver detection ``drv``: the number of defining data (P
+    times of distinct sites plus fitting back-azimuths and slownesses) and the sum of
+    absolute time residuals [s]; -1 where the driver's own azimuth/slowness do not fit."""
+    n_nodes = tp.shape[0]
+    score = np.full(n_nodes, -1.0)
+    rsum = np.zeros(n_nodes)
+    sd = site[drv]
+    for n in numba.prange(n_nodes):
+        t_d = tp[n, sd]
+        if not np.isfinite(t_d):
+            continue
+        extra = 0.0
+        if np.isfinite(baz[drv]):
+            db = abs((baz[drv] - nbaz[n, sd] + 180.0) % 360.0 - 180.0)
+            if db > btol[drv]:
+                continue
+            extra += 1.0
+        if np.isfinite(slow[drv]):
+            if abs(slow[drv] - nslow[n, sd]) > stol[drv] + nslow[n, sd] * 0.0:
+                continue
+            extra += 1.0
+        o = t[drv] - t_d
+        best = np.full(n_sites, np.inf)
+        gain = np.zeros(n_sites)
+        for j in range(j_lo, j_hi):
+            s = site[j]
+            if s == sd or not usable[j]:
+                continue
+            tt = tp[n, s]
+            if not np.isfinite(tt):
+                continue
+            r = abs(t[j] - o - tt)
+            if r > tol + half_cell[n] * nslow[n, s] * 0.5 or r >= best[s]:
+                continue
+            g = 1.0
+            if np.isfinite(baz[j]):
+                if abs((baz[j] - nbaz[n, s] + 180.0) % 360.0 - 180.0) > btol[j]:
+                    continue
+                g += 1.0
+            if np.isfinite(slow[j]):
+                if abs(slow[j] - nslow[n, s]) > stol[j]:
+                    continue
+                g += 1.0
+            best[s] = r
+            gain[s] = g
+        sc = 1.0 + extra
+        rs = 0.0
+        for s in range(n_sites):
+            if np.isfinite(best[s]):
+                sc += gain[s]
+                rs += best[s]
+        score[n] = sc
+        rsum[n] = rs
+    return score, rsum
+
+
+def score_nodes_py(
+    drv: int,
+    tp: npt.NDArray[np.float32],
+    nbaz: npt.NDArray[np.float32],
+    nslow: npt.NDArray[np.float32],
+    half_cell: FloatArray,
+    t: FloatArray,
+    site: IntArray,
+    baz: FloatArray,
+    btol: FloatArray,
+    slow: FloatArray,
+    stol: FloatArray,
+    usable: npt.NDArray[np.bool_],
+    j_lo: int,
+    j_hi: int,
+    tol: float,
+    n_sites: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Plain-Python reference of :func:`score_nodes` (same arguments and result)."""
+    n_nodes = tp.shape[0]
+    score = np.full(n_nodes, -1.0)
+    rsum = np.zeros(n_nodes)
+    sd = int(site[drv])
+
+    def angle(a: float, b: float) -> float:
+        return abs((a - b + 180.0) % 360.0 - 180.0)
+
+    for n in range(n_nodes):
+        if not math.isfinite(tp[n, sd]):
+            continue
+        extra = 0.0
+        if math.isfinite(baz[drv]):
+            if angle(baz[drv], nbaz[n, sd]) > btol[drv]:
+                continue
+            extra += 1.0
+        if math.isfinite(slow[drv]):
+            if abs(slow[drv] - nslow[n, sd]) > stol[drv]:
+                continue
+            extra += 1.0
+        o = t[drv] - float(tp[n, sd])
+        best: dict[int, tuple[float, float]] = {}
+        for j in range(j_lo, j_hi):
+            s = int(site[j])
+            if s == sd or not usable[j] or not math.isfinite(tp[n, s]):
+                continue
+            r = abs(t[j] - o - float(tp[n, s]))
+            if r > tol + half_cell[n] * nslow[n, s] * 0.5 or (s in best and r >= best[s][0]):
+                continue
+            g = 1.0
+            if math.isfinite(baz[j]):
+                if angle(baz[j], nbaz[n, s]) > btol[j]:
+                    continue
+                g += 1.0
+            if math.isfinite(slow[j]):
+                if abs(slow[j] - nslow[n, s]) > stol[j]:
+                    continue
+                g += 1.0
+            best[s] = (r, g)
+        score[n] = 1.0 + extra + sum(g for _, g in best.values())
+        rsum[n] = sum(r for r, _ in best.values())
+    return score, rsum
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass
+class NdcHypothesis:
+    """An accepted event: origin (time [s after the reference], lat, lon [deg], depth
+    [km]), detection indices and their phase names."""
+
+    t0: float
+    latitude: float
+    longitude: float
+    depth: float
+    members: list[int]
+    phases: list[str]
+
+
+def _angle(a: FloatArray, b: FloatArray) -> FloatArray:
+    return np.abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+class _Ndc:
+    def __init__(self, dets: Any, config: AssociationConfig, source: Any) -> None:
+        self.d = dets
+        self.cfg = config
+        self.src = _Source(source, (0.0, *config.ndc_depths))
+        self.source = source
+        self.nodes = build_node_tables(
+            dets.site_lat,
+            dets.site_lon,
+            self.src,
+            regional_spacing=config.ndc_regional_spacing,
+            regional_margin=max(config.ndc_regional_margin, 0.0),
+            global_spacing=config.global_spacing,
+            depths=(0.0, *config.ndc_depths),
+        )
+        bs = np.where(np.isfinite(dets.bsig), dets.bsig, config.ndc_default_baz_sigma)
+        ss = np.where(np.isfinite(dets.ssig), dets.ssig, config.ndc_default_slowness_sigma)
+        # Azimuth / slowness are used only where measured well enough to constrain.
+        self.baz = np.where(bs <= config.ndc_max_baz_sigma, dets.baz, np.nan)
+        self.slow = np.where(ss <= config.ndc_max_slowness_sigma, dets.slow, np.nan)
+        self.btol = np.maximum(config.backazimuth_tolerance, 2.5 * bs)
+        self.stol = np.maximum(config.slowness_tolerance, 2.5 * ss)
+        self.is_p = (dets.cls == 1) | (dets.cls == 3)
+        self.is_s = (dets.cls == 2) | (dets.cls == 3)
+        self.alive = np.ones(len(dets.t), dtype=np.bool_)
+        self.n_sites = len(dets.site_lat)
+        tp = self.nodes.tp
+        spread = np.nanmax(tp, axis=1) - np.nanmin(tp, axis=1)
+        self.dmax = float(np.nanmax(spread)) + 5.0 if spread.size else 600.0
+        self.dmax = min(self.dmax, 1500.0)
+
+    # ---------------------------------------------------------------- hypotheses
+    def evaluate(self, drv: int) -> tuple[float, int, float] | None:
+        d = self.d
+        usable = self.alive & self.is_p
+        lo = int(np.searchsorted(d.t, d.t[drv] - self.dmax))
+        hi = int(np.searchsorted(d.t, d.t[drv] + self.dmax))
+        n = self.nodes
+        score, rsum = score_nodes(
+            drv, n.tp, n.baz, n.slow, n.half_cell, d.t, d.site, self.baz, self.btol,
+            self.slow, self.stol, usable, lo, hi, self.cfg.p_tolerance, self.n_sites,
+        )  # fmt: skip
+        top = float(score.max()) if score.size else -1.0
+        if top < self.cfg.ndc_min_defining:
+            return None
+        cand = np.flatnonzero(score == top)
+        k = int(cand[np.argmin(rsum[cand])])
+        return top, k, float(d.t[drv] - n.tp[k, d.site[drv]])
+
+    def _p_times(
+        self, lat: float, lon: float, depth: float, idx: IntArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        d = self.d
+        s = d.site[idx]
+        dist, _, baz = distance_azimuth(lat, lon, d.site_lat[s], d.site_lon[s])
+        t, p = self.src.p_time(np.asarray(dist, float), depth)
+        return t, p, np.asarray(baz, float), np.asarray(dist, float)
+
+    def _misfit(self, lat: float, lon: float, depth: float, idx: IntArray) -> tuple[float, float]:
+        t, p, baz, _ = self._p_times(lat, lon, depth, idx)
+        r = self.d.t[idx] - t
+        o = float(np.median(r))
+        sig = self.cfg.p_tolerance / 2.0
+        m = float(np.sum(np.minimum(np.abs(r - o) / sig, 5.0)))
+        b = self.baz[idx]
+        ok = np.isfinite(b)
+        if ok.any():
+            m += float(np.sum(np.minimum(_angle(b[ok], baz[ok]) / (self.btol[idx][ok] / 2), 5.0)))
+        sl = self.slow[idx]
+        ok = np.isfinite(sl)
+        if ok.any():
+            m += float(np.sum(np.minimum(np.abs(sl[ok] - p[ok]) / (self.stol[idx][ok] / 2), 5.0)))
+        return m, o
+
+    def refine(
+        self, lat: float, lon: float, depth: float, idx: IntArray, half: float
+    ) -> tuple[float, float, float]:
+        """Local grid search of the epicentre (depth fixed at the node's) [deg]."""
+        step = half
+        for _ in range(6):
+            ax = np.arange(-3, 4) * (step / 1.5)
+            best = (self._misfit(lat, lon, depth, idx)[0], lat, lon)
+            for dy in ax:
+                for dx in ax:
+                    la = float(np.clip(lat + dy, -90, 90))
+                    lo = lon + dx / max(math.cos(math.radians(la)), 0.05)
+                    m = self._misfit(la, lo, depth, idx)[0]
+                    if m < best[0] - 1e-9:
+                        best = (m, la, lo)
+            lat, lon = best[1], (best[2] + 180.0) % 360.0 - 180.0
+            step /= 2.5
+        return lat, lon, self._misfit(lat, lon, depth, idx)[1]
+
+    def gather(
+        self, lat: float, lon: float, depth: float, t0: float
+    ) -> tuple[list[int], list[str], float]:
+        """Alive detections fitting the origin: best P per site, then S-type phases."""
+        d, cfg = self.d, self.cfg
+        lo = int(np.searchsorted(d.t, t0 - 5.0))
+        hi = int(np.searchsorted(d.t, t0 + 1500.0 + 2 * self.dmax))
+        idx = lo + np.flatnonzero(self.alive[lo:hi])
+        members: list[int] = []
+        phases: list[str] = []
+        if idx.size == 0:
+            return members, phases, 0.0
+        s = d.site[idx]
+        dist, _, baz = distance_azimuth(lat, lon, d.site_lat[s], d.site_lon[s])
+        dist = np.asarray(dist, float)
+        baz = np.asarray(baz, float)
+        tpp, pp = self.src.p_time(dist, depth)
+        h = min(self.src.depths, key=lambda x: abs(x - depth))
+        pname = self.src.names[h][np.clip(np.rint(dist / 0.05).astype(int), 0, 3600)]
+        tol_p = np.where(dist < 20.0, cfg.p_tolerance, cfg.ndc_teleseismic_p_tolerance)
+        tol_p = np.maximum(tol_p, cfg.pick_sigma_factor * np.nan_to_num(d.tsig[idx]))
+        r = d.t[idx] - t0 - tpp
+
+        def fits(j: int, b_pred: float, s_pred: float) -> tuple[bool, float]:
+            g = 0.0
+            i = idx[j]
+            if np.isfinite(self.baz[i]):
+                if _angle(np.array(self.baz[i]), np.array(b_pred)) > self.btol[i]:
+                    return False, 0.0
+                g += 1.0
+            if np.isfinite(self.slow[i]) and np.isfinite(s_pred):
+                if abs(self.slow[i] - s_pred) > self.stol[i]:
+                    return False, 0.0
+                g += 1.0
+            return True, g
+
+        best_p: dict[int, tuple[float, int]] = {}
+        for j in np.flatnonzero(self.is_p[idx] & (np.abs(r) <= tol_p)):
+            ok, _ = fits(int(j), baz[j], pp[j])
+            if ok and (s[j] not in best_p or abs(r[j]) < best_p[s[j]][0]):
+                best_p[int(s[j])] = (abs(float(r[j])), int(j))
+        used = set()
+        n_data = 0.0
+        for _, j in best_p.values():
+            members.append(int(idx[j]))
+            phases.append(str(pname[j]) or "P")
+            used.add(int(j))
+            n_data += 1.0 + fits(j, baz[j], pp[j])[1]
+        # S-type phases: first S (Sn/Sg/S) and Lg, each at most once per site.
+        if True:
+            for ph_name, tol in (("S", cfg.s_tolerance), ("Lg", cfg.s_tolerance * 1.5)):
+                if ph_name == "Lg":
+                    ts = np.where(dist >= cfg.lg_min_distance, dist * 111.195 / 3.5, np.nan)
+                    sp = np.full(dist.shape, 111.195 / 3.5)
+                    names = np.full(dist.shape, "Lg")
+                else:
+                    ts, names = self._first_s(dist, depth)
+                    sp = np.full(dist.shape, np.nan)
+                rs = d.t[idx] - t0 - ts
+                taken: dict[int, tuple[float, int, str]] = {}
+                for j in np.flatnonzero(np.abs(rs) <= tol):
+                    if int(j) in used:
+                        continue
+                    ok, _ = fits(int(j), baz[j], sp[j])
+                    if ok and (s[j] not in taken or abs(rs[j]) < taken[s[j]][0]):
+                        taken[int(s[j])] = (abs(float(rs[j])), int(j), str(names[j]))
+                for _, j, nm in taken.values():
+                    members.append(int(idx[j]))
+                    phases.append(nm)
+                    used.add(j)
+        return members, phases, n_data
+
+    def _first_s(self, dist: FloatArray, depth: float) -> tuple[FloatArray, npt.NDArray[Any]]:
+        key = ("S", min(self.src.depths, key=lambda x: abs(x - depth)))
+        cache = self.__dict__.setdefault("_scache", {})
+        if key not in cache:
+            best = np.full(self.src.dist.shape, np.inf)
+            names = np.full(self.src.dist.shape, "", dtype="<U4")
+            for ph in ("Sg", "Sn", "S"):
+                try:
+                    t, _, _ = self.source.derivatives(ph, self.src.dist, key[1])
+                except Exception:
+                    continue
+                t = np.asarray(t, float)
+                ok = np.isfinite(t) & (t < best - 0.05)
+                best[ok] = t[ok]
+                names[ok] = ph
+            best[~np.isfinite(best)] = np.nan
+            cache[key] = (best, names)
+        best, names = cache[key]
+        k = np.clip(np.rint(dist / 0.05).astype(int), 0, best.size - 1)
+        return np.interp(dist, self.src.dist, best), names[k]
+
+    def run(self) -> list[NdcHypothesis]:
+        d, cfg = self.d, self.cfg
+        heap: list[tuple[float, float, int, int, float]] = []
+        for i in np.flatnonzero(self.is_p):
+            ev = self.evaluate(int(i))
+            if ev is not None:
+                heapq.heappush(heap, (-ev[0], d.t[i], int(i), ev[1], ev[2]))
+        removed_at = np.full(len(d.t), -1, dtype=np.int64)
+        stamp: dict[int, int] = {}
+        version = 0
+        out: list[NdcHypothesis] = []
+        n = self.nodes
+        while heap:
+            _, _, i, k, o = heapq.heappop(heap)
+            if not self.alive[i]:
+                continue
+            lo = int(np.searchsorted(d.t, d.t[i] - self.dmax))
+            hi = int(np.searchsorted(d.t, d.t[i] + self.dmax))
+            if np.any(removed_at[lo:hi] >= stamp.get(i, 0)):
+                # An accepted event took detections this hypothesis may use: re-score it.
+                stamp[i] = version
+                ev = self.evaluate(i)
+                if ev is not None:
+                    heapq.heappush(heap, (-ev[0], d.t[i], i, ev[1], ev[2]))
+                continue
+            hyp = self._build(i, float(n.latitude[k]), float(n.longitude[k]),
+                              float(n.depth[k]), o, float(n.half_cell[k]))  # fmt: skip
+            if hyp is None:
+                continue
+            if any(
+                abs(hyp.t0 - h.t0) <= cfg.ndc_merge_time
+                and float(distance_azimuth(hyp.latitude, hyp.longitude, h.latitude, h.longitude)[0])
+                <= cfg.ndc_merge_distance
+                for h in out
+            ):
+                # a later phase of an accepted event (or a split of it): its detections go
+                # to no event rather than to a duplicate
+                self.alive[hyp.members] = False
+                removed_at[hyp.members] = version
+                version += 1
+                continue
+            out.append(hyp)
+            self.alive[hyp.members] = False
+            removed_at[hyp.members] = version
+            version += 1
+        return out
+
+    def _build(
+        self, drv: int, lat: float, lon: float, depth: float, t0: float, half: float
+    ) -> NdcHypothesis | None:
+        cfg = self.cfg
+        members, phases, _ = self.gather(lat, lon, depth, t0)
+        if drv not in members:
+            members.append(drv)
+            phases.append("P")
+        for _ in range(2):
+            p_idx = np.array([m for m, ph in zip(members, phases, strict=True)
+                              if ph not in ("S", "Sn", "Sg", "Lg")], dtype=np.int64)  # fmt: skip
+            if p_idx.size < 2:
+                return None
+            lat, lon, t0 = self.refine(lat, lon, depth, p_idx, max(half, 0.1))
+            # best depth among the table depths for the refined epicentre
+            best = (self._misfit(lat, lon, depth, p_idx)[0], depth)
+            for h in self.src.depths:
+                m = self._misfit(lat, lon, h, p_idx)[0]
+                if m < best[0] - 1.0:
+                    best = (m, h)
+            depth = best[1]
+            t0 = self._misfit(lat, lon, depth, p_idx)[1]
+            members, phases, n_data = self.gather(lat, lon, depth, t0)
+            half = max(half / 4.0, 0.05)
+        p_sites = {
+            int(self.d.site[m])
+            for m, ph in zip(members, phases, strict=True)
+            if ph not in ("S", "Sn", "Sg", "Lg")
+        }
+        if len(p_sites) < cfg.ndc_min_p_stations or n_data < cfg.ndc_min_defining:
+            return None
+        p_idx = np.array([m for m, ph in zip(members, phases, strict=True)
+                          if ph not in ("S", "Sn", "Sg", "Lg")], dtype=np.int64)  # fmt: skip
+        t, _, _, _ = self._p_times(lat, lon, depth, p_idx)
+        r = self.d.t[p_idx] - t0 - t
+        if float(np.sqrt(np.mean(r**2))) > cfg.ndc_max_rms:
+            return None
+        return NdcHypothesis(t0, lat, lon, depth, members, phases)
+
+
+def search_ndc(dets: Any, config: AssociationConfig, source: Any) -> list[NdcHypothesis]:
+    """Run the NDC association on ingested detections (see the module docstring)."""
+    return _Ndc(dets, config, source).run()
