@@ -20,6 +20,7 @@ __all__ = [
     "load_detection_config",
     "load_process_config",
     "parse_time",
+    "print_event_progress",
     "print_event_table",
     "print_progress",
 ]
@@ -40,10 +41,7 @@ def load_detection_config(path: str | Path | None) -> DetectionConfig:
     if path is None:
         return DetectionConfig()
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read configuration: {exc}") from exc
+    data = _read_toml(p)
     unknown = set(data) - {"detection", "association", "location", "magnitude"}
     if unknown:
         raise ConfigError(
@@ -92,6 +90,15 @@ def print_event_table(bulletin: Bulletin, file: TextIO | None = None) -> None:
             f"{o.gap:5.0f} {o.rms:5.2f} {mag('mb')} {mag('ML')} {mag('Ms')}  {ev.event_type}",
             file=out,
         )
+
+
+def print_event_progress(k: int, n: int, event: Event | None) -> None:
+    """One line per finished event on stderr (``build_bulletin``'s progress callback)."""
+    what = "not located"
+    if event is not None:
+        o = event.origin
+        what = f"{o.time} {o.latitude:.2f} {o.longitude:.2f} {o.depth_km:.0f} km"
+    print(f"event {k}/{n}: {what}", file=sys.stderr, flush=True)
 
 
 def print_progress(report: ChunkReport) -> None:

@@ -12,13 +12,15 @@ another system. Runs association → location → magnitudes and stores the bull
 from __future__ import annotations
 
 import argparse
-import sys
 
 from openndc.bulletin import BulletinStore
-from openndc.cli._common import load_process_config, print_event_table
+from openndc.cli._common import (
+    load_process_config,
+    print_event_progress,
+    print_event_table,
+)
 from openndc.inventory import read_inventory
 from openndc.io.tables import frame_to_detections, read_detections
-from openndc.model.event import Event
 from openndc.pipeline.process import build_bulletin
 
 
@@ -37,21 +39,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def _progress(k: int, n: int, event: Event | None) -> None:
-    what = "not located"
-    if event is not None:
-        o = event.origin
-        what = f"{o.time} {o.latitude:.2f} {o.longitude:.2f} {o.depth_km:.0f} km"
-    print(f"event {k}/{n}: {what}", file=sys.stderr, flush=True)
-
-
 def run(args: argparse.Namespace) -> int:
     config = load_process_config(args.config)
     detections = frame_to_detections(read_detections(args.detections), args.detections)
     start = min((d.time for d in detections), default=None)
     network = read_inventory(args.inventory, arrays=args.arrays, at=start)
     result = build_bulletin(
-        detections, network, config, progress=None if args.no_progress else _progress
+        detections, network, config, progress=None if args.no_progress else print_event_progress
     )
     with BulletinStore(args.db) as store:
         ids = store.store(result.bulletin)

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
 from openndc.bulletin import BulletinStore
 from openndc.cli._common import (
     load_process_config,
     parse_time,
+    print_event_progress,
     print_event_table,
     print_progress,
 )
 from openndc.inventory import read_inventory
 from openndc.io.tables import detections_to_frame, write_detections
-from openndc.model.event import Event
 from openndc.pipeline.process import process
 from openndc.pipeline.sources import open_source
 
@@ -53,14 +52,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def _event_progress(k: int, n: int, event: Event | None) -> None:
-    what = "not located"
-    if event is not None:
-        o = event.origin
-        what = f"{o.time} {o.latitude:.2f} {o.longitude:.2f} {o.depth_km:.0f} km"
-    print(f"event {k}/{n}: {what}", file=sys.stderr, flush=True)
-
-
 def run(args: argparse.Namespace) -> int:
     config = load_process_config(args.config)
     network = read_inventory(args.inventory, arrays=args.arrays, at=args.start)
@@ -75,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             chunk=args.chunk,
             workers=args.workers,
             progress=None if args.no_progress else print_progress,
-            event_progress=None if args.no_progress else _event_progress,
+            event_progress=None if args.no_progress else print_event_progress,
             surface_waves=not args.no_surface_waves,
         )
         ids = store.store(result.bulletin)

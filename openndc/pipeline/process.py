@@ -34,7 +34,6 @@ from openndc.model.inventory import MonitoringNetwork
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 from openndc.pipeline.batch import ProgressCallback, WaveformSource, run_detection
-from openndc.traveltime import load_travel_times
 
 __all__ = [
     "BulletinResult",
@@ -134,7 +133,6 @@ def build_bulletin(
     t0 = time.perf_counter()
     assoc = associate(usable, network, config.association)
     timings["association"] = time.perf_counter() - t0
-    tt_loc = load_travel_times(config.location.model)
     events: list[Event] = []
     dropped: list[Event] = []
     unassociated = list(assoc.unassociated)
@@ -142,7 +140,7 @@ def build_bulletin(
     for k, hypo in enumerate(assoc.events):
         t1 = time.perf_counter()
         try:
-            loc = locate(hypo.arrivals, network, config.location, tt_loc, initial=hypo.origin)
+            loc = locate(hypo.arrivals, network, config.location, initial=hypo.origin)
         except LocationError as exc:
             log.warning("event %s at %s not located: %s", hypo.id, hypo.origin.time, exc)
             dropped.append(hypo)
