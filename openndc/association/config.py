@@ -160,6 +160,13 @@ class AssociationConfig:
     ndc_merge_distance: float = field_(
         5.0, unit="deg", help="... and this close in epicentre is a duplicate and is dropped"
     )
+    ndc_coda: float = field_(
+        60.0,
+        unit="s",
+        help="after an event is accepted, each site's records from its first P to this long "
+        "after its S/Lg are its coda; a later event needs P outside such codas at "
+        "ndc_min_p_stations stations (coda detections do not make an event)",
+    )
     ndc_min_defining: float = field_(
         9.0,
         help="an event needs this many defining data: P times plus fitting back-azimuths and "

@@ -326,6 +326,32 @@ class _Ndc:
         spread = np.nanmax(tp, axis=1) - np.nanmin(tp, axis=1)
         self.dmax = float(np.nanmax(spread)) + 5.0 if spread.size else 600.0
         self.dmax = min(self.dmax, 1500.0)
+        # per site: the coda intervals [s] of accepted events (see ``ndc_coda``)
+        self.coda_lo = np.empty((0, self.n_sites))
+        self.coda_hi = np.empty((0, self.n_sites))
+
+    def _add_coda(self, hyp: NdcHypothesis) -> None:
+        """Record the coda interval of an accepted event at every site."""
+        d, cfg = self.d, self.cfg
+        dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat, d.site_lon)
+        dist = np.asarray(dist, float)
+        tp, _ = self.src.p_time(dist, hyp.depth)
+        ts, _ = self._first_s(dist, hyp.depth)
+        tlg = np.where(dist <= 20.0, dist * 111.195 / 3.5, np.nan)
+        # end of the S-type arrivals: Lg (regional) or the first S (1.8 x P where none)
+        end = np.fmax(np.where(np.isfinite(ts), ts, tp * 1.8), tlg)
+        lo = hyp.t0 + tp - cfg.p_tolerance
+        hi = hyp.t0 + end + cfg.ndc_coda
+        self.coda_lo = np.vstack([self.coda_lo, np.where(np.isfinite(tp), lo, np.inf)])
+        self.coda_hi = np.vstack([self.coda_hi, np.where(np.isfinite(tp), hi, -np.inf)])
+
+    def _in_coda(self, idx: IntArray) -> npt.NDArray[np.bool_]:
+        """Whether detections ``idx`` fall in the coda of an accepted event at their site."""
+        if self.coda_lo.shape[0] == 0 or idx.size == 0:
+            return np.zeros(idx.size, dtype=bool)
+        s = self.d.site[idx]
+        t = self.d.t[idx]
+        return np.any((t >= self.coda_lo[:, s]) & (t <= self.coda_hi[:, s]), axis=0)
 
     # ---------------------------------------------------------------- hypotheses
     def evaluate(self, drv: int) -> tuple[float, int, float] | None:
@@ -524,6 +550,7 @@ class _Ndc:
                 version += 1
                 continue
             out.append(hyp)
+            self._add_coda(hyp)
             self.alive[hyp.members] = False
             removed_at[hyp.members] = version
             version += 1
@@ -562,6 +589,10 @@ class _Ndc:
             return None
         p_idx = np.array([m for m, ph in zip(members, phases, strict=True)
                           if ph not in ("S", "Sn", "Sg", "Lg")], dtype=np.int64)  # fmt: skip
+        clear = p_idx[~self._in_coda(p_idx)]
+        if len(set(self.d.site[clear].tolist())) < cfg.ndc_min_p_stations:
+            log.debug("ndc: hypothesis at %.1f s made of coda detections: dropped", t0)
+            return None
         t, _, _, _ = self._p_times(lat, lon, depth, p_idx)
         r = self.d.t[p_idx] - t0 - t
         if float(np.sqrt(np.mean(r**2))) > cfg.ndc_max_rms:

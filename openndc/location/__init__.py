@@ -4,7 +4,7 @@
 :class:`LocationConfig` its typed configuration. See docs/location.md.
 """
 
-from openndc.location.config import LocationConfig, PhaseUncertainties
+from openndc.location.config import LocationConfig, PhaseUncertainties, local_config
 from openndc.location.locator import LocationResult, locate
 from openndc.location.uncertainty import azimuthal_gap, error_ellipse, kappa_squared
 
@@ -15,5 +15,6 @@ __all__ = [
     "azimuthal_gap",
     "error_ellipse",
     "kappa_squared",
+    "local_config",
     "locate",
 ]

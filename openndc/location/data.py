@@ -136,9 +136,12 @@ def build_observations(
             continue
         lat, lon, elev = pos
         phase = arr.phase or det.phase or "P"
-        sig = det.time_uncertainty
-        if not _finite(sig) or sig <= 0:
-            sig = config.phase_uncertainty.get(phase)
+        # total time uncertainty: the travel-time model's error for the phase and the
+        # pick's own uncertainty, in quadrature (as the IDC combines deltim and model error)
+        sig = config.phase_uncertainty.get(phase)
+        pick = det.time_uncertainty
+        if _finite(pick) and pick > 0:
+            sig = math.hypot(sig, float(pick))
         sig = max(float(sig), config.min_uncertainty_time)
         rows.append(
             (TIME, i, phase, float(det.time - reference), sig, lat, lon, elev,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from obspy import UTCDateTime
 
-from openndc.location import LocationConfig, locate
+from openndc.location import LocationConfig, PhaseUncertainties, local_config, locate
 from openndc.model.config import from_mapping, template
 from openndc.model.detection import Detection
 from openndc.model.errors import ConfigError, DataQualityWarning, LocationError
@@ -113,7 +113,14 @@ def test_ellipse_coverage_monte_carlo(local_tt) -> None:  # type: ignore[no-unty
     ev = (0.05, -0.03, 10.0)
     exact = _arrivals(local_tt, net, ev, ("P", "S"))
     sigma = 0.2
-    cfg = LocationConfig(grid_search=False, residual_cutoff=100.0, depth_fallback=False)
+    # the synthetic model is exact: no model error, the picks' sigma is all there is
+    exact_model = PhaseUncertainties(*([0.0] * 9))
+    cfg = LocationConfig(
+        grid_search=False,
+        residual_cutoff=100.0,
+        depth_fallback=False,
+        phase_uncertainty=exact_model,
+    )
     init = Origin(T0, ev[0], ev[1], ev[2])
     inside = 0
     trials = 200
@@ -196,7 +203,7 @@ def test_outlier_is_rejected(local_tt) -> None:  # type: ignore[no-untyped-def]
     bad = arrivals[3]
     arrivals[3] = dataclasses.replace(bad, detection=dataclasses.replace(
         bad.detection, time=bad.detection.time + 5.0))  # fmt: skip
-    res = locate(arrivals, net, travel_times=local_tt)
+    res = locate(arrivals, net, local_config(), travel_times=local_tt)
     assert not res.arrivals[3].time_defining
     assert res.arrivals[3].time_residual == pytest.approx(5.0, abs=0.3)
     assert _epi_km(res.origin, *ev[:2]) < 0.3
@@ -209,7 +216,7 @@ def test_unknown_station_warns_and_is_skipped(local_tt) -> None:  # type: ignore
     arrivals = _arrivals(local_tt, net, ev, ("P", "S"))
     ghost = Arrival(Detection("XX", "GHOST", "", "HHZ", T0 + 3.0), "P")
     with pytest.warns(DataQualityWarning, match="GHOST"):
-        res = locate([*arrivals, ghost], net, travel_times=local_tt)
+        res = locate([*arrivals, ghost], net, local_config(), travel_times=local_tt)
     assert len(res.arrivals) == len(arrivals) + 1
     assert not res.arrivals[-1].time_defining and math.isnan(res.arrivals[-1].time_residual)
     assert _epi_km(res.origin, *ev[:2]) < 0.05

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from openndc.location import LocationConfig, locate
+from openndc.location import LocationConfig, local_config, locate
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.traveltime import load_travel_times
 from openndc.traveltime.layered import LayeredModel
@@ -58,7 +58,7 @@ def test_ncsn_calaveras_relocation(shared_data: Path) -> None:
     model = LayeredModel(CALAVERAS_TOPS, CALAVERAS_VP, vp_vs=1.73, name="hypoDD-Calaveras")
     tt = model.tabulate(max_distance_km=200.0, max_depth_km=25.0, distance_step_km=1.0,
                         depth_step_km=0.5)  # fmt: skip
-    cfg = LocationConfig(elevation_correction=False, fixed_depth=6.0, grid_depths=(2.0, 6.0, 12.0))
+    cfg = local_config(elevation_correction=False, fixed_depth=6.0, grid_depths=(2.0, 6.0, 12.0))
     epi, ddep = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a few picks at stations missing from station.dat

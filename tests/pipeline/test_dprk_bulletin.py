@@ -4,8 +4,8 @@ SAC files → ``openndc archive import`` (SDS + StationXML from the SAC headers)
 ``openndc process`` (detection → association → location → magnitudes → SQLite database) →
 the bulletin loaded back and compared with the reference origin (Yao et al. 2018 relative
 locations; see the data's SOURCE.md). The issue's goal: both tests found, epicentre error
-<= 3 km and no false event in the 13-minute window; this test enforces what holds today
-(the event found within 10 km and 3 s from >= 10 stations) and prints the rest. mb cannot
+<= 3 km and no false event in the 13-minute window, which this test enforces.
+mb cannot
 be computed here: the files are raw counts without instrument responses (SOURCE.md), so the
 amplitudes stay in counts and the magnitude stage rightly declines; the test checks that no
 mb is invented.
@@ -25,9 +25,8 @@ from openndc.cli.main import main
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 
 EVENTS = ("2016.01.06.01.30.01", "2016.09.09.00.30.01")
-#: Epicentre error goal [km] and the limit this test enforces (see docs/location.md).
+#: Epicentre error goal [km] (see docs/location.md).
 GOAL_KM = 3.0
-LIMIT_KM = 10.0
 
 
 def _reference(folder: Path, event: str) -> dict[str, str]:
@@ -65,12 +64,12 @@ def test_dprk_waveforms_to_bulletin(shared_data: Path, tmp_path: Path, event: st
             f"origin time error {o.time - origin:+.2f} s, {o.n_stations} stations, "
             f"rms {o.rms:.2f} s, magnitudes {[m.magnitude_type for m in ev.magnitudes]}"
         )
-    # The real event: the bulletin's event nearest the reference. The goal's "no false
-    # event" is not met yet (association forms false 3-5 station events from noise
-    # detections; issue 4's note has the numbers), so the count is printed, not asserted.
-    km, dt, o, ev = min(rows, key=lambda r: r[0])
-    print(f"{event}: {len(bulletin) - 1} other event(s) in the window (goal: none)")
-    assert km <= LIMIT_KM
-    assert abs(dt) <= 3.0
-    assert o.n_stations >= 10
+    # The real event is the only one in the window and within the goal.
+    assert len(rows) == 1, f"{len(rows) - 1} false event(s) in the window"
+    km, dt, o, ev = rows[0]
+    assert km <= GOAL_KM
+    assert abs(dt) <= 1.0
+    assert o.n_stations >= 15
+    # the reference epicentre lies inside the 90 % coverage ellipse
+    assert o.ellipse is not None and km <= o.ellipse.semi_major_km
     assert ev.magnitude("mb") is None  # amplitudes in counts: no mb without responses
