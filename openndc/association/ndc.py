@@ -34,7 +34,14 @@ from openndc.association.config import AssociationConfig
 from openndc.association.tables import _fibonacci_lattice, _regional_lattice, network_extent
 from openndc.model.geodesy import distance_azimuth
 
-__all__ = ["NodeTables", "build_node_tables", "score_nodes", "score_nodes_py", "search_ndc"]
+__all__ = [
+    "NodeTables",
+    "build_node_tables",
+    "network_core",
+    "score_nodes",
+    "score_nodes_py",
+    "search_ndc",
+]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +84,23 @@ class _Source:
         return np.interp(dist, self.dist, self.tp[h]), np.interp(dist, self.dist, self.sp[h])
 
 
+def network_core(
+    site_lat: FloatArray, site_lon: FloatArray, fraction: float = 0.75
+) -> tuple[float, float, float]:
+    """Centre (latitude, longitude) [deg] and radius [deg] of the network's core: the
+    medoid site (least median distance to the others) and the distance within which
+    ``fraction`` of the sites lie. A few far stations (an NDC's distant IMS partners) then
+    do not stretch the fine regional lattice over half the globe."""
+    lat = np.asarray(site_lat, float)
+    lon = np.asarray(site_lon, float)
+    if lat.size <= 2:
+        return network_extent(lat, lon)
+    d, _, _ = distance_azimuth(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    d = np.asarray(d, float)
+    k = int(np.argmin(np.median(d, axis=1)))
+    return float(lat[k]), float(lon[k]), float(np.quantile(d[k], fraction))
+
+
 @dataclass
 class NodeTables:
     """Candidate origins: nodes (latitude, longitude [deg], depth [km], half cell [deg]) and
@@ -103,7 +127,10 @@ def build_node_tables(
     depths: tuple[float, ...],
 ) -> NodeTables:
     """Nodes around the network (``regional_spacing``) and worldwide (``global_spacing``)."""
-    lat0, lon0, radius = network_extent(site_lat, site_lon)
+    lat0, lon0, radius = network_core(site_lat, site_lon)
+    # at most ~40 nodes along the lattice radius: a wide network gets a coarser lattice
+    # (the refinement after the search recovers the precision)
+    regional_spacing = max(regional_spacing, (radius + regional_margin) / 40.0)
     rl, ro = _regional_lattice(lat0, lon0, radius + regional_margin, regional_spacing)
     gl, go = _fibonacci_lattice(global_spacing)
     gd, _, _ = distance_azimuth(lat0, lon0, gl, go)
@@ -159,57 +186,80 @@ def score_nodes(  # pragma: no cover - compiled
 ) -> tuple[FloatArray, FloatArray]:
     """Score of every node for driver detection ``drv``: the number of defining data (P
     times of distinct sites plus fitting back-azimuths and slownesses) and the sum of
-    absolute time residuals [s]; -1 where the driver's own azimuth/slowness do not fit."""
+    absolute time residuals [s]; -1 where the driver's own azimuth/slowness do not fit.
+
+    Detections are sorted by time, so each node scans only the detections between its
+    earliest and latest predicted P (binary search), and the per-site scratch arrays are
+    allocated once per block of nodes."""
     n_nodes = tp.shape[0]
     score = np.full(n_nodes, -1.0)
     rsum = np.zeros(n_nodes)
     sd = site[drv]
-    for n in numba.prange(n_nodes):
-        t_d = tp[n, sd]
-        if not np.isfinite(t_d):
-            continue
-        extra = 0.0
-        if np.isfinite(baz[drv]):
-            db = abs((baz[drv] - nbaz[n, sd] + 180.0) % 360.0 - 180.0)
-            if db > btol[drv]:
-                continue
-            extra += 1.0
-        if np.isfinite(slow[drv]):
-            if abs(slow[drv] - nslow[n, sd]) > stol[drv] + nslow[n, sd] * 0.0:
-                continue
-            extra += 1.0
-        o = t[drv] - t_d
+    tw = t[j_lo:j_hi]
+    block = 256
+    n_blocks = (n_nodes + block - 1) // block
+    for b in numba.prange(n_blocks):
         best = np.full(n_sites, np.inf)
         gain = np.zeros(n_sites)
-        for j in range(j_lo, j_hi):
-            s = site[j]
-            if s == sd or not usable[j]:
+        for n in range(b * block, min((b + 1) * block, n_nodes)):
+            t_d = tp[n, sd]
+            if not np.isfinite(t_d):
                 continue
-            tt = tp[n, s]
-            if not np.isfinite(tt):
-                continue
-            r = abs(t[j] - o - tt)
-            if r > tol + half_cell[n] * nslow[n, s] * 0.5 or r >= best[s]:
-                continue
-            g = 1.0
-            if np.isfinite(baz[j]):
-                if abs((baz[j] - nbaz[n, s] + 180.0) % 360.0 - 180.0) > btol[j]:
+            extra = 0.0
+            if np.isfinite(baz[drv]):
+                db = abs((baz[drv] - nbaz[n, sd] + 180.0) % 360.0 - 180.0)
+                if db > btol[drv]:
                     continue
-                g += 1.0
-            if np.isfinite(slow[j]):
-                if abs(slow[j] - nslow[n, s]) > stol[j]:
+                extra += 1.0
+            if np.isfinite(slow[drv]):
+                if abs(slow[drv] - nslow[n, sd]) > stol[drv]:
                     continue
-                g += 1.0
-            best[s] = r
-            gain[s] = g
-        sc = 1.0 + extra
-        rs = 0.0
-        for s in range(n_sites):
-            if np.isfinite(best[s]):
-                sc += gain[s]
-                rs += best[s]
-        score[n] = sc
-        rsum[n] = rs
+                extra += 1.0
+            o = t[drv] - t_d
+            # window of this node: earliest to latest predicted P, widened by the tolerance
+            tmin = np.inf
+            tmax = -np.inf
+            smax = 0.0
+            for s in range(n_sites):
+                v = tp[n, s]
+                if np.isfinite(v):
+                    tmin = min(tmin, v)
+                    tmax = max(tmax, v)
+                    smax = max(smax, nslow[n, s])
+            w = tol + half_cell[n] * smax * 0.5 + 1e-6
+            a = j_lo + np.searchsorted(tw, o + tmin - w)
+            z = j_lo + np.searchsorted(tw, o + tmax + w, side="right")
+            for j in range(a, z):
+                s = site[j]
+                if s == sd or not usable[j]:
+                    continue
+                tt = tp[n, s]
+                if not np.isfinite(tt):
+                    continue
+                r = abs(t[j] - o - tt)
+                if r > tol + half_cell[n] * nslow[n, s] * 0.5 or r >= best[s]:
+                    continue
+                g = 1.0
+                if np.isfinite(baz[j]):
+                    if abs((baz[j] - nbaz[n, s] + 180.0) % 360.0 - 180.0) > btol[j]:
+                        continue
+                    g += 1.0
+                if np.isfinite(slow[j]):
+                    if abs(slow[j] - nslow[n, s]) > stol[j]:
+                        continue
+                    g += 1.0
+                best[s] = r
+                gain[s] = g
+            sc = 1.0 + extra
+            rs = 0.0
+            for s in range(n_sites):
+                if np.isfinite(best[s]):
+                    sc += gain[s]
+                    rs += best[s]
+                    best[s] = np.inf
+                    gain[s] = 0.0
+            score[n] = sc
+            rsum[n] = rs
     return score, rsum
 
 
@@ -381,37 +431,53 @@ class _Ndc:
         return t, p, np.asarray(baz, float), np.asarray(dist, float)
 
     def _misfit(self, lat: float, lon: float, depth: float, idx: IntArray) -> tuple[float, float]:
-        t, p, baz, _ = self._p_times(lat, lon, depth, idx)
-        r = self.d.t[idx] - t
-        o = float(np.median(r))
+        m, o = self._misfits(np.array([lat]), np.array([lon]), depth, idx)
+        return float(m[0]), float(o[0])
+
+    def _misfits(
+        self, lat: FloatArray, lon: FloatArray, depth: float, idx: IntArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Robust (capped L1) misfit of P times, back-azimuths and slownesses of ``idx`` at
+        trial epicentres ``lat``, ``lon`` [deg] (1-D arrays), and the origin times [s]."""
+        d = self.d
+        s = d.site[idx]
+        dist, _, baz = distance_azimuth(lat[:, None], lon[:, None], d.site_lat[s][None, :],
+                                        d.site_lon[s][None, :])  # fmt: skip
+        dist = np.asarray(dist, float)
+        t, p = self.src.p_time(dist.ravel(), depth)
+        t = t.reshape(dist.shape)
+        p = p.reshape(dist.shape)
+        r = d.t[idx][None, :] - t
+        o = np.median(r, axis=1)
         sig = self.cfg.p_tolerance / 2.0
-        m = float(np.sum(np.minimum(np.abs(r - o) / sig, 5.0)))
+        m = np.sum(np.minimum(np.abs(r - o[:, None]) / sig, 5.0), axis=1)
         b = self.baz[idx]
         ok = np.isfinite(b)
         if ok.any():
-            m += float(np.sum(np.minimum(_angle(b[ok], baz[ok]) / (self.btol[idx][ok] / 2), 5.0)))
+            ang = _angle(b[ok][None, :], np.asarray(baz, float)[:, ok])
+            m += np.sum(np.minimum(ang / (self.btol[idx][ok] / 2), 5.0), axis=1)
         sl = self.slow[idx]
         ok = np.isfinite(sl)
         if ok.any():
-            m += float(np.sum(np.minimum(np.abs(sl[ok] - p[ok]) / (self.stol[idx][ok] / 2), 5.0)))
+            ds = np.abs(sl[ok][None, :] - p[:, ok])
+            m += np.sum(np.minimum(ds / (self.stol[idx][ok] / 2), 5.0), axis=1)
         return m, o
 
     def refine(
         self, lat: float, lon: float, depth: float, idx: IntArray, half: float
     ) -> tuple[float, float, float]:
-        """Local grid search of the epicentre (depth fixed at the node's) [deg]."""
+        """Local grid search of the epicentre (depth fixed at the node's) [deg]: 7 x 7
+        trial points around the best so far, shrinking 2.5 times, six times."""
         step = half
         for _ in range(6):
             ax = np.arange(-3, 4) * (step / 1.5)
-            best = (self._misfit(lat, lon, depth, idx)[0], lat, lon)
-            for dy in ax:
-                for dx in ax:
-                    la = float(np.clip(lat + dy, -90, 90))
-                    lo = lon + dx / max(math.cos(math.radians(la)), 0.05)
-                    m = self._misfit(la, lo, depth, idx)[0]
-                    if m < best[0] - 1e-9:
-                        best = (m, la, lo)
-            lat, lon = best[1], (best[2] + 180.0) % 360.0 - 180.0
+            dy, dx = np.meshgrid(ax, ax, indexing="ij")
+            la = np.clip(lat + dy.ravel(), -90.0, 90.0)
+            lo = lon + dx.ravel() / np.maximum(np.cos(np.radians(la)), 0.05)
+            m, _ = self._misfits(la, lo, depth, idx)
+            k = int(np.argmin(m))
+            if m[k] < self._misfit(lat, lon, depth, idx)[0] - 1e-9:
+                lat, lon = float(la[k]), (float(lo[k]) + 180.0) % 360.0 - 180.0
             step /= 2.5
         return lat, lon, self._misfit(lat, lon, depth, idx)[1]
 

@@ -191,7 +191,7 @@ def test_ndc_score_kernel_matches_reference(seed: int) -> None:
     from openndc.association.ndc import score_nodes, score_nodes_py
 
     rng = np.random.default_rng(seed)
-    n_nodes, n_sites, n_det = 40, 5, 30
+    n_nodes, n_sites, n_det = 600, 5, 30  # several blocks of the parallel kernel
     tp = rng.uniform(0, 100, (n_nodes, n_sites)).astype(np.float32)
     tp[0, 1] = np.nan
     nbaz = rng.uniform(0, 360, (n_nodes, n_sites)).astype(np.float32)
