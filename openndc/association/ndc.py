@@ -48,6 +48,11 @@ log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+#: A node stands for its cell: a P time may differ from the node's prediction by the time
+#: tolerance plus ``CELL_FACTOR`` x half cell [deg] x slowness [s/deg] (the driver's site
+#: absorbs part of the offset into the origin time).
+CELL_FACTOR = 1.0
+
 
 class _Source:
     """First-P / S / Lg travel times [s] from a travel-time model, via fine 1-D tables."""
@@ -226,7 +231,7 @@ def score_nodes(  # pragma: no cover - compiled
                     tmin = min(tmin, v)
                     tmax = max(tmax, v)
                     smax = max(smax, nslow[n, s])
-            w = tol + half_cell[n] * smax * 0.5 + 1e-6
+            w = tol + half_cell[n] * smax * CELL_FACTOR + 1e-6
             a = j_lo + np.searchsorted(tw, o + tmin - w)
             z = j_lo + np.searchsorted(tw, o + tmax + w, side="right")
             for j in range(a, z):
@@ -237,7 +242,7 @@ def score_nodes(  # pragma: no cover - compiled
                 if not np.isfinite(tt):
                     continue
                 r = abs(t[j] - o - tt)
-                if r > tol + half_cell[n] * nslow[n, s] * 0.5 or r >= best[s]:
+                if r > tol + half_cell[n] * nslow[n, s] * CELL_FACTOR or r >= best[s]:
                     continue
                 g = 1.0
                 if np.isfinite(baz[j]):
@@ -309,7 +314,8 @@ def score_nodes_py(
             if s == sd or not usable[j] or not math.isfinite(tp[n, s]):
                 continue
             r = abs(t[j] - o - float(tp[n, s]))
-            if r > tol + half_cell[n] * nslow[n, s] * 0.5 or (s in best and r >= best[s][0]):
+            lim = tol + half_cell[n] * nslow[n, s] * CELL_FACTOR
+            if r > lim or (s in best and r >= best[s][0]):
                 continue
             g = 1.0
             if math.isfinite(baz[j]):
@@ -379,11 +385,12 @@ class _Ndc:
         # per site: the coda intervals [s] of accepted events (see ``ndc_coda``)
         self.coda_lo = np.empty((0, self.n_sites))
         self.coda_hi = np.empty((0, self.n_sites))
+        self.coda_baz = np.empty((0, self.n_sites))
 
     def _add_coda(self, hyp: NdcHypothesis) -> None:
         """Record the coda interval of an accepted event at every site."""
         d, cfg = self.d, self.cfg
-        dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat, d.site_lon)
+        dist, _, baz = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat, d.site_lon)
         dist = np.asarray(dist, float)
         tp, _ = self.src.p_time(dist, hyp.depth)
         ts, _ = self._first_s(dist, hyp.depth)
@@ -394,14 +401,20 @@ class _Ndc:
         hi = hyp.t0 + end + cfg.ndc_coda
         self.coda_lo = np.vstack([self.coda_lo, np.where(np.isfinite(tp), lo, np.inf)])
         self.coda_hi = np.vstack([self.coda_hi, np.where(np.isfinite(tp), hi, -np.inf)])
+        self.coda_baz = np.vstack([self.coda_baz, np.asarray(baz, float)])
 
     def _in_coda(self, idx: IntArray) -> npt.NDArray[np.bool_]:
-        """Whether detections ``idx`` fall in the coda of an accepted event at their site."""
+        """Whether detections ``idx`` fall in the coda of an accepted event at their site
+        (and, where a back-azimuth is measured, arrive from that event's direction: an
+        array sees a second event's P in the first one's coda from elsewhere)."""
         if self.coda_lo.shape[0] == 0 or idx.size == 0:
             return np.zeros(idx.size, dtype=bool)
         s = self.d.site[idx]
         t = self.d.t[idx]
-        return np.any((t >= self.coda_lo[:, s]) & (t <= self.coda_hi[:, s]), axis=0)
+        inside = (t >= self.coda_lo[:, s]) & (t <= self.coda_hi[:, s])
+        b = self.baz[idx]
+        other_way = np.isfinite(b) & (_angle(b, self.coda_baz[:, s]) > self.btol[idx])
+        return np.any(inside & ~other_way, axis=0)
 
     # ---------------------------------------------------------------- hypotheses
     def evaluate(self, drv: int) -> tuple[float, int, float] | None:
@@ -482,9 +495,10 @@ class _Ndc:
         return lat, lon, self._misfit(lat, lon, depth, idx)[1]
 
     def gather(
-        self, lat: float, lon: float, depth: float, t0: float
+        self, lat: float, lon: float, depth: float, t0: float, cell: float = 0.0
     ) -> tuple[list[int], list[str], float]:
-        """Alive detections fitting the origin: best P per site, then S-type phases."""
+        """Alive detections fitting the origin: best P per site, then S-type phases. A node's
+        half ``cell`` [deg] widens the P tolerance by ``CELL_FACTOR`` x cell x slowness."""
         d, cfg = self.d, self.cfg
         lo = int(np.searchsorted(d.t, t0 - 5.0))
         hi = int(np.searchsorted(d.t, t0 + 1500.0 + 2 * self.dmax))
@@ -502,6 +516,7 @@ class _Ndc:
         pname = self.src.names[h][np.clip(np.rint(dist / 0.05).astype(int), 0, 3600)]
         tol_p = np.where(dist < 20.0, cfg.p_tolerance, cfg.ndc_teleseismic_p_tolerance)
         tol_p = np.maximum(tol_p, cfg.pick_sigma_factor * np.nan_to_num(d.tsig[idx]))
+        tol_p = tol_p + CELL_FACTOR * cell * np.nan_to_num(pp)
         r = d.t[idx] - t0 - tpp
 
         def fits(j: int, b_pred: float, s_pred: float) -> tuple[bool, float]:
@@ -625,45 +640,66 @@ class _Ndc:
     def _build(
         self, drv: int, lat: float, lon: float, depth: float, t0: float, half: float
     ) -> NdcHypothesis | None:
-        cfg = self.cfg
-        members, phases, _ = self.gather(lat, lon, depth, t0)
+        """Grow the hypothesis of driver ``drv`` from its best node; where that node is
+        deep, also from the surface node above it (P times alone trade depth against
+        origin time) and keep the one with more defining data, the shallower on a tie."""
+        grown = self._grow(drv, lat, lon, depth, t0, half)
+        if depth > 0.0:
+            # origin time that puts the driver's P on the surface source's first P
+            tp0, _, _, _ = self._p_times(lat, lon, 0.0, np.array([drv], dtype=np.int64))
+            alt = self._grow(drv, lat, lon, 0.0, float(self.d.t[drv] - tp0[0]), half)
+            if alt is not None and (grown is None or alt[1] >= grown[1]):
+                grown = alt
+        if grown is None:
+            return None
+        return self._accept(*grown)
+
+    def _grow(
+        self, drv: int, lat: float, lon: float, depth: float, t0: float, half: float
+    ) -> tuple[NdcHypothesis, float] | None:
+        """Gather, refine the epicentre and the depth, gather again (twice)."""
+        members, phases, n_data = self.gather(lat, lon, depth, t0, cell=half)
         if drv not in members:
             members.append(drv)
             phases.append("P")
         for _ in range(2):
-            p_idx = np.array([m for m, ph in zip(members, phases, strict=True)
-                              if ph not in ("S", "Sn", "Sg", "Lg")], dtype=np.int64)  # fmt: skip
+            p_idx = self._p_members(members, phases)
             if p_idx.size < 2:
                 return None
             lat, lon, t0 = self.refine(lat, lon, depth, p_idx, max(half, 0.1))
-            # best depth among the table depths for the refined epicentre
-            best = (self._misfit(lat, lon, depth, p_idx)[0], depth)
-            for h in self.src.depths:
-                m = self._misfit(lat, lon, h, p_idx)[0]
-                if m < best[0] - 1.0:
-                    best = (m, h)
-            depth = best[1]
+            # depth among the table depths for the refined epicentre: the shallowest whose
+            # misfit is within 1 of the best (most events are shallow; a deep node must earn
+            # it)
+            mis = [self._misfit(lat, lon, h, p_idx)[0] for h in self.src.depths]
+            depth = next(h for h, m in zip(self.src.depths, mis, strict=True)
+                         if m <= min(mis) + 1.0)  # fmt: skip
             t0 = self._misfit(lat, lon, depth, p_idx)[1]
             members, phases, n_data = self.gather(lat, lon, depth, t0)
             half = max(half / 4.0, 0.05)
-        p_sites = {
-            int(self.d.site[m])
-            for m, ph in zip(members, phases, strict=True)
-            if ph not in ("S", "Sn", "Sg", "Lg")
-        }
+        return NdcHypothesis(t0, lat, lon, depth, members, phases), n_data
+
+    @staticmethod
+    def _p_members(members: list[int], phases: list[str]) -> IntArray:
+        return np.array([m for m, ph in zip(members, phases, strict=True)
+                         if ph not in ("S", "Sn", "Sg", "Lg")], dtype=np.int64)  # fmt: skip
+
+    def _accept(self, hyp: NdcHypothesis, n_data: float) -> NdcHypothesis | None:
+        """The acceptance rules (module docstring) for ``n_data`` defining data; ``None``
+        when one fails."""
+        cfg = self.cfg
+        p_idx = self._p_members(hyp.members, hyp.phases)
+        p_sites = set(self.d.site[p_idx].tolist())
         if len(p_sites) < cfg.ndc_min_p_stations or n_data < cfg.ndc_min_defining:
             return None
-        p_idx = np.array([m for m, ph in zip(members, phases, strict=True)
-                          if ph not in ("S", "Sn", "Sg", "Lg")], dtype=np.int64)  # fmt: skip
         clear = p_idx[~self._in_coda(p_idx)]
         if len(set(self.d.site[clear].tolist())) < cfg.ndc_min_p_stations:
-            log.debug("ndc: hypothesis at %.1f s made of coda detections: dropped", t0)
+            log.debug("ndc: hypothesis at %.1f s made of coda detections: dropped", hyp.t0)
             return None
-        t, _, _, _ = self._p_times(lat, lon, depth, p_idx)
-        r = self.d.t[p_idx] - t0 - t
+        t, _, _, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
+        r = self.d.t[p_idx] - hyp.t0 - t
         if float(np.sqrt(np.mean(r**2))) > cfg.ndc_max_rms:
             return None
-        return NdcHypothesis(t0, lat, lon, depth, members, phases)
+        return hyp
 
 
 def search_ndc(dets: Any, config: AssociationConfig, source: Any) -> list[NdcHypothesis]:
