@@ -54,6 +54,26 @@ class OnsetConfig:
     )
     before: float = field_(4.0, unit="s", help="search window start before the trigger")
     after: float = field_(1.5, unit="s", help="search window end after the trigger")
+    # Back-search for an emergent, weaker first arrival before a stronger one (regional Pn
+    # before crustal P, a nodal first P): see openndc.detection.onset.backsearch_onset.
+    backsearch: float = field_(
+        5.0,
+        unit="s",
+        help="look this far back from the refined onset for an earlier, weaker onset (0: off)",
+    )
+    backsearch_noise: float = field_(
+        10.0, unit="s", help="noise window before the earlier onset for its SNR test"
+    )
+    backsearch_snr: float = field_(
+        4.0,
+        help="energy ratio (mean square, as STA/LTA) of the earlier arrival up to the refined "
+        "onset over the noise; every backsearch_duration window must reach half of it",
+    )
+    backsearch_duration: float = field_(
+        1.0,
+        unit="s",
+        help="shortest earlier arrival accepted (at least 2 periods of the band's lower corner)",
+    )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,12 @@ threshold. The onset is refined on the band-passed data in a window around the t
 :func:`refine_onset` runs the picker in two stages (a wide window around the trigger, then
 AIC again in a narrower window around the first pick), which makes the pick insensitive to
 later, larger phases in the wide window. Each fast kernel has a ``*_py`` reference.
+
+An emergent, weaker first arrival followed a few seconds later by a stronger phase
+(regional Pn followed by a stronger crustal P, or a nodal first P) still loses to the
+stronger phase: the AIC prefers the largest variance contrast. :func:`backsearch_onset`
+looks back from the refined onset for such an earlier onset and accepts it only when it
+passes its own SNR test against the noise before it (see there).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import numpy as np
 __all__ = [
     "aic_cf",
     "aic_cf_py",
+    "backsearch_onset",
     "kurtosis_cf",
     "kurtosis_cf_py",
     "pick_aic",
@@ -225,3 +232,63 @@ def refine_onset(
     src = x if fine is None else fine
     k2 = pick_aic(np.asarray(src[j0:j1], dtype=np.float64))
     return j0 + k2 if k2 is not None else first
+
+
+def backsearch_onset(
+    y: np.ndarray,
+    onset: int,
+    *,
+    back: int,
+    noise: int,
+    min_len: int,
+    snr: float,
+    floor: int = 0,
+    sustain: float = 0.5,
+) -> int | None:
+    """An earlier, weaker onset up to ``back`` samples before ``onset`` in ``y``, or None.
+
+    ``y`` is *causally* band-passed data (a causal filter puts no energy of the later,
+    stronger arrival before its onset, so whatever energy precedes ``onset`` is the earlier
+    arrival's or noise). All arguments are in samples.
+
+    1. The AIC (:func:`pick_aic`) splits ``y[n0:onset - min_len // 2]``, with
+       ``n0 = max(floor, onset - back - noise)``, into noise and signal; its pick ``e`` is
+       the candidate (the last ``min_len // 2`` samples are left out so that a slightly late
+       ``onset`` cannot leak the stronger arrival into the window).
+    2. ``e`` must lie in ``[onset - back, onset - min_len]`` with at least ``noise // 2``
+       samples of noise before it (after ``floor``).
+    3. SNR test against the noise energy ``N = mean(y²)`` over the (up to) ``noise``
+       samples before ``e``: the mean energy of ``y[e:onset]`` is at least ``snr · N``
+       (the same energy-ratio scale as an STA/LTA threshold), and the mean energy of every
+       ``min_len``-sample window in ``y[e:onset]`` is at least ``sustain · snr · N`` (the
+       earlier arrival is sustained up to the later one, not a noise burst before it; an
+       emergent onset is allowed to start below the full ``snr``).
+
+    Returns ``e`` when all hold, else None (keep ``onset``). Noise alone before ``onset``
+    fails step 3 (its energy ratio is ~1); an impulsive onset with nothing before it too.
+    """
+    if back <= 0 or min_len < 1 or noise < 2 or snr <= 0:
+        return None
+    n0 = max(0, floor, onset - back - noise)
+    lo = max(n0 + noise // 2, onset - back)
+    hi = onset - min_len
+    end = onset - min_len // 2
+    if lo > hi or end - n0 < 16 or onset > len(y):
+        return None
+    k = pick_aic(np.asarray(y[n0:end], dtype=np.float64))
+    if k is None:
+        return None
+    e = n0 + k
+    if not lo <= e <= hi:
+        return None
+    m0 = max(n0, e - noise)
+    p = np.asarray(y[m0:onset], dtype=np.float64) ** 2
+    level = float(np.mean(p[: e - m0]))
+    sig = p[e - m0 :]
+    if not (level > 0.0 and np.isfinite(level)) or float(np.mean(sig)) < snr * level:
+        return None
+    c = np.concatenate(([0.0], np.cumsum(sig)))
+    running = (c[min_len:] - c[:-min_len]) / min_len
+    if float(np.min(running)) < sustain * snr * level:
+        return None
+    return e

@@ -13,6 +13,8 @@
 4. per detection: onset refined on the winning band filtered zero-phase in a window around
    the trigger and on causal broad-band data
    (:func:`openndc.detection.onset.refine_onset`, falling back to the trigger time),
+   then a back-search for an earlier, weaker onset on the causally filtered band
+   (:func:`openndc.detection.onset.backsearch_onset`, ``config.onset.backsearch*``),
    SNR, dominant frequency, time uncertainty, mb amplitude and period.
 
 Definitions (units in brackets):
@@ -42,7 +44,7 @@ from scipy import signal
 from openndc.detection.amplitude import mb_amplitude
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.filters import causal_bandpass, zerophase_bandpass
-from openndc.detection.onset import refine_onset
+from openndc.detection.onset import backsearch_onset, refine_onset
 from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
 from openndc.model.detection import Detection
 from openndc.model.errors import DataQualityWarning
@@ -167,6 +169,36 @@ def _zero_phase_window(
     return bandpass(x[a:b], fs, band.freq_min, band.freq_max, band.corners), a
 
 
+def _backsearch(
+    x: np.ndarray, fs: float, band: BandConfig, config: DetectionConfig, onset: int, floor: int
+) -> int | None:
+    """An earlier, weaker onset before the refined ``onset`` (sample index in ``x``), or None.
+
+    Runs :func:`openndc.detection.onset.backsearch_onset` on the winning band filtered
+    *causally* (no energy of the refined arrival leaks before it) over the back-search and
+    noise windows of ``config.onset``, padded for the filter's start-up transient. The
+    shortest earlier arrival is ``backsearch_duration`` s but at least two periods of the
+    band's lower corner (fewer cycles cannot be told from a noise burst)."""
+    oc = config.onset
+    if oc.backsearch <= 0:
+        return None
+    back = round(oc.backsearch * fs)
+    noise = round(oc.backsearch_noise * fs)
+    pad = round(max(5.0, 5.0 / band.freq_min) * fs)
+    a = max(0, onset - back - noise - pad)
+    y = causal_bandpass(x[a : onset + 1], fs, band.freq_min, band.freq_max, band.corners)
+    earlier = backsearch_onset(
+        y,
+        onset - a,
+        back=back,
+        noise=noise,
+        min_len=round(max(oc.backsearch_duration, 2.0 / band.freq_min) * fs),
+        snr=oc.backsearch_snr,
+        floor=max(0, floor - a, pad),
+    )
+    return a + earlier if earlier is not None else None
+
+
 def _merge(triggers: list[_Trigger], merge: int, dead: int) -> list[_Trigger]:
     """Cluster triggers opening within ``merge`` samples (best SNR wins), then dead time."""
     triggers = sorted(triggers, key=lambda t: t.on)
@@ -259,6 +291,9 @@ def _measure(
     if onset is not None:
         onset += a
     refined = onset is not None
+    earlier = _backsearch(x, fs, band, config, onset, floor) if onset is not None else None
+    if earlier is not None:
+        onset = earlier
     i = onset if onset is not None else trig.on
     fdom = dominant_frequency(broad[i : i + max(3, round(DOMINANT_WINDOW * fs))], fs)
     if refined and math.isfinite(fdom) and fdom > 0:
@@ -294,5 +329,6 @@ def _measure(
             "band": band.name,
             "trigger_time": st.starttime + trig.on / fs,
             "onset_refined": refined,
+            "onset_backsearch": earlier is not None,
         },
     )

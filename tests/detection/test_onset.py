@@ -10,6 +10,7 @@ from scipy.stats import kurtosis
 from openndc.detection.onset import (
     aic_cf,
     aic_cf_py,
+    backsearch_onset,
     kurtosis_cf,
     kurtosis_cf_py,
     pick_aic,
@@ -75,3 +76,62 @@ def test_refine_onset_none_and_unknown() -> None:
     assert refine_onset(x, 100.0, 300, 1.0, 1.0, "none") is None
     with pytest.raises(ValueError, match="unknown onset method"):
         refine_onset(x, 100.0, 300, 1.0, 1.0, "magic")
+
+
+FS = 100.0
+
+
+def _two_arrivals(
+    seed: int, weak: float = 3.0, strong: float = 20.0, t_weak: float = 17.0, t_strong: float = 20.0
+) -> np.ndarray:
+    """25 s of unit white noise, an emergent weak arrival (amplitude ramping from ``weak/3``
+    to ``weak`` over 1 s) from ``t_weak`` [s] and a strong one from ``t_strong`` [s]."""
+    rng = np.random.default_rng(seed)
+    n = round(25.0 * FS)
+    x = rng.normal(size=n)
+    t = np.arange(n) / FS
+    gain = np.ones(n)
+    ramp = (t >= t_weak) & (t < t_strong)
+    gain[ramp] = np.sqrt(1.0 + (weak**2 - 1.0) * np.minimum(1.0, (t[ramp] - t_weak) / 1.0 + 1 / 9))
+    gain[t >= t_strong] = strong
+    return x * gain
+
+
+_BS = {"back": 500, "noise": 1000, "min_len": 100, "snr": 4.0}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_backsearch_finds_weak_emergent_onset(seed: int) -> None:
+    x = _two_arrivals(seed)
+    e = backsearch_onset(x, 2000, **_BS)
+    # the onset of the emergent arrival (17 s): within the first half of its 1 s ramp
+    assert e is not None and 1690 <= e <= 1750
+
+
+def test_backsearch_respects_window_floor_and_off() -> None:
+    x = _two_arrivals(1)
+    # the earlier onset lies 3 s back: a 2 s back-search cannot reach it
+    assert backsearch_onset(x, 2000, **{**_BS, "back": 200}) is None
+    assert backsearch_onset(x, 2000, **{**_BS, "back": 0}) is None
+    # not enough noise after the floor (end of a previous signal) to test against
+    assert backsearch_onset(x, 2000, **_BS, floor=1650) is None
+    # an earlier arrival shorter than min_len (here 4 s) is not accepted
+    assert backsearch_onset(x, 2000, **{**_BS, "min_len": 400}) is None
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_backsearch_noise_only_unchanged(seed: int) -> None:
+    # a clean impulsive onset at 20 s with only (stationary) noise before it
+    x = _two_arrivals(seed, weak=1.0)
+    assert backsearch_onset(x, 2000, **_BS) is None
+    # the same when the given onset is a little late (the strong energy is not taken)
+    assert backsearch_onset(x, 2010, **_BS) is None
+
+
+def test_backsearch_too_weak_or_burst_unchanged() -> None:
+    # an earlier arrival at 1.5x the noise amplitude (energy ratio 2.25 < 4): kept out
+    assert backsearch_onset(_two_arrivals(3, weak=1.5), 2000, **_BS) is None
+    # a 0.3 s noise burst 3 s before the onset, then noise again: not sustained
+    x = _two_arrivals(4, weak=1.0)
+    x[1700:1730] *= 12.0
+    assert backsearch_onset(x, 2000, **_BS) is None

@@ -73,6 +73,36 @@ def test_very_strong_onset_not_early(snr_amp: float) -> None:
     assert abs(dets[0].time - (T0 + 150.0)) < 0.1
 
 
+def _weak_then_strong(seed: int) -> Trace:
+    """An emergent-looking weak arrival (white noise at twice the noise amplitude, energy
+    ratio 5) from 146.5 s, then the strong 1.5 Hz arrival of :func:`_event_trace` at 150 s."""
+    tr = _event_trace(seed=seed)
+    i0, i1 = round(146.5 * 40.0), round(150.0 * 40.0)
+    tr.data[i0:i1] += np.random.default_rng(100 + seed).normal(size=i1 - i0) * 200.0
+    return tr
+
+
+@pytest.mark.parametrize("seed", [6, 9, 12])
+def test_backsearch_picks_weak_first_arrival(seed: int) -> None:
+    tr = _weak_then_strong(seed)
+    # without the back-search the AIC prefers the stronger arrival 3.5 s later
+    off = detect_trace(tr, DetectionConfig(onset=OnsetConfig(backsearch=0.0)))
+    assert [round(d.time - T0) for d in off] == [150]
+    assert not off[0].extra["onset_backsearch"]
+    dets = detect_trace(tr, DetectionConfig())
+    assert len(dets) == 1 and dets[0].extra["onset_backsearch"]
+    assert abs(dets[0].time - (T0 + 146.5)) < 1.0
+
+
+def test_backsearch_never_later_on_weak_then_strong() -> None:
+    for seed in range(6):
+        tr = _weak_then_strong(seed)
+        on = detect_trace(tr, DetectionConfig())
+        off = detect_trace(tr, DetectionConfig(onset=OnsetConfig(backsearch=0.0)))
+        assert [d.time <= o.time for d, o in zip(on, off, strict=True)] == [True] * len(off)
+        assert all(d.time > T0 + 145.0 for d in on)
+
+
 def test_amplitude_in_nm_with_sensitivity() -> None:
     ch = ChannelInfo("BHZ", sensitivity=1e9, input_units="M/S")
     d = detect_trace(_event_trace(), DetectionConfig(), ch)[0]

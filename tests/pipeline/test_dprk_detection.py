@@ -4,9 +4,10 @@ SAC files → ``openndc archive import`` (SDS + StationXML from the SAC headers)
 ``openndc detect`` → P detections compared with TauP ak135 first-P predictions from the
 reference origin (Yao et al. 2018 relative locations, see the data's SOURCE.md).
 Goal from the issue: a P detection within 3 s of the prediction at >= 80 % of stations.
-Measured (docs/detection.md): 78 % and 81 %; the misses are onsets that really arrive
-4-5 s after ak135 at the Japanese stations JYT, JSU, JEM/ERM in both events (visible on the
-waveforms: path effects, not picking errors) and stations with no visible P. Stations
+Measured (docs/detection.md): 83 % and 85 % (78 % and 81 % before the onset back-search
+for an emergent, weaker first P, which moved ERM on 2016-01-06 and JGF, JSU on
+2016-09-09 onto their first P); the misses are onsets that really arrive ~4 s after ak135
+at JYT (both events), JSU and JEM on 2016-01-06, and stations with no visible P. Stations
 whose vertical holds no finite sample around the predicted P (JSG on 2016-09-09 is all
 NaN) cannot detect and are left out of the count.
 """
@@ -87,5 +88,5 @@ def test_dprk_p_detections_match_taup(shared_data: Path, tmp_path: Path, event: 
     within6 = (table["residual_s"].abs() <= 6.0).mean()
     print(f"within 6 s: {within6:.0%}")
     assert len(table) >= 20
-    assert within >= 0.75
+    assert within >= 0.80
     assert within6 >= 0.85
