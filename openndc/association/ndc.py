@@ -489,7 +489,8 @@ class _Ndc:
             lo = lon + dx.ravel() / np.maximum(np.cos(np.radians(la)), 0.05)
             m, _ = self._misfits(la, lo, depth, idx)
             k = int(np.argmin(m))
-            if m[k] < self._misfit(lat, lon, depth, idx)[0] - 1e-9:
+            # the centre of the 7 x 7 trial points (index 24) is the current epicentre
+            if m[k] < m[24] - 1e-9:
                 lat, lon = float(la[k]), (float(lo[k]) + 180.0) % 360.0 - 180.0
             step /= 2.5
         return lat, lon, self._misfit(lat, lon, depth, idx)[1]

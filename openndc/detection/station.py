@@ -159,12 +159,17 @@ def _band_triggers(
     ]
 
 
+def _filter_pad(band: BandConfig, fs: float) -> int:
+    """Samples of padding that let a band's filter transient die out (5 s or 5 periods)."""
+    return round(max(5.0, 5.0 / band.freq_min) * fs)
+
+
 def _zero_phase_window(
     x: np.ndarray, fs: float, band: BandConfig, i0: int, i1: int
 ) -> tuple[np.ndarray, int]:
     """Zero-phase band-passed ``x[i0:i1]`` with padding for the filter transients; returns
     the filtered padded segment and the sample index where it starts."""
-    pad = round(max(5.0, 5.0 / band.freq_min) * fs)
+    pad = _filter_pad(band, fs)
     a, b = max(0, i0 - pad), min(len(x), i1 + pad)
     return bandpass(x[a:b], fs, band.freq_min, band.freq_max, band.corners), a
 
@@ -184,7 +189,7 @@ def _backsearch(
         return None
     back = round(oc.backsearch * fs)
     noise = round(oc.backsearch_noise * fs)
-    pad = round(max(5.0, 5.0 / band.freq_min) * fs)
+    pad = _filter_pad(band, fs)
     a = max(0, onset - back - noise - pad)
     y = causal_bandpass(x[a : onset + 1], fs, band.freq_min, band.freq_max, band.corners)
     earlier = backsearch_onset(
