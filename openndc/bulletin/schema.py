@@ -256,3 +256,17 @@ class StamagRow(Base):
     used: Mapped[bool] = mapped_column(Boolean)
 
     netmag: Mapped[NetmagRow] = relationship(back_populates="stamags")
+
+
+# The tables of screening, radionuclide analysis and state of health live in their own modules
+# on the same ``Base``; importing them here keeps ``Base.metadata`` complete wherever the
+# schema is used.
+from openndc.bulletin import (  # noqa: E402
+    schema_radionuclide as schema_radionuclide,
+)
+from openndc.bulletin import (  # noqa: E402
+    schema_screening as schema_screening,
+)
+from openndc.bulletin import (  # noqa: E402
+    schema_soh as schema_soh,
+)
