@@ -8,7 +8,10 @@ table          CSS3.0 counterpart and content
 ``event``      ``event``: the event identifier and its preferred origin (``prefor``)
 ``origin``     ``origin`` + ``origerr``: one version of an event's hypocentre with its
                90 % ellipse, quality, review status, event type and provenance
-``detection``  ``arrival``: a detection with its measurements
+``detection``  ``arrival``: every detection with its measurements (columns derived from
+               :data:`DETECTION_COLUMNS`), provenance, processing window, superseded flag
+``processing_window`` a window the pipeline processed, with its configuration's hash
+``data_problem`` data problems met while processing a window
 ``assoc``      ``assoc``: a detection associated with an origin: phase, distance,
                azimuth, residuals, defining flags, weight
 ``netmag``     ``netmag``: a network magnitude of an origin
@@ -23,29 +26,35 @@ or as in :mod:`openndc.model.event`: distances [deg], azimuths [deg], slowness [
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Double,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from openndc.model.detection import DETECTION_COLUMNS
+
 __all__ = [
     "Assoc",
     "Base",
+    "DataProblemRow",
     "DetectionRow",
     "EventRow",
     "NetmagRow",
     "OriginRow",
+    "ProcessingWindow",
     "ProvenanceRow",
     "RunRow",
     "StamagRow",
@@ -157,37 +166,102 @@ class OriginRow(Base):
     )
 
 
-class DetectionRow(Base):
-    """A detection (CSS3.0 ``arrival``); columns as :data:`DETECTION_COLUMNS`."""
+def _detection_columns() -> list[Column[Any]]:
+    """The detection table's measurement columns, derived from :data:`DETECTION_COLUMNS`.
 
-    __tablename__ = "detection"
-    __table_args__ = (Index("ix_detection_station_time", "station", "time_ns"),)
+    Strings become ``VARCHAR`` (16 characters, station codes 10), floats ``DOUBLE`` (NULL
+    for a missing value), the onset time the exact ``time_ns``; ``id`` is ``detname``.
+    """
+    cols: list[Column[Any]] = []
+    for spec in DETECTION_COLUMNS:
+        if spec.name == "id":
+            continue
+        if spec.dtype == "time":
+            cols.append(Column(f"{spec.name}_ns", BigInteger, nullable=False, comment=spec.unit))
+        elif spec.dtype == "float":
+            cols.append(Column(spec.name, Double, nullable=True, comment=spec.unit))
+        elif spec.dtype == "int":
+            cols.append(Column(spec.name, Integer, nullable=True))
+        else:
+            width = 10 if spec.name in ("network", "station", "location", "channel") else 16
+            cols.append(Column(spec.name, String(width), nullable=False))
+    return cols
+
+
+class DetectionRow(Base):
+    """A detection (CSS3.0 ``arrival``): the columns of :data:`DETECTION_COLUMNS`, plus its
+    stable identifier ``detname``, the provenance of the run that made it, the processing
+    window it came from and whether a later run of that window superseded it."""
+
+    __table__ = Table(
+        "detection",
+        Base.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("detname", String(100), nullable=False, index=True),
+        *_detection_columns(),
+        Column("provenance_id", ForeignKey("provenance.id"), nullable=True),
+        Column("window_id", ForeignKey("processing_window.id"), nullable=True, index=True),
+        Column("superseded", Boolean, nullable=False, default=False, server_default="0"),
+        Index("ix_detection_station_time", "station", "time_ns"),
+        Index("ix_detection_time_ns", "time_ns"),
+    )
+
+    # Typed names of the columns used in code (the table above is the definition).
+    if TYPE_CHECKING:
+        id: Mapped[int]
+        detname: Mapped[str]
+        network: Mapped[str]
+        station: Mapped[str]
+        location: Mapped[str]
+        channel: Mapped[str]
+        time_ns: Mapped[int]
+        method: Mapped[str]
+        provenance_id: Mapped[int | None]
+        window_id: Mapped[int | None]
+        superseded: Mapped[bool]
+
+    provenance: Mapped[ProvenanceRow | None] = relationship()
+
+
+class ProcessingWindow(Base):
+    """One time window processed by the pipeline, with the configuration it ran with.
+
+    ``config_hash`` is the SHA-256 of the canonical JSON of the whole configuration; a
+    window is skipped by a resumed run when the same span was done with the same hash.
+    """
+
+    __tablename__ = "processing_window"
+    __table_args__ = (Index("ix_processing_window_span", "start_ns", "end_ns"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    detname: Mapped[str] = mapped_column(String(100), index=True)
-    network: Mapped[str] = mapped_column(String(10))
-    station: Mapped[str] = mapped_column(String(10))
-    location: Mapped[str] = mapped_column(String(10))
-    channel: Mapped[str] = mapped_column(String(10))
-    time_ns: Mapped[int] = mapped_column(BigInteger)
-    time_uncertainty: Mapped[float | None] = mapped_column(Double)
-    phase: Mapped[str] = mapped_column(String(16))
-    snr: Mapped[float | None] = mapped_column(Double)
-    amplitude: Mapped[float | None] = mapped_column(Double)
-    amplitude_unit: Mapped[str] = mapped_column(String(16))
-    period: Mapped[float | None] = mapped_column(Double)
-    amplitude_wa: Mapped[float | None] = mapped_column(Double)
-    backazimuth: Mapped[float | None] = mapped_column(Double)
-    backazimuth_uncertainty: Mapped[float | None] = mapped_column(Double)
-    slowness: Mapped[float | None] = mapped_column(Double)
-    slowness_uncertainty: Mapped[float | None] = mapped_column(Double)
-    fstat: Mapped[float | None] = mapped_column(Double)
-    rectilinearity: Mapped[float | None] = mapped_column(Double)
-    incidence: Mapped[float | None] = mapped_column(Double)
-    freq_min: Mapped[float | None] = mapped_column(Double)
-    freq_max: Mapped[float | None] = mapped_column(Double)
-    dominant_frequency: Mapped[float | None] = mapped_column(Double)
-    method: Mapped[str] = mapped_column(String(16))
+    start_ns: Mapped[int] = mapped_column(BigInteger)
+    end_ns: Mapped[int] = mapped_column(BigInteger)
+    config_hash: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(500))
+    provenance_id: Mapped[int | None] = mapped_column(ForeignKey("provenance.id"))
+    started_ns: Mapped[int] = mapped_column(BigInteger)
+    done_ns: Mapped[int | None] = mapped_column(BigInteger)
+    n_detections: Mapped[int] = mapped_column(Integer, default=0)
+    n_events_new: Mapped[int] = mapped_column(Integer, default=0)
+    n_events_updated: Mapped[int] = mapped_column(Integer, default=0)
+    n_problems: Mapped[int] = mapped_column(Integer, default=0)
+
+    provenance: Mapped[ProvenanceRow | None] = relationship()
+
+
+class DataProblemRow(Base):
+    """A data problem met while processing a window (:class:`DataProblem`)."""
+
+    __tablename__ = "data_problem"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("processing_window.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(500))
+    stream: Mapped[str] = mapped_column(String(100))
+    start_ns: Mapped[int | None] = mapped_column(BigInteger)
+    end_ns: Mapped[int | None] = mapped_column(BigInteger)
+    message: Mapped[str] = mapped_column(Text)
 
 
 class Assoc(Base):
@@ -209,9 +283,11 @@ class Assoc(Base):
     backazimuth_defining: Mapped[bool] = mapped_column(Boolean)
     slowness_defining: Mapped[bool] = mapped_column(Boolean)
     weight: Mapped[float | None] = mapped_column(Double)
+    provenance_id: Mapped[int | None] = mapped_column(ForeignKey("provenance.id"))
 
     origin: Mapped[OriginRow] = relationship(back_populates="assocs")
     detection: Mapped[DetectionRow] = relationship()
+    provenance: Mapped[ProvenanceRow | None] = relationship()
 
 
 class NetmagRow(Base):
@@ -254,8 +330,10 @@ class StamagRow(Base):
     distance: Mapped[float | None] = mapped_column(Double)
     detname: Mapped[str] = mapped_column(String(100))
     used: Mapped[bool] = mapped_column(Boolean)
+    provenance_id: Mapped[int | None] = mapped_column(ForeignKey("provenance.id"))
 
     netmag: Mapped[NetmagRow] = relationship(back_populates="stamags")
+    provenance: Mapped[ProvenanceRow | None] = relationship()
 
 
 # The tables of screening, radionuclide analysis and state of health live in their own modules

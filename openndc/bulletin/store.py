@@ -28,15 +28,17 @@ from openndc.bulletin.migrate import upgrade
 from openndc.bulletin.schema import (
     Assoc,
     Base,
+    DataProblemRow,
     DetectionRow,
     EventRow,
     NetmagRow,
     OriginRow,
+    ProcessingWindow,
     ProvenanceRow,
     RunRow,
     StamagRow,
 )
-from openndc.model.detection import Detection
+from openndc.model.detection import DETECTION_COLUMNS, Detection
 from openndc.model.errors import BulletinError
 from openndc.model.event import (
     Arrival,
@@ -48,6 +50,7 @@ from openndc.model.event import (
     StationMagnitude,
 )
 from openndc.model.provenance import Provenance
+from openndc.model.quality import DataProblem
 
 __all__ = ["DEFAULT_URL", "BulletinStore", "EventVersion"]
 
@@ -56,24 +59,12 @@ log = logging.getLogger(__name__)
 #: Database of ``BulletinStore()`` without a URL: a SQLite file in the working directory.
 DEFAULT_URL = "sqlite:///bulletin.db"
 
-_DETECTION_FLOATS = (
-    "time_uncertainty",
-    "snr",
-    "amplitude",
-    "period",
-    "amplitude_wa",
-    "backazimuth",
-    "backazimuth_uncertainty",
-    "slowness",
-    "slowness_uncertainty",
-    "fstat",
-    "rectilinearity",
-    "incidence",
-    "freq_min",
-    "freq_max",
-    "dominant_frequency",
+#: The detection table's measurement columns by kind, from the one definition.
+_DETECTION_FLOATS = tuple(c.name for c in DETECTION_COLUMNS if c.dtype == "float")
+_DETECTION_STRINGS = tuple(
+    c.name for c in DETECTION_COLUMNS if c.dtype == "str" and c.name not in ("id", "method")
 )
-_DETECTION_STRINGS = ("network", "station", "location", "channel", "phase", "amplitude_unit")
+_DET = DetectionRow.__table__.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,26 +133,15 @@ class _Writer:
         return row
 
     def detection(self, det: Detection) -> DetectionRow:
-        values: dict[str, Any] = {name: getattr(det, name) for name in _DETECTION_STRINGS}
-        values.update({name: _f(getattr(det, name)) for name in _DETECTION_FLOATS})
-        values.update(detname=det.id, time_ns=int(det.time.ns), method=det.method)
+        values = _detection_values(det)
         key = tuple(sorted(values.items()))
         row = self._detections.get(key)
         if row is not None:
             return row
-        if det.id:  # the same detection stored earlier (e.g. by the automatic version)
-            for old in self.session.scalars(
-                select(DetectionRow).where(
-                    DetectionRow.detname == det.id,
-                    DetectionRow.station == det.station,
-                    DetectionRow.time_ns == values["time_ns"],
-                )
-            ):
-                if all(getattr(old, k) == v for k, v in values.items()):
-                    row = old
-                    break
+        if det.id:  # the same detection stored earlier (by the detection stage, a version)
+            row = _find_detection(self.session, values)
         if row is None:
-            row = DetectionRow(**values)
+            row = DetectionRow(**values, provenance=self.provenance(det.provenance))
             self.session.add(row)
         self._detections[key] = row
         return row
@@ -219,6 +199,7 @@ class _Writer:
             backazimuth_defining=bool(arr.backazimuth_defining),
             slowness_defining=bool(arr.slowness_defining),
             weight=_f(arr.weight),
+            provenance=self.provenance(arr.provenance),
         )
 
     def netmag(self, mag: NetworkMagnitude, idx: int) -> NetmagRow:
@@ -245,6 +226,7 @@ class _Writer:
                     distance=_f(sm.distance),
                     detname=sm.detection_id,
                     used=bool(sm.used),
+                    provenance=self.provenance(sm.provenance or mag.provenance),
                 )
             )
         return row
@@ -262,11 +244,38 @@ def _provenance(row: ProvenanceRow | None) -> Provenance | None:
     )
 
 
+def _detection_values(det: Detection) -> dict[str, Any]:
+    """Model detection → detection row values (NaN → NULL); ``detname`` is its id."""
+    values: dict[str, Any] = {name: getattr(det, name) for name in _DETECTION_STRINGS}
+    values.update({name: _f(getattr(det, name)) for name in _DETECTION_FLOATS})
+    values.update(detname=det.id, time_ns=int(det.time.ns), method=det.method)
+    return values
+
+
+def _find_detection(session: Session, values: dict[str, Any]) -> DetectionRow | None:
+    """The stored row with the same identifier and exactly these values, if any."""
+    query = select(DetectionRow).where(
+        _DET.detname == values["detname"],
+        _DET.station == values["station"],
+        _DET.time_ns == values["time_ns"],
+    )
+    for old in session.scalars(query):
+        if all(getattr(old, k) == v for k, v in values.items()):
+            return old
+    return None
+
+
 def _detection(row: DetectionRow) -> Detection:
     values: dict[str, Any] = {name: getattr(row, name) for name in _DETECTION_STRINGS}
     values.update({name: _nan(getattr(row, name)) for name in _DETECTION_FLOATS})
     method = cast(Any, row.method)
-    return Detection(time=_time(row.time_ns), method=method, id=row.detname, **values)
+    return Detection(
+        time=_time(row.time_ns),
+        method=method,
+        id=row.detname,
+        provenance=_provenance(row.provenance),
+        **values,
+    )
 
 
 def _event(row: OriginRow) -> Event:
@@ -311,6 +320,7 @@ def _event(row: OriginRow) -> Event:
             backazimuth_defining=a.backazimuth_defining,
             slowness_defining=a.slowness_defining,
             weight=_nan(a.weight),
+            provenance=_provenance(a.provenance),
         )
         for a in row.assocs
     )
@@ -354,7 +364,10 @@ def _event(row: OriginRow) -> Event:
 
 def _load_options() -> tuple[Any, ...]:
     return (
-        selectinload(OriginRow.assocs).selectinload(Assoc.detection),
+        selectinload(OriginRow.assocs)
+        .selectinload(Assoc.detection)
+        .selectinload(DetectionRow.provenance),
+        selectinload(OriginRow.assocs).selectinload(Assoc.provenance),
         selectinload(OriginRow.netmags).selectinload(NetmagRow.stamags),
         selectinload(OriginRow.netmags).selectinload(NetmagRow.provenance),
         selectinload(OriginRow.provenance),
@@ -457,11 +470,14 @@ class BulletinStore:
         event_ids: Iterable[str] | None = None,
         review_status: str | None = None,
         name: str | None = None,
+        include_deleted: bool = False,
     ) -> Bulletin:
         """The preferred version of the events with origin time in [start, end), by time.
 
         ``event_ids`` restricts to those identifiers, ``review_status`` to ``"automatic"``
-        or ``"reviewed"`` preferred versions. The bulletin's provenance and name are those
+        or ``"reviewed"`` preferred versions. Events whose preferred version has the type
+        ``"not existing"`` (merged into another event, or their detections superseded) are
+        left out unless ``include_deleted``. The bulletin's provenance and name are those
         of the store run when all events come from one run.
         """
         query = (
@@ -478,6 +494,8 @@ class BulletinStore:
             query = query.where(EventRow.evname.in_(list(event_ids)))
         if review_status is not None:
             query = query.where(OriginRow.review_status == review_status)
+        if not include_deleted:
+            query = query.where(OriginRow.event_type != "not existing")
         try:
             with Session(self.engine) as session:
                 rows = session.scalars(query).all()
@@ -517,6 +535,204 @@ class BulletinStore:
                 )
         except SQLAlchemyError as exc:
             raise self._fail(f"load the versions of event {event_id!r}", exc) from exc
+
+    # -- pipeline state: detections, processed windows, data problems ---------------------
+
+    def store_detections(
+        self,
+        detections: Sequence[Detection],
+        *,
+        window_id: int | None = None,
+        span: tuple[UTCDateTime, UTCDateTime] | None = None,
+    ) -> tuple[int, int]:
+        """Store detections (each needs its stable ``id``); return ``(added, superseded)``.
+
+        A detection already stored with the same identifier and values is kept, not
+        duplicated. With ``span`` (the window the detections are complete for), the stored
+        current detections in ``[start, end)`` that are not in ``detections`` are marked
+        superseded (a rerun with another configuration replaced them); they stay in the
+        database, since origins may refer to them.
+        """
+        missing = [d for d in detections if not d.id]
+        if missing:
+            raise BulletinError(
+                f"{len(missing)} detection(s) without identifier (first: {missing[0].seed_id} "
+                f"at {missing[0].time}); give each its stable_id before storing"
+            )
+        added = superseded = 0
+        try:
+            with Session(self.engine) as session, session.begin():
+                writer = _Writer(session, RunRow(name="", stored_ns=0))
+                current: dict[str, list[DetectionRow]] = {}
+                if span is not None:
+                    query = select(DetectionRow).where(
+                        _DET.time_ns >= UTCDateTime(span[0]).ns,
+                        _DET.time_ns < UTCDateTime(span[1]).ns,
+                        _DET.superseded.is_(False),
+                    )
+                else:
+                    names = sorted({d.id for d in detections})
+                    query = select(DetectionRow).where(
+                        _DET.detname.in_(names), _DET.superseded.is_(False)
+                    )
+                for row in session.scalars(query):
+                    current.setdefault(row.detname, []).append(row)
+                chosen: list[DetectionRow] = []
+                for det in detections:
+                    values = _detection_values(det)
+                    same = next(
+                        (
+                            r
+                            for r in current.get(det.id, [])
+                            if all(getattr(r, k) == v for k, v in values.items())
+                        ),
+                        None,
+                    )
+                    if same is None:
+                        same = DetectionRow(
+                            **values,
+                            provenance=writer.provenance(det.provenance),
+                            window_id=window_id,
+                        )
+                        session.add(same)
+                        current.setdefault(det.id, []).append(same)
+                        added += 1
+                    chosen.append(same)
+                if span is not None:
+                    kept = {id(r) for r in chosen}
+                    for rows in current.values():
+                        for r in rows:
+                            if id(r) not in kept:
+                                r.superseded = True
+                                superseded += 1
+        except SQLAlchemyError as exc:
+            raise self._fail(f"store {len(detections)} detections", exc) from exc
+        return added, superseded
+
+    def load_detections(
+        self,
+        start: UTCDateTime,
+        end: UTCDateTime,
+        *,
+        include_superseded: bool = False,
+        names: Iterable[str] | None = None,
+    ) -> list[Detection]:
+        """Stored detections with onset in ``[start, end)`` (or named ``names``), by time."""
+        query = select(DetectionRow).options(selectinload(DetectionRow.provenance))
+        if names is not None:
+            query = query.where(_DET.detname.in_(sorted(set(names))))
+        else:
+            query = query.where(
+                _DET.time_ns >= UTCDateTime(start).ns, _DET.time_ns < UTCDateTime(end).ns
+            )
+        if not include_superseded:
+            query = query.where(_DET.superseded.is_(False))
+        query = query.order_by(_DET.time_ns, _DET.station, _DET.id)
+        try:
+            with Session(self.engine) as session:
+                return [_detection(r) for r in session.scalars(query)]
+        except SQLAlchemyError as exc:
+            raise self._fail(f"load the detections of {start} - {end}", exc) from exc
+
+    def window_done(self, start: UTCDateTime, end: UTCDateTime, config_hash: str) -> bool:
+        """Whether ``[start, end)`` was processed to the end with this configuration."""
+        query = select(func.count()).where(
+            ProcessingWindow.start_ns == UTCDateTime(start).ns,
+            ProcessingWindow.end_ns == UTCDateTime(end).ns,
+            ProcessingWindow.config_hash == config_hash,
+            ProcessingWindow.done_ns.is_not(None),
+        )
+        try:
+            with Session(self.engine) as session:
+                return int(session.execute(query).scalar_one()) > 0
+        except SQLAlchemyError as exc:
+            raise self._fail("read the processed windows", exc) from exc
+
+    def begin_window(
+        self,
+        start: UTCDateTime,
+        end: UTCDateTime,
+        config_hash: str,
+        source: str,
+        provenance: Provenance | None = None,
+    ) -> int:
+        """Record that ``[start, end)`` is being processed; returns the window's key."""
+        try:
+            with Session(self.engine) as session, session.begin():
+                writer = _Writer(session, RunRow(name="", stored_ns=0))
+                row = ProcessingWindow(
+                    start_ns=UTCDateTime(start).ns,
+                    end_ns=UTCDateTime(end).ns,
+                    config_hash=config_hash,
+                    source=source[:500],
+                    provenance=writer.provenance(provenance),
+                    started_ns=UTCDateTime().ns,
+                    n_detections=0,
+                    n_events_new=0,
+                    n_events_updated=0,
+                    n_problems=0,
+                )
+                session.add(row)
+                session.flush()
+                return int(row.id)
+        except SQLAlchemyError as exc:
+            raise self._fail(f"record the window {start} - {end}", exc) from exc
+
+    def finish_window(
+        self,
+        window_id: int,
+        *,
+        n_detections: int,
+        n_events_new: int,
+        n_events_updated: int,
+        problems: Sequence[DataProblem] = (),
+    ) -> None:
+        """Mark a window done, with its counts and data problems."""
+        try:
+            with Session(self.engine) as session, session.begin():
+                row = session.get(ProcessingWindow, window_id)
+                if row is None:
+                    raise BulletinError(f"{self.url}: no processing window {window_id}")
+                row.done_ns = UTCDateTime().ns
+                row.n_detections = n_detections
+                row.n_events_new = n_events_new
+                row.n_events_updated = n_events_updated
+                row.n_problems = len(problems)
+                for p in problems:
+                    session.add(
+                        DataProblemRow(
+                            window_id=window_id,
+                            kind=p.kind,
+                            source=p.source[:500],
+                            stream=p.stream[:100],
+                            start_ns=None if p.start is None else int(p.start.ns),
+                            end_ns=None if p.end is None else int(p.end.ns),
+                            message=p.message,
+                        )
+                    )
+        except SQLAlchemyError as exc:
+            raise self._fail(f"finish the window {window_id}", exc) from exc
+
+    def windows(self) -> list[dict[str, Any]]:
+        """The processed windows, oldest first (for reports)."""
+        query = select(ProcessingWindow).order_by(ProcessingWindow.start_ns, ProcessingWindow.id)
+        try:
+            with Session(self.engine) as session:
+                return [
+                    {
+                        "start": _time(w.start_ns),
+                        "end": _time(w.end_ns),
+                        "config_hash": w.config_hash,
+                        "done": w.done_ns is not None,
+                        "n_detections": w.n_detections,
+                        "n_events_new": w.n_events_new,
+                        "n_events_updated": w.n_events_updated,
+                        "n_problems": w.n_problems,
+                    }
+                    for w in session.scalars(query)
+                ]
+        except SQLAlchemyError as exc:
+            raise self._fail("read the processed windows", exc) from exc
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for checks and reports)."""

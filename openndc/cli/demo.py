@@ -21,13 +21,14 @@ import pandas as pd
 from obspy import UTCDateTime
 
 from openndc.bulletin import BulletinStore, write_bulletin
-from openndc.cli._common import print_event_table, print_progress
+from openndc.cli._common import print_event_table, print_window_progress
 from openndc.detection.record_section import plot_detections
 from openndc.inventory import read_inventory
-from openndc.io.tables import detections_to_frame, write_detections
+from openndc.io.tables import write_detections
 from openndc.model.detection import Detection
-from openndc.pipeline.batch import run_detection
-from openndc.pipeline.process import ProcessConfig, build_bulletin
+from openndc.pipeline.contract import InventorySource, StageContext, Window
+from openndc.pipeline.process import ProcessConfig
+from openndc.pipeline.runner import run_batch
 from openndc.pipeline.sources import ArchiveSource
 from openndc.scenario import kazakh_day_events, make_scenario, read_truth_arrivals
 from openndc.training.events import read_scored_events
@@ -110,49 +111,56 @@ def run(args: argparse.Namespace) -> int:
             overwrite=True,
         )
         print(f"  {len(truth_made.events)} events in {truth_made.elapsed_s:.0f} s")
-    network = read_inventory(scen / "inventory.xml", at=DEMO_START)
     start, end = DEMO_START, DEMO_START + args.hours * 3600.0
     config = ProcessConfig()
-    det = run_detection(
-        ArchiveSource(scen / "sds"),
-        network,
-        start,
-        end,
-        config.detection,
-        workers=args.workers,
-        progress=print_progress,
-    )
-    write_detections(detections_to_frame(det.detections), out / "detections.csv", {})
+    db = out / "bulletin.db"
+    db.unlink(missing_ok=True)
+    inventory = InventorySource(scen / "inventory.xml")
+    network, _ = inventory.network(Window(start, end))
+    source = ArchiveSource(scen / "sds")
+    with BulletinStore(f"sqlite:///{db}") as store:
+        context = StageContext(inventory, store, source, source_label=str(scen / "sds"))
+        report = run_batch(
+            context,
+            config,
+            start,
+            end,
+            workers=args.workers,
+            identity=str(scen / "sds"),
+            progress=print_window_progress,
+        )
+        detections = store.load_detections(start, end)
+        bulletin = store.load(start - config.runner.lookback, end, name="automatic")
+    write_detections(detections, out / "detections.csv", {"source": str(scen / "sds")})
     truth_arr = read_truth_arrivals(scen / "truth_arrivals.csv")
     truth_arr = truth_arr[[start <= UTCDateTime(t) < end for t in truth_arr["time"]]].reset_index(
         drop=True
     )
-    n_hit, n_true, per_phase = count_detected_arrivals(truth_arr, list(det.detections))
+    n_hit, n_true, per_phase = count_detected_arrivals(truth_arr, detections)
     print(
-        f"\n{len(det.detections)} detections; {n_hit} of {n_true} true arrivals detected "
+        f"\n{len(detections)} detections; {n_hit} of {n_true} true arrivals detected "
         f"({n_hit / max(n_true, 1):.0%}) within {MATCH_S:g} s:"
     )
     print(per_phase.T.to_string())
 
-    built = build_bulletin(det.detections, network, config)
-    db = out / "bulletin.db"
-    db.unlink(missing_ok=True)
-    with BulletinStore(f"sqlite:///{db}") as store:
-        store.store(built.bulletin)
-    write_bulletin(built.bulletin, out / "bulletin.xml")
-    print(f"\nautomatic bulletin ({len(built.bulletin)} events) -> {db}, {out / 'bulletin.xml'}")
-    print_event_table(built.bulletin)
+    write_bulletin(bulletin, out / "bulletin.xml")
+    times = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items() if v > 0)
+    print(
+        f"\nautomatic bulletin ({len(bulletin)} events, {report.processed} windows; {times})"
+        f" -> {db}, {out / 'bulletin.xml'}"
+    )
+    print_event_table(bulletin)
 
     truth_events = [
         e
         for e in read_scored_events(scen / "truth.csv")
         if e.time is not None and start <= e.time < end
     ]
-    report = score_bulletin(read_scored_events(out / "bulletin.xml"), truth_events)
+    score = score_bulletin(read_scored_events(out / "bulletin.xml"), truth_events)
     print("\nscore against the scenario's truth (training centre scorer):")
-    print(report.to_text())
-    plot_score(report, out / "score_map.png", title="OpenNDC demo: bulletin vs truth")
-    first = next(iter(built.bulletin), None)
+    print(score.to_text())
+    plot_score(score, out / "score_map.png", title="OpenNDC demo: bulletin vs truth")
+    first = next(iter(bulletin), None)
     if first is not None:
         t0 = first.origin.time - 60
         data = ArchiveSource(scen / "sds").read(t0, t0 + 600)
@@ -161,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         stream.traces = [tr for tr in stream if tr.stats.sampling_rate >= 10.0]
         plot_detections(
             stream,
-            det.detections,
+            detections,
             network,
             t0,
             t0 + 600,

@@ -6,22 +6,26 @@ Contract (other tools rely on it)::
 
 ``FILE`` is a detections table with the documented columns of ``openndc detect --out``
 (CSV or Parquet; time and station required, the others optional), e.g. detections made by
-another system. Runs association → location → magnitudes and stores the bulletin.
+another system. The detections are stored, then the batch runner associates, locates and
+computes magnitudes window by window, as ``openndc process`` does after detection.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+from pathlib import Path
+
+from obspy import UTCDateTime
 
 from openndc.bulletin import BulletinStore
-from openndc.cli._common import (
-    load_process_config,
-    print_event_progress,
-    print_event_table,
-)
-from openndc.inventory import read_inventory
+from openndc.cli._common import add_preset_argument, print_window_progress
+from openndc.cli.process import _event_line, configure, print_report
 from openndc.io.tables import frame_to_detections, read_detections
-from openndc.pipeline.process import build_bulletin
+from openndc.model.errors import ConfigError
+from openndc.pipeline.contract import InventorySource, StageContext, Window
+from openndc.pipeline.runner import run_batch
+from openndc.pipeline.stages import with_stable_ids
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,24 +39,37 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--arrays", help="arrays config (TOML) for StationXML inventories")
     p.add_argument("--db", required=True, help="database URL, e.g. sqlite:///bulletin.db")
     p.add_argument("--config", help="TOML configuration (openndc config template)")
+    add_preset_argument(p)
+    p.add_argument("--window", type=float, default=None, help="processing window [s]")
+    p.add_argument("--reprocess", action="store_true", help="redo windows already processed")
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_process_config(args.config)
-    detections = frame_to_detections(read_detections(args.detections), args.detections)
-    start = min((d.time for d in detections), default=None)
-    network = read_inventory(args.inventory, arrays=args.arrays, at=start)
-    result = build_bulletin(
-        detections, network, config, progress=None if args.no_progress else print_event_progress
-    )
+    config = configure(args)
+    path = Path(args.detections)
+    detections = with_stable_ids(frame_to_detections(read_detections(path), str(path)))
+    if not detections:
+        raise ConfigError(f"{path}: no usable detection in the table")
+    start = UTCDateTime(int(min(d.time for d in detections).timestamp))
+    end = max(d.time for d in detections) + 1.0
+    inventory = InventorySource(args.inventory, args.arrays)
+    inventory.network(Window(start, end))  # a clear error before any work
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with BulletinStore(args.db) as store:
-        ids = store.store(result.bulletin)
-    print_event_table(result.bulletin)
-    print(
-        f"{len(result.bulletin)} events from {len(detections)} detections "
-        f"({len(result.unassociated)} unassociated) stored in {args.db} "
-        f"({len(ids)} events)"
-    )
+        store.store_detections(detections)
+        context = StageContext(inventory, store, None, source_label=str(path.resolve()))
+        report = run_batch(
+            context,
+            config,
+            start,
+            end,
+            detect=False,
+            reprocess=args.reprocess,
+            identity=f"detections sha256 {digest}",
+            progress=None if args.no_progress else print_window_progress,
+            on_event=_event_line,
+        )
+        print_report(report, store, start - config.runner.lookback, end)
     return 0

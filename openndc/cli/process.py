@@ -1,30 +1,39 @@
-"""``openndc process``: waveforms to a bulletin, end to end.
+"""``openndc process``: waveforms to a bulletin, end to end, window by window.
 
 Contract (other tools rely on it)::
 
     openndc process --archive SDS_DIR --inventory FILE --start T --end T --db URL
 
-Runs detection → association → location → magnitudes and stores the automatic bulletin in
-the database (``sqlite:///bulletin.db`` or ``postgresql+psycopg://...``), with progress.
+Runs detection → association → location → magnitudes over windows of the span (the batch
+runner, :func:`openndc.pipeline.runner.run_batch`) into the database
+(``sqlite:///bulletin.db`` or ``postgresql+psycopg://...``): every detection, every event
+version, and the windows done. A second run resumes: windows already processed with the
+same configuration are skipped (``--reprocess`` runs them again).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from pathlib import Path
 
+from obspy import UTCDateTime
+
 from openndc.bulletin import BulletinStore
 from openndc.cli._common import (
+    add_preset_argument,
     load_process_config,
     parse_time,
-    print_event_progress,
     print_event_table,
-    print_progress,
+    print_window_progress,
 )
-from openndc.inventory import read_inventory
-from openndc.io.tables import detections_to_frame, write_detections
-from openndc.pipeline.process import process
+from openndc.io.tables import write_detections
+from openndc.model.errors import ConfigError
+from openndc.model.event import Event
+from openndc.pipeline.contract import InventorySource, StageContext, Window
+from openndc.pipeline.process import ProcessConfig
+from openndc.pipeline.runner import RunReport, run_batch
 from openndc.pipeline.sources import open_source
 
 log = logging.getLogger(__name__)
@@ -35,7 +44,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "process",
         help="waveforms to a bulletin: detect, associate, locate, magnitudes, store",
         description="Detection, association, location and magnitudes over a time window of "
-        "an archive; the automatic bulletin goes into the database.",
+        "an archive, window by window; detections, events (with their versions) and the "
+        "windows done go into the database. A rerun resumes where the last one stopped.",
     )
     p.add_argument("--archive", required=True, help="SDS directory or CSS3.0 .wfdisc file")
     p.add_argument("--inventory", required=True, help="StationXML, CSS3.0 .site, or 'kz'")
@@ -44,41 +54,99 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--end", required=True, type=parse_time, help="window end (UTC, ISO 8601)")
     p.add_argument("--db", required=True, help="database URL, e.g. sqlite:///bulletin.db")
     p.add_argument("--config", help="TOML configuration (openndc config template)")
+    add_preset_argument(p)
     p.add_argument("--detections", help="also write the detections table (.csv/.parquet)")
-    p.add_argument("--chunk", type=float, default=3600.0, help="detection chunk [s]")
+    p.add_argument(
+        "--window",
+        "--chunk",
+        dest="window",
+        type=float,
+        default=None,
+        help="processing window [s] (default: [runner] window of the config, 3600)",
+    )
+    p.add_argument("--reprocess", action="store_true", help="redo windows already processed")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPUs)")
     p.add_argument("--no-surface-waves", action="store_true", help="skip Ms (no LP reads)")
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
 
+def configure(args: argparse.Namespace) -> ProcessConfig:
+    """The configuration from --preset, --config and the command-line overrides."""
+    config = load_process_config(args.config, getattr(args, "preset", None))
+    if getattr(args, "window", None) is not None:
+        if not args.window > 0:
+            raise ConfigError(f"--window must be positive, got {args.window} s")
+        config = dataclasses.replace(
+            config, runner=dataclasses.replace(config.runner, window=args.window)
+        )
+    if getattr(args, "no_surface_waves", False):
+        mag = config.magnitude
+        config = dataclasses.replace(
+            config,
+            magnitude=dataclasses.replace(mag, ms=dataclasses.replace(mag.ms, enabled=False)),
+        )
+    return config
+
+
+def print_report(
+    report: RunReport, store: BulletinStore, start: UTCDateTime, end: UTCDateTime
+) -> None:
+    """What a run did, as one paragraph and the event table of its span."""
+    if report.skipped:
+        print(
+            f"skipped {len(report.skipped)} of {len(report.windows)} windows already processed "
+            "with this configuration (--reprocess to run them again)"
+        )
+    bulletin = store.load(start, end)
+    print_event_table(bulletin)
+    times = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items() if v > 0)
+    print(
+        f"{report.processed} windows processed: {report.n_detections} detections, "
+        f"{len(report.new)} new events, {len(report.updated)} updated"
+        + (f", {len(report.retracted)} merged into others" if report.retracted else "")
+        + f"; {len(bulletin)} events in {store.url} for the span; {times}"
+    )
+
+
+def _event_line(kind: str, event: Event) -> None:
+    o = event.origin
+    log.info(
+        "%s event %s: %s %.2f %.2f %.0f km, %d arrivals",
+        kind, event.id, o.time, o.latitude, o.longitude, o.depth_km, len(event.arrivals),
+    )  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
-    config = load_process_config(args.config)
-    network = read_inventory(args.inventory, arrays=args.arrays, at=args.start)
+    config = configure(args)
+    if not args.end > args.start:
+        raise ConfigError(f"--start {args.start} is not before --end {args.end}")
+    if args.detections:
+        out = Path(args.detections)
+        if not out.parent.exists():
+            raise ConfigError(f"--detections {out}: folder {out.parent} does not exist")
+    inventory = InventorySource(args.inventory, args.arrays)
+    inventory.network(Window(args.start, args.end))  # a clear error before any work
     source = open_source(args.archive)
+    label = str(Path(args.archive).resolve())
     with BulletinStore(args.db) as store:
-        result = process(
-            source,
-            network,
+        context = StageContext(inventory, store, source, source_label=label)
+        report = run_batch(
+            context,
+            config,
             args.start,
             args.end,
-            config,
-            chunk=args.chunk,
+            reprocess=args.reprocess,
             workers=args.workers,
-            progress=None if args.no_progress else print_progress,
-            event_progress=None if args.no_progress else print_event_progress,
-            surface_waves=not args.no_surface_waves,
+            identity=label,
+            progress=None if args.no_progress else print_window_progress,
+            on_event=_event_line,
         )
-        ids = store.store(result.bulletin)
-    if args.detections:
-        write_detections(detections_to_frame(result.detections), Path(args.detections), {})
-    if result.problems:
-        log.warning("%d data problems; the rest was processed", len(result.problems))
-    print_event_table(result.bulletin)
-    times = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
-    print(
-        f"{len(result.bulletin)} events from {len(result.detections)} detections "
-        f"({len(result.unassociated)} unassociated) stored in {args.db} as "
-        f"{', '.join(ids) if len(ids) <= 6 else f'{ids[0]} … {ids[-1]}'}; {times}"
-    )
+        if args.detections:
+            dets = store.load_detections(args.start, args.end)
+            provenance = {"source": label, "config": "see the database's processing_window"}
+            write_detections(dets, Path(args.detections), provenance)
+        if report.problems:
+            log.warning("%d data problems; the rest was processed", len(report.problems))
+        print_report(report, store, args.start, args.end)
     return 0

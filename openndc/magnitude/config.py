@@ -34,8 +34,8 @@ class MlConfig:
     distance_max: float = field_(
         9.0, unit="deg", help="largest epicentral distance used (9 deg ~ 1000 km, IASPEI range)"
     )
-    phases: list[str] = field_(
-        ["Sg", "Sn", "S", "Lg"],
+    phases: tuple[str, ...] = field_(
+        ("Sg", "Sn", "S", "Lg"),
         help="arrivals whose amplitude_wa may be used; the largest one per station is taken",
     )
     any_phase_fallback: bool = field_(
@@ -60,8 +60,8 @@ class MbConfig:
     distance_max: float = field_(
         100.0, unit="deg", help="largest distance used (VC72 table ends at 100 deg)"
     )
-    phases: list[str] = field_(
-        ["P", "Pn", "Pg"], help="P-type phases; the earliest such arrival of a station is used"
+    phases: tuple[str, ...] = field_(
+        ("P", "Pn", "Pg"), help="P-type phases; the earliest such arrival of a station is used"
     )
     period_min: float = field_(0.1, unit="s", help="reject amplitudes with a shorter period")
     period_max: float = field_(3.0, unit="s", help="reject amplitudes with a longer period")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from openndc.magnitude.calibration import mb_from_amplitude, ml_from_amplitude
 from openndc.magnitude.config import MbConfig, MlConfig
@@ -143,7 +143,7 @@ def station_ml(
     return out
 
 
-def _first_p(arrivals: list[Arrival], phases: list[str]) -> Arrival | None:
+def _first_p(arrivals: list[Arrival], phases: Sequence[str]) -> Arrival | None:
     ps = [a for a in arrivals if a.phase in phases]
     return min(ps, key=lambda a: a.time) if ps else None
 

@@ -7,6 +7,7 @@ names the key; :func:`template` writes a commented TOML template generated from 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import types
 import typing
@@ -23,7 +24,12 @@ T = TypeVar("T")
 def field_(default: Any, *, unit: str = "", help: str = "") -> Any:
     """A schema field with a default, a unit and a help text."""
     meta = {"unit": unit, "help": help}
-    if isinstance(default, list | dict | tuple) or dataclasses.is_dataclass(default):
+    if isinstance(default, list | dict):
+        # Each instance gets its own copy: a shared mutable default would let a change to
+        # one configuration change every other.
+        mutable = default
+        return dataclasses.field(default_factory=lambda: copy.deepcopy(mutable), metadata=meta)
+    if isinstance(default, tuple) or dataclasses.is_dataclass(default):
         frozen = default
         return dataclasses.field(default_factory=lambda: frozen, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)

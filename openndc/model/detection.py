@@ -9,10 +9,12 @@ Missing measurements are NaN (numbers) or empty (strings).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from obspy import UTCDateTime
+
+from openndc.model.provenance import Provenance
 
 __all__ = [
     "DETECTION_COLUMNS",
@@ -67,7 +69,13 @@ DETECTION_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("freq_max", "float", "Hz", "upper corner of the detecting band"),
     ColumnSpec("dominant_frequency", "float", "Hz", "dominant frequency of the first seconds"),
     ColumnSpec("method", "str", "", "stalta (single channel), beam (array), 3c"),
-    ColumnSpec("id", "str", "", "detection identifier, unique in a run"),
+    ColumnSpec(
+        "id",
+        "str",
+        "",
+        "stable detection identifier: NET.STA.LOC.CHA.yyyymmddThhmmss.ffffff of the onset "
+        "(content-derived, so a rerun gives the same identifiers)",
+    ),
 )
 
 _NAN = math.nan
@@ -102,14 +110,21 @@ class Detection:
     method: DetectionMethod = "stalta"
     id: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: How the detection was made (not a table column: the table's file metadata and the
+    #: database's provenance rows carry it).
+    provenance: Provenance | None = field(default=None, compare=False, repr=False)
 
     @property
     def seed_id(self) -> str:
         return f"{self.network}.{self.station}.{self.location}.{self.channel}"
 
+    @property
+    def stable_id(self) -> str:
+        """The content-derived identifier: the stream and the onset time to the microsecond."""
+        return f"{self.seed_id}.{self.time.strftime('%Y%m%dT%H%M%S.%f')}"
+
     def as_record(self) -> dict[str, Any]:
         """A flat dict with exactly the table columns (time as ISO 8601 string)."""
-        rec = asdict(self)
-        rec.pop("extra")
+        rec = {spec.name: getattr(self, spec.name) for spec in DETECTION_COLUMNS}
         rec["time"] = self.time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         return rec

@@ -185,6 +185,7 @@ class Arrival:
     backazimuth_defining: bool = False
     slowness_defining: bool = False
     weight: float = 1.0
+    provenance: Provenance | None = field(default=None, compare=False, repr=False)
 
     @property
     def station(self) -> str:
@@ -219,6 +220,7 @@ class StationMagnitude:
     distance: float = _NAN
     detection_id: str = ""
     used: bool = True
+    provenance: Provenance | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

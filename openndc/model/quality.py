@@ -10,7 +10,7 @@ from obspy import UTCDateTime
 __all__ = ["DataProblem", "ProblemKind"]
 
 ProblemKind = Literal[
-    "gap", "overlap", "corrupt", "sample_rate", "clock_jump", "no_metadata", "unreadable"
+    "gap", "overlap", "corrupt", "sample_rate", "clock_jump", "no_metadata", "unreadable", "epoch"
 ]
 
 

@@ -9,44 +9,29 @@ lose nor duplicate detections. Chunks are independent and run in worker processe
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import time
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from obspy import Stream, UTCDateTime
+from obspy import UTCDateTime
 
 from openndc import __version__
 from openndc.detection.config import DetectionConfig
-from openndc.detection.stage import DetectionResult, detect, warmup_seconds
+from openndc.detection.stage import DetectionResult
 from openndc.model.config import to_mapping
 from openndc.model.detection import Detection
-from openndc.model.errors import DataQualityWarning, OpenNDCError
+from openndc.model.errors import OpenNDCError
 from openndc.model.inventory import MonitoringNetwork
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
+from openndc.pipeline.contract import StageContext, WaveformSource
+from openndc.pipeline.runner import detect_windows, windows_of
+from openndc.pipeline.stages import DetectionStage
 
 __all__ = ["ChunkReport", "WaveformSource", "chunk_windows", "run_detection"]
 
 log = logging.getLogger(__name__)
-
-
-class _ReadResult(Protocol):
-    @property
-    def stream(self) -> Stream: ...
-
-    @property
-    def problems(self) -> Sequence[DataProblem]: ...
-
-
-class WaveformSource(Protocol):
-    """Anything that reads a time window of waveforms (an SDS archive, a wfdisc table)."""
-
-    def read(self, start: UTCDateTime, end: UTCDateTime) -> _ReadResult: ...
 
 
 @dataclass(frozen=True)
@@ -79,27 +64,6 @@ def chunk_windows(
         t = t + chunk
 
 
-def _tail_seconds(config: DetectionConfig) -> float:
-    return max(config.amplitude.ml_window, config.amplitude.mb_window) + config.onset.after + 5.0
-
-
-def _run_chunk(
-    source: WaveformSource,
-    network: MonitoringNetwork,
-    config: DetectionConfig,
-    t0: UTCDateTime,
-    t1: UTCDateTime,
-) -> tuple[DetectionResult, int]:
-    # Data problems come back as DataProblem records and are reported once by the caller,
-    # not as warnings from every worker process and chunk.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        data = source.read(t0 - warmup_seconds(config), t1 + _tail_seconds(config))
-        result = detect(data.stream, network, config, start=t0, end=t1)
-    problems = [*data.problems, *result.problems]
-    return DetectionResult(result.detections, problems, result.provenance), len(data.stream)
-
-
 def run_detection(
     source: WaveformSource,
     network: MonitoringNetwork,
@@ -111,50 +75,36 @@ def run_detection(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> DetectionResult:
-    """Detect over ``[start, end)`` of ``source``; ``workers`` processes (default: CPUs)."""
+    """Detect over ``[start, end)`` of ``source``; ``workers`` processes (default: CPUs).
+
+    The detection stage (:class:`~openndc.pipeline.stages.DetectionStage`) over windows of
+    ``chunk`` seconds, as the batch runner runs it, without a database.
+    """
     config = config or DetectionConfig()
-    windows = list(chunk_windows(start, end, chunk))
-    n_workers = max(1, min(workers or os.cpu_count() or 1, len(windows)))
+    list(chunk_windows(start, end, chunk))  # validates the span and the chunk length
+    windows = windows_of(start, end, chunk)
+    stage = DetectionStage(config)
+    context = StageContext(network, None, source, source_label=_label(source))
     t_begin = time.perf_counter()
     detections: list[Detection] = []
     problems: dict[tuple[Any, ...], DataProblem] = {}
-
-    def collect(i: int, res: DetectionResult, n_traces: int) -> None:
-        detections.extend(res.detections)
-        for p in res.problems:
+    for i, (w, out) in enumerate(detect_windows(stage, windows, context, workers=workers)):
+        detections.extend(out.products)
+        for p in out.problems:
             problems.setdefault((p.kind, p.stream, str(p.start), p.message), p)
         if progress is not None:
-            t0, t1 = windows[i]
             progress(
                 ChunkReport(
                     i + 1,
                     len(windows),
-                    t0,
-                    t1,
-                    len(res.detections),
-                    n_traces,
+                    w.start,
+                    w.end,
+                    len(out.products),
+                    int(out.stats.get("n_traces", 0)),
                     time.perf_counter() - t_begin,
                 )
             )
-
-    if n_workers == 1:
-        for i, (t0, t1) in enumerate(windows):
-            res, n = _run_chunk(source, network, config, t0, t1)
-            collect(i, res, n)
-    else:
-        # "spawn": forking a process whose numba/OpenMP threads already run is unsafe (the
-        # child can die abruptly); fresh interpreters cost ~1 s each, once per run.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-            futures: list[Future[tuple[DetectionResult, int]]] = [
-                pool.submit(_run_chunk, source, network, config, t0, t1) for t0, t1 in windows
-            ]
-            for i, fut in enumerate(futures):
-                res, n = fut.result()
-                collect(i, res, n)
-
     detections.sort(key=lambda d: (d.time, d.station))
-    detections = [d if d.id else _with_id(d, k) for k, d in enumerate(detections)]
     provenance = Provenance(
         method="openndc.pipeline.run_detection",
         software_version=__version__,
@@ -163,7 +113,9 @@ def run_detection(
     return DetectionResult(detections, list(problems.values()), provenance)
 
 
-def _with_id(d: Detection, k: int) -> Detection:
-    import dataclasses
-
-    return dataclasses.replace(d, id=f"det{k:07d}")
+def _label(source: WaveformSource) -> str:
+    for name in ("root", "path"):
+        value = getattr(source, name, None)
+        if value is not None:
+            return str(value)
+    return type(source).__name__

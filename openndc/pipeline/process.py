@@ -1,52 +1,70 @@
-"""From detections to a bulletin, and from an archive to a bulletin.
+"""The pipeline's configuration, and in-memory entry points over the batch runner.
 
-The runner puts the stage functions together in the order an NDC runs them::
-
-    detection → association → location → magnitudes → bulletin (database)
-
-:func:`build_bulletin` starts from detections (``openndc locate``: detections made here or
-elsewhere); :func:`process` starts from waveforms (``openndc process``). Both call the same
-stage functions the real-time loop will wrap, and time every stage.
+``openndc process``, ``openndc locate``, the demo and these functions all run
+:func:`openndc.pipeline.runner.run_batch`: the same windows and stage adapters
+(:mod:`openndc.pipeline.stages`) over a bulletin database. :func:`build_bulletin` (from
+detections) and :func:`process` (from waveforms) use a private in-memory database and
+return the bulletin, for library use, tests and benchmarks.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-import math
-import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from obspy import Stream, UTCDateTime
 
-from openndc import __version__
-from openndc.association import AssociationConfig, associate
+from openndc.association import AssociationConfig
+from openndc.bulletin import BulletinStore
 from openndc.detection.config import DetectionConfig
-from openndc.location import LocationConfig, locate
-from openndc.magnitude import MagnitudeConfig, compute_magnitudes
+from openndc.location import LocationConfig
+from openndc.magnitude import MagnitudeConfig
 from openndc.model.config import field_
 from openndc.model.detection import Detection
-from openndc.model.errors import DataQualityWarning, LocationError, MagnitudeError
 from openndc.model.event import Bulletin, Event
 from openndc.model.inventory import MonitoringNetwork
-from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
-from openndc.pipeline.batch import ProgressCallback, WaveformSource, run_detection
+from openndc.pipeline.contract import StageContext, WaveformSource
+from openndc.pipeline.runner import RunReport, WindowCallback, run_batch
+from openndc.pipeline.stages import with_stable_ids
 
 __all__ = [
     "BulletinResult",
     "ProcessConfig",
     "ProcessResult",
+    "RunnerConfig",
     "build_bulletin",
     "process",
 ]
 
-log = logging.getLogger(__name__)
-
 #: Called after each event is finished: (index, total, event or None when dropped).
 EventProgress = Callable[[int, int, Event | None], None]
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """How runs are cut into windows and how far back association looks."""
+
+    window: float = field_(
+        3600.0,
+        unit="s",
+        help="processing window: detection, association and the database state advance by "
+        "this much at a time (a run resumes at window boundaries)",
+    )
+    lookback: float = field_(
+        1800.0,
+        unit="s",
+        help="association look-back: detections this long before a window are associated "
+        "again with it, so that an event whose arrivals straddle windows is one event; at "
+        "least the longest time from an origin to its last associated arrival (PKP at "
+        "~20 min)",
+    )
+    surface_wave_window: float = field_(
+        6400.0,
+        unit="s",
+        help="waveforms read after an origin for Ms (Rayleigh waves at 160 deg and 2.9 km/s "
+        "arrive ~1.7 h after the origin)",
+    )
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,7 @@ class ProcessConfig:
     association: AssociationConfig = field_(AssociationConfig(), help="the association stage")
     location: LocationConfig = field_(LocationConfig(), help="the location stage")
     magnitude: MagnitudeConfig = field_(MagnitudeConfig(), help="the magnitude stage")
+    runner: RunnerConfig = field_(RunnerConfig(), help="windows and look-back of every runner")
 
 
 @dataclass
@@ -80,37 +99,34 @@ class ProcessResult:
     timings: dict[str, float]
 
 
-def _usable(detections: Sequence[Detection], network: MonitoringNetwork) -> list[Detection]:
-    """Detections with a finite time on a station the inventory knows; the rest is warned."""
-    out: list[Detection] = []
-    unknown: dict[str, int] = {}
-    arrays = {a.code for a in network.arrays}
-    for det in detections:
-        if det.station not in arrays and network.find_station(det.station) is None:
-            unknown[det.station] = unknown.get(det.station, 0) + 1
-            continue
-        out.append(det)
-    for code, n in sorted(unknown.items()):
-        warnings.warn(
-            f"station {code!r} has {n} detection(s) but is not in the inventory "
-            f"{network.name!r}: skipped (add it to the inventory to use them)",
-            DataQualityWarning,
-            stacklevel=2,
-        )
-    return out
+@dataclass(frozen=True)
+class _ReadResult:
+    stream: Stream
+    problems: tuple[DataProblem, ...] = ()
 
 
-def _stream_for(
-    event: Event, read_window: Callable[[UTCDateTime, UTCDateTime], Stream] | None
-) -> Stream | None:
-    """Waveforms for Ms: only when a station is at teleseismic distance (>= 20 deg)."""
-    if read_window is None or not any(
-        math.isfinite(a.distance) and a.distance >= 20.0 for a in event.arrivals
-    ):
-        return None
-    t0 = event.origin.time
-    # Rayleigh waves at 160 deg and 2.9 km/s arrive ~1.7 h after the origin.
-    return read_window(t0, t0 + 6400.0)
+@dataclass(frozen=True)
+class _CallableSource:
+    """A ``read_window(start, end) -> Stream`` function as a waveform source."""
+
+    read_window: Callable[[UTCDateTime, UTCDateTime], Stream]
+
+    def read(self, start: UTCDateTime, end: UTCDateTime) -> _ReadResult:
+        return _ReadResult(self.read_window(start, end))
+
+
+def _unassociated(detections: Sequence[Detection], bulletin: Bulletin) -> list[Detection]:
+    used = {a.detection.id for e in bulletin for a in e.arrivals}
+    return [d for d in detections if d.id not in used]
+
+
+def _progress(report: RunReport, progress: EventProgress | None, store: BulletinStore) -> None:
+    if progress is None:
+        return
+    ids = list(dict.fromkeys([*report.new, *report.updated]))
+    events = {e.id: e for e in store.load(event_ids=ids)}
+    for k, eid in enumerate(ids):
+        progress(k + 1, len(ids), events.get(eid))
 
 
 def build_bulletin(
@@ -123,58 +139,25 @@ def build_bulletin(
 ) -> BulletinResult:
     """Associate ``detections``, locate each event and compute its magnitudes.
 
-    ``read_window(start, end)`` gives waveforms for surface-wave magnitudes (optional).
-    Events whose location fails are dropped with a warning naming them (their detections
-    count as unassociated); a magnitude failure leaves the event without that magnitude.
+    Runs the batch runner from the detections (no detection stage) over the span they
+    cover, in a private in-memory database. ``read_window(start, end)`` gives waveforms
+    for surface-wave magnitudes (optional).
     """
     config = config or ProcessConfig()
-    timings: dict[str, float] = {}
-    usable = _usable(detections, network)
-    t0 = time.perf_counter()
-    assoc = associate(usable, network, config.association)
-    timings["association"] = time.perf_counter() - t0
-    events: list[Event] = []
-    dropped: list[Event] = []
-    unassociated = list(assoc.unassociated)
-    t_loc = t_mag = 0.0
-    for k, hypo in enumerate(assoc.events):
-        t1 = time.perf_counter()
-        try:
-            loc = locate(hypo.arrivals, network, config.location, initial=hypo.origin)
-        except LocationError as exc:
-            log.warning("event %s at %s not located: %s", hypo.id, hypo.origin.time, exc)
-            dropped.append(hypo)
-            unassociated.extend(a.detection for a in hypo.arrivals)
-            t_loc += time.perf_counter() - t1
-            if progress is not None:
-                progress(k + 1, len(assoc.events), None)
-            continue
-        event = dataclasses.replace(hypo, origin=loc.origin, arrivals=tuple(loc.arrivals))
-        t2 = time.perf_counter()
-        t_loc += t2 - t1
-        try:
-            event = compute_magnitudes(
-                event, network, config.magnitude, stream=_stream_for(event, read_window)
-            )
-        except MagnitudeError as exc:
-            log.warning("event %s: no magnitude: %s", event.id, exc)
-        t_mag += time.perf_counter() - t2
-        events.append(event)
-        if progress is not None:
-            progress(k + 1, len(assoc.events), event)
-    timings["location"] = t_loc
-    timings["magnitude"] = t_mag
-    provenance = Provenance(
-        method="openndc pipeline: association, location, magnitudes",
-        software_version=__version__,
-        parameters={
-            "association_model": config.association.model,
-            "location_model": config.location.model,
-            "n_detections": len(detections),
-        },
-    )
-    bulletin = Bulletin(tuple(events), provenance, name="automatic").sorted()
-    return BulletinResult(bulletin, unassociated, dropped, timings)
+    dets = with_stable_ids(detections)
+    with BulletinStore("sqlite://") as store:
+        if not dets:
+            return BulletinResult(Bulletin((), None, name="automatic"))
+        store.store_detections(dets)
+        start = UTCDateTime(int(min(d.time for d in dets).timestamp))
+        end = max(d.time for d in dets) + 1.0
+        source = _CallableSource(read_window) if read_window is not None else None
+        context = StageContext(network, store, source)
+        report = run_batch(context, config, start, end, detect=False)
+        bulletin = store.load(start - config.runner.lookback, end, name="automatic")
+        _progress(report, progress, store)
+    timings = {k: v for k, v in report.timings.items() if k != "detection"}
+    return BulletinResult(bulletin, _unassociated(dets, bulletin), [], timings)
 
 
 def process(
@@ -184,38 +167,29 @@ def process(
     end: UTCDateTime,
     config: ProcessConfig | None = None,
     *,
-    chunk: float = 3600.0,
     workers: int | None = None,
-    progress: ProgressCallback | None = None,
+    progress: WindowCallback | None = None,
     event_progress: EventProgress | None = None,
     surface_waves: bool = True,
 ) -> ProcessResult:
-    """Detection over ``[start, end)`` of ``source``, then :func:`build_bulletin`."""
+    """Detection over ``[start, end)`` of ``source``, then association → location →
+    magnitudes, window by window, in a private in-memory database."""
     config = config or ProcessConfig()
-    t0 = time.perf_counter()
-    det = run_detection(
-        source,
-        network,
-        start,
-        end,
-        config.detection,
-        chunk=chunk,
-        workers=workers,
-        progress=progress,
-    )
-    t_det = time.perf_counter() - t0
+    if not surface_waves:
+        from dataclasses import replace
 
-    def read_window(t_a: UTCDateTime, t_b: UTCDateTime) -> Stream:
-        return source.read(max(t_a, start), min(t_b, end)).stream
-
-    built = build_bulletin(
-        det.detections,
-        network,
-        config,
-        read_window=read_window if surface_waves else None,
-        progress=event_progress,
-    )
-    timings = {"detection": t_det, **built.timings, "total": time.perf_counter() - t0}
+        config = replace(config, magnitude=replace(config.magnitude, ms=replace(
+            config.magnitude.ms, enabled=False)))  # fmt: skip
+    with BulletinStore("sqlite://") as store:
+        context = StageContext(network, store, source)
+        report = run_batch(context, config, start, end, workers=workers, progress=progress)
+        detections = store.load_detections(start, end)
+        bulletin = store.load(start - config.runner.lookback, end, name="automatic")
+        _progress(report, event_progress, store)
     return ProcessResult(
-        list(det.detections), built.bulletin, built.unassociated, list(det.problems), timings
+        detections,
+        bulletin,
+        _unassociated(detections, bulletin),
+        report.problems,
+        report.timings,
     )

@@ -1,0 +1,305 @@
+"""The batch runner: a thin loop over windows and the stages of :mod:`.stages`.
+
+For each window ``[t, t + window)`` of the span, in time order:
+
+1. **detection** (when the run starts from waveforms) — the windows' detection runs in
+   worker processes, ahead of the rest; every detection is stored, associated or not;
+2. **association** of the detections stored for the window and its look-back, reconciled
+   with the events already stored (stable identity, :mod:`.identity`);
+3. **location** and **magnitudes** of the new and changed events;
+4. the changes are written as new event versions, and the window is recorded as done with
+   the hash of the configuration.
+
+The database is the whole state: a run that stops anywhere continues where it stopped, a
+window already done with the same configuration is skipped (``reprocess`` runs it again),
+and running the span as one run or as many consecutive runs gives the same bulletin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from obspy import UTCDateTime
+
+from openndc import __version__
+from openndc.model.config import to_mapping
+from openndc.model.detection import Detection
+from openndc.model.errors import ConfigError
+from openndc.model.event import Event
+from openndc.model.provenance import Provenance
+from openndc.model.quality import DataProblem
+from openndc.pipeline.contract import StageContext, StageOutput, Window
+from openndc.pipeline.identity import EventChange
+from openndc.pipeline.stages import (
+    AssociationStage,
+    DetectionStage,
+    LocationStage,
+    MagnitudeStage,
+)
+
+__all__ = [
+    "EventCallback",
+    "RunReport",
+    "WindowCallback",
+    "WindowReport",
+    "config_hash",
+    "detect_windows",
+    "run_batch",
+    "windows_of",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WindowReport:
+    """Progress of one window (passed to the progress callback)."""
+
+    index: int
+    total: int
+    window: Window
+    skipped: bool
+    n_detections: int
+    n_new: int
+    n_updated: int
+    n_retracted: int
+    elapsed: float
+
+
+@dataclass
+class RunReport:
+    """What a batch run did: windows processed and skipped, events made and changed."""
+
+    windows: list[Window]
+    skipped: list[Window] = field(default_factory=list)
+    n_detections: int = 0
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    retracted: list[str] = field(default_factory=list)
+    problems: list[DataProblem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def processed(self) -> int:
+        return len(self.windows) - len(self.skipped)
+
+
+WindowCallback = Callable[[WindowReport], None]
+#: Called for each event a window made or changed: (kind, event).
+EventCallback = Callable[[str, Event], None]
+
+
+def windows_of(start: UTCDateTime, end: UTCDateTime, length: float) -> list[Window]:
+    """Consecutive windows ``[t, t + length)`` covering ``[start, end)``, aligned on
+    ``start``; the last one ends at ``end``."""
+    if length <= 0:
+        raise ConfigError(f"window length must be positive, got {length} s")
+    out: list[Window] = []
+    t = UTCDateTime(start)
+    while t < end:
+        out.append(Window(t, min(t + length, UTCDateTime(end))))
+        t = t + length
+    if not out:
+        Window(UTCDateTime(start), UTCDateTime(end))  # raises the empty-window error
+    return out
+
+
+def config_hash(config: Any, *extra: str) -> str:
+    """SHA-256 of the configuration's canonical JSON (and of ``extra`` strings)."""
+    text = json.dumps(to_mapping(config), sort_keys=True, default=str)
+    h = hashlib.sha256(text.encode())
+    for e in extra:
+        h.update(b"\0" + e.encode())
+    return h.hexdigest()
+
+
+def _detect_one(
+    stage: DetectionStage, window: Window, context: StageContext
+) -> StageOutput[list[Detection]]:
+    return stage.run(None, window, context)
+
+
+def detect_windows(
+    stage: DetectionStage,
+    windows: Sequence[Window],
+    context: StageContext,
+    *,
+    workers: int | None = None,
+) -> Iterator[tuple[Window, StageOutput[list[Detection]]]]:
+    """The detection stage over ``windows``, in worker processes, yielded in time order.
+
+    Workers get the context without the database (detection does not need it).
+    """
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(windows)))
+    light = StageContext(context.inventory, None, context.source, context.source_label)
+    if n_workers == 1:
+        for w in windows:
+            yield w, _detect_one(stage, w, light)
+        return
+    # "spawn": forking a process whose numba/OpenMP threads already run is unsafe (the child
+    # can die abruptly); fresh interpreters cost ~1 s each, once per run.
+    mp = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=mp) as pool:
+        futures: list[Future[StageOutput[list[Detection]]]] = [
+            pool.submit(_detect_one, stage, w, light) for w in windows
+        ]
+        for w, fut in zip(windows, futures, strict=True):
+            yield w, fut.result()
+
+
+def _stages(config: Any) -> tuple[DetectionStage, AssociationStage, LocationStage, MagnitudeStage]:
+    r = config.runner
+    return (
+        DetectionStage(config.detection),
+        AssociationStage(config.association, lookback=r.lookback),
+        LocationStage(config.location, lookback=r.lookback),
+        MagnitudeStage(config.magnitude, surface_wave_window=r.surface_wave_window),
+    )
+
+
+def run_batch(
+    context: StageContext,
+    config: Any,
+    start: UTCDateTime,
+    end: UTCDateTime,
+    *,
+    detect: bool = True,
+    reprocess: bool = False,
+    workers: int | None = None,
+    identity: str = "",
+    progress: WindowCallback | None = None,
+    on_event: EventCallback | None = None,
+) -> RunReport:
+    """Process ``[start, end)`` window by window into ``context.store`` (a ``ProcessConfig``).
+
+    ``detect`` runs the detection stage on ``context.source``; without it the run starts
+    from the detections already stored (``openndc locate``). ``identity`` names the input
+    (the archive, the detections file) in the configuration hash that decides which
+    windows are already done.
+    """
+    store = context.require_store("batch runner")
+    t_begin = time.perf_counter()
+    length = float(config.runner.window)
+    windows = windows_of(start, end, length)
+    chash = config_hash(config, f"window={length}", f"detect={detect}", identity)
+    report = RunReport(windows)
+    todo: list[Window] = []
+    for w in windows:
+        if not reprocess and store.window_done(w.start, w.end, chash):
+            report.skipped.append(w)
+        else:
+            todo.append(w)
+    if report.skipped:
+        log.info(
+            "%d of %d windows already processed with this configuration: skipped",
+            len(report.skipped),
+            len(windows),
+        )
+    det_stage, assoc_stage, loc_stage, mag_stage = _stages(config)
+    timings = dict.fromkeys(("detection", "association", "location", "magnitude", "store"), 0.0)
+    provenance = Provenance(
+        method="openndc.pipeline.run_batch",
+        software_version=__version__,
+        parameters={"config_hash": chash, "source": context.source_label, **to_mapping(config)},
+    )
+
+    def detected() -> Iterator[tuple[Window, StageOutput[list[Detection]] | None]]:
+        if not detect:
+            yield from ((w, None) for w in todo)
+            return
+        t0 = time.perf_counter()
+        for w, out in detect_windows(det_stage, todo, context, workers=workers):
+            timings["detection"] += time.perf_counter() - t0
+            yield w, out
+            t0 = time.perf_counter()
+
+    for k, (w, det_out) in enumerate(detected()):
+        t_w = time.perf_counter()
+        wid = store.begin_window(w.start, w.end, chash, context.source_label, provenance)
+        problems: list[DataProblem] = []
+        n_det = 0
+        if det_out is not None:
+            store.store_detections(det_out.products, window_id=wid, span=(w.start, w.end))
+            problems.extend(det_out.problems)
+            n_det = len(det_out.products)
+        timings["store"] += time.perf_counter() - t_w
+        changes = _events_of_window(
+            w, context, assoc_stage, loc_stage, mag_stage, timings, problems
+        )
+        t_s = time.perf_counter()
+        written = [c for c in changes if c.kind != "unchanged"]
+        if written:
+            store.store([c.event for c in written], provenance, name="automatic")
+        store.finish_window(
+            wid,
+            n_detections=n_det,
+            n_events_new=sum(c.kind == "new" for c in changes),
+            n_events_updated=sum(c.kind == "update" for c in changes),
+            problems=problems,
+        )
+        timings["store"] += time.perf_counter() - t_s
+        for c in written:
+            {"new": report.new, "update": report.updated, "retract": report.retracted}[
+                c.kind
+            ].append(c.event.id)
+            if on_event is not None:
+                on_event(c.kind, c.event)
+        report.n_detections += n_det
+        report.problems.extend(problems)
+        if progress is not None:
+            progress(
+                WindowReport(
+                    index=len(report.skipped) + k + 1,
+                    total=len(windows),
+                    window=w,
+                    skipped=False,
+                    n_detections=n_det,
+                    n_new=sum(c.kind == "new" for c in changes),
+                    n_updated=sum(c.kind == "update" for c in changes),
+                    n_retracted=sum(c.kind == "retract" for c in changes),
+                    elapsed=time.perf_counter() - t_begin,
+                )
+            )
+    timings["total"] = time.perf_counter() - t_begin
+    report.timings = timings
+    return report
+
+
+def _events_of_window(
+    window: Window,
+    context: StageContext,
+    assoc_stage: AssociationStage,
+    loc_stage: LocationStage,
+    mag_stage: MagnitudeStage,
+    timings: dict[str, float],
+    problems: list[DataProblem],
+) -> list[EventChange]:
+    """Association → location → magnitudes for one window: the changes to store."""
+    t0 = time.perf_counter()
+    assoc = assoc_stage.run(None, window, context)
+    t1 = time.perf_counter()
+    located = loc_stage.run(assoc.products, window, context)
+    t2 = time.perf_counter()
+    measured = mag_stage.run(located.products, window, context)
+    t3 = time.perf_counter()
+    timings["association"] += t1 - t0
+    timings["location"] += t2 - t1
+    timings["magnitude"] += t3 - t2
+    problems.extend([*assoc.problems, *located.problems, *measured.problems])
+    # A retraction is kept only when the event that took its detections was stored.
+    kept_ids = {c.event.id for c in measured.products if c.kind != "retract"}
+    out: list[EventChange] = []
+    for c in measured.products:
+        if c.kind == "retract" and not set(c.into) <= kept_ids:
+            continue
+        out.append(c)
+    return out

@@ -1,0 +1,257 @@
+"""The pipeline's stages under the one contract (:mod:`openndc.pipeline.contract`).
+
+Each adapter wraps one stage function and nothing else: the detection stage's
+:func:`~openndc.detection.detect`, association's :func:`~openndc.association.associate`
+(with stable event identity from :mod:`openndc.pipeline.identity`), location's
+:func:`~openndc.location.locate` and the magnitudes'
+:func:`~openndc.magnitude.compute_magnitudes`. The batch runner, the live runner and the
+cluster runner call these adapters; none of them calls a stage function directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from obspy import Stream
+
+from openndc import __version__
+from openndc.association import AssociationConfig, associate
+from openndc.detection.config import DetectionConfig
+from openndc.detection.stage import detect, warmup_seconds
+from openndc.location import LocationConfig, locate
+from openndc.magnitude import MagnitudeConfig, compute_magnitudes
+from openndc.model.config import to_mapping
+from openndc.model.detection import Detection
+from openndc.model.errors import (
+    AssociationError,
+    DataQualityWarning,
+    LocationError,
+    MagnitudeError,
+    OpenNDCError,
+)
+from openndc.model.event import Event
+from openndc.model.provenance import Provenance
+from openndc.model.quality import DataProblem
+from openndc.pipeline.contract import Margins, StageContext, StageOutput, Window
+from openndc.pipeline.identity import EventChange, reconcile
+
+__all__ = [
+    "AssociationStage",
+    "DetectionStage",
+    "LocationStage",
+    "MagnitudeStage",
+    "detection_tail",
+    "with_stable_ids",
+]
+
+log = logging.getLogger(__name__)
+
+
+def detection_tail(config: DetectionConfig) -> float:
+    """Data needed after a window's end so that detections near it are measured [s]:
+    the longest amplitude window after the onset, the onset search, and 5 s of filter
+    settling."""
+    return max(config.amplitude.ml_window, config.amplitude.mb_window) + config.onset.after + 5.0
+
+
+def with_stable_ids(detections: Sequence[Detection]) -> list[Detection]:
+    """Detections sorted by time with content-derived identifiers (kept when they have one);
+    a second detection with the same stream and onset gets ``-2``, ``-3``..."""
+    out: list[Detection] = []
+    seen: dict[str, int] = {}
+    for det in sorted(detections, key=lambda d: (d.time, d.seed_id, d.method)):
+        name = det.id or det.stable_id
+        n = seen.get(name, 0) + 1
+        seen[name] = n
+        out.append(dataclasses.replace(det, id=name if n == 1 else f"{name}-{n}"))
+    return out
+
+
+def _require_source(context: StageContext, stage: str) -> None:
+    if context.source is None:
+        raise OpenNDCError(f"the {stage} stage needs waveforms, but the run has no archive")
+
+
+@dataclass(frozen=True)
+class DetectionStage:
+    """Waveforms of the window (with warm-up and tail) → detections with onsets in it."""
+
+    config: DetectionConfig
+    name: str = "detection"
+
+    def margins(self) -> Margins:
+        return Margins(before=warmup_seconds(self.config), after=detection_tail(self.config))
+
+    def run(
+        self, inputs: None, window: Window, context: StageContext
+    ) -> StageOutput[list[Detection]]:
+        _require_source(context, self.name)
+        assert context.source is not None
+        network, problems = context.network(window)
+        m = self.margins()
+        # Data problems come back as DataProblem records and are reported once by the
+        # runner, not as warnings from every worker process and window.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            data = context.source.read(window.start - m.before, window.end + m.after)
+            result = detect(data.stream, network, self.config, start=window.start, end=window.end)
+        provenance = Provenance(
+            method="openndc.detection",
+            software_version=__version__,
+            parameters={
+                "window_start": str(window.start),
+                "window_end": str(window.end),
+                "source": context.source_label,
+                **to_mapping(self.config),
+            },
+        )
+        dets = [
+            dataclasses.replace(d, provenance=provenance)
+            for d in with_stable_ids(result.detections)
+        ]
+        return StageOutput(
+            dets,
+            [*problems, *data.problems, *result.problems],
+            provenance,
+            {"n_traces": float(len(data.stream))},
+        )
+
+
+@dataclass(frozen=True)
+class AssociationStage:
+    """Detections stored for the window and its look-back → changes to the stored events.
+
+    Reads from the database what earlier windows made: the current detections of
+    ``[start - lookback, end)`` and the events that may hold them. Detections of events
+    that are closed (origin before the look-back: every arrival they can have is older
+    than the window) or reviewed by an analyst are left alone; the rest is associated
+    again and reconciled with the stored events (:func:`reconcile`), so that an event
+    keeps its identity while arrivals are added to it.
+    """
+
+    config: AssociationConfig
+    lookback: float = 1800.0
+    name: str = "association"
+
+    def margins(self) -> Margins:
+        return Margins(before=self.lookback)
+
+    def run(
+        self, inputs: None, window: Window, context: StageContext
+    ) -> StageOutput[list[EventChange]]:
+        store = context.require_store(self.name)
+        t_a = window.start - self.lookback
+        closed = store.load(t_a - self.lookback, t_a)
+        recent = store.load(t_a, window.end)
+        reviewed = [e for e in recent if e.review_status == "reviewed"]
+        automatic = [e for e in recent if e.review_status != "reviewed"]
+        fixed = {a.detection.id for e in (*closed, *reviewed) for a in e.arrivals}
+        dets = [d for d in store.load_detections(t_a, window.end) if d.id not in fixed]
+        network, problems = context.network(Window(t_a, window.end))
+        try:
+            # Bad rows are warned about (DataQualityWarning, once per message) and skipped.
+            result = associate(dets, network, self.config)
+        except AssociationError as exc:  # no usable detection in this window: say so
+            problems.append(
+                DataProblem("no_metadata", context.source_label, "*", window.start, window.end,
+                            str(exc))
+            )  # fmt: skip
+            return StageOutput([], problems, None)
+        problems.extend(result.problems)
+        # An origin before the look-back would have been found by an earlier window.
+        hypotheses = [h for h in result.events if h.origin.time >= t_a]
+        prov = result.provenance
+        hypotheses = [
+            dataclasses.replace(
+                h,
+                arrivals=tuple(dataclasses.replace(a, provenance=prov) for a in h.arrivals),
+            )
+            for h in hypotheses
+        ]
+        return StageOutput(reconcile(hypotheses, automatic), problems, prov)
+
+
+def _changed(changes: Sequence[EventChange]) -> list[tuple[int, EventChange]]:
+    return [(k, c) for k, c in enumerate(changes) if c.kind in ("new", "update")]
+
+
+@dataclass(frozen=True)
+class LocationStage:
+    """New and changed event hypotheses → located events (90 % ellipse, residuals).
+
+    A new hypothesis that cannot be located is dropped (its detections stay unassociated);
+    an update that cannot be located leaves the stored version as it is.
+    """
+
+    config: LocationConfig
+    lookback: float = 1800.0
+    name: str = "location"
+
+    def margins(self) -> Margins:
+        return Margins(before=self.lookback)
+
+    def run(
+        self, inputs: list[EventChange], window: Window, context: StageContext
+    ) -> StageOutput[list[EventChange]]:
+        network, problems = context.network(Window(window.start - self.lookback, window.end))
+        out = list(inputs)
+        dropped: set[int] = set()
+        for k, change in _changed(inputs):
+            hypo = change.event
+            try:
+                loc = locate(hypo.arrivals, network, self.config, initial=hypo.origin)
+            except LocationError as exc:
+                log.warning("event %s at %s not located: %s", hypo.id, hypo.origin.time, exc)
+                dropped.add(k)
+                continue
+            out[k] = dataclasses.replace(
+                change,
+                event=dataclasses.replace(hypo, origin=loc.origin, arrivals=tuple(loc.arrivals)),
+            )
+        return StageOutput([c for k, c in enumerate(out) if k not in dropped], problems)
+
+
+@dataclass(frozen=True)
+class MagnitudeStage:
+    """Located events → events with ML, mb and (from long-period waveforms) Ms."""
+
+    config: MagnitudeConfig
+    #: Waveforms after the origin read for Ms [s]: Rayleigh waves at 160 deg and 2.9 km/s
+    #: arrive about 1.7 h after the origin.
+    surface_wave_window: float = 6400.0
+    name: str = "magnitude"
+
+    def margins(self) -> Margins:
+        return Margins(after=self.surface_wave_window)
+
+    def _stream(self, event: Event, context: StageContext) -> Stream | None:
+        """Waveforms for Ms: only when a station is at teleseismic distance (>= 20 deg)."""
+        if context.source is None or not self.config.ms.enabled:
+            return None
+        if not any(math.isfinite(a.distance) and a.distance >= 20.0 for a in event.arrivals):
+            return None
+        t0 = event.origin.time
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            return context.source.read(t0, t0 + self.surface_wave_window).stream
+
+    def run(
+        self, inputs: list[EventChange], window: Window, context: StageContext
+    ) -> StageOutput[list[EventChange]]:
+        network, problems = context.network(window)
+        out = list(inputs)
+        for k, change in _changed(inputs):
+            event = change.event
+            try:
+                event = compute_magnitudes(
+                    event, network, self.config, stream=self._stream(event, context)
+                )
+            except MagnitudeError as exc:
+                log.warning("event %s: no magnitude: %s", event.id, exc)
+            out[k] = dataclasses.replace(change, event=event)
+        return StageOutput(out, problems)
