@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from openndc.model.config import field_
+from openndc.model.phases import FIRST_P
 
 __all__ = [
     "MagnitudeConfig",
@@ -61,7 +62,7 @@ class MbConfig:
         100.0, unit="deg", help="largest distance used (VC72 table ends at 100 deg)"
     )
     phases: tuple[str, ...] = field_(
-        ("P", "Pn", "Pg"), help="P-type phases; the earliest such arrival of a station is used"
+        FIRST_P, help="P-type phases; the earliest such arrival of a station is used"
     )
     period_min: float = field_(0.1, unit="s", help="reject amplitudes with a shorter period")
     period_max: float = field_(3.0, unit="s", help="reject amplitudes with a longer period")

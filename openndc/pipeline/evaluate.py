@@ -17,11 +17,12 @@ from obspy.taup import TauPyModel
 
 from openndc.model.detection import Detection
 from openndc.model.inventory import MonitoringNetwork
+from openndc.model.phases import FIRST_P
 
 __all__ = ["P_PHASES", "compare_first_p", "predicted_first_p"]
 
-#: Detections named one of these count as P detections.
-P_PHASES = frozenset({"P", "Pn", "Pg", "PKP", "Pb"})
+#: Detections named one of these count as P detections (first arrivals and PKP).
+P_PHASES = frozenset({*FIRST_P, "PKP", "Pb"})
 
 _TAUP_P = ["P", "Pn", "Pg", "p", "Pdiff", "PKP", "PKIKP"]
 

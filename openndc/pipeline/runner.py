@@ -47,6 +47,7 @@ from openndc.pipeline.stages import (
 )
 
 __all__ = [
+    "Detector",
     "EventCallback",
     "RunReport",
     "WindowCallback",
@@ -94,6 +95,11 @@ class RunReport:
 
 
 WindowCallback = Callable[[WindowReport], None]
+#: Runs the detection stage over windows, yielding ``(window, output)`` in time order.
+Detector = Callable[
+    [DetectionStage, Sequence[Window], StageContext],
+    Iterator[tuple[Window, StageOutput[list[Detection]]]],
+]
 #: Called for each event a window made or changed: (kind, event).
 EventCallback = Callable[[str, Event], None]
 
@@ -178,13 +184,16 @@ def run_batch(
     identity: str = "",
     progress: WindowCallback | None = None,
     on_event: EventCallback | None = None,
+    detector: Detector | None = None,
 ) -> RunReport:
     """Process ``[start, end)`` window by window into ``context.store`` (a ``ProcessConfig``).
 
     ``detect`` runs the detection stage on ``context.source``; without it the run starts
     from the detections already stored (``openndc locate``). ``identity`` names the input
     (the archive, the detections file) in the configuration hash that decides which
-    windows are already done.
+    windows are already done. ``detector`` runs the detection stage over the windows to
+    do and yields the results in time order: by default :func:`detect_windows` (worker
+    processes on this machine); the cluster runner passes one that runs on Dask workers.
     """
     store = context.require_store("batch runner")
     t_begin = time.perf_counter()
@@ -217,7 +226,11 @@ def run_batch(
             yield from ((w, None) for w in todo)
             return
         t0 = time.perf_counter()
-        for w, out in detect_windows(det_stage, todo, context, workers=workers):
+        if detector is not None:
+            results = detector(det_stage, todo, context)
+        else:
+            results = detect_windows(det_stage, todo, context, workers=workers)
+        for w, out in results:
             timings["detection"] += time.perf_counter() - t0
             yield w, out
             t0 = time.perf_counter()

@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from openndc.model.errors import ConfigError
 from openndc.model.geodesy import DEG_KM
+from openndc.model.phases import FIRST_P, FIRST_S
 
 __all__ = [
     "GROUP_VELOCITIES",
@@ -54,9 +55,18 @@ GROUP_VELOCITIES: dict[str, float] = {"Lg": 3.5, "Rg": 3.0, "I": 0.30}
 MODELS: dict[str, str] = {
     "ak135": "ak135 (Kennett, Engdahl & Buland 1995), global",
     "kazakh1d": "Kazakh platform crust (Priestley et al.) over ak135 mantle, regional",
+    "iasp91": "iasp91 (Kennett & Engdahl 1991), global",
 }
 
-_FIRST = {"P": ("P", "Pg", "Pn"), "S": ("S", "Sg", "Sn")}
+#: (first arrival, crustal name, mantle name) of each kind, from the phase catalogue.
+_FIRST = {
+    kind: (
+        names[0],
+        next(n for n in names if n.endswith("g")),
+        next(n for n in names if n.endswith("n")),
+    )
+    for kind, names in (("P", FIRST_P), ("S", FIRST_S))
+}
 
 #: Distance [deg] up to which a mantle first arrival is named Pn/Sn (IDC practice).
 REGIONAL_MAX = 20.0
