@@ -22,6 +22,7 @@ from obspy import UTCDateTime
 
 from openndc.bulletin import BulletinStore, write_bulletin
 from openndc.cli._common import print_event_table, print_window_progress
+from openndc.cli.process import detections_provenance
 from openndc.detection.record_section import plot_detections
 from openndc.inventory import read_inventory
 from openndc.io.tables import write_detections
@@ -131,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
         )
         detections = store.load_detections(start, end)
         bulletin = store.load(start - config.runner.lookback, end, name="automatic")
-    write_detections(detections, out / "detections.csv", {"source": str(scen / "sds")})
+    write_detections(
+        detections, out / "detections.csv", detections_provenance(detections, str(scen / "sds"))
+    )
     truth_arr = read_truth_arrivals(scen / "truth_arrivals.csv")
     truth_arr = truth_arr[[start <= UTCDateTime(t) < end for t in truth_arr["time"]]].reset_index(
         drop=True

@@ -17,6 +17,7 @@ import argparse
 import dataclasses
 import logging
 from pathlib import Path
+from typing import Any
 
 from obspy import UTCDateTime
 
@@ -29,6 +30,7 @@ from openndc.cli._common import (
     print_window_progress,
 )
 from openndc.io.tables import write_detections
+from openndc.model.detection import Detection
 from openndc.model.errors import ConfigError
 from openndc.model.event import Event
 from openndc.pipeline.contract import InventorySource, StageContext, Window
@@ -89,6 +91,15 @@ def configure(args: argparse.Namespace) -> ProcessConfig:
     return config
 
 
+def detections_provenance(dets: list[Detection], source: str) -> dict[str, Any]:
+    """The detections table's provenance: how its detections were made, and from what."""
+    made = {d.provenance.method: d.provenance for d in dets if d.provenance is not None}
+    out: dict[str, Any] = {"source": source, "n_detections": len(dets)}
+    for k, prov in enumerate(made.values()):
+        out[f"provenance_{k}" if k else "provenance"] = prov.as_dict()
+    return out
+
+
 def print_report(
     report: RunReport, store: BulletinStore, start: UTCDateTime, end: UTCDateTime
 ) -> None:
@@ -144,8 +155,7 @@ def run(args: argparse.Namespace) -> int:
         )
         if args.detections:
             dets = store.load_detections(args.start, args.end)
-            provenance = {"source": label, "config": "see the database's processing_window"}
-            write_detections(dets, Path(args.detections), provenance)
+            write_detections(dets, Path(args.detections), detections_provenance(dets, label))
         if report.problems:
             log.warning("%d data problems; the rest was processed", len(report.problems))
         print_report(report, store, args.start, args.end)

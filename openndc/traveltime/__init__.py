@@ -5,6 +5,7 @@ look travel times up here, so they agree to the last millisecond and never call 
 hot path. Tables are built offline by :mod:`openndc.traveltime.build`.
 """
 
+from openndc.traveltime.interface import TravelTimeModel
 from openndc.traveltime.tables import (
     GROUP_VELOCITIES,
     MODELS,
@@ -20,6 +21,7 @@ __all__ = [
     "MODELS",
     "REGIONAL_MAX",
     "PhaseTable",
+    "TravelTimeModel",
     "TravelTimes",
     "bilinear",
     "load_travel_times",
