@@ -13,7 +13,13 @@ from typing import Literal
 
 from openndc.model.config import field_
 
-__all__ = ["LocationConfig", "PhaseUncertainties", "local_config"]
+__all__ = [
+    "RELATIVE_PHASE_UNCERTAINTIES",
+    "LocationConfig",
+    "PhaseUncertainties",
+    "RelocationConfig",
+    "local_config",
+]
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,17 @@ class LocationConfig:
         help="observations whose |residual| / sigma exceeds this are made non-defining "
         "(largest first, one per relocation)",
     )
+    azimuth_residual_factor: float = field_(
+        3.0,
+        help="a back-azimuth whose |residual| exceeds this many sigma is non-defining in "
+        "the final solution (all such at once, then relocated); 0 disables",
+    )
+    max_azimuth_residual: float = field_(
+        40.0,
+        unit="deg",
+        help="a back-azimuth with a larger |residual| is non-defining in the final solution "
+        "whatever its sigma; 0 disables",
+    )
     max_rejected_fraction: float = field_(
         0.3, help="reject at most this fraction of the observations as outliers"
     )
@@ -151,3 +168,101 @@ def local_config(**overrides: object) -> LocationConfig:
     Keyword arguments override fields."""
     base = LocationConfig(phase_uncertainty=LOCAL_PHASE_UNCERTAINTIES, depth_resolution_factor=0.0)
     return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+#: A-priori uncertainties [s] of travel times corrected by a nearby master event: the
+#: model's path error cancels and what remains is the two events' picking differences
+#: and the path difference over the separation (a few tenths of a second at regional
+#: distances for automatic picks).
+RELATIVE_PHASE_UNCERTAINTIES = PhaseUncertainties(
+    P=0.3, Pn=0.3, Pg=0.4, PKP=0.4, S=0.6, Sn=0.6, Sg=0.6, Lg=1.0, other=1.0
+)
+
+
+@dataclass(frozen=True)
+class RelocationConfig:
+    """Relocation relative to ground truth (master events), double-difference relocation
+    of clusters and station terms."""
+
+    master_uncertainty: PhaseUncertainties = field_(
+        RELATIVE_PHASE_UNCERTAINTIES,
+        help="a-priori time uncertainties [s] of master-corrected data (per phase)",
+    )
+    master_max_distance: float = field_(
+        100.0, unit="km", help="masters farther than this from an event are not used"
+    )
+    master_match_time: float = field_(
+        30.0, unit="s", help="a bulletin event within this of a ground-truth origin time is it"
+    )
+    master_match_distance: float = field_(
+        50.0, unit="km", help="... and within this of its epicentre"
+    )
+    master_grid_radius: float = field_(
+        0.3, unit="deg", help="grid-search half-width around the event's own location"
+    )
+    master_min_common: int = field_(
+        4, help="fewest arrival times in common with the masters to relocate an event"
+    )
+    xcorr_band: tuple[float, float] = field_(
+        (1.0, 4.0), unit="Hz", help="band-pass of the waveforms cross-correlated with a master"
+    )
+    xcorr_window: tuple[float, float] = field_(
+        (1.0, 4.0), unit="s", help="master window: seconds before and after its pick"
+    )
+    xcorr_search: float = field_(
+        1.5, unit="s", help="lags searched on either side of the event's own pick"
+    )
+    xcorr_min_coefficient: float = field_(
+        0.8, help="an alignment counts when the normalised correlation reaches this"
+    )
+    xcorr_uncertainty: float = field_(
+        0.1, unit="s", help="time uncertainty of a pick aligned on the master's waveform"
+    )
+    xcorr_model_uncertainty: float = field_(
+        0.05,
+        unit="s",
+        help="model error left in master-corrected, aligned times (path difference)",
+    )
+    dd_max_separation: float = field_(
+        10.0, unit="km", help="largest hypocentral separation of a linked pair (ph2dt MAXSEP)"
+    )
+    dd_max_neighbours: int = field_(
+        10, help="strongly linked neighbours per event at most (ph2dt MAXNGH)"
+    )
+    dd_min_links: int = field_(
+        8, help="common phases that make a neighbour strongly linked (ph2dt MINLNK)"
+    )
+    dd_min_observations: int = field_(8, help="fewest differential times of a pair (MINOBS)")
+    dd_max_observations: int = field_(
+        50, help="most differential times of a pair, nearest stations first (MAXOBS)"
+    )
+    dd_max_station_distance: float = field_(
+        200.0, unit="km", help="stations farther than this from a pair are not used (MAXDIST)"
+    )
+    dd_iterations: tuple[int, ...] = field_(
+        (5, 5), help="iterations per set; the first set without re-weighting"
+    )
+    dd_residual_factor: float = field_(
+        6.0,
+        help="re-weighting sets: differential times beyond this many MADs get zero weight "
+        "(hypoDD WRCT, bi-cube)",
+    )
+    dd_weight_distance: float = field_(
+        5.0,
+        unit="km",
+        help="re-weighting sets: pairs farther apart than this get zero weight (WDCT, bi-cube)",
+    )
+    dd_s_weight: float = field_(0.5, help="weight of S differential times relative to P")
+    dd_damping: float = field_(
+        0.1, help="LSQR damping of the column-scaled weighted system (see docs/location.md)"
+    )
+    station_term_iterations: int = field_(
+        4, help="locate / estimate station terms / relocate cycles"
+    )
+    station_term_min_events: int = field_(
+        5, help="a station term needs residuals from at least this many events"
+    )
+    station_term_damping: float = field_(
+        2.0,
+        help="shrinks a term to mean * n / (n + damping) (few events: towards 0)",
+    )

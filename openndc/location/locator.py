@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -180,7 +181,9 @@ def _grid_values(
     d = obs.defining
     is_t = (obs.kind == TIME) & d
     rt = np.where(np.isfinite(r[:, is_t]), r[:, is_t], np.nan)
-    t0 = np.nanmedian(rt, axis=1) if is_t.any() else np.zeros(lat.size)
+    with warnings.catch_warnings():  # nodes where no time is predicted: t0 NaN, then 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        t0 = np.nanmedian(rt, axis=1) if is_t.any() else np.zeros(lat.size)
     t0 = np.where(np.isfinite(t0), t0, 0.0)
     r[:, is_t] -= t0[:, None]
     norm = np.abs(r[:, d]) / obs.sigma[d]
@@ -383,6 +386,36 @@ def _reject_outlier(obs: Observations, r: FloatArray, n0: int, m: int, cfg: Loca
     return True
 
 
+def _reject_azimuths(
+    obs: Observations, r: FloatArray, m: int, cfg: LocationConfig, notes: list[str]
+) -> bool:
+    """Make every defining back-azimuth whose residual exceeds ``azimuth_residual_factor``
+    sigma or ``max_azimuth_residual`` non-defining (keeping at least ``m`` defining data);
+    True when any was."""
+    az = (obs.kind == AZIMUTH) & obs.defining & np.isfinite(r)
+    if not az.any():
+        return False
+    limit = np.full(len(obs), np.inf)
+    if cfg.azimuth_residual_factor > 0:
+        limit = cfg.azimuth_residual_factor * obs.sigma
+    if cfg.max_azimuth_residual > 0:
+        limit = np.minimum(limit, cfg.max_azimuth_residual)
+    bad = az & (np.abs(r) > limit)
+    if not bad.any() or obs.n_defining - int(bad.sum()) < m:
+        return False
+    obs.defining[bad] = False
+    rules = []
+    if cfg.azimuth_residual_factor > 0:
+        rules.append(f"{cfg.azimuth_residual_factor:g} sigma")
+    if cfg.max_azimuth_residual > 0:
+        rules.append(f"{cfg.max_azimuth_residual:g} deg")
+    notes.append(
+        f"back-azimuth(s) made non-defining (residual beyond {' or '.join(rules)}): "
+        + ", ".join(f"{obs.station[i]} {r[i]:+.0f} deg" for i in np.flatnonzero(bad))
+    )
+    return True
+
+
 def locate(
     arrivals: Sequence[Arrival],
     network: MonitoringNetwork,
@@ -439,6 +472,9 @@ def locate(
             start = _State(sol.state.lat, sol.state.lon, fixed_depth, sol.state.t0)
             continue
         if _reject_outlier(obs, sol.residual, n0, 4 if free else 3, cfg):
+            start = sol.state
+            continue
+        if _reject_azimuths(obs, sol.residual, 4 if free else 3, cfg, notes):
             start = sol.state
             continue
         result = _finish(arrivals, obs, sol, tt, cfg, free, notes)

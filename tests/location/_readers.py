@@ -1,9 +1,10 @@
-"""Readers of the real-data fixtures used by the location tests (test helpers only).
+"""The ISC bulletin of Tunisia as location-test fixtures (test helper only).
 
-- the ISC bulletin of Tunisia in IMS1.0:short (prime origin + phase readings): station
-  positions follow from each reading's distance and event-to-station azimuth;
-- the NCSN Calaveras picks in hypoDD's phase format (``Calaveras.pha``) with the
-  station file (``station.dat``).
+IMS1.0:short prime origins with their phase readings; the bulletin has no station
+coordinates, so each station's position follows from a reading's distance and
+event-to-station azimuth (a construction for the test, not a bulletin reader: those are
+``openndc.bulletin.formats``). The hypoDD and Hypoinverse readers are in
+``openndc.io.hypodd`` and ``openndc.io.hypoinverse``.
 """
 
 from __future__ import annotations
@@ -118,48 +119,4 @@ def read_isc_ims1(path: Path, defining_only: bool = True) -> list[RefEvent]:
                     )
                 continue
             i += 1
-    return events
-
-
-def read_hypodd_stations(path: Path) -> MonitoringNetwork:
-    """hypoDD ``station.dat`` (code lat lon [elevation m]) as a network."""
-    stations = []
-    seen = set()
-    for ln in Path(path).read_text().splitlines():
-        parts = ln.split()
-        if len(parts) < 3 or parts[0] in seen:
-            continue
-        seen.add(parts[0])
-        elev = float(parts[3]) if len(parts) > 3 else 0.0
-        stations.append(Station("NC", parts[0], float(parts[1]), float(parts[2]), elev))
-    return MonitoringNetwork("ncsn-hypodd", tuple(stations))
-
-
-def read_hypodd_phases(path: Path, network: MonitoringNetwork) -> list[RefEvent]:
-    """hypoDD phase file: ``#`` event lines with the catalogue location, then
-    ``STA  travel-time  weight  phase`` lines (times relative to the origin time).
-
-    hypoDD weights (0-1) become time uncertainties ``0.1 s / weight`` (weight 1: 0.1 s);
-    zero-weight picks are dropped.
-    """
-    events: list[RefEvent] = []
-    cur: RefEvent | None = None
-    for ln in Path(path).read_text().splitlines():
-        parts = ln.split()
-        if not parts:
-            continue
-        if parts[0] == "#":
-            yr, mo, dy, hr, mi = (int(x) for x in parts[1:6])
-            sec = float(parts[6])
-            t = UTCDateTime(yr, mo, dy, hr, mi) + sec
-            cur = RefEvent(parts[-1], t, float(parts[7]), float(parts[8]), float(parts[9]),
-                           False, "NCSN", [], network)  # fmt: skip
-            events.append(cur)
-        elif cur is not None and len(parts) >= 4:
-            w = float(parts[2])
-            if w <= 0:
-                continue
-            det = Detection("NC", parts[0], "", "", cur.time + float(parts[1]),
-                            time_uncertainty=0.1 / w, phase=parts[3])  # fmt: skip
-            cur.arrivals.append(Arrival(det, parts[3]))
     return events
