@@ -27,6 +27,7 @@ from openndc.model.quality import DataProblem
 from openndc.pipeline.contract import StageContext, WaveformSource
 from openndc.pipeline.runner import RunReport, WindowCallback, run_batch
 from openndc.pipeline.stages import with_stable_ids
+from openndc.screening import ScreeningConfig
 
 __all__ = [
     "BulletinResult",
@@ -75,6 +76,7 @@ class ProcessConfig:
     association: AssociationConfig = field_(AssociationConfig(), help="the association stage")
     location: LocationConfig = field_(LocationConfig(), help="the location stage")
     magnitude: MagnitudeConfig = field_(MagnitudeConfig(), help="the magnitude stage")
+    screening: ScreeningConfig = field_(ScreeningConfig(), help="the screening stage")
     runner: RunnerConfig = field_(RunnerConfig(), help="windows and look-back of every runner")
 
 

@@ -31,12 +31,14 @@ from typing import Any
 from obspy import UTCDateTime
 
 from openndc import __version__
+from openndc.bulletin.screening_store import store_screening
 from openndc.model.config import to_mapping
 from openndc.model.detection import Detection
 from openndc.model.errors import ConfigError
 from openndc.model.event import Event
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
+from openndc.model.screening import ScreeningResult
 from openndc.pipeline.contract import StageContext, StageOutput, Window
 from openndc.pipeline.identity import EventChange
 from openndc.pipeline.stages import (
@@ -44,6 +46,7 @@ from openndc.pipeline.stages import (
     DetectionStage,
     LocationStage,
     MagnitudeStage,
+    ScreeningStage,
 )
 
 __all__ = [
@@ -162,13 +165,23 @@ def detect_windows(
             yield w, fut.result()
 
 
-def _stages(config: Any) -> tuple[DetectionStage, AssociationStage, LocationStage, MagnitudeStage]:
+@dataclass(frozen=True)
+class _Stages:
+    detection: DetectionStage
+    association: AssociationStage
+    location: LocationStage
+    magnitude: MagnitudeStage
+    screening: ScreeningStage
+
+
+def _stages(config: Any) -> _Stages:
     r = config.runner
-    return (
+    return _Stages(
         DetectionStage(config.detection),
         AssociationStage(config.association, lookback=r.lookback),
         LocationStage(config.location, lookback=r.lookback),
         MagnitudeStage(config.magnitude, surface_wave_window=r.surface_wave_window),
+        ScreeningStage(config.screening),
     )
 
 
@@ -213,8 +226,11 @@ def run_batch(
             len(report.skipped),
             len(windows),
         )
-    det_stage, assoc_stage, loc_stage, mag_stage = _stages(config)
-    timings = dict.fromkeys(("detection", "association", "location", "magnitude", "store"), 0.0)
+    stages = _stages(config)
+    det_stage = stages.detection
+    timings = dict.fromkeys(
+        ("detection", "association", "location", "magnitude", "screening", "store"), 0.0
+    )
     provenance = Provenance(
         method="openndc.pipeline.run_batch",
         software_version=__version__,
@@ -245,13 +261,15 @@ def run_batch(
             problems.extend(det_out.problems)
             n_det = len(det_out.products)
         timings["store"] += time.perf_counter() - t_w
-        changes = _events_of_window(
-            w, context, assoc_stage, loc_stage, mag_stage, timings, problems
-        )
+        changes, screened = _events_of_window(w, context, stages, timings, problems)
         t_s = time.perf_counter()
         written = [c for c in changes if c.kind != "unchanged"]
         if written:
             store.store([c.event for c in written], provenance, name="automatic")
+        kept = {c.event.id for c in written}
+        results = [r for r in screened if r.event_id in kept]
+        if results:
+            store_screening(store, results)
         store.finish_window(
             wid,
             n_detections=n_det,
@@ -290,29 +308,28 @@ def run_batch(
 def _events_of_window(
     window: Window,
     context: StageContext,
-    assoc_stage: AssociationStage,
-    loc_stage: LocationStage,
-    mag_stage: MagnitudeStage,
+    stages: _Stages,
     timings: dict[str, float],
     problems: list[DataProblem],
-) -> list[EventChange]:
-    """Association → location → magnitudes for one window: the changes to store."""
+) -> tuple[list[EventChange], list[ScreeningResult]]:
+    """Association → location → magnitudes → screening for one window: the changes to
+    store and the screening results."""
     t0 = time.perf_counter()
-    assoc = assoc_stage.run(None, window, context)
+    assoc = stages.association.run(None, window, context)
     t1 = time.perf_counter()
-    located = loc_stage.run(assoc.products, window, context)
+    located = stages.location.run(assoc.products, window, context)
     t2 = time.perf_counter()
-    measured = mag_stage.run(located.products, window, context)
+    measured = stages.magnitude.run(located.products, window, context)
     t3 = time.perf_counter()
+    screened = stages.screening.run(measured.products, window, context)
+    t4 = time.perf_counter()
     timings["association"] += t1 - t0
     timings["location"] += t2 - t1
     timings["magnitude"] += t3 - t2
-    problems.extend([*assoc.problems, *located.problems, *measured.problems])
-    # A retraction is kept only when the event that took its detections was stored.
-    kept_ids = {c.event.id for c in measured.products if c.kind != "retract"}
-    out: list[EventChange] = []
-    for c in measured.products:
-        if c.kind == "retract" and not set(c.into) <= kept_ids:
-            continue
-        out.append(c)
-    return out
+    timings["screening"] += t4 - t3
+    problems.extend([*assoc.problems, *located.problems, *measured.problems, *screened.problems])
+    changes = screened.products.changes
+    # A retraction is kept only when the events that took its detections are kept.
+    kept_ids = {c.event.id for c in changes if c.kind != "retract"}
+    out = [c for c in changes if c.kind != "retract" or set(c.into) <= kept_ids]
+    return out, screened.products.results

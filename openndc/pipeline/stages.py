@@ -37,14 +37,18 @@ from openndc.model.errors import (
 from openndc.model.event import Event
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
+from openndc.model.screening import ScreeningResult
 from openndc.pipeline.contract import Margins, StageContext, StageOutput, Window
 from openndc.pipeline.identity import EventChange, reconcile
+from openndc.screening import ScreeningConfig, apply_screening, screen_event
 
 __all__ = [
     "AssociationStage",
     "DetectionStage",
     "LocationStage",
     "MagnitudeStage",
+    "Screened",
+    "ScreeningStage",
     "detection_tail",
     "with_stable_ids",
 ]
@@ -255,3 +259,52 @@ class MagnitudeStage:
                 log.warning("event %s: no magnitude: %s", event.id, exc)
             out[k] = dataclasses.replace(change, event=event)
         return StageOutput(out, problems)
+
+
+@dataclass
+class Screened:
+    """The screening stage's products: the changes with typed events, and the results."""
+
+    changes: list[EventChange]
+    results: list[ScreeningResult]
+
+
+@dataclass(frozen=True)
+class ScreeningStage:
+    """Events with magnitudes → screened events (type and evidence) and screening results.
+
+    Reads the waveforms around each new or changed event (for the regional P/S ratios)
+    from before the origin to the slowest regional S at the farthest regional distance.
+    """
+
+    config: ScreeningConfig
+    #: Waveforms before the origin [s] (the noise for the ratios' noise correction).
+    before: float = 120.0
+    name: str = "screening"
+
+    def margins(self) -> Margins:
+        # Lg/Sn at the farthest station used (group velocity 3 km/s) and 60 s of margin.
+        return Margins(before=self.before, after=self.config.regional.max_distance_km / 3.0 + 60.0)
+
+    def _stream(self, event: Event, context: StageContext) -> Stream | None:
+        if context.source is None or not self.config.regional.enabled:
+            return None
+        m = self.margins()
+        t0 = event.origin.time
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            return context.source.read(t0 - m.before, t0 + m.after).stream
+
+    def run(
+        self, inputs: list[EventChange], window: Window, context: StageContext
+    ) -> StageOutput[Screened]:
+        network, problems = context.network(window)
+        out = list(inputs)
+        results: list[ScreeningResult] = []
+        for k, change in _changed(inputs):
+            result = screen_event(
+                change.event, network, self.config, stream=self._stream(change.event, context)
+            )
+            results.append(result)
+            out[k] = dataclasses.replace(change, event=apply_screening(change.event, result))
+        return StageOutput(Screened(out, results), problems)
