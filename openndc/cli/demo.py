@@ -13,6 +13,7 @@ with the training centre's scorer; and writes a record section and a map.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -56,6 +57,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", default="build/demo", help="output folder")
     p.add_argument("--hours", type=float, default=24.0, help="length of the day to process [h]")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPUs)")
+    p.add_argument(
+        "--live-seconds",
+        type=float,
+        default=90.0,
+        help="then run the NDC live for this long on a SeedLink replay of the day (0: skip)",
+    )
+    p.add_argument("--live-speed", type=float, default=60.0, help="replay speed (x real time)")
     p.set_defaults(func=run)
 
 
@@ -181,4 +189,36 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"\nplots -> {out / 'score_map.png'}, {out / 'record_section.png'}")
     sys.stdout.flush()
+    if args.live_seconds > 0:
+        live_demo(scen, out, args.live_seconds, args.live_speed)
     return 0
+
+
+def live_demo(scen: Path, out: Path, seconds: float, speed: float) -> None:
+    """The NDC as a service: OpenNDC's SeedLink server replays the scenario day and
+    ``openndc run`` acquires it, archives it and runs the pipeline on it as it arrives,
+    printing events as they appear and are updated."""
+    from openndc.cli.main import main
+    from openndc.seedlink import ServerThread
+
+    live = out / "live"
+    if live.exists():
+        shutil.rmtree(live)
+    live.mkdir(parents=True)
+    start = DEMO_START + 40 * 60.0  # a few minutes before the day's first event
+    server = ServerThread(scen / "sds", replay_start=start, speed=speed)
+    port = server.start()
+    print(
+        f"\nlive: SeedLink server on 127.0.0.1:{port} replays the day from {start} at "
+        f"{speed:g}x real time; openndc run acquires and processes it for {seconds:g} s:"
+    )
+    sys.stdout.flush()
+    try:
+        main(
+            ["-q", "run", "--seedlink", f"127.0.0.1:{port}", "--archive", str(live / "sds"),
+             "--inventory", str(scen / "inventory.xml"), "--db", f"sqlite:///{live / 'live.db'}",
+             "--start", str(start), "--duration", str(seconds), "--status-every", "20"]
+        )  # fmt: skip
+    finally:
+        server.stop()
+    print(f"live archive {live / 'sds'}, live bulletin sqlite:///{live / 'live.db'}")

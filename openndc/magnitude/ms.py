@@ -32,6 +32,7 @@ import numpy as np
 from obspy import Stream, Trace, UTCDateTime
 from scipy import signal
 
+from openndc.instrument import displacement_gain
 from openndc.magnitude.calibration import ms_from_amplitude
 from openndc.magnitude.config import MagnitudeConfig, MsConfig
 from openndc.model.event import Event, StationMagnitude
@@ -40,7 +41,6 @@ from openndc.model.inventory import ChannelInfo, MonitoringNetwork, Station
 
 __all__ = [
     "WWSSN_LP_PAZ",
-    "displacement_gain",
     "measure_ms",
     "ms_amplitude",
     "swings",
@@ -75,41 +75,6 @@ def wwssn_lp_response(freqs: np.ndarray, reference_period: float = 20.0) -> np.n
 
     ref = abs(h(np.array([1.0 / reference_period]))[0])
     return h(np.asarray(freqs, dtype=np.float64)) / ref
-
-
-def _input_power(channel: ChannelInfo) -> int:
-    """Power of (i ω) between ground displacement and the channel's input units."""
-    units = (channel.input_units or "M/S").upper().replace(" ", "")
-    if units in ("M/S**2", "M/S2", "M/S/S", "M/(S**2)", "M/SEC**2"):
-        return 2
-    if units in ("M", "NM", "MM"):
-        return 0
-    return 1
-
-
-def displacement_gain(channel: ChannelInfo | None, freqs: np.ndarray) -> np.ndarray | None:
-    """Complex response to ground displacement [counts/m] at ``freqs`` [Hz], or None.
-
-    The full ObsPy response when present, else ``sensitivity × (i 2π f)^p`` (p from
-    ``input_units``: 1 velocity, 2 acceleration, 0 displacement).
-    """
-    if channel is None:
-        return None
-    freqs = np.atleast_1d(np.asarray(freqs, dtype=np.float64))
-    resp = channel.response
-    if resp is not None and hasattr(resp, "get_evalresp_response_for_frequencies"):
-        try:
-            out = resp.get_evalresp_response_for_frequencies(
-                freqs, output="DISP", hide_sensitivity_mismatch_warning=True
-            )
-            return np.asarray(out, dtype=np.complex128)
-        except Exception as exc:  # ObsPy raises bare exceptions for broken responses
-            log.warning("channel %s: response unusable (%s); using sensitivity", channel.code, exc)
-    if channel.sensitivity is None or not channel.sensitivity > 0:
-        return None
-    return np.asarray(
-        channel.sensitivity * (2j * np.pi * freqs) ** _input_power(channel), dtype=np.complex128
-    )
 
 
 def swings(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -46,7 +46,7 @@ class DataClock:
     pipeline, and a few late channels do not hold it back.
     """
 
-    quorum: float = 0.8
+    quorum: float = 0.95
     silent_after: float = 600.0
     _ends: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
