@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tomllib
 from pathlib import Path
@@ -15,40 +16,39 @@ from openndc.model.errors import ConfigError
 from openndc.model.event import Bulletin, Event
 from openndc.pipeline.batch import ChunkReport
 from openndc.pipeline.process import ProcessConfig
+from openndc.pipeline.runner import WindowReport
 
 __all__ = [
+    "add_preset_argument",
     "load_detection_config",
     "load_process_config",
     "parse_time",
     "print_event_progress",
     "print_event_table",
     "print_progress",
+    "print_window_progress",
 ]
 
 
 def parse_time(text: str) -> UTCDateTime:
-    """ISO 8601 UTC (``2016-01-06T01:30:00``, ``2016-01-06``) → UTCDateTime."""
+    """ISO 8601 UTC (``2016-01-06T01:30:00``, ``2016-01-06``) → UTCDateTime.
+
+    Raises :class:`ConfigError` (as a ``type=`` of argparse, ``cli.main`` turns it into a
+    usage error); :func:`openndc.cli._args.time_arg` is the same check for argparse.
+    """
+    from argparse import ArgumentTypeError
+
+    from openndc.cli._args import time_arg
+
     try:
-        return UTCDateTime(text)
-    except Exception as exc:
-        raise ConfigError(
-            f"cannot read time {text!r}: use ISO 8601, e.g. 2016-01-06T01:30:00"
-        ) from exc
+        return time_arg(text)
+    except ArgumentTypeError as exc:
+        raise ConfigError(str(exc)) from None
 
 
-def load_detection_config(path: str | Path | None) -> DetectionConfig:
-    """The ``[detection]`` table of a TOML file (``openndc config template`` writes one)."""
-    if path is None:
-        return DetectionConfig()
-    p = Path(path)
-    data = _read_toml(p)
-    unknown = set(data) - {"detection", "association", "location", "magnitude"}
-    if unknown:
-        raise ConfigError(
-            f"{p}: unknown section(s) {sorted(unknown)}; "
-            "known: detection, association, location, magnitude"
-        )
-    return from_mapping(DetectionConfig, data.get("detection", {}), f"{p}: detection")
+def load_detection_config(path: str | Path | None, preset: str | None = None) -> DetectionConfig:
+    """The ``[detection]`` table of a preset and/or a TOML file (the file wins)."""
+    return load_process_config(path, preset).detection
 
 
 def _read_toml(p: Path) -> dict[str, Any]:
@@ -58,13 +58,37 @@ def _read_toml(p: Path) -> dict[str, Any]:
         raise ConfigError(f"{p}: cannot read configuration: {exc}") from exc
 
 
-def load_process_config(path: str | Path | None) -> ProcessConfig:
-    """A whole-pipeline TOML file: tables ``[detection]``, ``[association]``, ``[location]``,
-    ``[magnitude]`` (each optional; ``openndc config template`` writes them all)."""
-    if path is None:
-        return ProcessConfig()
-    p = Path(path)
-    return from_mapping(ProcessConfig, _read_toml(p), str(p))
+def load_process_config(path: str | Path | None, preset: str | None = None) -> ProcessConfig:
+    """The whole pipeline's configuration: a named preset (``--preset``; default: the
+    schema's defaults, i.e. ``regional``), overridden by a TOML file with the tables
+    ``[detection]``, ``[association]``, ``[location]``, ``[magnitude]``, ``[runner]`` (each
+    optional; ``openndc config template`` writes them all)."""
+    from openndc.presets import load_preset, overlay
+
+    data: dict[str, Any] = {}
+    where = "defaults"
+    if preset is not None:
+        data = load_preset(preset)
+        where = f"preset {preset!r}"
+    if path is not None:
+        p = Path(path)
+        data = overlay(data, _read_toml(p))
+        where = f"{p}" if preset is None else f"{p} over preset {preset!r}"
+    return from_mapping(ProcessConfig, data, where)
+
+
+def add_preset_argument(parser: argparse.ArgumentParser) -> None:
+    """``--preset NAME`` with the shipped presets and what each suits."""
+    try:
+        from openndc.presets import PRESETS
+    except ImportError:  # pragma: no cover - the package ships them
+        PRESETS = {}
+    choices = "; ".join(f"{k}: {v}" for k, v in PRESETS.items())
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS) or None,
+        help=f"named settings ({choices}); --config overrides them. Default: regional",
+    )
 
 
 def print_event_table(bulletin: Bulletin, file: TextIO | None = None) -> None:
@@ -111,6 +135,25 @@ def print_progress(report: ChunkReport) -> None:
     line = (
         f"[{bar}] {report.index}/{report.total} chunks  {report.start.strftime('%Y-%m-%dT%H:%M')}"
         f"  +{report.n_detections} detections  {speed:,.0f}x real time"
+    )
+    if sys.stderr.isatty():
+        end = "\n" if report.index == report.total else ""
+        print("\r" + line, end=end, file=sys.stderr, flush=True)
+    else:
+        print(line, file=sys.stderr, flush=True)
+
+
+def print_window_progress(report: WindowReport) -> None:
+    """One progress line per processed window on stderr (a bar when it is a terminal)."""
+    done = report.index / report.total
+    width = 30
+    bar = "#" * int(done * width) + "-" * (width - int(done * width))
+    line = (
+        f"[{bar}] window {report.index}/{report.total}  "
+        f"{report.window.start.strftime('%Y-%m-%dT%H:%M')}  +{report.n_detections} detections"
+        f"  events: {report.n_new} new, {report.n_updated} updated"
+        + (f", {report.n_retracted} merged" if report.n_retracted else "")
+        + f"  {report.elapsed:.0f} s"
     )
     if sys.stderr.isatty():
         end = "\n" if report.index == report.total else ""

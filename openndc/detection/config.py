@@ -22,6 +22,7 @@ __all__ = [
     "OnsetConfig",
     "PhaseIdConfig",
     "PolarizationConfig",
+    "SPickConfig",
 ]
 
 
@@ -32,7 +33,11 @@ class BandConfig:
     name: str = field_("bb", help="band name written to provenance")
     freq_min: float = field_(0.8, unit="Hz", help="band-pass lower corner")
     freq_max: float = field_(4.5, unit="Hz", help="band-pass upper corner")
-    corners: int = field_(3, help="Butterworth order (applied zero-phase: twice)")
+    corners: int = field_(
+        3,
+        help="Butterworth order (applied causally for STA/LTA triggering and the final pick; "
+        "zero-phase only around a trigger for the first pick: docs/detection.md)",
+    )
     sta: float = field_(1.0, unit="s", help="short-term average window")
     lta: float = field_(30.0, unit="s", help="long-term average window")
     threshold_on: float = field_(4.0, help="STA/LTA ratio that opens a trigger")
@@ -92,6 +97,11 @@ class ArrayConfig:
         0.4, unit="s/km", help="slowness grid half-width (seismic; infrasound uses 3.6)"
     )
     slowness_step: float = field_(0.01, unit="s/km", help="slowness grid spacing")
+    fk_refine: int = field_(
+        10,
+        help="second f-k pass around the grid maximum with the step divided by this (peak "
+        "below the grid step); 1: grid only",
+    )
     fk_window: float = field_(4.0, unit="s", help="f-k analysis window starting before onset")
     fk_lead: float = field_(0.5, unit="s", help="f-k window starts this long before the onset")
     fk_freq_min: float = field_(0.8, unit="Hz", help="f-k band lower edge")
@@ -112,6 +122,32 @@ class ArrayConfig:
 @dataclass(frozen=True)
 class PolarizationConfig:
     window: float = field_(3.0, unit="s", help="covariance window after the onset")
+
+
+@dataclass(frozen=True)
+class SPickConfig:
+    """S picking on the horizontals of 3-C stations after each P (openndc.detection.s_phase)."""
+
+    enabled: bool = field_(False, help="pick S on the horizontals of 3-C stations after each P")
+    freq_min: float = field_(1.0, unit="Hz", help="S band lower corner")
+    freq_max: float = field_(10.0, unit="Hz", help="S band upper corner (at most 0.45 fs)")
+    min_delay: float = field_(0.3, unit="s", help="earliest S after its P (S-P time)")
+    max_delay: float = field_(
+        20.0, unit="s", help="latest S after its P (S-P time; ~8 s per 100 km at crustal speeds)"
+    )
+    min_p_snr: float = field_(
+        6.0, help="S is sought only after a P whose STA/LTA SNR reaches this (a clear P)"
+    )
+    sta: float = field_(0.3, unit="s", help="STA window of the horizontal characteristic function")
+    lta: float = field_(2.0, unit="s", help="LTA window (starts at the P: the P coda)")
+    min_snr: float = field_(
+        1.5, help="the horizontal STA/LTA x horizontal energy share must reach this"
+    )
+    before: float = field_(1.5, unit="s", help="AIC window start before the coarse S")
+    after: float = field_(0.3, unit="s", help="AIC window end after the coarse S")
+    narrow: float = field_(
+        0.5, unit="s", help="second AIC on causal broad-band horizontals within this of the pick"
+    )
 
 
 @dataclass(frozen=True)
@@ -143,9 +179,17 @@ class DetectionConfig:
     merge_window: float = field_(2.5, unit="s", help="detections closer than this are one")
     min_duration: float = field_(0.3, unit="s", help="shortest trigger kept")
     dead_time: float = field_(6.0, unit="s", help="after a detection, ignore triggers this long")
+    warmup: float = field_(
+        1.0,
+        unit="s",
+        help="noise needed at the start of a record before a trigger (at least 2 STA windows "
+        "and one period of the band's lower corner); the LTA starts as the mean of the data "
+        "so far, so a short record is detected on from here",
+    )
     components: str = field_("Z", help="components detected on (vertical: 'Z')")
     onset: OnsetConfig = field_(OnsetConfig(), help="onset refinement")
     amplitude: AmplitudeConfig = field_(AmplitudeConfig(), help="amplitude measurement")
     array: ArrayConfig = field_(ArrayConfig(), help="array beams and f-k")
     polarization: PolarizationConfig = field_(PolarizationConfig(), help="3-C polarization")
+    s_pick: SPickConfig = field_(SPickConfig(), help="S picking on 3-C horizontals")
     phase_id: PhaseIdConfig = field_(PhaseIdConfig(), help="initial phase identification")

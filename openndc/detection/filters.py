@@ -77,12 +77,29 @@ def zerophase_bandpass(
 
 
 def causal_bandpass(
-    x: np.ndarray, fs: float, freq_min: float, freq_max: float, corners: int = 3
+    x: np.ndarray,
+    fs: float,
+    freq_min: float,
+    freq_max: float,
+    corners: int = 3,
+    *,
+    steady: bool = False,
 ) -> np.ndarray:
-    """Causal band-pass [Hz] along the last axis of ``x`` (``fs`` [Hz]), zero initial state:
-    :func:`scipy.signal.sosfilt` with the cached design of :func:`bandpass_sos`."""
+    """Causal band-pass [Hz] along the last axis of ``x`` (``fs`` [Hz]):
+    :func:`scipy.signal.sosfilt` with the cached design of :func:`bandpass_sos`.
+
+    Zero initial state by default; ``steady=True`` starts the filter in the steady state of
+    a constant input equal to the first sample (:func:`scipy.signal.sosfilt_zi` scaled by
+    it), so that a record starting at a non-zero value gives no step transient: what a
+    short record's first seconds need to serve as noise for an STA/LTA."""
     sos = np.array(bandpass_sos(int(corners), float(freq_min), float(freq_max), float(fs)))
-    return np.asarray(signal.sosfilt(sos, np.asarray(x, dtype=np.float64), axis=-1))
+    x = np.asarray(x, dtype=np.float64)
+    if not steady or x.shape[-1] == 0:
+        return np.asarray(signal.sosfilt(sos, x, axis=-1))
+    zi = sosfilt_zi(corners, freq_min, freq_max, fs)
+    zi = zi.reshape((sos.shape[0],) + (1,) * (x.ndim - 1) + (2,)) * x[..., :1]
+    y, _ = signal.sosfilt(sos, x, axis=-1, zi=zi)
+    return np.asarray(y)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -90,11 +90,15 @@ def identify_phase(detection: Detection, config: PhaseIdConfig, *, is_array: boo
     return "P"
 
 
-def first_arrivals_are_p(detections: Sequence[Detection], quiet: float) -> list[Detection]:
+def first_arrivals_are_p(
+    detections: Sequence[Detection], quiet: float, min_snr: float = 0.0
+) -> list[Detection]:
     """Detections of ONE station, time-sorted, with isolated S-type names changed to ``P``.
 
     An S-type detection with no detection in the ``quiet`` seconds before it is renamed P
-    (see the module docstring).
+    (see the module docstring). Only detections whose SNR reaches ``min_snr`` count as
+    something before it (with S picking on, an S needs a clear P: a weak noise trigger
+    before a first arrival does not make that arrival an S).
     """
     out: list[Detection] = []
     previous = None
@@ -102,5 +106,6 @@ def first_arrivals_are_p(detections: Sequence[Detection], quiet: float) -> list[
         if det.phase in S_PHASES and (previous is None or det.time - previous > quiet):
             det = dataclasses.replace(det, phase="P")
         out.append(det)
-        previous = det.time
+        if not det.snr < min_snr:  # NaN SNR counts
+            previous = det.time
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,16 +24,18 @@ from openndc import __version__
 from openndc.detection.amplitude import wood_anderson_amplitude
 from openndc.detection.array import detect_array
 from openndc.detection.config import DetectionConfig
+from openndc.detection.filters import zerophase_bandpass
 from openndc.detection.phase_id import first_arrivals_are_p, identify_phase
-from openndc.detection.polarization import measure_3c
-from openndc.detection.station import detect_trace
+from openndc.detection.polarization import measure_3c, polarization
+from openndc.detection.s_phase import pick_s
+from openndc.detection.station import detect_trace, dominant_frequency
 from openndc.model.config import to_mapping
 from openndc.model.detection import Detection
 from openndc.model.inventory import Array, ArrayElement, ChannelInfo, MonitoringNetwork, Station
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 
-__all__ = ["DetectionResult", "detect", "warmup_seconds"]
+__all__ = ["DetectionResult", "detect", "pick_s_detection", "warmup_seconds"]
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +141,7 @@ def _detect_on_station(
     family = Stream([tr for tr in site if tr.stats.channel[:2] == best_band])
     horizontals = Stream([tr for tr in family if tr.stats.channel[-1:] in "NE12"])
     out: list[Detection] = []
+    s_picks: list[Detection] = []
     for tr in family:
         if tr.stats.channel[-1:] not in config.components:
             continue
@@ -146,14 +150,154 @@ def _detect_on_station(
         except ValueError as exc:
             log.warning("%s: detection skipped on segment %s: %s", tr.id, tr.stats.starttime, exc)
             continue
-        for det in found:
-            det = _measure_station(det, family, horizontals, station, config)
-            out.append(
-                dataclasses.replace(det, phase=identify_phase(det, config.phase_id, is_array=False))
-            )
+        found_out, found_s = _with_s_picks(found, family, horizontals, station, config)
+        out += found_out
+        s_picks += found_s
     return first_arrivals_are_p(
-        _dedupe(out, config.merge_window), config.phase_id.first_arrival_quiet
+        _dedupe(out, config.merge_window) + _dedupe(s_picks, config.merge_window),
+        config.phase_id.first_arrival_quiet,
+        config.s_pick.min_p_snr if config.s_pick.enabled else 0.0,
     )
+
+
+def _with_s_picks(
+    found: list[Detection],
+    family: Stream,
+    horizontals: Stream,
+    station: Station | None,
+    config: DetectionConfig,
+) -> tuple[list[Detection], list[Detection]]:
+    """The vertical's detections (measured and named) and the S picked after each clear P.
+
+    A vertical detection within ``merge_window`` of an S just picked, and not more than
+    ``s_pick.narrow`` before it, is that S's own trigger and is dropped. A detection before
+    the S picked for the previous P that is at least as strong as that P is a new arrival:
+    the S was this arrival's (or a later one's), so it is dropped and S is sought again
+    after the new arrival."""
+    sc = config.s_pick
+    out: list[Detection] = []
+    s_picks: list[Detection] = []
+    last_p: Detection | None = None
+    last_s: Detection | None = None
+    for det in sorted(found, key=lambda d: d.time):
+        if last_s is not None and det.time >= last_s.time - sc.narrow:
+            if det.time - last_s.time <= config.merge_window:
+                continue  # the vertical's trigger on the S just picked on the horizontals
+        elif last_s is not None and last_p is not None and det.snr >= last_p.snr:
+            s_picks.remove(last_s)
+            last_s = None
+        s_det = None
+        if sc.enabled and det.snr >= sc.min_p_snr and (last_s is None or det.time > last_s.time):
+            s_det = pick_s_detection(det, family, horizontals, station, config)
+        det = _measure_station(
+            det, family, horizontals, station, config, None if s_det is None else s_det.time
+        )
+        out.append(
+            dataclasses.replace(det, phase=identify_phase(det, config.phase_id, is_array=False))
+        )
+        if s_det is not None:
+            s_picks.append(s_det)
+            last_p, last_s = det, s_det
+    return out, s_picks
+
+
+def _zne_segment(
+    family: Stream, station: Station | None, t0: UTCDateTime, t1: UTCDateTime
+) -> Stream | None:
+    """Z/N/E traces of ``family`` between ``t0`` and ``t1`` (rotated, one rate), or None."""
+    seg = family.slice(t0, t1)
+    if len({tr.stats.channel[-1] for tr in seg}) != 3:
+        return None
+    return _rotate_to_zne(seg, station)
+
+
+def pick_s_detection(
+    p: Detection,
+    family: Stream,
+    horizontals: Stream,
+    station: Station | None,
+    config: DetectionConfig,
+) -> Detection | None:
+    """The S detection after the P detection ``p`` picked on the horizontals of the 3-C
+    ``family`` (:func:`openndc.detection.s_phase.pick_s`), or None (not 3-C, no S).
+
+    The S gets phase ``S``, method ``3c``, the SNR of the S characteristic function, the
+    apparent incidence and rectilinearity of its first ``polarization.window`` seconds, a
+    Wood-Anderson amplitude for ML, and ``extra["p_id"]`` naming its P."""
+    sc = config.s_pick
+    if len({tr.stats.channel[-1] for tr in horizontals}) != 2:
+        return None
+    pad = 5.0 / sc.freq_min + 1.0
+    zne = _zne_segment(family, station, p.time - pad, p.time + sc.max_delay + pad)
+    if zne is None:
+        return None
+    start = max(tr.stats.starttime for tr in zne)
+    size = min(len(tr) - round((start - tr.stats.starttime) * tr.stats.sampling_rate) for tr in zne)
+    fs = float(zne[0].stats.sampling_rate)
+    comps = {}
+    for tr in zne:
+        i0 = round((start - tr.stats.starttime) * fs)
+        comps[tr.stats.channel[-1]] = np.asarray(tr.data[i0 : i0 + size], dtype=np.float64)
+    p_index = round((p.time - start) * fs)
+    pick = pick_s(comps["Z"], comps["N"], comps["E"], fs, p_index, sc)
+    if pick is None:
+        return None
+    time = start + pick.index / fs
+    window = min(config.polarization.window, 1.0 / sc.freq_min + 0.5)
+    i, j = pick.index, min(size, pick.index + round(window * fs))
+    inc = rect = math.nan
+    fdom = math.nan
+    if j - i >= 8:
+        bp = [
+            zerophase_bandpass(
+                comps[c] - comps[c].mean(), fs, sc.freq_min, min(sc.freq_max, 0.45 * fs), 4
+            )
+            for c in "ZNE"
+        ]
+        try:
+            res = polarization(bp[0][i:j], bp[1][i:j], bp[2][i:j], fs)
+            inc, rect = res.incidence_deg, res.rectilinearity
+        except ValueError:
+            pass
+        fdom = dominant_frequency(bp[1 if pick.component == "N" else 2][i:j], fs)
+    sigma = 1.0
+    if math.isfinite(fdom) and fdom > 0:
+        sigma = min(1.0, max(2.0 / fs, 1.0 / fdom / (2.0 * math.sqrt(max(pick.snr, 1.0)))))
+    chan = next(
+        (
+            tr.stats.channel
+            for tr in family
+            if tr.stats.channel[-1] in (pick.component, "1" if pick.component == "N" else "2")
+        ),
+        p.channel[:2] + pick.component,
+    )
+    det = Detection(
+        network=p.network,
+        station=p.station,
+        location=p.location,
+        channel=chan,
+        time=time,
+        time_uncertainty=float(sigma),
+        phase="S",
+        snr=pick.snr,
+        incidence=float(inc),
+        rectilinearity=float(rect),
+        freq_min=sc.freq_min,
+        freq_max=min(sc.freq_max, 0.45 * fs),
+        dominant_frequency=float(fdom),
+        method="3c",
+        id=f"{p.network}.{p.station}.{p.location}.{chan}-S-{time.strftime('%Y%m%dT%H%M%S.%f')}",
+        extra={"p_id": p.id, "horizontal_share": pick.horizontal_share},
+    )
+    channels = {tr.id: _channel_info(station, tr) for tr in horizontals}
+    try:
+        amp, _period = wood_anderson_amplitude(
+            horizontals, time, config.amplitude.ml_window, channels
+        )
+        det = dataclasses.replace(det, amplitude_wa=float(amp))
+    except ValueError as exc:
+        log.debug("%s: no Wood-Anderson amplitude at S %s: %s", det.seed_id, time, exc)
+    return det
 
 
 def _measure_station(
@@ -162,15 +306,25 @@ def _measure_station(
     horizontals: Stream,
     station: Station | None,
     config: DetectionConfig,
+    s_time: UTCDateTime | None = None,
 ) -> Detection:
+    """3-C polarization (ending before ``s_time``, the S of this P, when given) and the
+    Wood-Anderson amplitude of a detection."""
     if len({tr.stats.channel[-1] for tr in horizontals}) == 2:
         seg = family.slice(det.time - config.onset.before, det.time + config.amplitude.ml_window)
         zne = (
             _rotate_to_zne(seg, station) if len({tr.stats.channel[-1] for tr in seg}) == 3 else None
         )
+        pol = config
+        if s_time is not None and s_time - det.time < config.polarization.window:
+            # P polarization must not reach into the S (at local distances S-P < 3 s)
+            window = max(0.2, s_time - det.time - 0.05)
+            pol = dataclasses.replace(
+                config, polarization=dataclasses.replace(config.polarization, window=window)
+            )
         if zne is not None:
             try:
-                det = measure_3c(zne, det, config)
+                det = measure_3c(zne, det, pol)
             except ValueError as exc:
                 log.debug("%s: no polarization at %s: %s", det.seed_id, det.time, exc)
     wa_source = horizontals if len(horizontals) else family.select(component="Z")

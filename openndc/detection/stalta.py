@@ -14,6 +14,8 @@ __all__ = [
     "classic_sta_lta_py",
     "recursive_sta_lta",
     "recursive_sta_lta_py",
+    "recursive_sta_lta_warm",
+    "recursive_sta_lta_warm_py",
     "trigger_onsets",
     "trigger_onsets_py",
 ]
@@ -61,6 +63,58 @@ def recursive_sta_lta_py(a: np.ndarray, nsta: int, nlta: int) -> np.ndarray:
         lta = clta * sq + (1 - clta) * lta
         out[i] = sta / lta
     out[: min(nlta, n)] = 0.0
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _recursive_sta_lta_warm(
+    a: np.ndarray, nsta: int, nlta: int, nwarm: int
+) -> np.ndarray:  # pragma: no cover
+    n = a.shape[0]
+    out = np.zeros(n, dtype=np.float64)
+    sta = 0.0
+    lta = 0.0
+    for i in range(n):
+        sq = float(a[i]) * float(a[i])
+        k = i + 1.0
+        csta = max(1.0 / nsta, 1.0 / k)
+        clta = max(1.0 / nlta, 1.0 / k)
+        sta = csta * sq + (1.0 - csta) * sta
+        lta = clta * sq + (1.0 - clta) * lta
+        if i >= nwarm and lta > 0.0:
+            out[i] = sta / lta
+    return out
+
+
+def recursive_sta_lta_warm(a: np.ndarray, nsta: int, nlta: int, nwarm: int) -> np.ndarray:
+    """Recursive STA/LTA that starts from the data there are instead of an empty LTA.
+
+    Until ``nsta`` (``nlta``) samples have been seen, the STA (LTA) is the plain mean of the
+    squared samples so far (an expanding window: the recursion with coefficient
+    ``max(1/n_window, 1/(i+1))``), after that the exponential recursion of
+    :func:`recursive_sta_lta`. So the ratio is an unbiased signal-to-noise estimate from the
+    ``nwarm``-th sample on (earlier values are 0), however short the noise before an onset,
+    and far beyond ``nlta`` samples it equals :func:`recursive_sta_lta` (the start-up is
+    forgotten exponentially). Used for short records (event files, triggered windows, the
+    first minutes after a gap), where ObsPy's definition gives nothing for ``nlta`` samples.
+    """
+    if nsta < 1 or nlta <= nsta or nwarm < 1:
+        raise ValueError(f"need 1 <= nsta < nlta and nwarm >= 1, got {nsta}, {nlta}, {nwarm}")
+    return _recursive_sta_lta_warm(np.ascontiguousarray(a), int(nsta), int(nlta), int(nwarm))
+
+
+def recursive_sta_lta_warm_py(a: np.ndarray, nsta: int, nlta: int, nwarm: int) -> np.ndarray:
+    """Plain reference version of :func:`recursive_sta_lta_warm` (expanding means written out
+    directly while the windows fill, then the recursion)."""
+    x = np.asarray(a, dtype=np.float64) ** 2
+    n = len(x)
+    out = np.zeros(n)
+    sta = lta = 0.0
+    for i in range(n):
+        sta = float(x[: i + 1].mean()) if i < nsta else sta + (x[i] - sta) / nsta
+        lta = float(x[: i + 1].mean()) if i < nlta else lta + (x[i] - lta) / nlta
+        if i >= nwarm and lta > 0:
+            out[i] = sta / lta
     return out
 
 

@@ -45,7 +45,7 @@ from openndc.detection.amplitude import mb_amplitude
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.filters import causal_bandpass, zerophase_bandpass
 from openndc.detection.onset import backsearch_onset, refine_onset
-from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
+from openndc.detection.stalta import recursive_sta_lta_warm, trigger_onsets
 from openndc.model.detection import Detection
 from openndc.model.errors import DataQualityWarning
 from openndc.model.inventory import ChannelInfo
@@ -117,7 +117,7 @@ def dominant_frequency(x: np.ndarray, fs: float) -> float:
     return math.sqrt(float(np.sum(dx**2)) / p) / (2.0 * math.pi)
 
 
-def _band_usable(band: BandConfig, fs: float, n: int, trace_id: str) -> bool:
+def _band_usable(band: BandConfig, fs: float, n: int, trace_id: str, warmup: float) -> bool:
     if band.freq_max >= 0.45 * fs or band.freq_min <= 0 or band.freq_min >= band.freq_max:
         log.debug(
             "%s: band %s (%g-%g Hz) skipped at %g Hz sampling",
@@ -128,29 +128,34 @@ def _band_usable(band: BandConfig, fs: float, n: int, trace_id: str) -> bool:
             fs,
         )
         return False
-    if band.lta * fs >= n:
+    if 2 * _warm_samples(band, fs, warmup) >= n:
         log.info(
-            "%s: band %s skipped: LTA %g s longer than the trace (%g s)",
+            "%s: band %s skipped: the trace (%g s) is shorter than twice its warm-up",
             trace_id,
             band.name,
-            band.lta,
             n / fs,
         )
         return False
     return True
 
 
+def _warm_samples(band: BandConfig, fs: float, warmup: float) -> int:
+    """Samples of noise the STA/LTA of ``band`` needs before it may trigger: ``warmup``
+    seconds, but at least two STA windows and one period of the lower corner."""
+    return max(1, round(max(warmup, 2.0 * band.sta, 1.0 / band.freq_min) * fs))
+
+
 def _band_triggers(
-    x: np.ndarray, fs: float, band: BandConfig, ib: int, min_len: int
+    x: np.ndarray, fs: float, band: BandConfig, ib: int, min_len: int, warmup: float
 ) -> list[_Trigger]:
     """Triggers of one band: STA/LTA of the *causally* filtered band (one filter pass).
 
     A causal filter leaks no energy before an onset, so its trigger is a time the true onset
     cannot be later than; the onset itself is then picked around it (``_measure``)."""
-    y = causal_bandpass(x, fs, band.freq_min, band.freq_max, band.corners)
+    y = causal_bandpass(x, fs, band.freq_min, band.freq_max, band.corners, steady=True)
     nsta = max(1, round(band.sta * fs))
     nlta = max(nsta + 1, round(band.lta * fs))
-    cft = recursive_sta_lta(y, nsta, nlta)
+    cft = recursive_sta_lta_warm(y, nsta, nlta, _warm_samples(band, fs, warmup))
     trig = trigger_onsets(cft, band.threshold_on, band.threshold_off)
     return [
         _Trigger(ib, int(on), int(off), float(cft[on : off + 1].max()))
@@ -235,13 +240,17 @@ def detect_trace(
     x = prepare_data(trace)
     if x is None or fs <= 0:
         return []
-    bands = [(i, b) for i, b in enumerate(config.bands) if _band_usable(b, fs, len(x), trace.id)]
+    bands = [
+        (i, b)
+        for i, b in enumerate(config.bands)
+        if _band_usable(b, fs, len(x), trace.id, config.warmup)
+    ]
     if not bands:
         return []
     triggers: list[_Trigger] = []
     min_len = round(config.min_duration * fs)
     for ib, band in bands:
-        triggers.extend(_band_triggers(x, fs, band, ib, min_len))
+        triggers.extend(_band_triggers(x, fs, band, ib, min_len, config.warmup))
     if not triggers:
         return []
     kept = _merge(triggers, round(config.merge_window * fs), round(config.dead_time * fs))

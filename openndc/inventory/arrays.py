@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import logging
 import math
 import re
 import tomllib
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from openndc.inventory.ims_arrays import IMS_ARRAYS, IMS_SOURCE
 from openndc.model.errors import ConfigError, InventoryError
 from openndc.model.inventory import (
     Array,
@@ -53,7 +55,10 @@ __all__ = [
     "guess_kind",
     "load_arrays_config",
     "spec_of",
+    "warn_close_arrays",
 ]
+
+log = logging.getLogger(__name__)
 
 RULE_LINK_KM = 25.0
 """Generic rule: two stations are linked when closer than this [km]."""
@@ -135,20 +140,15 @@ KNOWN_ARRAYS: tuple[KnownArray, ...] = (
     # Deelen Infrasound Array (KNMI, Netherlands), elements DL01-DL17 (BDF): Evers, L. G.
     # (2008), "The inaudible symphony", PhD thesis TU Delft; KNMI StationXML NL.DIA.
     KnownArray("DIA", r"DL\d\d", "NL", None, "infrasound", "Evers (2008); KNMI NL.DIA"),
-    # ARCES, Norway (IMS PS28): rings A-D (+ closed E0) around ARA0. IMS CSS3.0 site table
-    # (SNL-GMS/GMS-PI7-OPEN @ 4c5f2a33, refsta ARCES).
-    KnownArray("ARCES", r"AR[A-E]\d", None, "ARA0", "seismic", "IMS CSS3.0 site table"),
-    # FINES, Finland (IMS PS17): rings A-C around FIA0; SPITS, Svalbard (IMS AS72): rings A-B
-    # around SPA0. IMS CSS3.0 site table (SNL-GMS/GMS-PI7-OPEN @ 4c5f2a33, refsta FINES/SPITS).
-    KnownArray("FINES", r"FI[ABC]\d", None, "FIA0", "seismic", "IMS CSS3.0 site table"),
-    KnownArray("SPITS", r"SP[AB]\d", None, "SPA0", "seismic", "IMS CSS3.0 site table"),
-    # Kazakh arrays: see openndc.inventory.kazakh for the element facts and their sources.
-    KnownArray("MKAR", r"MK\d\d", None, "MK31", "seismic", "IMS CSS3.0 site table"),
-    KnownArray("BVAR", r"BV[AB]\d", None, "BVA0", "seismic", "IMS CSS3.0 site table"),
     KnownArray("KURK", r"KUR\d\d|KURBB", None, "KURBB", "seismic", "IMS CSS3.0 site table"),
-    KnownArray("I31KZ", r"I31[HL]\d", None, "I31L1", "infrasound", "IMS CSS3.0 site table"),
     KnownArray("KKAR", r"KK\d\d", None, "KK31", "seismic", "kndc.kz (Karatau array page)"),
     KnownArray("ABKAR", r"AB\d\d", None, "AB31", "seismic", "kndc.kz (Akbulak array page)"),
+    # Every IMS array (ARCES, FINES, SPITS, MKAR, BVAR, I31KZ, YKA, ...): the naming facts of
+    # the IMS CSS3.0 site table, see openndc.inventory.ims_arrays.
+    *(
+        KnownArray(code, pattern, None, ref, kind, IMS_SOURCE)
+        for code, pattern, ref, kind in IMS_ARRAYS
+    ),
 )
 """Known array element naming (built-in table, applied before the generic rule)."""
 
@@ -450,10 +450,15 @@ def _clusters(stations: list[Station], link_km: float) -> list[list[Station]]:
 
 
 def _distance_km(a: Station, b: Station) -> float:
+    """Great-circle distance [km] between two stations."""
+    return _haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance [km] (haversine, spherical Earth of radius 6371 km)."""
-    p1, p2 = math.radians(a.latitude), math.radians(b.latitude)
+    p1, p2 = math.radians(lat1), math.radians(lat2)
     dp = p2 - p1
-    dl = math.radians(b.longitude - a.longitude)
+    dl = math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
@@ -505,17 +510,76 @@ def assign_arrays(
                     continue
                 ref = known.reference if any(s.code == known.reference for s in members) else None
                 add(build_array(known.code, members, reference=ref, kind=known.kind))
+                log.info(
+                    "array %s: %d elements by known naming (%s), reference %s",
+                    known.code,
+                    len(members),
+                    known.source,
+                    ref or "the element nearest the centroid",
+                )
         used_codes = {a.code for a in arrays}
         for code, members in _rule_groups([s for s in stations if free(s)]):
             if code in used_codes:
                 code = f"{members[0].network}.{code}"
             used_codes.add(code)
             add(build_array(code, members))
+            log.info(
+                "array %s: %d stations by the generic rule (common prefix + digits, linked "
+                "within %g km): %s",
+                code,
+                len(members),
+                RULE_LINK_KM,
+                ", ".join(s.code for s in members),
+            )
+    warn_close_arrays(arrays)
     where = {(e.network, e.station): a.code for a in arrays for e in a.elements}
     out = tuple(
         dataclasses.replace(s, array=where.get((s.network, s.code), s.array)) for s in stations
     )
     return out, tuple(arrays)
+
+
+def _closest_km(a: Array, b: Array) -> float:
+    """Smallest distance between an element of ``a`` and one of ``b`` [km]."""
+    return min(
+        _haversine_km(ea.latitude, ea.longitude, eb.latitude, eb.longitude)
+        for ea in a.elements
+        for eb in b.elements
+    )
+
+
+def warn_close_arrays(arrays: Sequence[Array]) -> list[tuple[str, str]]:
+    """Pairs of arrays of one kind whose nearest elements lie within one aperture (the larger
+    of the two) of each other, each with a WARNING log line.
+
+    Two such groups are most likely one array whose elements use two name prefixes (a
+    cross array such as Yellowknife's YKB*/YKR* lines) that was split; treated as two
+    linear arrays its f-k back-azimuths come out tens of degrees off. They are kept as
+    they are (the warning says how to declare one array)."""
+    out: list[tuple[str, str]] = []
+    for i, a in enumerate(arrays):
+        for b in arrays[i + 1 :]:
+            if a.kind != b.kind:
+                continue
+            aperture = max(a.aperture_km, b.aperture_km)
+            gap = _closest_km(a, b)
+            if aperture > 0 and gap <= aperture:
+                log.warning(
+                    "arrays %s (%d elements) and %s (%d elements) lie within one aperture "
+                    "(%.1f km) of each other (nearest elements %.1f km apart): they may be ONE "
+                    "array whose elements use two name prefixes, split in two; kept apart. "
+                    "To make them one, declare it in an arrays config file: [arrays.CODE] "
+                    "elements = [%s]",
+                    a.code,
+                    len(a.elements),
+                    b.code,
+                    len(b.elements),
+                    aperture,
+                    gap,
+                    ", ".join(f'"{e.station}"' for e in (*a.elements, *b.elements)),
+                )
+                out.append((a.code, b.code))
+    return out
 
 
 def spec_of(array: Array) -> ArraySpec:

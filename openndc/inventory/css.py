@@ -202,6 +202,54 @@ def _current(rows: list[SiteRow], day: int) -> dict[str, SiteRow]:
     return out
 
 
+def _reference_stations(
+    sites: dict[str, SiteRow], stations: list[Station], site_path: Path, network: str
+) -> list[Station]:
+    """Stations named only as the ``refsta`` of their elements (no row of their own).
+
+    The IDC's site table lists some 3-C stations only through their sensors: ``DBIC1``
+    (short-period vertical) and ``DBICB`` (broadband 3-C) are ``ss`` rows whose ``refsta``
+    is ``DBIC``, and there is no ``DBIC`` row; the IDC reports their arrivals under
+    ``DBIC`` (likewise LBTB, LPAZ, PLCA, VNDA in the IMS table of
+    ``../shared/data/ims_site_tables``). Each such reference code becomes a station at its
+    element closest to the reference point (smallest ``dnorth``/``deast``) carrying the
+    channels of all its elements (the first element's wins where two share a channel
+    code), so that detections at ``DBIC`` resolve as the IDC means them."""
+    by_code = {s.code: s for s in stations}
+    groups: dict[str, list[SiteRow]] = defaultdict(list)
+    for r in sites.values():
+        if r.statype != "ar" and r.refsta and r.refsta != r.sta and r.refsta not in sites:
+            groups[r.refsta].append(r)
+    out: list[Station] = []
+    for ref, rows in sorted(groups.items()):
+        rows.sort(key=lambda r: (r.dnorth_km**2 + r.deast_km**2, r.sta))
+        chans: dict[tuple[str, str], ChannelInfo] = {}
+        for r in rows:
+            for c in by_code[r.sta].channels:
+                chans.setdefault((c.location, c.code), c)
+        first = rows[0]
+        out.append(
+            Station(
+                network=network,
+                code=ref,
+                latitude=first.lat,
+                longitude=first.lon,
+                elevation_m=first.elev_km * 1000.0,
+                channels=tuple(chans[k] for k in sorted(chans)),
+                description=first.staname.replace("_", " "),
+                source=str(site_path),
+            )
+        )
+        log.info(
+            "%s: station %s has no site row of its own; built from its elements %s (as the "
+            "IDC names their arrivals)",
+            site_path,
+            ref,
+            ", ".join(r.sta for r in rows),
+        )
+    return out
+
+
 def read_css_site(
     site_path: str | Path,
     sitechan_path: str | Path | None = None,
@@ -262,6 +310,7 @@ def read_css_site(
                 source=str(site_path),
             )
         )
+    stations += _reference_stations(sites, stations, site_path, network)
     by_code = {s.code: s for s in stations}
     arrays: list[Array] = []
     for code, ref in sorted(refs.items()):

@@ -14,8 +14,10 @@ from obspy import Trace, UTCDateTime
 
 from openndc.detection.config import BandConfig, DetectionConfig, OnsetConfig
 from openndc.detection.station import detect_trace, dominant_frequency
+from openndc.model.config import from_mapping
 from openndc.model.errors import DataQualityWarning
 from openndc.model.inventory import ChannelInfo
+from openndc.presets import load_preset
 
 T0 = UTCDateTime(2022, 3, 4, 5, 6, 7)
 
@@ -123,8 +125,16 @@ def test_dead_channel_and_short_trace(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="openndc.detection.station"):
         assert detect_trace(tr, DetectionConfig()) == []
     assert "flat-lined" in caplog.text
+    # a record shorter than every LTA is still detected on (the LTA starts from the noise
+    # there is), but not one shorter than twice the warm-up of every band
     short = _event_trace(dur=10.0, onsets=(5.0,))
-    assert detect_trace(short, DetectionConfig()) == []
+    found = detect_trace(short, DetectionConfig())
+    assert len(found) == 1
+    assert abs(found[0].time - (short.stats.starttime + 5.0)) < 0.1
+    tiny = _event_trace(dur=10.0, onsets=(5.0,)).slice(None, short.stats.starttime + 2.0)
+    with caplog.at_level(logging.INFO, logger="openndc.detection.station"):
+        assert detect_trace(tiny, DetectionConfig()) == []
+    assert "shorter than twice its warm-up" in caplog.text
     empty = Trace(np.array([], dtype=float), header={"sampling_rate": 40.0})
     assert detect_trace(empty, DetectionConfig()) == []
 
@@ -178,24 +188,14 @@ def test_dominant_frequency_of_sine() -> None:
 
 
 def local_config() -> DetectionConfig:
-    """Local-event config at 100 Hz: short STA/LTA in 1-10, 2-15 and 5-20 Hz bands.
+    """The detection table of the ``local`` preset (short STA/LTA in 1-10, 2-15 and
+    5-20 Hz bands at 100 Hz).
 
     The IDC-like defaults (LTA 20-40 s, bands up to 10 Hz) are meant for regional and
-    teleseismic signals in continuous data; these windows are 60 s long, so the LTA must
-    be short, and local P energy is at 2-20 Hz.
+    teleseismic signals in continuous data; local P energy is at 2-20 Hz and local events
+    last seconds.
     """
-    bands = [
-        BandConfig("loc1", 1.0, 10.0, 4, 0.3, 8.0, 3.5, 1.5),
-        BandConfig("loc2", 2.0, 15.0, 4, 0.2, 8.0, 3.5, 1.5),
-        BandConfig("loc3", 5.0, 20.0, 4, 0.2, 8.0, 3.5, 1.5),
-    ]
-    return DetectionConfig(
-        bands=bands,
-        merge_window=1.5,
-        min_duration=0.2,
-        dead_time=2.0,
-        onset=OnsetConfig(method="aic", before=1.5, after=0.5),
-    )
+    return from_mapping(DetectionConfig, load_preset("local")["detection"], "local")
 
 
 @pytest.mark.slow

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
+import logging
+import math
 from pathlib import Path
 
 import pytest
+from obspy import UTCDateTime
 
 from openndc.inventory.arrays import (
     assign_arrays,
@@ -10,7 +14,10 @@ from openndc.inventory.arrays import (
     default_beam_groups,
     guess_kind,
     load_arrays_config,
+    warn_close_arrays,
 )
+from openndc.inventory.css import read_css_site
+from openndc.inventory.ims_arrays import IMS_ARRAYS
 from openndc.model.errors import ConfigError, InventoryError
 from openndc.model.inventory import ChannelInfo, Station
 
@@ -84,3 +91,66 @@ def test_kinds_and_groups() -> None:
         build_array("A", [sp], reference="ZZZ")
     with pytest.raises(InventoryError, match="not elements"):
         build_array("A", [sp], beam_groups={"x": ["A9"]})
+
+
+# --- IMS array naming (openndc.inventory.ims_arrays) ---------------------------------------
+
+
+def _cross(prefix_ns: str, prefix_ew: str, lat0: float, lon0: float, net: str) -> list[Station]:
+    """A cross array: 9 elements on a north-south line, 9 on an east-west line, 2.5 km apart."""
+    km_lat = 1.0 / 111.19
+    km_lon = km_lat / math.cos(math.radians(lat0))
+    out = [
+        _sta(f"{prefix_ns}{i}", lat0 + (i - 4) * 2.5 * km_lat, lon0, ("SHZ",), net)
+        for i in range(9)
+    ]
+    out += [
+        _sta(f"{prefix_ew}{i + 1}", lat0, lon0 + (i - 7) * 2.5 * km_lon, ("SHZ",), net)
+        for i in range(9)
+    ]
+    return out
+
+
+def test_yellowknife_cross_array_stays_one_array() -> None:
+    stations = _cross("YKB", "YKR", 62.4931, -114.6062, "CN")
+    _, arrays = assign_arrays(stations)
+    assert [a.code for a in arrays] == ["YKA"]
+    yka = arrays[0]
+    assert len(yka.elements) == 18
+    assert yka.element("YKR8").dnorth_km == pytest.approx(0.0, abs=1e-9)  # the reference
+
+
+def test_split_cross_array_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    stations = _cross("QQB", "QQR", 40.0, 20.0, "XX")
+    with caplog.at_level(logging.INFO, logger="openndc.inventory.arrays"):
+        _, arrays = assign_arrays(stations)
+    assert sorted(a.code for a in arrays) == ["QQBAR", "QQRAR"]
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1
+    msg = warned[0].getMessage()
+    assert "QQBAR" in msg and "QQRAR" in msg and "one aperture" in msg
+    assert "[arrays.CODE]" in msg  # says how to fix it
+    decided = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert any("QQBAR" in m and "generic rule" in m for m in decided)
+    # two arrays far apart: no warning
+    caplog.clear()
+    far = _cross("QQB", "QQR", 40.0, 20.0, "XX")[:9] + _cross("QQB", "QQR", 45.0, 25.0, "XX")[9:]
+    with caplog.at_level(logging.WARNING, logger="openndc.inventory.arrays"):
+        assert warn_close_arrays(assign_arrays(far)[1]) == []
+
+
+def test_every_ims_array_is_rebuilt_from_bare_stations(shared_data: Path) -> None:
+    # StationXML knows no arrays: strip the CSS3.0 membership and let the naming table regroup
+    net = read_css_site(shared_data / "ims_site_tables" / "ims.site", at=UTCDateTime(2012, 1, 1))
+    bare = [dataclasses.replace(s, array=None) for s in net.stations]
+    _, arrays = assign_arrays(bare)
+    got = {a.code: set(a.element_codes) for a in arrays}
+    known = {code for code, _, _, _ in IMS_ARRAYS}
+    checked = 0
+    for a in net.arrays:
+        if a.code not in known or len(a.elements) < 2:
+            continue
+        assert got.get(a.code) == set(a.element_codes), a.code
+        checked += 1
+    assert checked >= 60
+    assert "YKA" in got and {"YKB0", "YKR1"} <= got["YKA"]

@@ -157,3 +157,46 @@ def test_unreadable_tables_raise_naming_the_file(tmp_path: Path) -> None:
         read_css_site(bad)
     with pytest.raises(InventoryError, match="not found"):
         read_inventory(tmp_path / "missing.xml")
+
+
+@pytest.mark.parametrize("code", ["DBIC", "LBTB", "LPAZ", "PLCA", "VNDA"])
+def test_ims_three_c_stations_named_by_their_reference(ims: MonitoringNetwork, code: str) -> None:
+    # the IMS table has rows only for the sensors (DBIC1 short period, DBICB broadband),
+    # both with refsta DBIC; the IDC reports arrivals under DBIC
+    sta = ims.station(code)
+    assert sta.is_three_component
+    assert {c.code for c in sta.channels} >= {"BHZ", "BHN", "BHE", "SHZ"}
+    element = ims.station(code + "B")
+    assert sta.latitude == pytest.approx(element.latitude, abs=1e-3)
+    assert sta.array is None
+
+
+def test_reference_only_station_from_generated_tables(tmp_path: Path) -> None:
+    site = tmp_path / "r.site"
+    site.write_text(
+        "\n".join(
+            [
+                _site_line("ABCB", 2000001, -1, 10.0, 20.0, 0.1, "ss", "ABC", 0, 0),
+                _site_line("ABC1", 2000001, -1, 10.00001, 20.0, 0.1, "ss", "ABC", 0.001, 0),
+                _site_line("SOLO", 2000001, -1, 11.0, 21.0, 0.1, "ss", "SOLO", 0, 0),
+            ]
+        )
+        + "\n"
+    )
+    (tmp_path / "r.sitechan").write_text(
+        "\n".join(
+            [
+                _chan_line("ABC1", "SHZ", 2000001, 1, -1, -1.0, 0.0),
+                _chan_line("ABCB", "BHZ", 2000001, 2, -1, -1.0, 0.0),
+                _chan_line("ABCB", "BHN", 2000001, 3, -1, 0.0, 90.0),
+                _chan_line("ABCB", "BHE", 2000001, 4, -1, 90.0, 90.0),
+            ]
+        )
+        + "\n"
+    )
+    net = read_css_site(site, at=UTCDateTime(2005, 1, 1), network="XX")
+    assert sorted(s.code for s in net) == ["ABC", "ABC1", "ABCB", "SOLO"]
+    abc = net.station("ABC", "XX")
+    assert abc.latitude == pytest.approx(10.0)  # the element at the reference point
+    assert [c.code for c in abc.channels] == ["BHE", "BHN", "BHZ", "SHZ"]
+    assert not net.arrays

@@ -57,7 +57,7 @@ from openndc.detection.array.fk import FKResult, fk_analysis
 from openndc.detection.array.kernels import DEG_KM, beam, beam_triggers, plane_wave_delays
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.filters import causal_bandpass, zerophase_bandpass
-from openndc.detection.onset import aic_cf, refine_onset
+from openndc.detection.onset import aic_cf, backsearch_onset, refine_onset
 from openndc.model.detection import Detection
 from openndc.model.inventory import Array, ChannelInfo
 
@@ -465,6 +465,7 @@ def _measure(
         return None
     fk_delays = plane_wave_delays(ad.offsets_km, fk.backazimuth_deg, fk.slowness_s_per_km)
     onset = _sharpen_onset(seg, filt, fs, onset, fk_delays, band)
+    onset = _backsearch_beam(seg, fs, onset, fk_delays, band, config)
     amp_band = (
         band
         if infra
@@ -539,6 +540,38 @@ def _sharpen_onset(
     return onset if refined is None else refined
 
 
+def _backsearch_beam(
+    seg: np.ndarray,
+    fs: float,
+    onset: int,
+    delays: np.ndarray,
+    band: BandConfig,
+    config: DetectionConfig,
+) -> int:
+    """An earlier, weaker onset before ``onset`` on the f-k beam, as the single-station
+    detector does (:func:`openndc.detection.onset.backsearch_onset` on the band filtered
+    *causally*, ``config.onset.backsearch*``); ``onset`` when there is none."""
+    oc = config.onset
+    if oc.backsearch <= 0 or config.onset.method == "none":
+        return onset
+    fmax = min(band.freq_max, 0.45 * fs)
+    if band.freq_min >= fmax:
+        return onset
+    # beam first, then filter: both are linear, and one trace is cheaper to filter
+    y = causal_bandpass(beam(seg, fs, delays), fs, band.freq_min, fmax, band.corners)
+    pad = round(max(5.0, 5.0 / band.freq_min) * fs)  # the causal filter's start-up transient
+    earlier = backsearch_onset(
+        y,
+        onset,
+        back=round(oc.backsearch * fs),
+        noise=round(oc.backsearch_noise * fs),
+        min_len=round(max(oc.backsearch_duration, 2.0 / band.freq_min) * fs),
+        snr=oc.backsearch_snr,
+        floor=min(pad, onset),
+    )
+    return onset if earlier is None else earlier
+
+
 def _aic_onset(
     b: np.ndarray, fs: float, itrig: int, config: DetectionConfig, widen: float = 0.0
 ) -> int:
@@ -588,6 +621,7 @@ def _fk_at(
             fmin=fmin,
             fmax=min(fmax, 0.45 * fs),
             shifts_s=k / fs,
+            refine=acfg.fk_refine,
         )
     except ValueError as exc:
         log.debug("f-k failed: %s", exc)

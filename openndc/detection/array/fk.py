@@ -93,6 +93,7 @@ def fk_analysis(
     fmin: float,
     fmax: float,
     shifts_s: np.ndarray | None = None,
+    refine: int = 1,
 ) -> FKResult:
     """F-k analysis of one window ``data`` ``(n_el, n_samp)`` at ``fs`` [Hz].
 
@@ -100,6 +101,12 @@ def fk_analysis(
     ``slowness_step`` [s/km]; band ``fmin``-``fmax`` [Hz]; ``shifts_s`` as in
     :func:`~openndc.detection.array.kernels.fk_power`. See the module doc for the
     uncertainties.
+
+    ``refine`` > 1: a second pass on a fine grid of step ``slowness_step / refine`` over
+    ±1 coarse step around the coarse maximum gives the peak below the grid step (the power
+    grid in the result stays the coarse one; best vector, powers and F come from the fine
+    pass; uncertainties too when the confidence region fits in the fine grid). With the
+    default 1 the result is that of ObsPy's ``array_processing`` on the same grid.
     """
     ax = slowness_axis(slowness_max, slowness_step)
     rel, absp, freqs = fk_power(data, fs, offsets_km, ax, ax, fmin, fmax, shifts_s=shifts_s)
@@ -107,17 +114,32 @@ def fk_analysis(
     iy, ix = np.unravel_index(int(np.argmax(rel)), rel.shape)
     sx, sy = float(ax[ix]), float(ax[iy])
     r = float(rel[iy, ix])
+    abspower = float(absp[iy, ix])
+    du_baz, du_slow = _uncertainties(rel, ax, ax, int(iy), int(ix), r, n, slowness_step)
+    if refine > 1:
+        fine = slowness_step / refine
+        offs = np.arange(-refine, refine + 1) * fine
+        fx, fy = sx + offs, sy + offs
+        frel, fabs, _ = fk_power(data, fs, offsets_km, fx, fy, fmin, fmax, shifts_s=shifts_s)
+        jy, jx = np.unravel_index(int(np.argmax(frel)), frel.shape)
+        if float(frel[jy, jx]) >= r:
+            sx, sy, r = float(fx[jx]), float(fy[jy]), float(frel[jy, jx])
+            abspower = float(fabs[jy, jx])
+            level = r - (1.0 - r) / max(n - 1, 1)
+            border = np.concatenate((frel[0], frel[-1], frel[:, 0], frel[:, -1]))
+            if float(border.max()) < level:
+                # the confidence region lies inside the fine grid: measure it there
+                du_baz, du_slow = _uncertainties(frel, fx, fy, int(jy), int(jx), r, n, fine)
     fstat = float(fstat_from_relpower(r, n))
     slow = math.hypot(sx, sy)
     baz = backazimuth_from_slowness(sx, sy)
-    du_baz, du_slow = _uncertainties(rel, ax, ax, int(iy), int(ix), r, n, slowness_step)
     return FKResult(
         backazimuth_deg=baz,
         slowness_s_per_km=slow,
         sx=sx,
         sy=sy,
         relpower=r,
-        abspower=float(absp[iy, ix]),
+        abspower=abspower,
         fstat=fstat,
         backazimuth_uncertainty_deg=du_baz,
         slowness_uncertainty_s_per_km=du_slow,
