@@ -170,10 +170,11 @@ def load_model(spec: str) -> TravelTimeModel:
 def _configs(path: str | None, preset: str | None) -> tuple[Any, Any]:
     """``(LocationConfig, RelocationConfig)``: the preset's and the file's ``[location]``
     table, and the file's ``[relocation]`` table (the other tables are checked too)."""
-    from openndc.cli._common import _merge, _read_toml
+    from openndc.cli._common import _read_toml
     from openndc.location.config import RelocationConfig
     from openndc.model.config import from_mapping
     from openndc.pipeline.process import ProcessConfig
+    from openndc.presets import overlay as _merge
 
     if path is None:
         return load_process_config(None, preset).location, RelocationConfig()

@@ -80,10 +80,9 @@ def _settings(args: argparse.Namespace) -> tuple[ProcessConfig, Any, dict[str, A
         raise ConfigError(f"{args.config}: [service] has unknown keys {sorted(unknown)}")
     acq = from_mapping(AcquisitionConfig, data.pop("acquisition", {}), "[acquisition]")
     if args.preset:
-        from openndc.cli._common import _merge
-        from openndc.presets import load_preset
+        from openndc.presets import load_preset, overlay
 
-        data = _merge(load_preset(args.preset), data)
+        data = overlay(load_preset(args.preset), data)
     config = from_mapping(ProcessConfig, data, args.config or "defaults")
     for key in ("archive", "inventory", "arrays", "db", "state", "metrics_port", "block"):
         value = getattr(args, key)
