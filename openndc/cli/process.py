@@ -49,14 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "an archive, window by window; detections, events (with their versions) and the "
         "windows done go into the database. A rerun resumes where the last one stopped.",
     )
-    p.add_argument("--archive", required=True, help="SDS directory or CSS3.0 .wfdisc file")
-    p.add_argument("--inventory", required=True, help="StationXML, CSS3.0 .site, or 'kz'")
-    p.add_argument("--arrays", help="arrays config (TOML) for StationXML inventories")
-    p.add_argument("--start", required=True, type=parse_time, help="window start (UTC, ISO 8601)")
-    p.add_argument("--end", required=True, type=parse_time, help="window end (UTC, ISO 8601)")
-    p.add_argument("--db", required=True, help="database URL, e.g. sqlite:///bulletin.db")
-    p.add_argument("--config", help="TOML configuration (openndc config template)")
-    add_preset_argument(p)
+    add_span_arguments(p)
     p.add_argument("--detections", help="also write the detections table (.csv/.parquet)")
     p.add_argument(
         "--window",
@@ -71,6 +64,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-surface-waves", action="store_true", help="skip Ms (no LP reads)")
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
+
+
+def add_span_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments every waveform-to-bulletin run takes (process, reprocess)."""
+    p.add_argument("--archive", required=True, help="SDS directory or CSS3.0 .wfdisc file")
+    p.add_argument("--inventory", required=True, help="StationXML, CSS3.0 .site, or 'kz'")
+    p.add_argument("--arrays", help="arrays config (TOML) for StationXML inventories")
+    p.add_argument("--start", required=True, type=parse_time, help="span start (UTC, ISO 8601)")
+    p.add_argument("--end", required=True, type=parse_time, help="span end (UTC, ISO 8601)")
+    p.add_argument("--db", required=True, help="database URL, e.g. sqlite:///bulletin.db")
+    p.add_argument("--config", help="TOML configuration (openndc config template)")
+    add_preset_argument(p)
 
 
 def configure(args: argparse.Namespace) -> ProcessConfig:

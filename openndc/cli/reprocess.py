@@ -24,8 +24,7 @@ from pathlib import Path
 from obspy import UTCDateTime
 
 from openndc.bulletin import BulletinStore
-from openndc.cli._common import add_preset_argument, parse_time
-from openndc.cli.process import configure, print_report
+from openndc.cli.process import add_span_arguments, configure, print_report
 from openndc.io.tables import write_detections
 from openndc.model.errors import ConfigError
 from openndc.pipeline.cluster import dask_detector, open_client
@@ -57,14 +56,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--workers, or an existing scheduler), then association, location and magnitudes in "
         "time order; resumable and idempotent like process.",
     )
-    p.add_argument("--archive", required=True, help="SDS directory or CSS3.0 .wfdisc file")
-    p.add_argument("--inventory", required=True, help="StationXML, CSS3.0 .site, or 'kz'")
-    p.add_argument("--arrays", help="arrays config (TOML) for StationXML inventories")
-    p.add_argument("--start", required=True, type=parse_time, help="span start (UTC, ISO 8601)")
-    p.add_argument("--end", required=True, type=parse_time, help="span end (UTC, ISO 8601)")
-    p.add_argument("--db", required=True, help="database URL, e.g. sqlite:///bulletin.db")
-    p.add_argument("--config", help="TOML configuration (openndc config template)")
-    add_preset_argument(p)
+    add_span_arguments(p)
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     where.add_argument("--workers", type=int, default=2, help="local worker processes")

@@ -28,6 +28,7 @@ from scipy import signal
 
 from openndc.detection import filters
 from openndc.detection.config import AmplitudeConfig
+from openndc.instrument import displacement_gain
 from openndc.model.inventory import ChannelInfo
 
 __all__ = [
@@ -36,7 +37,6 @@ __all__ = [
     "WA_PAZ",
     "WA_PERIOD",
     "counts_to_nm",
-    "displacement_gain",
     "half_peak_to_peak",
     "mb_amplitude",
     "wood_anderson_amplitude",
@@ -89,41 +89,6 @@ def half_peak_to_peak(x: np.ndarray, fs: float) -> tuple[float, float, int]:
     k = int(np.argmax(swings))
     period = 2.0 * (ext[k + 1] - ext[k]) / fs
     return float(swings[k]), float(period), int(ext[k])
-
-
-def _input_kind(channel: ChannelInfo) -> int:
-    """Power of (i ω) between ground displacement and the channel's input units."""
-    units = (channel.input_units or "M/S").upper().replace(" ", "")
-    if units in ("M/S**2", "M/S2", "M/S/S", "M/(S**2)", "M/SEC**2"):
-        return 2
-    if units in ("M", "NM", "MM"):
-        return 0
-    return 1
-
-
-def displacement_gain(channel: ChannelInfo | None, freqs: np.ndarray) -> np.ndarray | None:
-    """Complex instrument response to ground displacement [counts/m] at ``freqs`` [Hz].
-
-    Full response when ``channel.response`` is an ObsPy ``Response``; otherwise the flat
-    ``sensitivity`` times ``(i 2π f)^p`` (p = 1 for velocity, 2 for acceleration sensors,
-    from ``input_units``). None when the channel has neither.
-    """
-    if channel is None:
-        return None
-    freqs = np.atleast_1d(np.asarray(freqs, dtype=np.float64))
-    resp = channel.response
-    if resp is not None and hasattr(resp, "get_evalresp_response_for_frequencies"):
-        try:
-            out = resp.get_evalresp_response_for_frequencies(
-                freqs, output="DISP", hide_sensitivity_mismatch_warning=True
-            )
-            return np.asarray(out, dtype=np.complex128)
-        except Exception as exc:  # ObsPy raises bare exceptions for broken responses
-            log.warning("channel %s: response unusable (%s); using sensitivity", channel.code, exc)
-    if channel.sensitivity is None or not channel.sensitivity > 0:
-        return None
-    p = _input_kind(channel)
-    return channel.sensitivity * (2j * np.pi * freqs) ** p
 
 
 def counts_to_nm(amplitude: float, period: float, channel: ChannelInfo | None) -> tuple[float, str]:
