@@ -15,7 +15,7 @@ import warnings
 from collections import Counter
 
 from openndc.archive import SDSArchive, import_waveforms
-from openndc.cli._common import parse_time
+from openndc.cli._args import check_out_dir, check_out_file, check_window, time_arg
 from openndc.model.errors import ArchiveError, DataQualityWarning
 
 __all__ = ["register"]
@@ -36,7 +36,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp = verbs.add_parser("import", help="copy SAC, miniSEED or CSS3.0 wfdisc waveforms in")
     imp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (recursive)")
     imp.add_argument("--archive", required=True, help="SDS directory (created if needed)")
-    imp.add_argument("--inventory-out", help="write SAC station coordinates as StationXML")
+    imp.add_argument(
+        "--inventory-out",
+        help="write SAC station coordinates as StationXML (epochs from 00:00 UTC of the first "
+        "day, one per sample rate)",
+    )
     imp.add_argument(
         "--network", default="XX", help="network code for traces without one (CSS3.0 has none)"
     )
@@ -51,21 +55,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     lst = verbs.add_parser("list", help="streams with time coverage and gap counts")
     lst.add_argument("--archive", required=True, help="SDS directory")
-    lst.add_argument("--start", type=parse_time, help="window start (UTC, ISO 8601)")
-    lst.add_argument("--end", type=parse_time, help="window end (UTC, ISO 8601)")
+    lst.add_argument("--start", type=time_arg, help="window start (UTC, ISO 8601)")
+    lst.add_argument("--end", type=time_arg, help="window end (UTC, ISO 8601)")
     _selection(lst)
     lst.set_defaults(func=run_list)
 
     chk = verbs.add_parser("check", help="report gaps, overlaps, corrupt records, ...")
     chk.add_argument("--archive", required=True, help="SDS directory")
-    chk.add_argument("--start", required=True, type=parse_time, help="window start (UTC)")
-    chk.add_argument("--end", required=True, type=parse_time, help="window end (UTC)")
+    chk.add_argument("--start", required=True, type=time_arg, help="window start (UTC)")
+    chk.add_argument("--end", required=True, type=time_arg, help="window end (UTC)")
     _selection(chk)
     chk.set_defaults(func=run_check)
 
 
 def _open(path: str, must_exist: bool = True) -> SDSArchive:
     archive = SDSArchive(path)
+    if archive.root.exists() and not archive.root.is_dir():
+        raise ArchiveError(f"archive {path} is a file, not an SDS folder")
     if must_exist and not archive.root.is_dir():
         raise ArchiveError(
             f"archive {path} does not exist; create it with 'openndc archive "
@@ -75,6 +81,8 @@ def _open(path: str, must_exist: bool = True) -> SDSArchive:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    check_out_dir(args.archive, "--archive")
+    check_out_file(args.inventory_out, "--inventory-out")
     archive = _open(args.archive, must_exist=False)
     report = import_waveforms(
         args.paths,
@@ -86,6 +94,13 @@ def run_import(args: argparse.Namespace) -> int:
     print(f"imported into {archive.root}: {report}")
     for what, why in report.skipped:
         print(f"  skipped {what}: {why}")
+    for path, offset, length, why in report.quarantined:
+        print(f"  quarantined {path} bytes {offset}-{offset + length}: {why}")
+    if report.quarantined:
+        print(
+            f"{len(report.quarantined)} bad records ({report.quarantined_bytes} bytes) were not "
+            f"imported; their bytes are in {archive.root / 'quarantine'}"
+        )
     if args.inventory_out and not report.stations:
         print(f"no SAC station coordinates found: {args.inventory_out} not written")
     elif args.inventory_out:
@@ -97,6 +112,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    check_window(args.start, args.end)
     archive = _open(args.archive)
     rows = archive.coverage(
         args.start, args.end, args.network, args.station, args.location, args.channel
@@ -112,6 +128,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    check_window(args.start, args.end)
     archive = _open(args.archive)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)

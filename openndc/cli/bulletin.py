@@ -25,18 +25,16 @@ from openndc.bulletin import (
     read_bulletin,
     write_bulletin,
 )
-from openndc.cli._common import parse_time
+from openndc.cli._args import check_database, check_out_file, check_window, positive_float, time_arg
 from openndc.model.errors import BulletinError
 from openndc.model.event import Bulletin
 
 log = logging.getLogger(__name__)
 
 
-def database_url(text: str) -> str:
-    """A database URL; a plain file path means SQLite."""
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).resolve()}"
+def database_url(text: str, *, must_exist: bool = False) -> str:
+    """A database URL; a plain file path means SQLite (checked: :func:`check_database`)."""
+    return check_database(text, must_exist=must_exist)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,8 +50,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e.add_argument("--db", required=True, help="database URL, e.g. sqlite:///bulletin.db")
     e.add_argument("--format", required=True, choices=FORMATS, help="output format")
     e.add_argument("--out", required=True, help="output file")
-    e.add_argument("--start", type=parse_time, help="first origin time (UTC, ISO 8601)")
-    e.add_argument("--end", type=parse_time, help="end of the window (UTC, exclusive)")
+    e.add_argument("--start", type=time_arg, help="first origin time (UTC, ISO 8601)")
+    e.add_argument("--end", type=time_arg, help="end of the window (UTC, exclusive)")
     e.set_defaults(func=run_export)
 
     i = cmds.add_parser("import", help="store the events of a bulletin file in a database")
@@ -64,15 +62,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c = cmds.add_parser("compare", help="match the events of two bulletins")
     c.add_argument("a", help="bulletin file or database URL (reference side 'a')")
     c.add_argument("b", help="bulletin file or database URL (side 'b')")
-    c.add_argument("--time-tolerance", type=float, default=10.0, help="origin time [s]")
-    c.add_argument("--distance-tolerance", type=float, default=100.0, help="epicentre [km]")
+    c.add_argument("--time-tolerance", type=positive_float, default=10.0, help="origin time [s]")
+    c.add_argument(
+        "--distance-tolerance", type=positive_float, default=100.0, help="epicentre [km]"
+    )
     c.add_argument("--out", help="write the event table (CSV)")
     c.set_defaults(func=run_compare)
 
 
 def _load(source: str) -> Bulletin:
     if "://" in source:
-        with BulletinStore(source) as store:
+        with BulletinStore(database_url(source, must_exist=True)) as store:
             bulletin = store.load()
         return Bulletin(events=bulletin.events, provenance=bulletin.provenance, name=source)
     if not Path(source).is_file():
@@ -81,7 +81,9 @@ def _load(source: str) -> Bulletin:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    with BulletinStore(database_url(args.db)) as store:
+    check_window(args.start, args.end)
+    check_out_file(args.out)
+    with BulletinStore(database_url(args.db, must_exist=True)) as store:
         bulletin = store.load(args.start, args.end)
     write_bulletin(bulletin, args.out, args.format)
     print(f"{len(bulletin)} events -> {args.out} ({args.format})")
@@ -91,8 +93,9 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     if not Path(args.file).is_file():
         raise BulletinError(f"{args.file}: no such file")
+    url = database_url(args.db)
     bulletin = read_bulletin(args.file)
-    with BulletinStore(database_url(args.db)) as store:
+    with BulletinStore(url) as store:
         ids = store.store(bulletin)
     n_arr = sum(len(e.arrivals) for e in bulletin.events)
     print(f"{len(ids)} events ({n_arr} arrivals) from {args.file} -> {args.db}")
@@ -100,6 +103,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    check_out_file(args.out)
     a, b = _load(args.a), _load(args.b)
     result = compare_bulletins(a, b, args.time_tolerance, args.distance_tolerance)
     print(result.summary())

@@ -18,34 +18,33 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 
 from obspy import UTCDateTime
 
+from openndc.cli._args import (
+    check_out_dir,
+    check_out_file,
+    check_window,
+    duration_arg,
+    positive_float,
+    seed_arg,
+    time_arg,
+)
 from openndc.model.errors import ConfigError
 
 __all__ = ["parse_duration", "parse_time", "register"]
 
-_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+#: ``600``, ``600s``, ``10m``, ``1.5h``, ``1d`` → seconds [s]; 60 s to 366 d.
+parse_duration = duration_arg(60.0, 366 * 86400.0)
 
 
 def parse_time(text: str) -> UTCDateTime:
     """ISO 8601 UTC → UTCDateTime (kept here so scoring imports nothing of the pipeline)."""
     try:
-        return UTCDateTime(text)
-    except Exception as exc:
-        raise ConfigError(
-            f"cannot read time {text!r}: use ISO 8601, e.g. 2016-01-06T01:30:00"
-        ) from exc
-
-
-def parse_duration(text: str) -> float:
-    """``600``, ``600s``, ``10m``, ``1.5h``, ``1d`` → seconds [s]."""
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(s|m|min|h|d)?\s*", text)
-    if not match or float(match.group(1)) <= 0:
-        raise ConfigError(f"cannot read duration {text!r}: use e.g. 600, 600s, 10m, 24h or 1d")
-    return float(match.group(1)) * _UNITS[match.group(2) or ""]
+        return time_arg(text)
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,12 +59,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     m = verbs.add_parser("make", help="synthesize an exercise and seal its truth")
     m.add_argument("--network", default="kz", help="'kz', StationXML or CSS3.0 .site file")
-    m.add_argument("--start", required=True, type=parse_time, help="start (UTC, ISO 8601)")
+    m.add_argument("--start", required=True, type=time_arg, help="start (UTC, ISO 8601)")
     m.add_argument(
-        "--duration", required=True, type=parse_duration, help="length: 600, 10m, 24h, 1d"
+        "--duration", required=True, type=parse_duration, help="length 60 s - 366 d: 600, 10m, 1d"
     )
     m.add_argument(
-        "--seed", type=int, help="random seed (default: random; stored only in the sealed truth)"
+        "--seed",
+        type=seed_arg,
+        help="random seed 0..2**32-1 (default: random; stored only in the sealed truth)",
+    )
+    m.add_argument(
+        "--dprk-explosion",
+        action="store_true",
+        help="add an explosion at the DPRK test site to the drawn events",
     )
     m.add_argument("--out", required=True, help="exercise folder (new or empty)")
     m.add_argument("--events", help="prescribed event list (CSV) instead of a drawn one")
@@ -74,7 +80,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="instructor's passphrase (default: $OPENNDC_EXERCISE_PASSPHRASE, else a random one)",
     )
     m.add_argument(
-        "--sampling-rate", type=float, default=40.0, help="rate for channels without one [Hz]"
+        "--sampling-rate",
+        type=positive_float,
+        default=40.0,
+        help="rate for channels without one [Hz]",
     )
     m.add_argument("--no-progress", action="store_true", help="no progress lines")
     m.set_defaults(func=run_make)
@@ -88,19 +97,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--out", help="write the per-event table (CSV)")
     s.add_argument("--plot", help="write the map and error histograms (PNG)")
     s.add_argument(
-        "--time-tolerance", type=float, default=10.0, help="largest |origin time error| [s]"
+        "--time-tolerance",
+        type=positive_float,
+        default=10.0,
+        help="largest |origin time error| [s]",
     )
     s.add_argument(
-        "--distance-tolerance", type=float, default=100.0, help="largest epicentre error [km]"
+        "--distance-tolerance",
+        type=positive_float,
+        default=100.0,
+        help="largest epicentre error [km]",
     )
-    s.add_argument("--start", type=parse_time, help="score only truth events from this time")
-    s.add_argument("--end", type=parse_time, help="score only truth events before this time")
+    s.add_argument("--start", type=time_arg, help="score only truth events from this time")
+    s.add_argument("--end", type=time_arg, help="score only truth events before this time")
     s.set_defaults(func=run_score)
 
 
 def run_make(args: argparse.Namespace) -> int:
     from openndc.training.exercise import PASSPHRASE_ENV, make_exercise
 
+    check_out_dir(args.out)
     passphrase = args.passphrase or os.environ.get(PASSPHRASE_ENV) or None
 
     def progress(done: int, total: int, site: str) -> None:
@@ -117,6 +133,7 @@ def run_make(args: argparse.Namespace) -> int:
         passphrase=passphrase,
         sampling_rate=args.sampling_rate,
         progress=progress,
+        dprk_explosion=args.dprk_explosion,
     )
     print(
         f"exercise -> {exercise.directory}: {exercise.n_events} event(s); trainees get sds/, "
@@ -137,6 +154,9 @@ def run_score(args: argparse.Namespace) -> int:
         score_bulletin,
     )
 
+    check_window(args.start, args.end)
+    check_out_file(args.out, "--out")
+    check_out_file(args.plot, "--plot")
     tolerances = MatchTolerances(args.time_tolerance, args.distance_tolerance)
     truth = read_truth(args.truth, args.passphrase)
     bulletin = read_scored_events(args.bulletin)

@@ -14,6 +14,7 @@ import pkgutil
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from openndc import __version__
 from openndc.model.errors import DataQualityWarning, OpenNDCError
@@ -34,15 +35,33 @@ SUBCOMMANDS = _subcommands()
 log = logging.getLogger("openndc")
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, unless it is None/False or the help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` whose help shows the defaults (every subcommand uses it)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="openndc",
         description="OpenNDC: National Data Center processing for CTBT verification monitoring.",
     )
     parser.add_argument("--version", action="version", version=f"openndc {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for name in SUBCOMMANDS:
         module = importlib.import_module(f"openndc.cli.{name}")
@@ -60,7 +79,10 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except OpenNDCError as exc:  # a type= function raised a domain error: a usage error
+        parser.error(str(exc))
     _configure_logging(args.verbose, args.quiet)
     try:
         return int(args.func(args) or 0)

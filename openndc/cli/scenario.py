@@ -3,11 +3,13 @@
 Contract (other tools rely on it)::
 
     openndc scenario make --network kz --start T --duration 24h --seed N \
-        [--events EVENTS.csv] --out DIR
+        [--events EVENTS.csv] [--dprk-explosion] --out DIR
 
 ``--network`` is ``kz`` (the built-in Kazakh network), a StationXML file or a CSS3.0 ``.site``
 file. Without ``--events`` the event list is drawn from the seed (for ``kz`` and a 24 h span
-starting at midnight: the built-in day, :func:`openndc.scenario.kazakh_day_events`).
+starting at midnight: the built-in day, :func:`openndc.scenario.kazakh_day_events`, which
+has its own DPRK explosion); ``--dprk-explosion`` adds an explosion at the DPRK test site to
+a drawn list.
 Writes DIR/sds, DIR/inventory.xml, DIR/truth.xml, DIR/truth.csv, DIR/truth_arrivals.csv
 (docs/scenario.md).
 """
@@ -15,14 +17,19 @@ Writes DIR/sds, DIR/inventory.xml, DIR/truth.xml, DIR/truth.csv, DIR/truth_arriv
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
 import numpy as np
 
-from openndc.cli._common import parse_time
+from openndc.cli._args import (
+    check_out_dir,
+    duration_arg,
+    positive_float,
+    positive_int,
+    seed_arg,
+    time_arg,
+)
 from openndc.inventory import read_inventory
-from openndc.model.errors import ConfigError
 from openndc.scenario import (
     ScenarioConfig,
     draw_events,
@@ -31,15 +38,10 @@ from openndc.scenario import (
     read_events_csv,
 )
 
-_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
-
-
-def parse_duration(text: str) -> float:
-    """``24h``, ``90m``, ``3600``, ``1d``, ``30s`` → seconds."""
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(s|m|min|h|d)?\s*", text)
-    if not m:
-        raise ConfigError(f"cannot read duration {text!r}: use e.g. 24h, 90m, 3600s or 1d")
-    return float(m.group(1)) * _UNITS[m.group(2) or "s"]
+#: Shortest and longest scenario [s]: a minute (arrivals need room), a year.
+MIN_DURATION_S = 60.0
+MAX_DURATION_S = 366 * 86400.0
+parse_duration = duration_arg(MIN_DURATION_S, MAX_DURATION_S)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,22 +57,37 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Synthesize --duration of data for --network from --start into --out.",
     )
     m.add_argument("--network", required=True, help="'kz', a StationXML file or a CSS3.0 .site")
-    m.add_argument("--start", required=True, type=parse_time, help="start (UTC, ISO 8601)")
-    m.add_argument("--duration", required=True, type=parse_duration, help="e.g. 24h, 90m, 3600")
-    m.add_argument("--seed", required=True, type=int, help="random seed (same seed, same data)")
+    m.add_argument("--start", required=True, type=time_arg, help="start (UTC, ISO 8601)")
+    m.add_argument(
+        "--duration", required=True, type=parse_duration, help="60 s to 366 d: 24h, 90m, 3600"
+    )
+    m.add_argument(
+        "--seed", required=True, type=seed_arg, help="random seed 0..2**32-1 (same seed, same data)"
+    )
+    m.add_argument(
+        "--dprk-explosion",
+        action="store_true",
+        help="add an explosion at the DPRK test site to the drawn events",
+    )
     m.add_argument("--events", help="events CSV (columns: docs/scenario.md); default: drawn")
     m.add_argument("--out", required=True, help="output folder")
     m.add_argument(
-        "--sampling-rate", type=float, default=40.0, help="rate for channels without one [Hz]"
+        "--sampling-rate",
+        type=positive_float,
+        default=40.0,
+        help="rate for channels without one [Hz]",
     )
     m.add_argument("--no-artifacts", action="store_true", help="no spikes, gaps or dead channels")
-    m.add_argument("--workers", type=int, default=None, help="processes (default: CPUs, max 4)")
+    m.add_argument(
+        "--workers", type=positive_int, default=None, help="processes (default: CPUs, max 4)"
+    )
     m.add_argument("--overwrite", action="store_true", help="replace an existing DIR/sds")
     m.add_argument("--no-progress", action="store_true", help="no progress lines")
     m.set_defaults(func=run_make)
 
 
 def run_make(args: argparse.Namespace) -> int:
+    check_out_dir(args.out)
     network = read_inventory(args.network)
     start = args.start
     if args.events:
@@ -78,9 +95,8 @@ def run_make(args: argparse.Namespace) -> int:
     elif str(args.network).lower() == "kz" and args.duration == 86400.0:
         events = kazakh_day_events(start, args.seed)
     else:
-        events = draw_events(
-            network, start, args.duration, np.random.default_rng([args.seed, 11]), dprk=True
-        )
+        rng = np.random.default_rng([args.seed, 11])
+        events = draw_events(network, start, args.duration, rng, dprk=args.dprk_explosion)
 
     def progress(done: int, total: int, site: str) -> None:
         if not args.no_progress:
@@ -95,7 +111,11 @@ def run_make(args: argparse.Namespace) -> int:
         events=events,
         sampling_rate=args.sampling_rate,
         progress=progress,
-        config=ScenarioConfig(artifacts=not args.no_artifacts, workers=args.workers),
+        config=ScenarioConfig(
+            artifacts=not args.no_artifacts,
+            workers=args.workers,
+            dprk_explosion=args.dprk_explosion,
+        ),
         overwrite=args.overwrite,
     )
     kinds: dict[str, int] = {}

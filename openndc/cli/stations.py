@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from openndc.cli._common import parse_time
+from openndc.cli._args import check_out_file, time_arg
 from openndc.inventory import read_inventory, write_stationxml
 from openndc.model.inventory import MonitoringNetwork
 
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--inventory", default="kz", help="StationXML, CSS3.0 .site, or 'kz' (default: kz)"
     )
     p.add_argument("--arrays", help="arrays config (TOML) for StationXML inventories")
-    p.add_argument("--at", type=parse_time, help="epoch in effect at this time (default: now)")
+    p.add_argument("--at", type=time_arg, help="epoch in effect at this time (default: now)")
     p.add_argument("--stationxml", metavar="OUT.xml", help="also write the inventory as StationXML")
     p.set_defaults(func=run)
 
@@ -60,6 +60,7 @@ def format_arrays(network: MonitoringNetwork) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_out_file(args.stationxml, "--stationxml")
     network = read_inventory(args.inventory, arrays=args.arrays, at=args.at)
     print(
         f"# inventory {network.name}: {len(network)} stations, {network.n_channels} channels, "

@@ -36,14 +36,16 @@ def read_inventory(
     path: str | Path,
     *,
     arrays: str | Path | ArraysConfig | None = None,
-    at: UTCDateTime | None = None,
+    at: UTCDateTime | tuple[UTCDateTime, UTCDateTime] | None = None,
 ) -> MonitoringNetwork:
     """Stations, channels and arrays from ``path``.
 
     ``path`` is a StationXML file (detected by content), a CSS3.0 ``.site`` table (its
     ``.sitechan`` beside it, same stem) or the name ``kz`` of the built-in Kazakh network.
     ``arrays`` is an arrays config file (TOML) for StationXML inventories; ``at``
-    (default: latest/now) selects the epoch in effect.
+    (default: latest/now) selects the epoch in effect; a ``(start, end)`` window selects
+    every station in effect at any moment of it (a run uses each station for the part of
+    its window that the station's epoch covers).
     """
     if isinstance(path, str) and path.lower() in BUILTIN and not Path(path).exists():
         if arrays is not None:
@@ -59,7 +61,12 @@ def read_inventory(
     if p.suffix.lower() == ".site":
         if config is not None:
             log.warning("%s: arrays config ignored; CSS3.0 site tables declare arrays", p)
-        return read_css_site(p, at=at)
+        # CSS3.0 epochs are whole days: a window takes the sites in effect on its last day.
+        try:
+            network = read_css_site(p, at=at[1] if isinstance(at, tuple) else at)
+        except (ValueError, OverflowError, ZeroDivisionError) as exc:  # impossible numbers
+            raise InventoryError(f"{p}: impossible value in the CSS3.0 tables: {exc}") from exc
+        return _checked(network, p)
     if not _looks_like_xml(p):
         raise InventoryError(
             f"{p}: not StationXML and not a CSS3.0 .site table; convert it to StationXML "
@@ -69,4 +76,21 @@ def read_inventory(
         inv = obspy_read_inventory(str(p))
     except Exception as exc:  # ObsPy raises many types for bad files
         raise InventoryError(f"{p}: cannot read StationXML: {exc}") from exc
-    return from_obspy_inventory(inv, config, at=at, name=p.stem)
+    return _checked(from_obspy_inventory(inv, config, at=at, name=p.stem), p)
+
+
+def _checked(network: MonitoringNetwork, path: Path) -> MonitoringNetwork:
+    """Raise :class:`InventoryError` naming ``path`` for impossible station coordinates.
+
+    Latitude must be in [-90, 90], longitude in [-180, 180], elevation in [-12, 9] km.
+    """
+    for s in network.stations:
+        where = f"{path}: station {s.network}.{s.code}"
+        if not -90.0 <= s.latitude <= 90.0 or not -180.0 <= s.longitude <= 180.0:
+            raise InventoryError(
+                f"{where}: impossible coordinates {s.latitude:g}, {s.longitude:g}; fix the "
+                "latitude (-90..90) and longitude (-180..180)"
+            )
+        if not -12000.0 <= s.elevation_m <= 9000.0:
+            raise InventoryError(f"{where}: impossible elevation {s.elevation_m:g} m")
+    return network

@@ -36,11 +36,13 @@ OPENNDC_NS = "https://openndc.org/xmlns/inventory/1"
 """XML namespace of the array definitions OpenNDC writes into StationXML."""
 
 
-def _active(item: Any, at: UTCDateTime | None) -> bool:
+def _active(item: Any, at: UTCDateTime | tuple[UTCDateTime, UTCDateTime] | None) -> bool:
+    """In effect at ``at``, or at any moment of a ``(start, end)`` window."""
     if at is None:
         return True
+    t0, t1 = at if isinstance(at, tuple) else (at, at)
     start, end = item.start_date, item.end_date
-    return (start is None or start <= at) and (end is None or at <= end)
+    return (start is None or start <= t1) and (end is None or t0 <= end)
 
 
 def _latest(items: Iterable[Any], key: Any) -> list[Any]:
@@ -105,13 +107,14 @@ def from_obspy_inventory(
     inv: Inventory,
     arrays: ArraysConfig | None = None,
     *,
-    at: UTCDateTime | None = None,
+    at: UTCDateTime | tuple[UTCDateTime, UTCDateTime] | None = None,
     name: str = "stationxml",
 ) -> MonitoringNetwork:
     """A :class:`MonitoringNetwork` from an ObsPy ``Inventory``.
 
-    ``at`` keeps only epochs in effect at that time; without it the latest epoch of each
-    station and channel is kept. ``arrays`` declares arrays (see :mod:`.arrays`).
+    ``at`` keeps only epochs in effect at that time (or, for a ``(start, end)`` window, at
+    any moment of it; the latest such epoch of each station and channel); without it the
+    latest epoch of each station and channel is kept. ``arrays`` declares arrays (see :mod:`.arrays`).
     """
     stations: list[Station] = []
     for net in inv:
@@ -135,7 +138,13 @@ def from_obspy_inventory(
                 )
             )
     if not stations:
-        when = f" in effect at {at}" if at is not None else ""
+        when = (
+            ""
+            if at is None
+            else f" in effect at {at}"
+            if not isinstance(at, tuple)
+            else (f" in effect between {at[0]} and {at[1]}")
+        )
         raise InventoryError(f"{name}: no station{when} in the inventory")
     placed, arrs = assign_arrays(stations, arrays, _embedded_specs(inv))
     return MonitoringNetwork(name=name, stations=placed, arrays=arrs, source=name)

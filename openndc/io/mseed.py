@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,8 @@ __all__ = [
     "ENCODINGS",
     "RecordScan",
     "decode_records",
+    "parse_header",
+    "quiet_callbacks",
     "scan_records",
     "scan_records_py",
 ]
@@ -327,8 +331,30 @@ def _sids(a: np.ndarray) -> np.ndarray:
     return np.array(names, dtype=object)[inverse]
 
 
+@contextmanager
+def quiet_callbacks() -> Iterator[list[str]]:
+    """Collect, instead of printing, errors raised inside ObsPy's libmseed callbacks.
+
+    ObsPy decodes libmseed's log messages in a ctypes callback; for records with flipped
+    bytes the message is not UTF-8, the callback raises and Python prints a traceback
+    ("Exception ignored on calling ctypes callback function"). The record is reported as
+    bad by the caller either way; the collected texts are yielded for the report.
+    """
+    caught: list[str] = []
+    previous = sys.unraisablehook
+
+    def hook(info: sys.UnraisableHookArgs) -> None:
+        caught.append(f"{type(info.exc_value).__name__}: {info.exc_value}")
+
+    sys.unraisablehook = hook
+    try:
+        yield caught
+    finally:
+        sys.unraisablehook = previous
+
+
 def _try_decode(chunk: bytes) -> list[obspy.Trace] | None:
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, quiet_callbacks() as errors:
         warnings.simplefilter("always")
         try:
             # ObsPy's miniSEED reader itself: ``obspy.read`` adds ~0.3 ms of format and
@@ -336,6 +362,8 @@ def _try_decode(chunk: bytes) -> list[obspy.Trace] | None:
             st = _read_mseed(io.BytesIO(chunk))
         except Exception:
             return None
+    if errors:
+        return None
     if any("obspy" in type(w.message).__module__ or "MSEED" in str(w.message) for w in caught):
         return None
     return list(st)

@@ -21,7 +21,14 @@ from obspy import UTCDateTime
 from openndc.model.detection import DETECTION_COLUMNS, PHASES, Detection
 from openndc.model.errors import DataQualityWarning, OpenNDCError
 
-__all__ = ["detections_to_frame", "frame_to_detections", "read_detections", "write_detections"]
+__all__ = [
+    "COLUMN_RANGES",
+    "EARLIEST",
+    "detections_to_frame",
+    "frame_to_detections",
+    "read_detections",
+    "write_detections",
+]
 
 _COLUMNS = [c.name for c in DETECTION_COLUMNS]
 _FLOAT = [c.name for c in DETECTION_COLUMNS if c.dtype == "float"]
@@ -36,10 +43,37 @@ def detections_to_frame(detections: Iterable[Detection]) -> pd.DataFrame:
     return frame.sort_values(["time", "station"], kind="stable").reset_index(drop=True)
 
 
+#: Valid range of each numeric column (inclusive); a value outside rejects the row.
+COLUMN_RANGES: dict[str, tuple[float, float]] = {
+    "time_uncertainty": (0.0, 3600.0),
+    "snr": (0.0, math.inf),
+    "amplitude": (0.0, math.inf),
+    "period": (0.0, 1000.0),
+    "amplitude_wa": (0.0, math.inf),
+    "backazimuth": (0.0, 360.0),
+    "backazimuth_uncertainty": (0.0, 360.0),
+    "slowness": (0.0, 1000.0),  # infrasound ~330 s/deg
+    "slowness_uncertainty": (0.0, 1000.0),
+    "fstat": (0.0, math.inf),
+    "rectilinearity": (0.0, 1.0),
+    "incidence": (0.0, 180.0),
+    "freq_min": (0.0, 1000.0),
+    "freq_max": (0.0, 1000.0),
+    "dominant_frequency": (0.0, 1000.0),
+}
+#: Earliest onset time accepted; the latest is one day after now.
+EARLIEST = UTCDateTime(1900, 1, 1)
+_MAX_ROW_WARNINGS = 20
+
+
 def frame_to_detections(frame: pd.DataFrame, source: str = "table") -> list[Detection]:
     """Detections from a table with (a subset of) the documented columns.
 
-    ``time`` and ``station`` are required; other columns are optional.
+    ``time`` and ``station`` are required; other columns are optional. A row is rejected,
+    with a :class:`DataQualityWarning` naming the row, the column and the value, when its
+    time is missing, unreadable, before 1900 or more than a day in the future, when a number
+    is unreadable (text in a numeric column) or outside :data:`COLUMN_RANGES`. Repeated rows
+    (same stream, time and phase) are kept once and counted in a warning.
     """
     missing = {"time", "station"} - set(frame.columns)
     if missing:
@@ -47,23 +81,14 @@ def frame_to_detections(frame: pd.DataFrame, source: str = "table") -> list[Dete
     out: list[Detection] = []
     known = set(_COLUMNS) & set(frame.columns)
     bad_phases: dict[str, int] = {}
+    rejected: list[str] = []
+    seen: set[tuple[str, str, str, str, int, str]] = set()
+    duplicates = 0
+    latest = UTCDateTime() + 86400
     for i, row in enumerate(frame.to_dict("records")):
-        kwargs: dict[str, Any] = {}
-        for name in known:
-            value = row[name]
-            if name == "time":
-                kwargs[name] = _to_time(value)
-            elif name in _FLOAT:
-                kwargs[name] = _to_float(value)
-            else:
-                kwargs[name] = "" if _is_missing(value) else str(value)
-        if kwargs["time"] is None or not kwargs.get("station"):
-            what = "time" if kwargs["time"] is None else "station"
-            warnings.warn(
-                f"{source}: row {i}: no usable {what} ({row.get(what)!r}): row skipped",
-                DataQualityWarning,
-                stacklevel=2,
-            )
+        kwargs, why = _row(row, known, latest)
+        if why:
+            rejected.append(f"row {i}: {why}")
             continue
         phase = kwargs.get("phase", "")
         if phase not in PHASES:
@@ -71,24 +96,85 @@ def frame_to_detections(frame: pd.DataFrame, source: str = "table") -> list[Dete
             kwargs["phase"] = ""
         if kwargs.get("method", "stalta") not in ("stalta", "beam", "3c"):
             kwargs["method"] = "stalta"
-        for name in ("network", "location", "channel"):
+        for name in ("network", "location", "channel", "phase"):
             kwargs.setdefault(name, "")
+        key = (
+            kwargs["network"],
+            kwargs["station"],
+            kwargs["location"],
+            kwargs["channel"],
+            kwargs["time"].ns,
+            kwargs["phase"],
+        )
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
         out.append(Detection(**kwargs))
+    _warn_rows(source, rejected, bad_phases, duplicates)
+    return out
+
+
+def _row(
+    row: Mapping[Any, Any], known: set[str], latest: UTCDateTime
+) -> tuple[dict[str, Any], str]:
+    """The Detection fields of one table row, or the reason it is rejected."""
+    kwargs: dict[str, Any] = {}
+    for name in known:
+        value = row[name]
+        if name == "time":
+            t = _to_time(value)
+            if t is None:
+                return kwargs, f"no usable time ({value!r})"
+            if not EARLIEST <= t <= latest:
+                return kwargs, f"time {t} is before 1900 or in the future"
+            kwargs[name] = t
+        elif name in _FLOAT:
+            x = _to_float(value)
+            if x is None:
+                return kwargs, f"{name} {value!r} is not a number"
+            lo, hi = COLUMN_RANGES.get(name, (-math.inf, math.inf))
+            if not math.isnan(x) and not lo <= x <= hi:
+                return kwargs, f"{name} = {x:g} is outside [{lo:g}, {hi:g}]"
+            kwargs[name] = x
+        else:
+            kwargs[name] = "" if _is_missing(value) else str(value).strip()
+    if not kwargs.get("station"):
+        return kwargs, f"no usable station ({row.get('station')!r})"
+    return kwargs, ""
+
+
+def _warn_rows(
+    source: str, rejected: list[str], bad_phases: dict[str, int], duplicates: int
+) -> None:
+    for text in rejected[:_MAX_ROW_WARNINGS]:
+        warnings.warn(f"{source}: {text}: row skipped", DataQualityWarning, stacklevel=3)
+    if len(rejected) > _MAX_ROW_WARNINGS:
+        warnings.warn(
+            f"{source}: {len(rejected)} rows skipped in all (first {_MAX_ROW_WARNINGS} shown)",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    if duplicates:
+        warnings.warn(
+            f"{source}: {duplicates} repeated row(s) (same stream, time and phase) kept once",
+            DataQualityWarning,
+            stacklevel=3,
+        )
     for phase, n in sorted(bad_phases.items()):
         warnings.warn(
             f"{source}: unknown phase code {phase!r} on {n} row(s): treated as unnamed "
             f"(association names it); known codes: {' '.join(p for p in PHASES if p)}",
             DataQualityWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    return out
 
 
 def _to_time(value: Any) -> UTCDateTime | None:
     if _is_missing(value) or value == "":
         return None
     try:
-        return UTCDateTime(str(value))
+        return UTCDateTime(str(value).strip())
     except Exception:
         return None
 
@@ -97,10 +183,17 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _to_float(value: Any) -> float:
-    if _is_missing(value) or value == "":
+def _to_float(value: Any) -> float | None:
+    """The number in ``value`` (NaN when empty), or None when it is not a number."""
+    if _is_missing(value) or (isinstance(value, str) and not value.strip()):
         return math.nan
-    return float(value)
+    if isinstance(value, bool):
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if not math.isinf(x) else None
 
 
 def write_detections(

@@ -41,7 +41,7 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
     if tp is Any:
         return value
     if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
+        if (value is None or value == "") and type(None) in args:  # the template writes ""
             return None
         errors = []
         for a in args:

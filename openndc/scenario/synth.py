@@ -75,7 +75,10 @@ class ScenarioConfig:
     ``gap_probability`` of one gap of 30 s to 20 min, ``dead_probability`` of a flat-lined
     (dead) channel for the whole span. ``artifacts=False`` injects none. ``workers``:
     processes (default: CPUs, at most 4). ``travel_times``: table name. ``noise_scale``
-    multiplies the background noise (0: signals only, for tests)."""
+    multiplies the background noise (0: signals only, for tests). ``dprk_explosion`` adds
+    one explosion at the DPRK test site (mb 4.6-5.2, :data:`~openndc.scenario.DPRK_TEST_SITE`)
+    to the events drawn from the seed (off by default; a prescribed event list is used as
+    given)."""
 
     artifacts: bool = True
     spikes_per_day: float = 1.0
@@ -84,6 +87,7 @@ class ScenarioConfig:
     workers: int | None = None
     travel_times: str = "ak135"
     noise_scale: float = 1.0
+    dprk_explosion: bool = False
 
 
 @dataclass
@@ -499,7 +503,8 @@ def make_scenario(
     out.mkdir(parents=True, exist_ok=True)
     net = synthetic_network(network, sampling_rate)
     if events is None:
-        evs = draw_events(net, start, duration_s, np.random.default_rng([seed, 11]), dprk=True)
+        rng = np.random.default_rng([seed, 11])
+        evs = draw_events(net, start, duration_s, rng, dprk=cfg.dprk_explosion)
     else:
         evs = [complete_magnitudes(e) for e in events]
     ids = [e.id for e in evs]

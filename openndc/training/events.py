@@ -42,6 +42,7 @@ __all__ = [
     "ScoredEvent",
     "events_from_catalog",
     "events_from_frame",
+    "implausible",
     "read_scored_events",
 ]
 
@@ -81,6 +82,33 @@ class ScoredEvent:
     depth_km: float = math.nan
     magnitudes: Mapping[str, float] = field(default_factory=dict)
     event_type: str = ""
+
+
+def implausible(event: ScoredEvent) -> str:
+    """Why ``event`` cannot be a real event ("" when it can): latitude outside [-90, 90],
+    longitude outside [-180, 180], depth outside [-10, 800] km, a time before 1900 or more
+    than a day in the future, a magnitude outside [-3, 10]."""
+    if not -90.0 <= event.latitude <= 90.0:
+        return f"latitude {event.latitude:g} outside [-90, 90]"
+    if not -180.0 <= event.longitude <= 180.0:
+        return f"longitude {event.longitude:g} outside [-180, 180]"
+    if not math.isnan(event.depth_km) and not -10.0 <= event.depth_km <= 800.0:
+        return f"depth {event.depth_km:g} km outside [-10, 800]"
+    if event.time.year < 1900 or event.time > UTCDateTime() + 86400:
+        return f"time {event.time} before 1900 or in the future"
+    for name, value in event.magnitudes.items():
+        if not -3.0 <= value <= 10.0:
+            return f"magnitude {name} {value:g} outside [-3, 10]"
+    return ""
+
+
+def _keep(out: list[ScoredEvent], event: ScoredEvent, source: str, what: str) -> None:
+    """Append ``event`` unless it is implausible (then warn, naming ``what``)."""
+    why = implausible(event)
+    if why:
+        warnings.warn(f"{source}: {what}: {why}; skipped", DataQualityWarning, stacklevel=3)
+        return
+    out.append(event)
 
 
 def _magnitude_name(raw: str | None) -> str:
@@ -149,17 +177,16 @@ def events_from_catalog(catalog: Catalog, source: str = "catalog") -> list[Score
             continue
         mags = _origin_magnitudes(event, origin)
         depth_m = _float(origin.depth)
-        out.append(
-            ScoredEvent(
-                id=ev_id or f"{number}",
-                time=UTCDateTime(origin.time),
-                latitude=float(origin.latitude),
-                longitude=float(origin.longitude),
-                depth_km=depth_m / 1000.0,
-                magnitudes=mags,
-                event_type=str(event.event_type or ""),
-            )
+        scored = ScoredEvent(
+            id=ev_id or f"{number}",
+            time=UTCDateTime(origin.time),
+            latitude=float(origin.latitude),
+            longitude=float(origin.longitude),
+            depth_km=depth_m / 1000.0,
+            magnitudes=mags,
+            event_type=str(event.event_type or ""),
         )
+        _keep(out, scored, source, f"event {number} ({ev_id or 'no id'})")
     return out
 
 
@@ -196,17 +223,16 @@ def events_from_frame(frame: pd.DataFrame, source: str = "table") -> list[Scored
         mags = {c: _float(row[c]) for c in mag_columns if not math.isnan(_float(row[c]))}
         ev_id = row.get("event_id")
         ev_type = row.get("event_type")
-        out.append(
-            ScoredEvent(
-                id=str(ev_id) if isinstance(ev_id, str) and ev_id else f"{number + 1}",
-                time=time,
-                latitude=lat,
-                longitude=lon,
-                depth_km=_float(row.get("depth")),
-                magnitudes=mags,
-                event_type=str(ev_type) if isinstance(ev_type, str) else "",
-            )
+        scored = ScoredEvent(
+            id=str(ev_id) if isinstance(ev_id, str) and ev_id else f"{number + 1}",
+            time=time,
+            latitude=lat,
+            longitude=lon,
+            depth_km=_float(row.get("depth")),
+            magnitudes=mags,
+            event_type=str(ev_type) if isinstance(ev_type, str) else "",
         )
+        _keep(out, scored, source, f"row {number + 1}")
     return out
 
 

@@ -95,6 +95,7 @@ def make_exercise(
     passphrase: str | None = None,
     sampling_rate: float = 40.0,
     progress: Callable[[int, int, str], None] | None = None,
+    dprk_explosion: bool = False,
 ) -> Exercise:
     """Synthesize an exercise into ``out_dir`` and seal its truth.
 
@@ -104,11 +105,18 @@ def make_exercise(
     prescribed event list instead of drawing one (without it, as ``openndc scenario make``:
     the built-in Kazakh day for ``kz`` and 24 h, else events drawn from the seed);
     ``passphrase``: a random one (:func:`new_passphrase`) when None, returned in
-    :attr:`Exercise.passphrase`; ``progress(done, total, site)`` is called as sites finish.
+    :attr:`Exercise.passphrase`; ``progress(done, total, site)`` is called as sites finish;
+    ``dprk_explosion`` adds an explosion at the DPRK test site to drawn events
+    (:class:`openndc.scenario.ScenarioConfig`).
     """
     # Tools imported on use: scoring never loads the synthesizer or the inventory readers.
     from openndc.inventory import read_inventory
-    from openndc.scenario import kazakh_day_events, make_scenario, read_events_csv
+    from openndc.scenario import (
+        ScenarioConfig,
+        kazakh_day_events,
+        make_scenario,
+        read_events_csv,
+    )
 
     out = Path(out_dir)
     _check_out_dir(out)
@@ -137,6 +145,7 @@ def make_exercise(
             events=events,
             sampling_rate=sampling_rate,
             progress=progress,
+            config=ScenarioConfig(dprk_explosion=dprk_explosion),
         )
         out.mkdir(parents=True, exist_ok=True)
         for name in TRAINEE_FILES:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from openndc.plots.maps import draw_score_map
 from openndc.training.score import ScoreReport
 
 if TYPE_CHECKING:
@@ -24,44 +25,6 @@ def _finite(values: pd.Series) -> np.ndarray:
     return v[np.isfinite(v)]
 
 
-def _map(ax: Axes, table: pd.DataFrame) -> None:
-    matched = table[table["status"] == "matched"]
-    missed = table[table["status"] == "missed"]
-    false = table[table["status"] == "false"]
-    for _, row in matched.iterrows():
-        ax.plot(
-            [row["truth_longitude"], row["bulletin_longitude"]],
-            [row["truth_latitude"], row["bulletin_latitude"]],
-            color="0.5",
-            lw=0.8,
-            zorder=1,
-        )
-    ax.scatter(
-        matched["truth_longitude"], matched["truth_latitude"], s=30, marker="*",
-        color="k", label=f"true, found ({len(matched)})", zorder=3,
-    )  # fmt: skip
-    ax.scatter(
-        matched["bulletin_longitude"], matched["bulletin_latitude"], s=18, marker="o",
-        facecolor="none", edgecolor="tab:blue", label="bulletin location", zorder=2,
-    )  # fmt: skip
-    ax.scatter(
-        missed["truth_longitude"], missed["truth_latitude"], s=40, marker="*",
-        color="tab:red", label=f"missed ({len(missed)})", zorder=3,
-    )  # fmt: skip
-    ax.scatter(
-        false["bulletin_longitude"], false["bulletin_latitude"], s=30, marker="x",
-        color="tab:orange", label=f"false ({len(false)})", zorder=3,
-    )  # fmt: skip
-    lats = np.concatenate([_finite(table["truth_latitude"]), _finite(table["bulletin_latitude"])])
-    if lats.size:
-        mid = float(np.clip(np.mean(lats), -80, 80))
-        ax.set_aspect(1.0 / math.cos(math.radians(mid)), adjustable="datalim")
-    ax.set_xlabel("longitude [deg]")
-    ax.set_ylabel("latitude [deg]")
-    ax.grid(True, lw=0.3)
-    ax.legend(loc="best", fontsize=8)
-
-
 def _hist(ax: Axes, values: np.ndarray, xlabel: str, color: str = "tab:blue") -> None:
     if values.size:
         ax.hist(values, bins=min(30, max(5, values.size // 2)), color=color, alpha=0.8)
@@ -74,9 +37,11 @@ def _hist(ax: Axes, values: np.ndarray, xlabel: str, color: str = "tab:blue") ->
 def plot_score(report: ScoreReport, path: str | Path, title: str = "") -> Path:
     """Write the score figure (PNG, PDF, SVG by extension) to ``path``.
 
-    Left: true epicentres (stars; red when missed), bulletin epicentres (circles) joined to
-    their truth by grey lines, false events (crosses). Right: histograms of origin time error
-    [s], epicentre error [km], depth error [km] and magnitude errors (bulletin - truth).
+    Left: a map with coastlines (:func:`openndc.plots.maps.draw_score_map`): true
+    epicentres (hollow stars; red when missed), bulletin epicentres (filled circles, on top)
+    joined to their truth by grey lines, false events (crosses). Right: histograms of origin
+    time error [s], epicentre error [km], depth error [km] and magnitude errors
+    (bulletin - truth).
     """
     import matplotlib
 
@@ -87,7 +52,7 @@ def plot_score(report: ScoreReport, path: str | Path, title: str = "") -> Path:
     s = report.summary
     fig = plt.figure(figsize=(13, 7), constrained_layout=True)
     grid = fig.add_gridspec(2, 4, width_ratios=[1.6, 1.6, 1, 1])
-    _map(fig.add_subplot(grid[:, :2]), table)
+    draw_score_map(fig.add_subplot(grid[:, :2]), table)
     matched = table[table["status"] == "matched"]
     _hist(fig.add_subplot(grid[0, 2]), _finite(matched["time_error"]), "origin time error [s]")
     _hist(fig.add_subplot(grid[0, 3]), _finite(matched["epicentre_error"]), "epicentre error [km]")

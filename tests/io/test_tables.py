@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -117,3 +118,34 @@ def test_bad_rows_are_warned_and_skipped_the_rest_read() -> None:
     assert "picks.csv: row 1: no usable time" in text
     assert "row 2: no usable station" in text
     assert "unknown phase code 'XYZ'" in text
+
+
+def _rows(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "d.csv"
+    path.write_text("network,station,channel,time,phase,backazimuth,time_uncertainty\n" + body)
+    return path
+
+
+def test_bad_rows_are_rejected_and_named(tmp_path: Path) -> None:
+    path = _rows(
+        tmp_path,
+        "KZ,MKAR,BHZ,2020-01-01T00:00:01,P,120,0.5\n"
+        "KZ,MKAR,BHZ,2020-01-01T00:00:02,P,north,0.5\n"  # text in a numeric column
+        "KZ,MKAR,BHZ,2020-01-01T00:00:03,P,9999,0.5\n"  # back-azimuth 9999
+        "KZ,MKAR,BHZ,2020-01-01T00:00:04,P,120,-1\n"  # negative uncertainty
+        "KZ,MKAR,BHZ,2999-01-01T00:00:05,P,120,0.5\n"  # far future
+        "KZ,MKAR,BHZ,2020-01-01T00:00:01,P,120,0.5\n",  # the first row again
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dets = frame_to_detections(read_detections(path), str(path))
+    assert [d.time for d in dets] == [UTCDateTime(2020, 1, 1, 0, 0, 1)]
+    text = "\n".join(str(w.message) for w in caught)
+    for needle in (
+        "row 1: backazimuth 'north' is not a number",
+        "row 2: backazimuth = 9999",
+        "row 3: time_uncertainty = -1",
+        "row 4: time 2999",
+        "1 repeated row",
+    ):
+        assert needle in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from obspy import UTCDateTime
 from openndc.cli.main import main
 from openndc.cli.scenario import parse_duration
 from openndc.inventory import kazakh_network, write_stationxml
-from openndc.model.errors import ConfigError, ScenarioError
+from openndc.model.errors import ScenarioError
 from openndc.model.event import EVENT_COLUMNS
 from openndc.model.inventory import MonitoringNetwork
 from openndc.scenario import (
@@ -95,8 +96,10 @@ def test_parse_duration() -> None:
     assert parse_duration("24h") == 86400.0
     assert parse_duration("90m") == 5400.0
     assert parse_duration("3600") == 3600.0
-    with pytest.raises(ConfigError):
+    with pytest.raises(argparse.ArgumentTypeError):
         parse_duration("a day")
+    with pytest.raises(argparse.ArgumentTypeError, match="outside"):
+        parse_duration("0.5s")
 
 
 def test_cli_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import types
@@ -15,7 +16,6 @@ from obspy import UTCDateTime
 from openndc.cli.exercise import parse_duration
 from openndc.cli.main import build_parser, main
 from openndc.inventory import read_inventory
-from openndc.model.errors import ConfigError
 from openndc.training import PASSPHRASE_ENV, SCORE_COLUMNS, open_sealed, seal_files
 from tests.training._events import ev
 
@@ -50,7 +50,7 @@ def test_parse_duration() -> None:
     assert parse_duration("10m") == 600.0
     assert parse_duration("24h") == 86400.0
     assert parse_duration("1.5h") == 5400.0
-    with pytest.raises(ConfigError, match="duration"):
+    with pytest.raises(argparse.ArgumentTypeError, match="duration"):
         parse_duration("ten minutes")
 
 
@@ -97,7 +97,7 @@ def _fake_scenario(calls: list[dict[str, Any]]) -> types.ModuleType:
 
     def make_scenario(network: str, start: UTCDateTime, duration_s: float, seed: int,
                       out_dir: Path, events: Any = None, sampling_rate: float = 40.0,
-                      progress: Any = None) -> object:  # fmt: skip
+                      progress: Any = None, config: Any = None) -> object:  # fmt: skip
         calls.append({"network": network, "start": start, "duration_s": duration_s,
                       "seed": seed, "events": events})  # fmt: skip
         out = Path(out_dir)
@@ -112,6 +112,7 @@ def _fake_scenario(calls: list[dict[str, Any]]) -> types.ModuleType:
     module.make_scenario = make_scenario  # type: ignore[attr-defined]
     module.read_events_csv = lambda path: ["events from", str(path)]  # type: ignore[attr-defined]
     module.kazakh_day_events = lambda start, seed: ["built-in day"]  # type: ignore[attr-defined]
+    module.ScenarioConfig = lambda **kw: kw  # type: ignore[attr-defined]
     return module
 
 

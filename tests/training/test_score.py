@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from openndc.model.errors import ConfigError
+from openndc.model.errors import ConfigError, DataQualityWarning
 from openndc.training import MatchTolerances, ScoreReport, match_events, score_bulletin
 from openndc.training.score import SCORE_COLUMNS
 from tests.training._events import T0, ev
@@ -184,3 +185,21 @@ def test_scorer_is_independent_of_the_pipeline() -> None:
     loaded = set(ast.literal_eval(out))
     forbidden = {"association", "location", "magnitude", "bulletin", "pipeline", "scenario"}
     assert not loaded & forbidden, loaded
+
+
+def test_impossible_events_are_skipped_and_named(tmp_path: Path) -> None:
+    from openndc.training import read_scored_events
+
+    path = tmp_path / "b.csv"
+    path.write_text(
+        "time,latitude,longitude,depth,mb\n"
+        "2024-03-01T00:00:00,43.0,77.0,10,4.0\n"
+        "2024-03-01T01:00:00,95.0,77.0,10,4.0\n"
+        "2024-03-01T02:00:00,43.0,999.0,10,4.0\n"
+        "2999-03-01T03:00:00,43.0,77.0,10,4.0\n"
+    )
+    with pytest.warns(DataQualityWarning) as caught:
+        events = read_scored_events(path)
+    assert len(events) == 1
+    text = " ".join(str(w.message) for w in caught)
+    assert "latitude 95" in text and "longitude 999" in text and "future" in text

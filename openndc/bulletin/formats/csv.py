@@ -160,8 +160,8 @@ def read_csv(path: str | Path) -> Bulletin:
             for lineno, row in enumerate(reader, 2):
                 try:
                     events.append(_event(row))
-                except (ValueError, KeyError, TypeError) as exc:
+                except (ValueError, KeyError, TypeError, OverflowError) as exc:
                     raise BulletinError(f"{path}:{lineno}: bad bulletin row: {exc}") from exc
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise BulletinError(f"{path}: cannot read the bulletin CSV: {exc}") from exc
     return Bulletin(events=tuple(events), name=Path(path).stem)

@@ -22,6 +22,7 @@ lines (no arrival time) give station magnitudes without a detection.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import math
 import warnings
@@ -137,6 +138,10 @@ def _num(value: float | None, width: int, decimals: int) -> str:
     """A number in at most ``width`` characters (fewer decimals if needed), '' if missing."""
     if value is None or not finite(value):
         return ""
+    for d in range(decimals + 1, decimals + 4):  # more decimals when the value has them
+        text = f"{value:{width}.{d}f}"
+        if len(text) <= width and float(text) == value and float(f"{value:.{d - 1}f}") != value:
+            return text
     for d in range(decimals, -1, -1):
         text = f"{value:{width}.{d}f}"
         if len(text) <= width:
@@ -161,7 +166,7 @@ def _ellipse90(e: ErrorEllipse) -> tuple[float, float, float]:
     return e.semi_major_km * s, e.semi_minor_km * s, e.azimuth
 
 
-def _origin_line(event: Event, author: str) -> str:
+def _origin_line(event: Event, author: str, origin_id: str) -> str:
     o = event.origin
     t = _round_ns(o.time, 10_000_000)
     line = _Line(136)
@@ -189,7 +194,7 @@ def _origin_line(event: Event, author: str) -> str:
     line.put(114, 114, "i")
     line.put(116, 117, IMS_EVENT_TYPES.get(event.event_type, "uk"))
     line.put(119, 127, author, left=True)
-    line.tail(129, o.id or event.id)
+    line.put(129, 136, origin_id)
     return str(line)
 
 
@@ -200,11 +205,61 @@ def _magnitude_line(mag: NetworkMagnitude, author: str, origin_id: str) -> str:
     line.put(12, 14, _num(mag.uncertainty, 3, 1))
     line.put(16, 19, str(mag.n_stations))
     line.put(21, 29, author, left=True)
-    line.tail(31, origin_id)
+    line.put(31, 38, origin_id, left=True)
     return str(line)
 
 
-def _phase_line(arr: Arrival, event: Event, stamag: StationMagnitude | None, mode: str) -> str:
+#: Width of the IMS1.0 identifier fields (event, origin, arrival) [characters].
+ID_WIDTH = 8
+#: Comment tag that keeps identifiers too long for their field (JSON after the tag).
+ID_TAG = "#OPENNDC_ID"
+
+
+def _fits(ident: str) -> bool:
+    return (
+        0 < len(ident) <= ID_WIDTH and ident.isascii() and ident.isprintable() and " " not in ident
+    )
+
+
+def short_ids(idents: Iterable[str]) -> dict[str, str]:
+    """Identifiers that fit the 8-character IMS1.0 fields, unique within the bulletin.
+
+    An identifier that fits and is not repeated is kept; every other one gets the next free
+    number (``00000001``, ...). Returns ``{original: short}`` (the empty string maps to a
+    number too).
+    """
+    given = list(idents)
+    originals = list(dict.fromkeys(given))
+    counts: dict[str, int] = {}
+    for ident in given:
+        counts[ident] = counts.get(ident, 0) + 1
+    kept = {i for i in originals if _fits(i) and counts[i] == 1}
+    out = {i: i for i in kept}
+    n = 0
+    for ident in originals:
+        if ident in out:
+            continue
+        while True:
+            n += 1
+            candidate = f"{n:0{ID_WIDTH}d}"
+            if candidate not in kept:
+                break
+        out[ident] = candidate
+    return out
+
+
+def _fits_region(text: str) -> bool:
+    """An event comment that fits the EVENT line's region field (columns 16-80)."""
+    return len(text) <= 65 and text.isprintable() and text == text.strip()
+
+
+def _id_comment(**ids: str) -> str:
+    return f" ({ID_TAG} {json.dumps(ids, separators=(',', ':'))})"
+
+
+def _phase_line(
+    arr: Arrival, event: Event, stamag: StationMagnitude | None, mode: str, arrid: str
+) -> str:
     det = arr.detection
     line = _Line(122)
     line.put(1, 5, det.station, left=True)
@@ -232,21 +287,85 @@ def _phase_line(arr: Arrival, event: Event, stamag: StationMagnitude | None, mod
     if unit in ("nm", ""):
         line.put(84, 92, _num(amp, 9, 1))
         line.put(94, 98, _num(per, 5, 2))
-    line.put(100, 102, f"{mode}__")
+    polarity = str(det.extra.get("polarity", "")) or "_"
+    onset = str(det.extra.get("onset", "")) or "_"
+    pick_mode = det.extra.get("pick_mode")  # as read from IMS1.0 ("" when blank there)
+    pick_mode = mode if pick_mode is None else str(pick_mode) or "_"
+    line.put(100, 102, f"{pick_mode[0]}{polarity[0]}{onset[0]}")
     if stamag is not None and finite(stamag.value):
         line.put(104, 108, stamag.magnitude_type, left=True)
         line.put(110, 113, _num(stamag.value, 4, 1))
-    line.tail(115, det.id)
+    line.put(115, 122, arrid, left=True)
     return str(line)
 
 
-def _event_lines(event: Event, agency: str | None) -> Iterator[str]:
+@dataclass(frozen=True)
+class _Ids:
+    events: dict[str, str]
+    origins: dict[str, str]
+    arrivals: dict[str, str]
+
+    @classmethod
+    def of(cls, events: Iterable[Event]) -> _Ids:
+        evs = list(events)
+        return cls(
+            short_ids(e.id for e in evs),
+            short_ids(e.origin.id or e.id for e in evs),
+            short_ids(i for e in evs for i in _reading_ids(e)),
+        )
+
+
+def _readings(event: Event) -> list[StationMagnitude]:
+    """Station magnitudes without an arrival of the event (amplitude-only readings)."""
+    picked = {a.detection.id for a in event.arrivals}
+    return [
+        sm
+        for mag in event.magnitudes
+        for sm in mag.station_magnitudes
+        if not sm.detection_id or sm.detection_id not in picked
+    ]
+
+
+def _reading_ids(event: Event) -> list[str]:
+    """The ArrIDs an event writes: its arrivals' and its amplitude-only readings'."""
+    ids = [a.detection.id for a in event.arrivals]
+    return ids + [sm.detection_id for sm in _readings(event) if sm.detection_id]
+
+
+def _amplitude_line(sm: StationMagnitude, arrid: str) -> str:
+    """A phase line with a station magnitude and its amplitude but no arrival time."""
+    line = _Line(122)
+    line.put(1, 5, sm.station, left=True)
+    line.put(7, 12, _num(sm.distance, 6, 2))
+    line.put(74, 76, "___")
+    if sm.amplitude_unit in ("nm", ""):
+        line.put(84, 92, _num(sm.amplitude, 9, 1))
+        line.put(94, 98, _num(sm.period, 5, 2))
+    line.put(100, 102, "___")
+    line.put(104, 108, sm.magnitude_type, left=True)
+    line.put(110, 113, _num(sm.value, 4, 1))
+    line.put(115, 122, arrid, left=True)
+    return str(line)
+
+
+def _event_lines(event: Event, agency: str | None, ids: _Ids) -> Iterator[str]:
     prov = event.origin.provenance or event.provenance
     author = agency or (prov.author if prov is not None else "") or "OpenNDC"
-    origin_id = event.origin.id or event.id
-    yield f"EVENT {event.id:<8}".rstrip()
+    long_origin = event.origin.id or event.id
+    eid, origin_id = ids.events[event.id], ids.origins[long_origin]
+    region = event.comment if _fits_region(event.comment) else ""
+    yield f"EVENT {eid:<8} {region}".rstrip()
     yield ORIGIN_HEADER
-    yield _origin_line(event, author)
+    yield _origin_line(event, author, origin_id)
+    kept = {}
+    if event.comment and not region:
+        kept["comment"] = event.comment
+    if eid != event.id:
+        kept["event"] = event.id
+    if origin_id != long_origin:
+        kept["origin"] = long_origin
+    if kept:
+        yield _id_comment(**kept)
     if event.magnitudes:
         yield ""
         yield MAGNITUDE_HEADER
@@ -262,7 +381,20 @@ def _event_lines(event: Event, agency: str | None) -> Iterator[str]:
         yield ""
         yield PHASE_HEADER
         for arr in event.arrivals:
-            yield _phase_line(arr, event, by_detection.get(arr.detection.id), mode)
+            arrid = ids.arrivals[arr.detection.id]
+            yield _phase_line(arr, event, by_detection.get(arr.detection.id), mode, arrid)
+            if arrid != arr.detection.id:
+                yield _id_comment(arrival=arr.detection.id)
+    readings = _readings(event)
+    if readings:  # amplitude-only readings: a phase line without an arrival time
+        if not event.arrivals:
+            yield ""
+            yield PHASE_HEADER
+        for sm in readings:
+            arrid = ids.arrivals.get(sm.detection_id, "") if sm.detection_id else ""
+            yield _amplitude_line(sm, arrid)
+            if arrid and arrid != sm.detection_id:
+                yield _id_comment(arrival=sm.detection_id)
     yield ""
 
 
@@ -281,8 +413,10 @@ def format_ims(bulletin: Bulletin, *, agency: str | None = None, msg_id: str = "
         title,
         "",
     ]
-    for event in bulletin.sorted().events:
-        lines.extend(_event_lines(event, agency))
+    events = bulletin.sorted().events
+    ids = _Ids.of(events)
+    for event in events:
+        lines.extend(_event_lines(event, agency, ids))
     lines.append("STOP")
     return "\n".join(lines) + "\n"
 
@@ -342,6 +476,35 @@ class _RawEvent:
     lines: list[tuple[str, str, int]] = field(default_factory=list)
 
 
+def _tag(text: str) -> dict[str, str]:
+    """The identifiers kept in an ``(#OPENNDC_ID {...})`` comment ({} for other comments)."""
+    body = text.strip()
+    if not body.startswith(f"({ID_TAG}") or not body.endswith(")"):
+        return {}
+    try:
+        data = json.loads(body[len(ID_TAG) + 1 : -1])
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
+
+
+def _check_origin(o: Origin) -> None:
+    """Impossible origin values raise ValueError (the event is skipped and reported)."""
+    if not (-90.0 <= o.latitude <= 90.0 and -180.0 <= o.longitude <= 180.0):
+        raise ValueError(f"impossible epicentre {o.latitude:g}, {o.longitude:g}")
+    if finite(o.depth_km) and not -10.0 <= o.depth_km <= 800.0:
+        raise ValueError(f"impossible depth {o.depth_km:g} km")
+    for name in ("time_uncertainty", "depth_uncertainty_km", "rms", "gap"):
+        if getattr(o, name) < 0:
+            raise ValueError(f"negative {name} {getattr(o, name):g}")
+    if o.ellipse is not None and (o.ellipse.semi_major_km < 0 or o.ellipse.semi_minor_km < 0):
+        raise ValueError("negative error ellipse axis")
+    if o.time > UTCDateTime() + 86400:
+        raise ValueError(f"origin time {o.time} is in the future")
+
+
 def _parse_origin(line: str) -> _RawOrigin:
     line = line.ljust(136)
     t = UTCDateTime.strptime(line[:17], "%Y/%m/%d %H:%M:") + float(line[17:22])
@@ -360,20 +523,21 @@ def _parse_origin(line: str) -> _RawOrigin:
         depth_fixed=line[76].lower() == "f",
         ellipse=ellipse,
         rms=_float(line, 31, 35),
-        n_defining=_int(line, 84, 87),
+        n_defining=_int(line, 84, 87),  # blank: 0 (the model has no missing count)
         n_stations=_int(line, 89, 92),
         gap=_float(line, 94, 96),
         min_distance=_float(line, 98, 103),
         max_distance=_float(line, 105, 110),
         method="",
         model="",
-        id=_field(line, 129),
+        id=_field(line, 129, 136),
         provenance=Provenance(
             method="IMS1.0 bulletin", software_version="", author=author, created=UTCDateTime(0)
         )
         if author
         else None,
     )
+    _check_origin(origin)
     review = "reviewed" if line[111].lower() in "mg" and line[111] != " " else "automatic"
     etype = _FROM_IMS.get(line[115:117].strip().lower(), "not reported")
     return _RawOrigin(origin, review, etype, author)
@@ -388,7 +552,7 @@ def _parse_magnitude(line: str) -> tuple[str, NetworkMagnitude]:
         n_stations=_int(line, 16, 19),
         method="",
     )
-    return _field(line, 31), mag
+    return _field(line, 31, 38), mag
 
 
 def _pick_time(text: str, origin_time: UTCDateTime) -> UTCDateTime | None:
@@ -407,7 +571,7 @@ def _parse_phase(
     line = line.ljust(122)
     station = _field(line, 1, 5)
     time = _pick_time(line[28:40], origin_time)
-    arrid = _field(line, 115)
+    arrid = _field(line, 115, 122)
     amp, per = _float(line, 84, 92), _float(line, 94, 98)
     distance = _float(line, 7, 12)
     magtype, mag = _field(line, 104, 108), _float(line, 110, 113)
@@ -422,14 +586,34 @@ def _parse_phase(
             amplitude_unit="nm" if finite(amp) else "",
             period=per,
             distance=distance,
-            detection_id=arrid if time is not None else "",
+            detection_id=arrid,
         )
     if time is None:
         return None, stamag
     if abs(time - origin_time) > _MAX_PICK_DELAY:
         raise ValueError(f"arrival time {time} more than 6 h from the origin time {origin_time}")
+    for name, value, lo, hi in (
+        ("distance", distance, 0.0, 180.0),
+        ("azimuth", _float(line, 14, 18), 0.0, 360.0),
+        ("backazimuth", _float(line, 48, 52), 0.0, 360.0),
+        ("slowness", _float(line, 60, 65), 0.0, 1000.0),  # infrasound: ~330 s/deg
+        ("SNR", _float(line, 78, 82), 0.0, math.inf),
+        ("amplitude", amp, 0.0, math.inf),
+        ("period", per, 0.0, 1000.0),
+    ):
+        if finite(value) and not lo <= value <= hi:
+            raise ValueError(f"{name} {value:g} outside [{lo:g}, {hi:g}]")
     flags = line[73:76]
     phase = _field(line, 20, 27)
+    extra = {"pick_mode": line[99].lower() if line[99].lower() in ("a", "m") else ""}
+    extra |= {
+        key: line[col].lower()
+        for key, col, allowed in (
+            ("polarity", 100, "cd"),
+            ("onset", 101, "ieq"),
+        )
+        if line[col].lower() in allowed and line[col] != " "
+    }
     det = Detection(
         network="",
         station=station,
@@ -444,6 +628,7 @@ def _parse_phase(
         backazimuth=_float(line, 48, 52),
         slowness=_float(line, 60, 65),
         id=arrid,
+        extra=extra,
     )
     arrival = Arrival(
         detection=det,
@@ -502,8 +687,9 @@ def _scan(lines: Iterable[str], source: str) -> tuple[str, list[_RawEvent]]:
 
 def _assemble(raw: _RawEvent, source: str) -> Event | None:
     origins: list[_RawOrigin] = []
+    origin_ids: list[dict[str, str]] = []
     magnitudes: list[tuple[str, NetworkMagnitude]] = []
-    phase_lines: list[tuple[str, int]] = []
+    phase_lines: list[tuple[str, int, dict[str, str]]] = []
     current_origin_id: str | None = None
     for block, line, lineno in raw.lines:
         text = line.strip()
@@ -512,24 +698,38 @@ def _assemble(raw: _RawEvent, source: str) -> Event | None:
                 if text.startswith("("):
                     if "#PRIME" in text.upper() and origins:
                         origins[-1].prime = True
+                    if origin_ids:
+                        origin_ids[-1].update(_tag(text))
                     continue
+                origin_ids.append({})  # before parsing: a skipped origin keeps its comments
                 origins.append(_parse_origin(line))
             elif block == "magnitudes" and not text.startswith("("):
                 magnitudes.append(_parse_magnitude(line))
             elif block == "phases":
                 if text.upper().startswith("(#ORIGID"):
                     current_origin_id = text[8:].rstrip(") ").strip()
-                elif not text.startswith("("):
-                    phase_lines.append((line, lineno))
-        except (ValueError, IndexError) as exc:
+                elif text.startswith("("):
+                    if phase_lines:
+                        phase_lines[-1][2].update(_tag(text))
+                else:
+                    phase_lines.append((line, lineno, {}))
+        except (ValueError, IndexError, OverflowError) as exc:
+            if block == "origins":
+                origin_ids.pop()
             warnings.warn(
                 f"{source}:{lineno}: unreadable {block} line skipped ({exc}): {line!r}",
                 DataQualityWarning,
                 stacklevel=4,
             )
     if not origins:
+        warnings.warn(
+            f"{source}:{raw.lineno}: event {raw.id} has no readable origin; skipped",
+            DataQualityWarning,
+            stacklevel=3,
+        )
         return None
-    chosen = next((o for o in origins if o.prime), origins[-1])
+    k = next((i for i, o in enumerate(origins) if o.prime), len(origins) - 1)
+    chosen, kept = origins[k], origin_ids[k]
     o = chosen.origin
     if not (finite(o.latitude) and finite(o.longitude)):
         warnings.warn(
@@ -540,37 +740,64 @@ def _assemble(raw: _RawEvent, source: str) -> Event | None:
         return None
     if current_origin_id is not None and o.id and current_origin_id not in (o.id, ""):
         phase_lines = []  # the phases belong to another origin
-    if not finite(o.depth_km):
-        o = replace(o, depth_km=0.0, depth_fixed=True)
     mags = [m for oid, m in magnitudes if oid == o.id]
     if not mags:
         mags = [m for oid, m in magnitudes if not oid]
-    arrivals: list[Arrival] = []
-    stamags: dict[str, list[StationMagnitude]] = {}
-    for line, lineno in phase_lines:
-        try:
-            arrival, sm = _parse_phase(line, o.time)
-        except (ValueError, IndexError) as exc:
-            warnings.warn(
-                f"{source}:{lineno}: unreadable phase line skipped ({exc}): {line!r}",
-                DataQualityWarning,
-                stacklevel=3,
-            )
-            continue
-        if arrival is not None:
-            arrivals.append(arrival)
-        if sm is not None:
-            stamags.setdefault(sm.magnitude_type, []).append(sm)
+    if "origin" in kept:
+        o = replace(o, id=kept["origin"])
+    arrivals, stamags, dropped = _phases(phase_lines, o.time, source)
+    types = {m.magnitude_type for m in mags}
+    dropped += sum(len(v) for t, v in stamags.items() if t not in types)
+    if dropped:
+        warnings.warn(
+            f"{source}:{raw.lineno}: event {raw.id}: {dropped} amplitude reading(s) without an "
+            "arrival time or a network magnitude of their type are not kept (the model "
+            "holds amplitudes only on arrivals and station magnitudes)",
+            DataQualityWarning,
+            stacklevel=3,
+        )
     mags = [replace(m, station_magnitudes=tuple(stamags.get(m.magnitude_type, ()))) for m in mags]
     return Event(
-        id=raw.id,
+        id=kept.get("event", raw.id),
         origin=o,
         arrivals=tuple(arrivals),
         magnitudes=tuple(mags),
         event_type=chosen.event_type,  # type: ignore[arg-type]
         review_status=chosen.review_status,  # type: ignore[arg-type]
-        comment=raw.region,
+        comment=kept.get("comment", raw.region),
     )
+
+
+def _phases(
+    phase_lines: list[tuple[str, int, dict[str, str]]], origin_time: UTCDateTime, source: str
+) -> tuple[list[Arrival], dict[str, list[StationMagnitude]], int]:
+    """Arrivals, station magnitudes by type and the number of readings not kept."""
+    arrivals: list[Arrival] = []
+    stamags: dict[str, list[StationMagnitude]] = {}
+    dropped = 0
+    for line, lineno, kept in phase_lines:
+        try:
+            arrival, sm = _parse_phase(line, origin_time)
+        except (ValueError, IndexError, OverflowError) as exc:
+            warnings.warn(
+                f"{source}:{lineno}: unreadable phase line skipped ({exc}): {line!r}",
+                DataQualityWarning,
+                stacklevel=4,
+            )
+            continue
+        long_id = kept.get("arrival")
+        if arrival is not None:
+            if long_id:
+                det = replace(arrival.detection, id=long_id)
+                arrival = replace(arrival, detection=det)
+            arrivals.append(arrival)
+        if sm is not None:
+            if long_id and sm.detection_id:
+                sm = replace(sm, detection_id=long_id)
+            stamags.setdefault(sm.magnitude_type, []).append(sm)
+        elif arrival is None:
+            dropped += 1
+    return arrivals, stamags, dropped
 
 
 def parse_ims(text: str | TextIO, source: str = "<string>") -> Bulletin:

@@ -97,9 +97,14 @@ def _get(obj: Any) -> dict[str, Any] | None:
     if not extra or "openndc" not in extra:
         return None
     item = extra["openndc"]
-    if item.get("namespace") != NAMESPACE:
+    if not hasattr(item, "get") or item.get("namespace") != NAMESPACE:
         return None
-    return cast(dict[str, Any], json.loads(item["value"]))
+    try:
+        data = json.loads(item["value"])
+    except (KeyError, TypeError, ValueError):
+        log.warning("unreadable openndc extra element ignored: %r", item)
+        return None
+    return cast(dict[str, Any], data) if isinstance(data, dict) else None
 
 
 def _err(value: float, confidence: float | None = None) -> QuantityError | None:
@@ -622,4 +627,7 @@ def read_quakeml(path: str | Path) -> Bulletin:
         catalog = read_events(str(path), format="QUAKEML")
     except Exception as exc:  # ObsPy raises many kinds on bad XML
         raise BulletinError(f"{path}: cannot read QuakeML: {exc}") from exc
-    return from_catalog(catalog, name=Path(path).stem)
+    try:
+        return from_catalog(catalog, name=Path(path).stem)
+    except (ValueError, TypeError) as exc:  # values ObsPy accepted but the model cannot hold
+        raise BulletinError(f"{path}: impossible value in QuakeML: {exc}") from exc
