@@ -128,7 +128,8 @@ class OriginRow(Base):
     time_ns: Mapped[int] = mapped_column(BigInteger, index=True)
     latitude: Mapped[float] = mapped_column(Double)
     longitude: Mapped[float] = mapped_column(Double)
-    depth_km: Mapped[float] = mapped_column(Double)
+    # NULL: depth not given (a bulletin without depth; never read as 0 km fixed).
+    depth_km: Mapped[float | None] = mapped_column(Double)
     time_uncertainty: Mapped[float | None] = mapped_column(Double)
     depth_uncertainty_km: Mapped[float | None] = mapped_column(Double)
     depth_fixed: Mapped[bool] = mapped_column(Boolean)
@@ -348,3 +349,4 @@ from openndc.bulletin import (  # noqa: E402
 from openndc.bulletin import (  # noqa: E402
     schema_soh as schema_soh,
 )
+from openndc.bulletin import schema_workspace as schema_workspace  # noqa: E402

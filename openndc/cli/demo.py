@@ -24,7 +24,6 @@ from obspy import UTCDateTime
 from openndc.bulletin import BulletinStore, write_bulletin
 from openndc.cli._common import print_event_table, print_window_progress
 from openndc.cli.process import detections_provenance
-from openndc.detection.record_section import plot_detections
 from openndc.inventory import read_inventory
 from openndc.io.tables import write_detections
 from openndc.model.detection import Detection
@@ -32,6 +31,7 @@ from openndc.pipeline.contract import InventorySource, StageContext, Window
 from openndc.pipeline.process import ProcessConfig
 from openndc.pipeline.runner import run_batch
 from openndc.pipeline.sources import ArchiveSource
+from openndc.plots import plot_event_record_section
 from openndc.scenario import kazakh_day_events, make_scenario, read_truth_arrivals
 from openndc.training.events import read_scored_events
 from openndc.training.plot import plot_score
@@ -171,21 +171,16 @@ def run(args: argparse.Namespace) -> int:
     print("\nscore against the scenario's truth (training centre scorer):")
     print(score.to_text())
     plot_score(score, out / "score_map.png", title="OpenNDC demo: bulletin vs truth")
-    first = next(iter(bulletin), None)
+    first = max(bulletin, key=lambda e: e.origin.n_stations, default=None)
     if first is not None:
-        t0 = first.origin.time - 60
-        data = ArchiveSource(scen / "sds").read(t0, t0 + 600)
-        # short-period and broadband verticals only (no 1 Hz LH channels, no infrasound)
-        stream = data.stream.select(component="Z")
-        stream.traces = [tr for tr in stream if tr.stats.sampling_rate >= 10.0]
-        plot_detections(
-            stream,
-            detections,
+        t0 = first.origin.time
+        data = ArchiveSource(scen / "sds").read(t0 - 60, t0 + 900)
+        plot_event_record_section(
+            data.stream,
+            first,
             network,
-            t0,
-            t0 + 600,
             out / "record_section.png",
-            title=f"OpenNDC demo: event {first.origin.time} and its detections",
+            title=f"OpenNDC demo: event {first.id}, {first.origin.n_stations} stations",
         )
     print(f"\nplots -> {out / 'score_map.png'}, {out / 'record_section.png'}")
     sys.stdout.flush()

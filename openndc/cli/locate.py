@@ -19,6 +19,7 @@ from pathlib import Path
 from obspy import UTCDateTime
 
 from openndc.bulletin import BulletinStore
+from openndc.cli._args import check_database
 from openndc.cli._common import add_preset_argument, print_window_progress
 from openndc.cli.process import _event_line, configure, print_report
 from openndc.io.tables import frame_to_detections, read_detections
@@ -48,6 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = configure(args)
+    args.db = check_database(args.db, must_exist=False)
     path = Path(args.detections)
     detections = with_stable_ids(frame_to_detections(read_detections(path), str(path)))
     if not detections:

@@ -22,6 +22,7 @@ from typing import Any
 from obspy import UTCDateTime
 
 from openndc.bulletin import BulletinStore
+from openndc.cli._args import check_archive, check_database, check_out_file, check_window
 from openndc.cli._common import (
     add_preset_argument,
     load_process_config,
@@ -135,12 +136,10 @@ def _event_line(kind: str, event: Event) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = configure(args)
-    if not args.end > args.start:
-        raise ConfigError(f"--start {args.start} is not before --end {args.end}")
-    if args.detections:
-        out = Path(args.detections)
-        if not out.parent.exists():
-            raise ConfigError(f"--detections {out}: folder {out.parent} does not exist")
+    check_window(args.start, args.end)
+    check_archive(args.archive)
+    check_out_file(args.detections, "--detections")
+    args.db = check_database(args.db, must_exist=False)
     inventory = InventorySource(args.inventory, args.arrays)
     inventory.network(Window(args.start, args.end))  # a clear error before any work
     source = open_source(args.archive)

@@ -24,9 +24,9 @@ from pathlib import Path
 from obspy import UTCDateTime
 
 from openndc.bulletin import BulletinStore
+from openndc.cli._args import check_archive, check_database, check_out_dir, check_window
 from openndc.cli.process import add_span_arguments, configure, print_report
 from openndc.io.tables import write_detections
-from openndc.model.errors import ConfigError
 from openndc.pipeline.cluster import dask_detector, open_client
 from openndc.pipeline.contract import InventorySource, StageContext, Window
 from openndc.pipeline.runner import WindowReport, run_batch
@@ -85,8 +85,11 @@ def _progress(t_begin: float) -> Callable[[WindowReport], None]:
 
 def run(args: argparse.Namespace) -> int:
     config = configure(args)
-    if not args.end > args.start:
-        raise ConfigError(f"--start {args.start} is not before --end {args.end}")
+    check_window(args.start, args.end)
+    check_archive(args.archive)
+    args.db = check_database(args.db, must_exist=False)
+    if args.detections_dir:
+        check_out_dir(args.detections_dir, "--detections-dir")
     inventory = InventorySource(args.inventory, args.arrays)
     inventory.network(Window(args.start, args.end))
     source = open_source(args.archive)

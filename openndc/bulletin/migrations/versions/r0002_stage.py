@@ -1,4 +1,5 @@
-"""stage state: every detection with provenance, processed windows, data problems
+"""stage state: every detection with provenance, processed windows, data problems;
+a missing origin depth stays NULL
 
 Revision ID: 0002
 Revises: 0001
@@ -73,6 +74,8 @@ def upgrade() -> None:
         )
         batch.create_index(op.f("ix_detection_window_id"), ["window_id"])
         batch.create_index("ix_detection_time_ns", ["time_ns"])
+    with op.batch_alter_table("origin") as batch:  # a depth not given stays missing
+        batch.alter_column("depth_km", existing_type=sa.Double(), nullable=True)
     for table in ("assoc", "stamag"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("provenance_id", sa.Integer(), nullable=True))
@@ -89,6 +92,8 @@ def downgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.drop_constraint(op.f(f"fk_{table}_provenance_id_provenance"), type_="foreignkey")
             batch.drop_column("provenance_id")
+    with op.batch_alter_table("origin") as batch:
+        batch.alter_column("depth_km", existing_type=sa.Double(), nullable=False)
     with op.batch_alter_table("detection") as batch:
         batch.drop_index("ix_detection_time_ns")
         batch.drop_index(op.f("ix_detection_window_id"))
