@@ -66,5 +66,10 @@ def run(args: argparse.Namespace) -> int:
         "(station, dataselect, event); Ctrl-C stops",
         flush=True,
     )
+    print(
+        f"analyst workspace on http://{args.host}:{args.port}/ "
+        "(accounts: openndc user add NAME --db URL)",
+        flush=True,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

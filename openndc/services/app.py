@@ -201,8 +201,11 @@ def create_app(
     archive_dir: str | Path,
     inventory: Inventory | str | Path,
     config: ServiceConfig | None = None,
+    *,
+    workspace: bool = True,
 ) -> FastAPI:
-    """The FDSN web services over a bulletin database, an SDS archive and an inventory.
+    """The FDSN web services over a bulletin database, an SDS archive and an inventory,
+    and (unless ``workspace=False``) the analyst workspace at ``/``.
 
     ``inventory`` is an ObsPy inventory, a StationXML file, or anything
     :func:`openndc.inventory.read_inventory` reads (``"kz"``, a CSS3.0 site table).
@@ -415,4 +418,8 @@ def create_app(
     for service in SERVICE_VERSIONS:
         app.add_api_route(f"/fdsnws/{service}/1/", service_root, methods=["GET"])
 
+    if workspace:  # the analyst workspace at / (docs/workspace.md)
+        from openndc.workspace import mount_workspace
+
+        mount_workspace(app, svc.store, archive_dir, inventory)
     return app
