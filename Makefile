@@ -12,8 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The main job on the built-in day (batch, then live on a SeedLink replay), then the analyst
+# workspace and the FDSN services on http://127.0.0.1:8080 until Ctrl-C.
 demo: $(STAMP)
 	$(BIN)/openndc demo --out build/demo
+	printf 'demo-analyst\n' > build/demo/analyst-password
+	$(BIN)/openndc -q user add analyst --db sqlite:///build/demo/bulletin.db \
+		--password-file build/demo/analyst-password --replace
+	@echo "Analyst workspace and FDSN services: http://127.0.0.1:8080/  (user: analyst, password: demo-analyst; Ctrl-C stops)"
+	$(BIN)/openndc serve --db sqlite:///build/demo/bulletin.db --archive build/demo/scenario/sds \
+		--inventory build/demo/scenario/inventory.xml --host 127.0.0.1 --port 8080
 
 lint: $(STAMP)
 	$(BIN)/ruff check openndc tests benchmarks

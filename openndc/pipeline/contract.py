@@ -42,6 +42,7 @@ __all__ = [
     "StageOutput",
     "WaveformSource",
     "Window",
+    "select_stations",
 ]
 
 I_contra = TypeVar("I_contra", contravariant=True)
@@ -94,6 +95,19 @@ class WaveformSource(Protocol):
     """Anything that reads a time window of waveforms (an SDS archive, a wfdisc table)."""
 
     def read(self, start: UTCDateTime, end: UTCDateTime) -> _ReadResult: ...
+
+
+def select_stations(source: WaveformSource, stations: set[str]) -> WaveformSource:
+    """``source`` restricted to ``stations`` when it can select (an SDS archive's or a
+    wfdisc table's ``station`` pattern, a comma list), else ``source`` itself."""
+    import dataclasses
+
+    selectable = dataclasses.is_dataclass(source) and any(
+        f.name == "station" for f in dataclasses.fields(source)
+    )
+    if selectable and getattr(source, "station", "*") == "*":
+        return dataclasses.replace(source, station=",".join(sorted(stations)))  # type: ignore[type-var]
+    return source
 
 
 @dataclass

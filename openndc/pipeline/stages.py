@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from obspy import Stream
 
 from openndc import __version__
@@ -35,10 +36,18 @@ from openndc.model.errors import (
     OpenNDCError,
 )
 from openndc.model.event import Event
+from openndc.model.geodesy import DEG_KM, distance_azimuth
+from openndc.model.inventory import MonitoringNetwork
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 from openndc.model.screening import ScreeningResult
-from openndc.pipeline.contract import Margins, StageContext, StageOutput, Window
+from openndc.pipeline.contract import (
+    Margins,
+    StageContext,
+    StageOutput,
+    Window,
+    select_stations,
+)
 from openndc.pipeline.identity import EventChange, reconcile
 from openndc.screening import ScreeningConfig, apply_screening, screen_event
 
@@ -286,14 +295,28 @@ class ScreeningStage:
         # Lg/Sn at the farthest station used (group velocity 3 km/s) and 60 s of margin.
         return Margins(before=self.before, after=self.config.regional.max_distance_km / 3.0 + 60.0)
 
-    def _stream(self, event: Event, context: StageContext) -> Stream | None:
+    def _stream(
+        self, event: Event, network: MonitoringNetwork, context: StageContext
+    ) -> Stream | None:
+        """The waveforms of the stations within the discriminant's distance range only."""
         if context.source is None or not self.config.regional.enabled:
             return None
+        o = event.origin
+        lats = np.array([st.latitude for st in network.stations])
+        lons = np.array([st.longitude for st in network.stations])
+        dist = np.atleast_1d(distance_azimuth(o.latitude, o.longitude, lats, lons)[0]) * DEG_KM
+        near = {
+            st.code
+            for st, d in zip(network.stations, dist, strict=True)
+            if d <= self.config.regional.max_distance_km
+        }
+        if not near:
+            return None
         m = self.margins()
-        t0 = event.origin.time
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            return context.source.read(t0 - m.before, t0 + m.after).stream
+            source = select_stations(context.source, near)
+            return source.read(o.time - m.before, o.time + m.after).stream
 
     def run(
         self, inputs: list[EventChange], window: Window, context: StageContext
@@ -302,9 +325,8 @@ class ScreeningStage:
         out = list(inputs)
         results: list[ScreeningResult] = []
         for k, change in _changed(inputs):
-            result = screen_event(
-                change.event, network, self.config, stream=self._stream(change.event, context)
-            )
+            stream = self._stream(change.event, network, context)
+            result = screen_event(change.event, network, self.config, stream=stream)
             results.append(result)
             out[k] = dataclasses.replace(change, event=apply_screening(change.event, result))
         return StageOutput(Screened(out, results), problems)
