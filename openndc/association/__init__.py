@@ -6,7 +6,7 @@ grid-search origin and arrivals carrying residuals; the location stage refines t
 See ``docs/association.md``.
 """
 
-from openndc.association.associate import AssociationResult, associate
+from openndc.association.associate import AssociationResult, associate, lookback_seconds
 from openndc.association.config import AssociationConfig, local_config
 from openndc.association.tables import ConstantVelocity
 
@@ -16,4 +16,5 @@ __all__ = [
     "ConstantVelocity",
     "associate",
     "local_config",
+    "lookback_seconds",
 ]

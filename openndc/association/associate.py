@@ -33,7 +33,17 @@ import numpy.typing as npt
 from obspy import UTCDateTime
 
 from openndc.association.config import AssociationConfig
-from openndc.association.kernels import backproject, geocentric_rad, refine
+from openndc.association.kernels import (
+    DetectionArrays,
+    Hypothesis,
+    PhaseTables,
+    Rules,
+    Trial,
+    backproject,
+    geocentric_rad,
+    refine,
+)
+from openndc.association.later import CLASS_HYDRO, CLASS_INFRA, CLASS_LATER
 from openndc.association.tables import (
     COARSE_CLASSES,
     P_PHASES,
@@ -49,18 +59,24 @@ from openndc.association.tables import (
 )
 from openndc.model.config import to_mapping
 from openndc.model.detection import Detection
-from openndc.model.errors import AssociationError, DataQualityWarning
+from openndc.model.errors import AssociationError, ConfigError, DataQualityWarning
 from openndc.model.event import Arrival, Event, Origin
-from openndc.model.geodesy import distance_azimuth
+from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.model.inventory import MonitoringNetwork
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 
-__all__ = ["AssociationResult", "associate"]
+__all__ = ["AssociationResult", "associate", "lookback_seconds"]
 
 log = logging.getLogger(__name__)
 
-_UNSUPPORTED = {"Rg": "Rg (short-period surface wave)", "I": "I (infrasound)"}
+#: Phase names of detections that only join events (openndc.association.later).
+LATER_NAMES = frozenset(
+    {"pP", "sP", "pS", "sS", "PcP", "ScP", "PcS", "ScS", "PKiKP", "PKIKP", "PKPab", "PKPbc",
+     "PKPdf", "PKKP", "SKP", "SKS", "PP", "SS", "PS", "SP", "Rg", "LR", "LQ"}
+)  # fmt: skip
+HYDRO_NAMES = frozenset({"T", "H", "HT"})
+INFRA_NAMES = frozenset({"I", "Iw", "Is", "It"})
 
 
 @dataclass
@@ -93,6 +109,7 @@ class _Detections:
     site_lat: npt.NDArray[np.float64]
     site_lon: npt.NDArray[np.float64]
     site_names: list[str]
+    site_elev_km: npt.NDArray[np.float64]
 
 
 def _finite(x: Any) -> float:
@@ -104,16 +121,21 @@ def _finite(x: Any) -> float:
 
 
 def _phase_class(phase: str) -> int:
-    """1: P type, 2: S type, 3: either, 0: unknown code, -1: a type association skips."""
+    """1: P type, 2: S type, 3: either, 4: a later phase, 8: hydroacoustic, 16: infrasound
+    (4-16 only join events, :mod:`openndc.association.later`), 0: unknown code."""
     p = (phase or "").strip()
     if p in ("", "N", "?"):
         return 3
+    if p in LATER_NAMES:
+        return CLASS_LATER
+    if p in HYDRO_NAMES:
+        return CLASS_HYDRO
+    if p in INFRA_NAMES:
+        return CLASS_INFRA
     if p in P_PHASES or p.upper() == "P":
         return 1
     if p in S_PHASES or p.upper() == "S":
         return 2
-    if p in _UNSUPPORTED:
-        return -1
     return 0
 
 
@@ -124,6 +146,7 @@ def _ingest(
     site_index: dict[str, int] = {}
     site_lat: list[float] = []
     site_lon: list[float] = []
+    site_elev: list[float] = []
     missing: dict[str, int] = {}
     rows: list[tuple[float, Detection, int, int]] = []
     ref: UTCDateTime | None = None
@@ -144,28 +167,29 @@ def _ingest(
             continue
         cls = _phase_class(det.phase)
         if cls == 0:
+            known = sorted(P_PHASES | S_PHASES | LATER_NAMES | HYDRO_NAMES | INFRA_NAMES)
             warn("bad", det.seed_id, when,
                  f"unknown phase code {det.phase!r} (detection {det.id!r}); skipped. Known: "
-                 f"{', '.join(sorted(P_PHASES | S_PHASES))}, N or empty")  # fmt: skip
-            continue
-        if cls < 0:
-            log.debug("%s %s: phase %s is not associated", det.seed_id, when, det.phase)
+                 f"{', '.join(known)}, N or empty")  # fmt: skip
             continue
         key = code
         if key not in site_index:
             lat = lon = math.nan
+            elev = 0.0
             if code in arrays:
                 lat, lon = arrays[code].reference_latitude, arrays[code].reference_longitude
             else:
                 sta = network.find_station(code, det.network or None) or network.find_station(code)
                 if sta is not None:
                     lat, lon = sta.latitude, sta.longitude
+                    elev = _finite(getattr(sta, "elevation", 0.0)) / 1000.0
             if not (math.isfinite(lat) and math.isfinite(lon)):
                 missing[code] = missing.get(code, 0) + 1
                 continue
             site_index[key] = len(site_lat)
             site_lat.append(float(lat))
             site_lon.append(float(lon))
+            site_elev.append(elev if math.isfinite(elev) else 0.0)
         ref = when if ref is None or when < ref else ref
         rows.append((0.0, det, site_index[key], cls))
     for code, n in missing.items():
@@ -180,12 +204,16 @@ def _ingest(
     if ref is None:
         ref = UTCDateTime(0)
     times = np.array([r[1].time - ref for r in rows], dtype=np.float64)
-    order = np.argsort(times, kind="stable")
+    # time, then id, station and phase: the same input in any order gives the same result
+    keys = [(r[1].id, r[1].station, r[1].phase, r[1].channel) for r in rows]
+    order = np.array(sorted(range(len(rows)), key=lambda i: (times[i], keys[i])), dtype=np.int64)
     items = [rows[i][1] for i in order]
 
     def col(name: str) -> npt.NDArray[np.float64]:
         return np.array([_finite(getattr(d, name)) for d in items], dtype=np.float64)
 
+    cls_arr = np.array([rows[i][3] for i in order], dtype=np.int8)
+    _check_units(items, col("slowness"), cls_arr)
     baz = col("backazimuth")
     baz = np.where((baz >= -360.0) & (baz <= 720.0), baz % 360.0, np.nan)
     slow = col("slowness")
@@ -198,7 +226,7 @@ def _ingest(
         items,
         times[order],
         np.array([rows[i][2] for i in order], dtype=np.int64),
-        np.array([rows[i][3] for i in order], dtype=np.int8),
+        cls_arr,
         np.where(tsig > 0, tsig, np.nan),
         baz,
         np.where(bsig > 0, bsig, np.nan),
@@ -207,7 +235,22 @@ def _ingest(
         np.array(site_lat, dtype=np.float64),
         np.array(site_lon, dtype=np.float64),
         sorted(site_index, key=site_index.__getitem__),
+        np.array(site_elev, dtype=np.float64),
     )
+
+
+def _check_units(items: list[Detection], slow: npt.NDArray[np.float64], cls: Any) -> None:
+    """Seismic slownesses are in s/deg (P 4-20, S 8-35): a set whose values all lie below
+    1 is in s/km (or s/m) and would associate nothing; say so."""
+    seismic = np.isfinite(slow) & (slow > 0) & ((cls & (1 | 2 | CLASS_LATER)) != 0)
+    vals = slow[seismic]
+    if vals.size >= 5 and float(np.quantile(vals, 0.9)) < 1.0:
+        stations = sorted({items[i].station for i in np.flatnonzero(seismic)})[:5]
+        raise AssociationError(
+            f"the slownesses of {vals.size} seismic detections (stations {', '.join(stations)}"
+            f", ...) lie between {vals.min():.3g} and {vals.max():.3g}: that is s/km (or "
+            f"s/m), but association expects s/deg; multiply s/km by {DEG_KM:.2f}"
+        )
 
 
 _GRID_CACHE: dict[tuple[Any, ...], PhaseGrid] = {}
@@ -239,8 +282,8 @@ class _Setup:
 
 def _setup(dets: _Detections, config: AssociationConfig, source: TravelTimeSource) -> _Setup:
     _, _, radius = network_extent(dets.site_lat, dets.site_lon)
-    spacing = config.grid_spacing if config.grid_spacing > 0 else _auto_spacing(radius)
-    if config.grid_margin >= 0:
+    spacing = config.grid_spacing if config.grid_spacing is not None else _auto_spacing(radius)
+    if config.grid_margin is not None:
         margin = config.grid_margin
     else:
         margin = max(0.3, 0.5 * radius) if config.teleseismic else max(0.3, radius)
@@ -268,11 +311,60 @@ def _setup(dets: _Detections, config: AssociationConfig, source: TravelTimeSourc
     tt = nodes.tt[np.isfinite(nodes.tt)]
     max_tt = float(tt.max()) if tt.size else 60.0
     tol = nodes.tol[np.isfinite(nodes.tol)]
-    window = config.window if config.window > 0 else float(np.clip(max_tt, 60.0, 1200.0))
-    dt = config.time_bin if config.time_bin > 0 else float(np.median(tol)) if tol.size else 2.0
+    window = config.window if config.window is not None else float(np.clip(max_tt, 60.0, 1200.0))
+    dt = (
+        config.time_bin
+        if config.time_bin is not None
+        else float(np.median(tol))
+        if tol.size
+        else 2.0
+    )
     slow = phases.slowness[phases.classes == 1]
     slow_max = float(np.nanmax(slow)) if np.isfinite(slow).any() else 20.0
     return _Setup(phases, nodes, window, max(dt, 0.05), max_tt, slow_max)
+
+
+def lookback_seconds(
+    config: AssociationConfig | None = None, network: MonitoringNetwork | None = None
+) -> float:
+    """How far [s] before a window's start association must see detections so that an
+    event whose origin lies in the window gets all its arrivals, and one whose origin lies
+    before it is recognised as such: the longest time from an origin to the last detection
+    the method associates, plus its margins.
+
+    - 'ndc' / 'grid': ``ndc_max_travel_time`` + 1,000 s for later phases (SS, PKP
+      branches), or the hydroacoustic / infrasound reach where longer
+      (:func:`openndc.association.later.later_window`);
+    - 'local': the slowest first-S travel time across the search box of ``network`` (its
+      sites' extent plus ``grid_margin``, depth ``max_depth``) plus ``local_tolerance``;
+      without ``network`` a 300 s bound (a 900 km box at 3 km/s).
+    """
+    from openndc.association.later import later_window
+
+    config = config or AssociationConfig()
+    if config.method != "local":
+        return later_window(config) + config.ndc_coda
+    if network is None:
+        return 300.0
+    lats = [s.latitude for s in network.stations] + [a.reference_latitude for a in network.arrays]
+    lons = [s.longitude for s in network.stations]
+    lons += [a.reference_longitude for a in network.arrays]
+    margin = config.grid_margin if config.grid_margin is not None else 0.1
+    lat_span = max(lats) - min(lats) + 2 * margin
+    lon_span = (max(lons) - min(lons) + 2 * margin) * math.cos(math.radians(float(np.mean(lats))))
+    reach_deg = math.hypot(lat_span, lon_span)
+    source = travel_time_source(config.model)
+    worst = 0.0
+    for ph in config.phases:
+        if ph not in S_PHASES:
+            continue
+        try:
+            t, _, _ = source.derivatives(ph, np.array([reach_deg]), np.array([config.max_depth]))
+        except ConfigError:
+            continue  # a phase this model lacks
+        if np.isfinite(t[0]):
+            worst = max(worst, float(t[0]))
+    return (worst if worst > 0 else 300.0) + config.local_tolerance
 
 
 def associate(
@@ -296,7 +388,7 @@ def associate(
     problems: list[DataProblem] = []
     dets = _ingest(detections, network, problems)
     prov = Provenance(
-        "openndc.association grid back-projection",
+        f"openndc.association {_PROVENANCE_NAMES.get(config.method, config.method)}",
         getattr(openndc, "__version__", "0"),
         to_mapping(config),
     )
@@ -308,10 +400,12 @@ def associate(
             )
         return AssociationResult([], [], prov, problems, {"n_detections": 0.0})
     source = travel_times if travel_times is not None else travel_time_source(config.model)
-    if config.method == "ndc":
-        return _associate_ndc(dets, config, source, prov, problems, t_start, len(detections))
+    if config.method in ("ndc", "local"):
+        return _associate_hypotheses(dets, config, source, prov, problems, t_start, len(detections))
     if config.method != "grid":
-        raise AssociationError(f"unknown association method {config.method!r}: use 'ndc' or 'grid'")
+        raise AssociationError(
+            f"unknown association method {config.method!r}: use 'ndc', 'local' or 'grid'"
+        )
     setup = _setup(dets, config, source)
     t_setup = _time.perf_counter() - t_start
     events, alive = _search(dets, setup, config, prov)
@@ -334,7 +428,22 @@ def associate(
     return AssociationResult(events, unassociated, prov, problems, stats)
 
 
-def _associate_ndc(
+_PROVENANCE_NAMES = {
+    "ndc": "P-driven association",
+    "local": "octree search",
+    "grid": "grid back-projection",
+}
+
+#: Phases that join an event without defining it (later phases, T, I).
+_JOINING = LATER_NAMES | {"T", "I"}
+
+_METHOD_NAMES = {
+    "ndc": "P-driven association (openndc.association.ndc)",
+    "local": "octree search (openndc.association.local)",
+}
+
+
+def _associate_hypotheses(
     dets: _Detections,
     config: AssociationConfig,
     source: TravelTimeSource,
@@ -343,13 +452,23 @@ def _associate_ndc(
     t_start: float,
     n_in: int,
 ) -> AssociationResult:
-    from openndc.association.ndc import search_ndc
+    hyps: list[Any]
+    if config.method == "local":
+        from openndc.association.local import search_local
 
-    hyps = search_ndc(dets, config, source)
+        hyps = search_local(dets, config, source)
+    else:
+        from openndc.association.later import attach_later_phases
+        from openndc.association.ndc import search_ndc
+
+        hyps = search_ndc(dets, config, source)
+        attach_later_phases(dets, hyps, config, source)
     events: list[Event] = []
     taken = np.zeros(len(dets.t), dtype=np.bool_)
-    for k, h in enumerate(sorted(hyps, key=lambda x: x.t0)):
-        events.append(_ndc_event(dets, h, k, prov, source.model))
+    method = _METHOD_NAMES[config.method]
+    ordered: list[Any] = sorted(hyps, key=lambda x: (x.t0, x.latitude, x.longitude))
+    for k, h in enumerate(ordered):
+        events.append(_hypothesis_event(dets, h, k, prov, source.model, method))
         taken[h.members] = True
     unassociated = [d for d, a in zip(dets.items, taken, strict=True) if not a]
     stats = {
@@ -364,7 +483,9 @@ def _associate_ndc(
     return AssociationResult(events, unassociated, prov, problems, stats)
 
 
-def _ndc_event(dets: _Detections, h: Any, number: int, prov: Provenance, model: str) -> Event:
+def _hypothesis_event(
+    dets: _Detections, h: Any, number: int, prov: Provenance, model: str, method: str
+) -> Event:
     idx = np.asarray(h.members, dtype=np.int64)
     sites = dets.site[idx]
     dist, az, baz_pred = distance_azimuth(
@@ -376,6 +497,7 @@ def _ndc_event(dets: _Detections, h: Any, number: int, prov: Provenance, model: 
     arrivals = []
     for j, (i, ph) in enumerate(zip(idx, h.phases, strict=True)):
         rb = float((dets.baz[i] - baz_pred[j] + 180.0) % 360.0 - 180.0)
+        first = ph not in _JOINING
         arrivals.append(
             Arrival(
                 dets.items[i],
@@ -383,12 +505,12 @@ def _ndc_event(dets: _Detections, h: Any, number: int, prov: Provenance, model: 
                 distance=float(dist[j]),
                 azimuth=float(az[j]),
                 backazimuth_residual=rb,
-                time_defining=True,
-                backazimuth_defining=bool(np.isfinite(rb)),
-                slowness_defining=bool(np.isfinite(dets.slow[i])),
+                time_defining=first,
+                backazimuth_defining=first and bool(np.isfinite(rb)),
+                slowness_defining=first and bool(np.isfinite(dets.slow[i])),
             )
         )
-    arrivals.sort(key=lambda a: a.detection.time)
+    arrivals.sort(key=lambda a: (a.detection.time, a.detection.id))
     azs = np.sort(np.unique(np.round(az, 6)))
     gap = float(np.max(np.diff(np.concatenate([azs, azs[:1] + 360.0])))) if azs.size > 1 else 360.0
     origin_time = dets.ref + h.t0
@@ -397,12 +519,12 @@ def _ndc_event(dets: _Detections, h: Any, number: int, prov: Provenance, model: 
         latitude=float(h.latitude),
         longitude=float(h.longitude),
         depth_km=float(h.depth),
-        n_defining=len(arrivals),
+        n_defining=sum(1 for a in arrivals if a.time_defining),
         n_stations=len(np.unique(sites)),
         gap=gap,
         min_distance=float(dist.min()),
         max_distance=float(dist.max()),
-        method="P-driven association (openndc.association.ndc)",
+        method=method,
         model=model,
         provenance=prov,
     )
@@ -428,14 +550,17 @@ def _search(
     )
     site_phi = geocentric_rad(dets.site_lat)
     site_lam = np.radians(dets.site_lon)
-    data = (
+    data = DetectionArrays(
         dets.t, dets.site, dets.cls, dets.tsig, dets.baz, dets.bsig, dets.slow, dets.ssig,
         alive,
     )  # fmt: skip
-    tab = (
+    tab = PhaseTables(
         site_phi, site_lam, ph.time, ph.slowness, ph.classes, ph.tolerances, ph.d_step,
-        ph.h_step, config.pick_sigma_factor, config.backazimuth_tolerance,
-        config.slowness_tolerance, config.array_weight,
+        ph.h_step,
+    )  # fmt: skip
+    rules = Rules(
+        config.pick_sigma_factor, config.backazimuth_tolerance, config.slowness_tolerance,
+        config.array_weight,
     )  # fmt: skip
     pad = float(np.nanmax(ph.tolerances)) + 2 * setup.dt
     nbins = math.ceil(setup.window / setup.dt)
@@ -474,7 +599,7 @@ def _search(
                 break
             # Refine the best few distinct candidates; keep the best acceptable one.
             top = float(flat[cand[0]])
-            best: tuple[float, float, float, tuple[Any, ...]] | None = None
+            best: Any = None
             tried = 0
             while cand.size and tried < config.candidates_per_event:
                 c = int(cand[0])
@@ -487,18 +612,20 @@ def _search(
                 r_lo = int(np.searchsorted(dets.t, t0 - 2 * pad - setup.dt))
                 r_hi = int(np.searchsorted(dets.t, t0 + max_tt_all + 2 * pad + setup.dt))
                 found = refine(
-                    nodes.latitude[n], nodes.longitude[n], nodes.depth[n], t0,
+                    Trial(float(nodes.latitude[n]), float(nodes.longitude[n]),
+                          float(nodes.depth[n]), t0),
                     0.5 * nodes.spacing[n], 0.5 * nodes.depth_step[n], config.refine_levels,
                     float(np.nanmax(nodes.tol[n])) + setup.dt, setup.slow_max,
-                    config.max_depth, *data, r_lo, r_hi, *tab,
+                    config.max_depth, data, r_lo, r_hi, tab, rules,
                 )  # fmt: skip
-                if _acceptable(found[3], config) and (best is None or found[3][0] > best[3][0]):
+                hyp = found.hypothesis
+                if _acceptable(hyp, config) and (best is None or hyp.score > best.hypothesis.score):
                     best = found
                 cand = cand[~_near(cand, n, b, nbins, nodes, setup.dt)]
             if best is not None:
                 lat, lon, dep, hyp = best
                 events.append(_make_event(dets, setup, lat, lon, dep, hyp, len(events), prov))
-                alive[hyp[6]] = False
+                alive[hyp.detections] = False
                 recompute = True
             else:
                 failed_rounds += 1
@@ -517,13 +644,12 @@ def _near(
     return near
 
 
-def _acceptable(hyp: tuple[Any, ...], config: AssociationConfig) -> bool:
-    _, n_eff, n_sta, n_arr, n_p = hyp[:5]
+def _acceptable(hyp: Hypothesis, config: AssociationConfig) -> bool:
     return bool(
-        n_eff >= config.min_stations - 1e-9
-        and n_sta >= config.min_distinct_stations
-        and n_arr >= config.min_arrivals
-        and n_p >= config.min_p_arrivals
+        hyp.n_eff >= config.min_stations - 1e-9
+        and hyp.n_stations >= config.min_distinct_stations
+        and hyp.n_arrivals >= config.min_arrivals
+        and hyp.n_p >= config.min_p_arrivals
     )
 
 
@@ -533,14 +659,14 @@ def _make_event(
     lat: float,
     lon: float,
     depth: float,
-    hyp: tuple[Any, ...],
+    hyp: Hypothesis,
     number: int,
     prov: Provenance,
 ) -> Event:
     ph = setup.phases
-    t0 = float(hyp[5])
-    det_idx: npt.NDArray[np.int64] = hyp[6]
-    ph_idx: npt.NDArray[np.int64] = hyp[7]
+    t0 = float(hyp.t0)
+    det_idx: npt.NDArray[np.int64] = hyp.detections
+    ph_idx: npt.NDArray[np.int64] = hyp.phases
     sites = dets.site[det_idx]
     dist, az, baz_pred = distance_azimuth(lat, lon, dets.site_lat[sites], dets.site_lon[sites])
     arrivals = []

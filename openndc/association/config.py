@@ -9,21 +9,27 @@ picks per event; :func:`local_config` gives such a set.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from openndc.model.config import field_
 
-__all__ = ["AssociationConfig", "local_config"]
+__all__ = ["AssociationConfig", "AssociationMethod", "local_config"]
+
+#: 'ndc': P-driven event formation (regional + teleseismic network); 'grid': back-projection
+#: on a candidate grid; 'local': octree search for dense local networks.
+AssociationMethod = Literal["ndc", "grid", "local"]
 
 
 @dataclass(frozen=True)
 class AssociationConfig:
     """The whole association stage."""
 
-    method: str = field_(
+    method: AssociationMethod = field_(
         "ndc",
         help="'ndc': P-driven event formation for a regional + teleseismic network "
-        "(openndc.association.ndc); 'grid': back-projection on a candidate grid (dense local "
-        "networks, local_config)",
+        "(openndc.association.ndc); 'local': octree search of space and origin time for a "
+        "dense local network (openndc.association.local, local_config); 'grid': "
+        "back-projection on a candidate grid",
     )
     model: str = field_(
         "ak135",
@@ -32,24 +38,26 @@ class AssociationConfig:
     )
     phases: tuple[str, ...] = field_(
         ("Pg", "Pn", "P", "PKP", "Sg", "Sn", "S", "Lg"),
-        help="phases association may name; first arrivals are named as the IDC does "
-        "(Pg/Pn/P/PKP, Sg/Sn/S); Lg is used beyond lg_min_distance",
+        help="phases association may name as first arrivals (Pg/Pn/P/PKP, Sg/Sn/S, Lg beyond "
+        "lg_min_distance); every method honours it (the 'ndc' method also keeps the later "
+        "phases of later_phases in an event)",
     )
     lg_min_distance: float = field_(
         2.0, unit="deg", help="Lg is not tried closer than this (Sg covers it there)"
     )
     # --- candidate grid -------------------------------------------------------------
-    grid_spacing: float = field_(
-        0.0,
+    grid_spacing: float | None = field_(
+        None,
         unit="deg",
-        help="spacing of the regional candidate grid; 0: network aperture / 15, "
+        help="spacing of the regional candidate grid; unset: network aperture / 15, "
         "clipped to 0.02-1.0 deg",
     )
-    grid_margin: float = field_(
-        -1.0,
+    grid_margin: float | None = field_(
+        None,
         unit="deg",
-        help="the regional grid covers the network plus this margin; negative: "
-        "max(0.3 deg, half the network radius) when teleseismic is on, else the radius",
+        help="the regional grid (and the 'local' search box) covers the network plus this "
+        "margin; unset: max(0.3 deg, half the network radius) when teleseismic is on, else "
+        "the radius ('local': 0.1 deg)",
     )
     grid_depths: tuple[float, ...] = field_(
         (10.0, 35.0), unit="km", help="depths of the candidate grid nodes"
@@ -99,16 +107,17 @@ class AssociationConfig:
     min_arrivals: int = field_(2, help="an event needs this many associated detections")
     min_p_arrivals: int = field_(1, help="an event needs this many P-type arrivals")
     # --- search --------------------------------------------------------------------
-    window: float = field_(
-        0.0,
+    window: float | None = field_(
+        None,
         unit="s",
-        help="origin-time window processed at once; 0: the longest travel time in "
-        "the grid, clipped to 60-1200 s",
+        help="origin-time window processed at once ('grid'); unset: the longest travel time "
+        "in the grid, clipped to 60-1200 s",
     )
-    time_bin: float = field_(
-        0.0,
+    time_bin: float | None = field_(
+        None,
         unit="s",
-        help="origin-time bin of the coarse back-projection; 0: the median cell tolerance",
+        help="origin-time bin of the coarse back-projection ('grid'); unset: the median cell "
+        "tolerance",
     )
     refine_levels: int = field_(4, help="halvings of the local grid search around a candidate node")
     candidates_per_event: int = field_(
@@ -167,23 +176,89 @@ class AssociationConfig:
         "after its S/Lg are its coda; a later event needs P outside such codas at "
         "ndc_min_p_stations stations (coda detections do not make an event)",
     )
+    later_phases: tuple[str, ...] = field_(
+        ("pP", "sP", "PcP", "ScP", "PKiKP", "PKP", "PP", "SS", "ScS", "Rg"),
+        help="later phases ('ndc'): a detection left over after event formation (or one the "
+        "detector named so) that fits one of these phases of an event (time within "
+        "later_tolerance, back-azimuth where measured) joins that event; it never makes one. "
+        "Phases the model lacks are skipped",
+    )
+    later_tolerance: float = field_(4.0, unit="s", help="largest time residual of a later phase")
+    hydro_velocity: float = field_(
+        1.48,
+        unit="km/s",
+        help="speed of a hydroacoustic T/H detection (the sound speed in the SOFAR channel); "
+        "T/H detections join an event, never make one",
+    )
+    hydro_tolerance: float = field_(
+        10.0,
+        unit="s",
+        help="time tolerance of a T/H detection, plus 2 % of its travel time",
+    )
+    hydro_max_distance: float = field_(
+        100.0, unit="deg", help="T/H detections are tried up to this far from an event"
+    )
+    infrasound_celerity: tuple[float, float] = field_(
+        (0.29, 0.35),
+        unit="km/s",
+        help="range of the celerity (distance / travel time) of an infrasound (I) detection; "
+        "I detections join an event, never make one",
+    )
+    infrasound_max_distance: float = field_(
+        30.0, unit="deg", help="I detections are tried up to this far from an event"
+    )
+    ndc_max_travel_time: float = field_(
+        1500.0,
+        unit="s",
+        help="longest first-P travel time the 'ndc' method considers (PKP at 180 deg: ~1,210 "
+        "s); detections up to this long after an origin are gathered",
+    )
     ndc_min_defining: float = field_(
         9.0,
         help="an event needs this many defining data: P times plus fitting back-azimuths and "
         "slownesses (well above the 4 unknowns, so that coincidences are rejected)",
     )
+    # --- method 'local' (octree search; PyOcto's defaults where it has them) -------------
+    local_node_size: float = field_(
+        10.0,
+        unit="km",
+        help="a node of the space-time search this small (longest side; time counted at the "
+        "P velocity) is located as an event candidate",
+    )
+    local_tolerance: float = field_(
+        1.0, unit="s", help="time slack of a pick belonging to a node of the search"
+    )
+    local_pick_tolerance: float = field_(
+        1.5, unit="s", help="largest residual of a pick gathered into a located event"
+    )
+    local_slice: float = field_(1200.0, unit="s", help="origin-time slice searched as one tree")
+    local_refinements: int = field_(3, help="gather-and-relocate passes per event candidate")
+    local_edt_sigma: float = field_(
+        1.0,
+        unit="s",
+        help="width of the Gaussian with which picks' origin times agree in the location",
+    )
+    local_min_picks: int = field_(
+        10, help="an event needs this many picks (distinct station-phases)"
+    )
+    local_min_p_stations: int = field_(3, help="an event needs P at this many stations")
+    local_min_s_stations: int = field_(3, help="an event needs S at this many stations")
+    local_min_ps_stations: int = field_(3, help="an event needs both P and S at this many stations")
+    local_min_interevent_time: float = field_(
+        3.0,
+        unit="s",
+        help="of two events closer than this in origin time the one with fewer picks is dropped",
+    )
 
 
 def local_config(**overrides: object) -> AssociationConfig:
-    """A configuration for a dense local network (tens of km, picks P and S).
-
-    Regional grid only, fine grid, depths 2-20 km, tight residuals, at least 4 stations
-    and 6 picks per event. Keyword arguments override fields.
+    """A configuration for a dense local network (tens of km, picks P and S): the octree
+    search ('local') over the network plus 0.1 deg and depths 0-30 km; an event needs 6
+    picks with P and S at 2 stations. Keyword arguments override fields.
     """
     base = AssociationConfig(
-        method="grid",
+        method="local",
         phases=("Pg", "Sg"),
-        grid_spacing=0.0,
         grid_margin=0.1,
         grid_depths=(3.0, 8.0, 13.0),
         teleseismic=False,
@@ -195,5 +270,9 @@ def local_config(**overrides: object) -> AssociationConfig:
         min_arrivals=6,
         min_p_arrivals=2,
         window=60.0,
+        local_min_picks=6,
+        local_min_p_stations=2,
+        local_min_s_stations=2,
+        local_min_ps_stations=2,
     )
     return replace(base, **overrides)  # type: ignore[arg-type]

@@ -24,13 +24,19 @@ Each ``*_py`` function is the plain-Python reference of the kernel of the same n
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "DetectionArrays",
+    "Hypothesis",
+    "PhaseTables",
+    "Refined",
+    "Rules",
+    "Trial",
     "backproject",
     "backproject_py",
     "evaluate",
@@ -400,10 +406,174 @@ def _evaluate(  # pragma: no cover - compiled
     )
 
 
-Hypothesis = tuple[float, float, int, int, int, float, np.ndarray, np.ndarray, np.ndarray]
+_HypothesisTuple = tuple[float, float, int, int, int, float, np.ndarray, np.ndarray, np.ndarray]
+
+
+class DetectionArrays(NamedTuple):
+    """Detections as parallel arrays sorted by time: ``t`` [s after a reference], ``site``
+    (index), ``cls`` (bit 1: may be P type, bit 2: may be S type), ``tsig`` [s],
+    ``baz``/``bsig`` [deg], ``slow``/``ssig`` [s/deg] (NaN when absent), ``alive``."""
+
+    t: np.ndarray
+    site: np.ndarray
+    cls: np.ndarray
+    tsig: np.ndarray
+    baz: np.ndarray
+    bsig: np.ndarray
+    slow: np.ndarray
+    ssig: np.ndarray
+    alive: np.ndarray
+
+
+class PhaseTables(NamedTuple):
+    """Sites (geocentric latitude ``site_phi``, longitude ``site_lam`` [rad]) and the phase
+    grid (``ttab`` time [s], ``stab`` slowness [s/deg] per phase, distance step ``d_step``
+    [deg] and depth step ``h_step`` [km]; ``pcls`` class and ``ptol`` base tolerance [s]
+    per phase), as :class:`openndc.association.tables.PhaseGrid` holds it."""
+
+    site_phi: np.ndarray
+    site_lam: np.ndarray
+    ttab: np.ndarray
+    stab: np.ndarray
+    pcls: np.ndarray
+    ptol: np.ndarray
+    d_step: float
+    h_step: float
+
+
+class Rules(NamedTuple):
+    """Tolerances of an arrival: at least ``sigma_factor`` x its time uncertainty,
+    back-azimuth ``baz_tol`` [deg], slowness ``slow_tol`` [s/deg]; ``array_weight`` is what
+    a station with fitting back-azimuth and slowness counts."""
+
+    sigma_factor: float
+    baz_tol: float
+    slow_tol: float
+    array_weight: float
+
+
+class Trial(NamedTuple):
+    """A trial origin: ``latitude``, ``longitude`` [deg], ``depth`` [km], ``t0`` [s]."""
+
+    latitude: float
+    longitude: float
+    depth: float
+    t0: float
+
+
+class Hypothesis(NamedTuple):
+    """An evaluated origin: ``score`` (sum per arrival of ``1 - (r/tol)^2`` of time, plus the
+    same for back-azimuth and slowness where measured), ``n_eff`` (stations, arrays with
+    fitting back-azimuth and slowness counting ``array_weight``), ``n_stations``,
+    ``n_arrivals``, ``n_p`` (P-type arrivals), origin time ``t0`` [s], and per arrival the
+    detection index, the phase index and the time residual [s]."""
+
+    score: float
+    n_eff: float
+    n_stations: int
+    n_arrivals: int
+    n_p: int
+    t0: float
+    detections: np.ndarray
+    phases: np.ndarray
+    residuals: np.ndarray
+
+
+class Refined(NamedTuple):
+    """The best point of a local grid search and its hypothesis."""
+
+    latitude: float
+    longitude: float
+    depth: float
+    hypothesis: Hypothesis
+
+
+def _flat(dets: DetectionArrays, i_lo: int, i_hi: int, tab: PhaseTables, rules: Rules) -> tuple:
+    return (*dets, int(i_lo), int(i_hi), *tab[:6], float(tab.d_step), float(tab.h_step),
+            float(rules.sigma_factor), float(rules.baz_tol), float(rules.slow_tol),
+            float(rules.array_weight))  # fmt: skip
 
 
 def evaluate(
+    trial: Trial,
+    tol_extra: float,
+    n_pass: int,
+    dets: DetectionArrays,
+    i_lo: int,
+    i_hi: int,
+    tables: PhaseTables,
+    rules: Rules,
+) -> Hypothesis:
+    """Associate detections ``i_lo:i_hi`` with the ``trial`` origin (see
+    :class:`Hypothesis`); ``tol_extra`` [s] widens the time tolerance (coarse levels of a
+    grid search), ``n_pass`` assignment passes (the origin time moves between them)."""
+    return Hypothesis(*_evaluate_adapter(*trial, tol_extra, n_pass,
+                                         *_flat(dets, i_lo, i_hi, tables, rules)))  # fmt: skip
+
+
+def evaluate_py(
+    trial: Trial,
+    tol_extra: float,
+    n_pass: int,
+    dets: DetectionArrays,
+    i_lo: int,
+    i_hi: int,
+    tables: PhaseTables,
+    rules: Rules,
+) -> Hypothesis:
+    """Plain reference of :func:`evaluate` (same arguments and result)."""
+    return Hypothesis(*_evaluate_ref(*trial, tol_extra, n_pass,
+                                     *_flat(dets, i_lo, i_hi, tables, rules)))  # fmt: skip
+
+
+def refine(
+    start: Trial,
+    step: float,
+    depth_step: float,
+    levels: int,
+    tol_extra: float,
+    slow_max: float,
+    max_depth: float,
+    dets: DetectionArrays,
+    i_lo: int,
+    i_hi: int,
+    tables: PhaseTables,
+    rules: Rules,
+) -> Refined:
+    """Local grid search from ``start``: ``step`` [deg] and ``depth_step`` [km] halve
+    ``levels`` times; ``tol_extra`` [s] widens the first evaluation's tolerance (the
+    candidate cell's spread), ``slow_max`` [s/deg] turns a step into the extra tolerance of
+    neighbours; depths stay within 0-``max_depth`` [km]."""
+    flat = _flat(dets, i_lo, i_hi, tables, rules)
+    lat, lon, dep, hyp = _refine_adapter(
+        *start, step, depth_step, levels, tol_extra, slow_max, max_depth, *flat
+    )
+    return Refined(float(lat), float(lon), float(dep), Hypothesis(*hyp))
+
+
+def refine_py(
+    start: Trial,
+    step: float,
+    depth_step: float,
+    levels: int,
+    tol_extra: float,
+    slow_max: float,
+    max_depth: float,
+    dets: DetectionArrays,
+    i_lo: int,
+    i_hi: int,
+    tables: PhaseTables,
+    rules: Rules,
+) -> Refined:
+    """Plain reference of :func:`refine` (same arguments and result)."""
+    flat = _flat(dets, i_lo, i_hi, tables, rules)
+    lat, lon, dep, hyp = _refine_ref(
+        *start, step, depth_step, levels, tol_extra, slow_max, max_depth, *flat
+    )
+    return Refined(float(lat), float(lon), float(dep), Hypothesis(*hyp))
+
+
+def _evaluate_adapter(
     lat: float,
     lon: float,
     depth: float,
@@ -433,7 +603,7 @@ def evaluate(
     baz_tol: float,
     slow_tol: float,
     array_weight: float,
-) -> Hypothesis:
+) -> _HypothesisTuple:
     """Associate detections ``i_lo:i_hi`` with the hypothesis (``lat``, ``lon`` [deg],
     ``depth`` [km], origin time ``t0`` [s]).
 
@@ -469,7 +639,7 @@ def _interp_py(
     )
 
 
-def evaluate_py(
+def _evaluate_ref(
     lat: float,
     lon: float,
     depth: float,
@@ -499,7 +669,7 @@ def evaluate_py(
     baz_tol: float,
     slow_tol: float,
     array_weight: float,
-) -> Hypothesis:
+) -> _HypothesisTuple:
     """Plain reference version of :func:`evaluate` (distances from
     :func:`openndc.model.geodesy.distance_azimuth`)."""
     from openndc.model.geodesy import distance_azimuth
@@ -687,7 +857,7 @@ def _refine(  # pragma: no cover - compiled
     return blat, blon, bdep, best
 
 
-def refine(
+def _refine_adapter(
     lat: float,
     lon: float,
     depth: float,
@@ -699,7 +869,7 @@ def refine(
     slow_max: float,
     max_depth: float,
     *data: object,
-) -> tuple[float, float, float, Hypothesis]:
+) -> tuple[float, float, float, _HypothesisTuple]:
     """Local grid search from (``lat``, ``lon`` [deg], ``depth`` [km], ``t0`` [s]).
 
     ``step`` [deg] and ``depth_step`` [km] start the search and halve ``levels`` times;
@@ -715,7 +885,7 @@ def refine(
     return _refine(*args)
 
 
-def refine_py(
+def _refine_ref(
     lat: float,
     lon: float,
     depth: float,
@@ -727,13 +897,13 @@ def refine_py(
     slow_max: float,
     max_depth: float,
     *data: object,
-) -> tuple[float, float, float, Hypothesis]:
+) -> tuple[float, float, float, _HypothesisTuple]:
     """Plain reference version of :func:`refine` (calls :func:`evaluate_py`)."""
     blat, blon, bdep = lat, lon, depth
-    best = evaluate_py(lat, lon, depth, t0, tol_extra, 3, *data)  # type: ignore[arg-type]
+    best = _evaluate_ref(lat, lon, depth, t0, tol_extra, 3, *data)  # type: ignore[arg-type]
     for lev in range(levels + 1):
         extra = 0.5 * step * slow_max if lev < levels else 0.0
-        best = evaluate_py(blat, blon, bdep, best[5], extra, 2, *data)  # type: ignore[arg-type]
+        best = _evaluate_ref(blat, blon, bdep, best[5], extra, 2, *data)  # type: ignore[arg-type]
         moved, it = True, 0
         while moved and it < 4:
             moved, it = False, it + 1
@@ -751,11 +921,11 @@ def refine_py(
                         ndep = min(max(cdep + c * depth_step, 0.0), max_depth)
                         if c != 0 and ndep == cdep:
                             continue
-                        ev = evaluate_py(nlat, nlon, ndep, ct0, extra, 2, *data)  # type: ignore[arg-type]
+                        ev = _evaluate_ref(nlat, nlon, ndep, ct0, extra, 2, *data)  # type: ignore[arg-type]
                         if ev[0] > best[0] + 1e-9:
                             best, blat, blon, bdep, moved = ev, nlat, nlon, ndep, True
         if lev < levels - 1:
             step *= 0.5
             depth_step *= 0.5
-    best = evaluate_py(blat, blon, bdep, best[5], 0.0, 3, *data)  # type: ignore[arg-type]
+    best = _evaluate_ref(blat, blon, bdep, best[5], 0.0, 3, *data)  # type: ignore[arg-type]
     return blat, blon, bdep, best

@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from openndc.association.config import AssociationConfig
 from openndc.association.tables import _fibonacci_lattice, _regional_lattice, network_extent
+from openndc.model.errors import ConfigError
 from openndc.model.geodesy import distance_azimuth
 
 __all__ = [
@@ -53,11 +54,17 @@ IntArray = npt.NDArray[np.int64]
 #: absorbs part of the offset into the origin time).
 CELL_FACTOR = 1.0
 
+#: First-arrival phases the NDC method names (those in ``AssociationConfig.phases``).
+_FIRST_P = ("Pg", "Pn", "P", "PKP")
+_FIRST_S = ("Sg", "Sn", "S")
+
 
 class _Source:
     """First-P / S / Lg travel times [s] from a travel-time model, via fine 1-D tables."""
 
-    def __init__(self, source: Any, depths: tuple[float, ...]) -> None:
+    def __init__(
+        self, source: Any, depths: tuple[float, ...], phases: tuple[str, ...] = _FIRST_P
+    ) -> None:
         self.dist = np.arange(0.0, 180.001, 0.05)
         self.depths = tuple(float(d) for d in depths)
         self.tp: dict[float, FloatArray] = {}
@@ -67,11 +74,11 @@ class _Source:
             best_t = np.full(self.dist.shape, np.inf)
             best_p = np.full(self.dist.shape, np.nan)
             names = np.full(self.dist.shape, "", dtype="<U4")
-            for ph in ("Pg", "Pn", "P", "PKP"):
+            for ph in (p for p in _FIRST_P if p in phases):
                 try:
                     t, p, _ = source.derivatives(ph, self.dist, h)
-                except Exception:
-                    continue
+                except ConfigError:
+                    continue  # a phase this model lacks
                 t = np.asarray(t, float)
                 ok = np.isfinite(t) & (t < best_t - 0.05)
                 best_t[ok] = t[ok]
@@ -348,6 +355,14 @@ class NdcHypothesis:
     phases: list[str]
 
 
+def _has_phase(source: Any, phase: str) -> bool:
+    try:
+        source.derivatives(phase, np.array([10.0]), np.array([0.0]))
+    except ConfigError:
+        return False
+    return True
+
+
 def _angle(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.abs((a - b + 180.0) % 360.0 - 180.0)
 
@@ -356,7 +371,12 @@ class _Ndc:
     def __init__(self, dets: Any, config: AssociationConfig, source: Any) -> None:
         self.d = dets
         self.cfg = config
-        self.src = _Source(source, (0.0, *config.ndc_depths))
+        if not any(p in config.phases for p in _FIRST_P):
+            raise ConfigError(
+                f"the 'ndc' association needs a first-P phase in AssociationConfig.phases "
+                f"(one of {_FIRST_P}); got {config.phases}"
+            )
+        self.src = _Source(source, (0.0, *config.ndc_depths), config.phases)
         self.source = source
         self.nodes = build_node_tables(
             dets.site_lat,
@@ -377,11 +397,17 @@ class _Ndc:
         self.is_p = (dets.cls == 1) | (dets.cls == 3)
         self.is_s = (dets.cls == 2) | (dets.cls == 3)
         self.alive = np.ones(len(dets.t), dtype=np.bool_)
+        self._lg_model = _has_phase(source, "Lg")
+        self._s_kinds: list[tuple[str, float]] = []
+        if any(p in config.phases for p in _FIRST_S):
+            self._s_kinds.append(("S", config.s_tolerance))
+        if "Lg" in config.phases and self._lg_model:
+            self._s_kinds.append(("Lg", config.s_tolerance * 1.5))
         self.n_sites = len(dets.site_lat)
         tp = self.nodes.tp
         spread = np.nanmax(tp, axis=1) - np.nanmin(tp, axis=1)
         self.dmax = float(np.nanmax(spread)) + 5.0 if spread.size else 600.0
-        self.dmax = min(self.dmax, 1500.0)
+        self.dmax = min(self.dmax, config.ndc_max_travel_time)
         # per site: the coda intervals [s] of accepted events (see ``ndc_coda``)
         self.coda_lo = np.empty((0, self.n_sites))
         self.coda_hi = np.empty((0, self.n_sites))
@@ -394,7 +420,9 @@ class _Ndc:
         dist = np.asarray(dist, float)
         tp, _ = self.src.p_time(dist, hyp.depth)
         ts, _ = self._first_s(dist, hyp.depth)
-        tlg = np.where(dist <= 20.0, dist * 111.195 / 3.5, np.nan)
+        tlg = np.full(dist.shape, np.nan)
+        if self._lg_model:
+            tlg = np.where(dist <= 20.0, self.source.derivatives("Lg", dist, hyp.depth)[0], np.nan)
         # end of the S-type arrivals: Lg (regional) or the first S (1.8 x P where none)
         end = np.fmax(np.where(np.isfinite(ts), ts, tp * 1.8), tlg)
         lo = hyp.t0 + tp - cfg.p_tolerance
@@ -502,7 +530,7 @@ class _Ndc:
         half ``cell`` [deg] widens the P tolerance by ``CELL_FACTOR`` x cell x slowness."""
         d, cfg = self.d, self.cfg
         lo = int(np.searchsorted(d.t, t0 - 5.0))
-        hi = int(np.searchsorted(d.t, t0 + 1500.0 + 2 * self.dmax))
+        hi = int(np.searchsorted(d.t, t0 + self.cfg.ndc_max_travel_time + 2 * self.dmax))
         idx = lo + np.flatnonzero(self.alive[lo:hi])
         members: list[int] = []
         phases: list[str] = []
@@ -547,10 +575,11 @@ class _Ndc:
             n_data += 1.0 + fits(j, baz[j], pp[j])[1]
         # S-type phases: first S (Sn/Sg/S) and Lg, each at most once per site.
         if True:
-            for ph_name, tol in (("S", cfg.s_tolerance), ("Lg", cfg.s_tolerance * 1.5)):
+            for ph_name, tol in self._s_kinds:
                 if ph_name == "Lg":
-                    ts = np.where(dist >= cfg.lg_min_distance, dist * 111.195 / 3.5, np.nan)
-                    sp = np.full(dist.shape, 111.195 / 3.5)
+                    lg_t, lg_p, _ = self.source.derivatives("Lg", dist, depth)
+                    ts = np.where(dist >= cfg.lg_min_distance, np.asarray(lg_t, float), np.nan)
+                    sp = np.abs(np.asarray(lg_p, float))
                     names = np.full(dist.shape, "Lg")
                 else:
                     ts, names = self._first_s(dist, depth)
@@ -575,11 +604,11 @@ class _Ndc:
         if key not in cache:
             best = np.full(self.src.dist.shape, np.inf)
             names = np.full(self.src.dist.shape, "", dtype="<U4")
-            for ph in ("Sg", "Sn", "S"):
+            for ph in (p for p in _FIRST_S if p in self.cfg.phases):
                 try:
                     t, _, _ = self.source.derivatives(ph, self.src.dist, key[1])
-                except Exception:
-                    continue
+                except ConfigError:
+                    continue  # a phase this model lacks
                 t = np.asarray(t, float)
                 ok = np.isfinite(t) & (t < best - 0.05)
                 best[ok] = t[ok]

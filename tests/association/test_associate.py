@@ -10,8 +10,11 @@ from obspy import UTCDateTime
 
 from openndc.association import AssociationConfig, ConstantVelocity, associate, local_config
 from openndc.association.associate import _ingest, _setup
-from openndc.association.compare import match_catalogue
 from openndc.association.kernels import (
+    DetectionArrays,
+    PhaseTables,
+    Rules,
+    Trial,
     backproject,
     backproject_py,
     evaluate,
@@ -20,7 +23,6 @@ from openndc.association.kernels import (
     refine,
     refine_py,
 )
-from openndc.association.synthetic import SyntheticEvent, synthetic_detections, true_event_of
 from openndc.model import (
     Array,
     ArrayElement,
@@ -29,6 +31,8 @@ from openndc.model import (
     MonitoringNetwork,
     Station,
 )
+from tests.support.compare import match_catalogue
+from tests.support.synthetic import SyntheticEvent, synthetic_detections, true_event_of
 
 T0 = UTCDateTime(2024, 3, 1)
 MODEL = ConstantVelocity(6.0, 3.5)
@@ -139,9 +143,14 @@ def _random_problem(seed: int) -> tuple:
     s = _setup(d, cfg, MODEL)
     alive = np.random.default_rng(seed).random(len(d.t)) > 0.1
     ph = s.phases
-    data = (d.t, d.site, d.cls, d.tsig, d.baz, d.bsig, d.slow, d.ssig, alive, 0, len(d.t),
-            geocentric_rad(d.site_lat), np.radians(d.site_lon), ph.time, ph.slowness,
-            ph.classes, ph.tolerances, ph.d_step, ph.h_step, 3.0, 20.0, 3.0, 2.0)  # fmt: skip
+    data = (
+        DetectionArrays(d.t, d.site, d.cls, d.tsig, d.baz, d.bsig, d.slow, d.ssig, alive),
+        0,
+        len(d.t),
+        PhaseTables(geocentric_rad(d.site_lat), np.radians(d.site_lon), ph.time, ph.slowness,
+                    ph.classes, ph.tolerances, ph.d_step, ph.h_step),
+        Rules(3.0, 20.0, 3.0, 2.0),
+    )  # fmt: skip
     return evs, d, s, alive, data
 
 
@@ -160,30 +169,19 @@ def test_kernels_match_references(seed: int) -> None:
     np.testing.assert_allclose(backproject(*args), backproject_py(*args))
     ev = evs[0]
     t0 = float(ev.time - d.ref)
-    a = evaluate(ev.latitude + 0.02, ev.longitude, ev.depth_km, t0 + 0.3, 0.5, 3, *data)
-    b = evaluate_py(ev.latitude + 0.02, ev.longitude, ev.depth_km, t0 + 0.3, 0.5, 3, *data)
-    assert a[1:5] == b[1:5] and a[2] > 0
-    np.testing.assert_allclose([a[0], a[5]], [b[0], b[5]], rtol=1e-6)
-    np.testing.assert_array_equal(np.sort(a[6]), np.sort(b[6]))
-    ra = refine(
-        ev.latitude + 0.05,
-        ev.longitude - 0.05,
-        8.0,
-        t0 + 1,
-        0.05,
-        5.0,
-        2,
-        2.0,
-        20.0,
-        30.0,
-        *data[:-14],
-        *data[-14:],
-    )
-    rb = refine_py(
-        ev.latitude + 0.05, ev.longitude - 0.05, 8.0, t0 + 1, 0.05, 5.0, 2, 2.0, 20.0, 30.0, *data
-    )
+    trial = Trial(ev.latitude + 0.02, ev.longitude, ev.depth_km, t0 + 0.3)
+    a = evaluate(trial, 0.5, 3, *data)
+    b = evaluate_py(trial, 0.5, 3, *data)
+    assert (a.n_eff, a.n_stations, a.n_arrivals, a.n_p) == (b.n_eff, b.n_stations,
+                                                             b.n_arrivals, b.n_p)  # fmt: skip
+    assert a.n_stations > 0
+    np.testing.assert_allclose([a.score, a.t0], [b.score, b.t0], rtol=1e-6)
+    np.testing.assert_array_equal(np.sort(a.detections), np.sort(b.detections))
+    start = Trial(ev.latitude + 0.05, ev.longitude - 0.05, 8.0, t0 + 1)
+    ra = refine(start, 0.05, 5.0, 2, 2.0, 20.0, 30.0, *data)
+    rb = refine_py(start, 0.05, 5.0, 2, 2.0, 20.0, 30.0, *data)
     np.testing.assert_allclose(ra[:3], rb[:3], atol=1e-9)
-    assert ra[3][3] == rb[3][3]
+    assert ra.hypothesis.n_arrivals == rb.hypothesis.n_arrivals
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -11,18 +11,18 @@ import numpy.typing as npt
 import pytest
 from obspy import UTCDateTime
 
-from openndc.association.compare import (
+from openndc.inventory import read_inventory
+from openndc.model import Detection, MonitoringNetwork
+from openndc.model.geodesy import DEG_KM, distance_azimuth
+from openndc.traveltime import load_travel_times
+from tests.support.compare import (
     PyOctoArea,
     match_catalogue,
     pyocto_sites,
     run_pyocto,
     write_pyocto_model,
 )
-from openndc.association.synthetic import SyntheticEvent, synthetic_detections
-from openndc.inventory import read_inventory
-from openndc.model import Detection, MonitoringNetwork
-from openndc.model.geodesy import DEG_KM, distance_azimuth
-from openndc.traveltime import load_travel_times
+from tests.support.synthetic import SyntheticEvent, synthetic_detections
 
 
 def test_model_table_holds_ak135_first_p_and_s(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 from obspy import UTCDateTime
 
 from openndc.association import associate, local_config
-from openndc.association.compare import match_catalogue
-from openndc.association.realpicks import (
+from tests.support.compare import match_catalogue
+from tests.support.realpicks import (
     read_hypoinverse_sum,
     read_real_picks,
     read_real_stations,
@@ -34,5 +34,5 @@ def test_italy_first_ten_minutes_against_catalogue(shared_data: Path) -> None:
     ]
     m = match_catalogue(found, cat, max_dt=3.0, max_km=15.0)
     assert len(cat) >= 15
-    assert m.recall >= 0.7
+    assert m.recall >= 0.85  # the octree search: 14 of 15 (grid: 0.7)
     assert m.median_km <= 5.0

@@ -8,11 +8,11 @@ import time
 
 from obspy import UTCDateTime
 
-from openndc.association.synthetic import SyntheticEvent, synthetic_detections, true_event_of
 from openndc.inventory import read_inventory
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.pipeline.process import ProcessConfig, build_bulletin
 from openndc.traveltime import load_travel_times
+from tests.support.synthetic import SyntheticEvent, synthetic_detections, true_event_of
 
 T0 = UTCDateTime(2024, 3, 1)
 

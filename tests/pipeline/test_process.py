@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from obspy import UTCDateTime
 
-from openndc.association.synthetic import SyntheticEvent, synthetic_detections
 from openndc.bulletin import BulletinStore
 from openndc.cli.main import main
 from openndc.inventory import read_inventory
@@ -19,6 +18,7 @@ from openndc.model.errors import DataQualityWarning
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.pipeline.process import build_bulletin
 from openndc.traveltime import load_travel_times
+from tests.support.synthetic import SyntheticEvent, synthetic_detections
 
 T0 = UTCDateTime("2024-03-01T00:00:00")
 #: Two regional events in Kazakhstan's monitoring area, 10 min apart.
@@ -51,7 +51,7 @@ def _nearest_km(lat: float, lon: float) -> float:
 
 def test_build_bulletin_finds_both_events(detections: list[Detection]) -> None:
     result = build_bulletin(detections, read_inventory("kz"))
-    assert set(result.timings) == {"association", "location", "magnitude"}
+    assert {"association", "location", "magnitude"} <= set(result.timings)
     good = [e for e in result.bulletin if _nearest_km(e.origin.latitude, e.origin.longitude) < 50]
     assert len(good) >= 2
     for ev in good:
@@ -63,7 +63,7 @@ def test_build_bulletin_finds_both_events(detections: list[Detection]) -> None:
 
 def test_unknown_station_is_warned_and_the_rest_processed(detections: list[Detection]) -> None:
     stray = Detection("XX", "NOPE", "", "BHZ", T0 + 130, phase="P")
-    with pytest.warns(DataQualityWarning, match="'NOPE'.*not in the inventory"):
+    with pytest.warns(DataQualityWarning, match="NOPE.*not in inventory"):
         result = build_bulletin([*detections, stray], read_inventory("kz"))
     assert len(result.bulletin) >= 2
 

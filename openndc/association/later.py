@@ -1,0 +1,138 @@
+"""Later phases, hydroacoustic and infrasound detections: they join events, never make one.
+
+After event formation ('ndc' method) every detection left over is tried against each event:
+
+- *later seismic phases* of ``AssociationConfig.later_phases`` that the model has (pP, sP,
+  PcP, ScP, PKP branches, PP, SS, ScS, Rg; detections the detector named so, or P/S/unnamed
+  detections no event took): time residual within ``later_tolerance`` [s];
+- *hydroacoustic* T/H detections: travel time = distance / ``hydro_velocity`` (1.48 km/s,
+  the SOFAR channel's sound speed), within ``hydro_tolerance`` + 2 % of the travel time;
+- *infrasound* I detections: celerity (distance / travel time) within
+  ``infrasound_celerity`` (0.29-0.35 km/s; stratospheric and thermospheric returns).
+
+Where a detection has a back-azimuth with an uncertainty up to ``ndc_max_baz_sigma`` it must
+point to the event (``backazimuth_tolerance`` or 2.5 sigma). A detection joins the event and
+phase it fits best; an event keeps one detection per site and phase.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from openndc.association.config import AssociationConfig
+from openndc.model.errors import ConfigError
+from openndc.model.geodesy import DEG_KM, distance_azimuth
+
+__all__ = ["CLASS_HYDRO", "CLASS_INFRA", "CLASS_LATER", "attach_later_phases", "later_window"]
+
+log = logging.getLogger(__name__)
+
+#: Detection classes (bits of ``_Detections.cls``, beside 1 P type, 2 S type, 3 either).
+CLASS_LATER = 4
+CLASS_HYDRO = 8
+CLASS_INFRA = 16
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def later_window(config: AssociationConfig) -> float:
+    """The longest time [s] after an origin at which a detection may still join it."""
+    hydro = config.hydro_max_distance * DEG_KM / config.hydro_velocity
+    infra = config.infrasound_max_distance * DEG_KM / min(config.infrasound_celerity)
+    # later seismic phases: SS / PKP-type phases arrive within ~2,500 s at any distance
+    return float(max(config.ndc_max_travel_time + 1000.0, hydro * 1.02 + config.hydro_tolerance,
+                     infra))  # fmt: skip
+
+
+def _phase_times(
+    source: Any, phases: tuple[str, ...], dist: FloatArray, depth: float
+) -> dict[str, FloatArray]:
+    out: dict[str, FloatArray] = {}
+    for ph in phases:
+        try:
+            t, _, _ = source.derivatives(ph, dist, np.full(dist.shape, depth))
+        except ConfigError:
+            continue  # a phase this model lacks
+        out[ph] = np.asarray(t, float)
+    return out
+
+
+def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, source: Any) -> int:
+    """Add fitting leftover detections to ``hyps`` (objects with ``t0``, ``latitude``,
+    ``longitude``, ``depth``, ``members``, ``phases``; changed in place). Returns how many
+    joined."""
+    n = len(dets.t)
+    free = np.ones(n, dtype=bool)
+    for h in hyps:
+        free[np.asarray(h.members, dtype=np.int64)] = False
+    if not hyps or not free.any():
+        return 0
+    bs = np.where(np.isfinite(dets.bsig), dets.bsig, config.ndc_default_baz_sigma)
+    baz = np.where(bs <= config.ndc_max_baz_sigma, dets.baz, np.nan)
+    btol = np.maximum(config.backazimuth_tolerance, 2.5 * bs)
+    window = later_window(config)
+    # best[i] = (quality, hypothesis index, phase name)
+    best: dict[int, tuple[float, int, str]] = {}
+    for k, h in enumerate(hyps):
+        lo = int(np.searchsorted(dets.t, h.t0))
+        hi = int(np.searchsorted(dets.t, h.t0 + window))
+        idx = lo + np.flatnonzero(free[lo:hi])
+        if idx.size == 0:
+            continue
+        site = dets.site[idx]
+        dist, _, pbaz = distance_azimuth(h.latitude, h.longitude, dets.site_lat[site],
+                                         dets.site_lon[site])  # fmt: skip
+        dist = np.atleast_1d(np.asarray(dist, float))
+        pbaz = np.atleast_1d(np.asarray(pbaz, float))
+        b = baz[idx]
+        baz_ok = ~np.isfinite(b) | (np.abs((b - pbaz + 180.0) % 360.0 - 180.0) <= btol[idx])
+        dt = dets.t[idx] - h.t0
+        cls = dets.cls[idx]
+        quality = np.full((idx.size,), np.inf)
+        name = np.full(idx.size, "", dtype="<U6")
+        seismic = (cls & (1 | 2 | CLASS_LATER)) != 0
+        for ph, tt in _phase_times(source, config.later_phases, dist, h.depth).items():
+            q = np.abs(dt - tt) / config.later_tolerance
+            ok = seismic & baz_ok & (q <= 1.0) & (q < quality)
+            quality[ok] = q[ok]
+            name[ok] = ph
+        km = dist * DEG_KM
+        t_h = km / config.hydro_velocity
+        q = np.abs(dt - t_h) / (config.hydro_tolerance + 0.02 * t_h)
+        ok = ((cls & CLASS_HYDRO) != 0) & baz_ok & (q <= 1.0) & (dist <= config.hydro_max_distance)
+        quality[ok] = q[ok]
+        name[ok] = "T"
+        c_lo, c_hi = min(config.infrasound_celerity), max(config.infrasound_celerity)
+        with np.errstate(divide="ignore"):
+            cel = np.where(dt > 0, km / np.maximum(dt, 1e-9), np.inf)
+        mid = 0.5 * (c_lo + c_hi)
+        q = np.abs(cel - mid) / (0.5 * (c_hi - c_lo))
+        ok = ((cls & CLASS_INFRA) != 0) & baz_ok & (q <= 1.0)
+        ok &= dist <= config.infrasound_max_distance
+        quality[ok] = q[ok]
+        name[ok] = "I"
+        for j in np.flatnonzero(np.isfinite(quality)):
+            i = int(idx[j])
+            if i not in best or quality[j] < best[i][0]:
+                best[i] = (float(quality[j]), k, str(name[j]))
+    # one detection per event, site and phase: the best fitting
+    chosen: dict[tuple[int, int, str], tuple[float, int]] = {}
+    for i, (q, k, ph) in best.items():
+        key = (k, int(dets.site[i]), ph)
+        if key not in chosen or q < chosen[key][0]:
+            chosen[key] = (q, i)
+    have = {(k, int(dets.site[m]), p) for k, h in enumerate(hyps)
+            for m, p in zip(h.members, h.phases, strict=True)}  # fmt: skip
+    added = 0
+    for (k, s, ph), (_, i) in sorted(chosen.items()):
+        if (k, s, ph) in have:
+            continue
+        hyps[k].members.append(i)
+        hyps[k].phases.append(ph)
+        added += 1
+    log.debug("later phases: %d detections joined events", added)
+    return added

@@ -1,0 +1,663 @@
+"""Dense local networks: an octree search of space and origin time (method ``"local"``).
+
+The approach of PyOcto (Münchmeyer 2024, ``yetinam/pyocto``, ``src/OctoAssociator.cpp``),
+rewritten on arrays (details in ``docs/association.md``):
+
+1. *Frame*: a flat local frame (x east, y north [km], z depth [km]) around the network; a
+   box of the sites' extent plus a margin, depths ``0..max_depth``; first-P and first-S
+   travel-time tables ``T(epicentral km, depth km)`` from the model.
+2. *Time slices*: the picks are cut into slices of origin time (``local_slice``); each is
+   the root node of a tree over (x, y, z, t). A node holds the picks that can come from it:
+   ``t_pick - T_max(box) - tol <= t1`` and ``t_pick - T_min(box) + tol >= t0``, with
+   ``T_min``/``T_max`` the travel times to the nearest / farthest point of the box.
+3. *Search*: the node with the most picks is split in two along its longest side (time
+   counted in km at the P velocity); large nodes go to a priority queue, small ones are
+   explored depth first. A node that no longer holds enough picks (``local_min_picks``
+   distinct station-phases, P at ``local_min_p_stations``, S at ``local_min_s_stations``,
+   both at ``local_min_ps_stations``) is dropped.
+4. *Event*: a leaf (longest side <= ``local_node_size``) is located by a coarse-to-fine
+   grid search that maximises the kernel agreement of the picks' origin times (PyOcto's
+   exponential EDT), then the best unused pick per station and phase within
+   ``local_pick_tolerance`` of the prediction is gathered and the event relocated
+   (``local_refinements`` times). It is accepted when the gathered picks still suffice;
+   they leave the pool, so a pick belongs to one event. A set of picks that failed once
+   is not tried again.
+5. *Duplicates*: of two events within ``local_min_interevent_time`` the one with fewer
+   picks is dropped (PyOcto's rule).
+
+The search kernel :func:`octree_search` is compiled with numba; :func:`octree_search_py`
+is the same code run by the Python interpreter (the reference, tested against it).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import types
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numba
+import numpy as np
+import numpy.typing as npt
+from numba.typed import Dict, List
+
+from openndc.association.tables import TravelTimeSource
+from openndc.model.config import ConfigError
+from openndc.model.geodesy import DEG_KM
+
+__all__ = [
+    "LocalFrame",
+    "LocalHypothesis",
+    "LocalParams",
+    "LocalPicks",
+    "LocalResult",
+    "LocalTables",
+    "build_local_tables",
+    "local_frame",
+    "octree_search",
+    "octree_search_py",
+    "run_octree_search",
+    "search_local",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class LocalFrame:
+    """A flat frame around ``(lat0, lon0)`` [deg]: x east, y north [km]."""
+
+    lat0: float
+    lon0: float
+
+    def project(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """(x, y) [km] of geographic points [deg]."""
+        k = math.cos(math.radians(self.lat0)) * DEG_KM
+        la = np.asarray(lat, np.float64)
+        lo = (np.asarray(lon, np.float64) - self.lon0 + 180.0) % 360.0 - 180.0
+        return lo * k, (la - self.lat0) * DEG_KM
+
+    def unproject(self, x: float, y: float) -> tuple[float, float]:
+        """(latitude, longitude) [deg] of a frame point [km]."""
+        k = math.cos(math.radians(self.lat0)) * DEG_KM
+        return self.lat0 + y / DEG_KM, (self.lon0 + x / k + 180.0) % 360.0 - 180.0
+
+
+def local_frame(lat: FloatArray, lon: FloatArray) -> LocalFrame:
+    """The frame centred on the middle of the sites' extent."""
+    lon_c = float(np.degrees(np.angle(np.mean(np.exp(1j * np.radians(lon))))))
+    return LocalFrame(0.5 * float(np.min(lat) + np.max(lat)), lon_c)
+
+
+class LocalTables(NamedTuple):
+    """First-P (``tt[0]``) and first-S (``tt[1]``) travel times [s] on a regular grid of
+    epicentral distance ``i * step_km`` and depth below the site ``j * step_km`` [km]."""
+
+    tt: FloatArray
+    step_km: float
+
+
+def build_local_tables(
+    source: TravelTimeSource,
+    phases: tuple[str, ...],
+    max_distance_km: float,
+    max_depth_km: float,
+    step_km: float = 0.25,
+) -> tuple[LocalTables, tuple[str, str]]:
+    """First-arrival tables of the P-type and S-type phases of ``phases`` that ``source``
+    has, and the name given to each class (the first of ``phases`` in it)."""
+    from openndc.association.tables import P_PHASES, S_PHASES
+
+    d = np.arange(0.0, max_distance_km + 2 * step_km, step_km)
+    h = np.arange(0.0, max_depth_km + 2 * step_km, step_km)
+    dd, hh = np.meshgrid(d / DEG_KM, h, indexing="ij")
+    out = np.full((2, d.size, h.size), np.inf)
+    names = ["", ""]
+    for k, group in enumerate((P_PHASES, S_PHASES)):
+        for ph in (p for p in phases if p in group):
+            try:
+                t, _, _ = source.derivatives(ph, dd, hh)
+            except ConfigError:
+                continue  # a phase this model lacks (e.g. Pn of a homogeneous model)
+            t = np.asarray(t, np.float64)
+            if np.isfinite(t).any() and not names[k]:
+                names[k] = ph
+            out[k] = np.fmin(out[k], np.where(np.isfinite(t), t, np.inf))
+    if not names[0] or not names[1]:
+        raise ConfigError(
+            f"the local association needs a P-type and an S-type phase of model "
+            f"{source.model!r} in AssociationConfig.phases (got {phases}); e.g. ('Pg', 'Sg')"
+        )
+    out[~np.isfinite(out)] = np.nan
+    return LocalTables(out, step_km), (names[0], names[1])
+
+
+class LocalPicks(NamedTuple):
+    """Picks sorted by time: ``t`` [s after a reference], ``station`` (site index),
+    ``phase`` (0 P, 1 S), ``det`` (detection index; a pick of unknown phase appears once
+    as P and once as S); sites' frame coordinates ``sx``, ``sy`` [km] and ``selev`` [km]."""
+
+    t: FloatArray
+    station: IntArray
+    phase: IntArray
+    det: IntArray
+    sx: FloatArray
+    sy: FloatArray
+    selev: FloatArray
+
+
+class LocalParams(NamedTuple):
+    """Search box [km], slicing and rules of :func:`octree_search` (see the module
+    docstring; the ``AssociationConfig.local_*`` fields)."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    z0: float
+    z1: float
+    vp: float
+    tolerance: float
+    node_size: float
+    dfs_size: float
+    slice_s: float
+    time_before: float
+    pick_tolerance: float
+    edt_sigma: float
+    refinements: int
+    min_picks: int
+    min_p: int
+    min_s: int
+    min_ps: int
+
+
+class LocalResult(NamedTuple):
+    """Events found: origin ``x``, ``y``, ``z`` [km] and ``t`` [s]; the picks of event
+    ``k`` are ``members[offsets[k]:offsets[k + 1]]`` (pick indices)."""
+
+    x: FloatArray
+    y: FloatArray
+    z: FloatArray
+    t: FloatArray
+    offsets: IntArray
+    members: IntArray
+
+
+# --------------------------------------------------------------------------- kernel
+# The functions below are written once and compiled with numba; ``*_py`` are the same
+# functions run by the interpreter (``.py_func``), the reference the tests compare with.
+
+
+def _tt(tt: FloatArray, step: float, ph: int, dist: float, depth: float) -> float:
+    """Bilinear interpolation of table ``tt[ph]`` at (dist, depth) [km]; NaN outside."""
+    fi = dist / step
+    fj = max(depth, 0.0) / step
+    i = int(fi)
+    j = int(fj)
+    if i + 1 >= tt.shape[1] or j + 1 >= tt.shape[2]:
+        return np.nan
+    a = fi - i
+    b = fj - j
+    return float(
+        (1 - a) * ((1 - b) * tt[ph, i, j] + b * tt[ph, i, j + 1])
+        + a * ((1 - b) * tt[ph, i + 1, j] + b * tt[ph, i + 1, j + 1])
+    )
+
+
+def _tt_range(
+    tt: FloatArray,
+    step: float,
+    ph: int,
+    sx: float,
+    sy: float,
+    se: float,
+    box: FloatArray,
+) -> tuple[float, float]:
+    """Smallest and largest travel time [s] from box (x0, x1, y0, y1, z0, z1) to a site."""
+    dxmin = max(box[0] - sx, 0.0, sx - box[1])
+    dymin = max(box[2] - sy, 0.0, sy - box[3])
+    dxmax = max(abs(sx - box[0]), abs(sx - box[1]))
+    dymax = max(abs(sy - box[2]), abs(sy - box[3]))
+    dmin = math.sqrt(dxmin * dxmin + dymin * dymin)
+    dmax = math.sqrt(dxmax * dxmax + dymax * dymax)
+    a = _tt(tt, step, ph, dmin, box[4] + se)
+    b = _tt(tt, step, ph, dmin, box[5] + se)
+    c = _tt(tt, step, ph, dmax, box[4] + se)
+    d = _tt(tt, step, ph, dmax, box[5] + se)
+    return min(a, b, c, d), max(a, b, c, d)
+
+
+def _keep_in_box(
+    idx: IntArray, box: FloatArray, picks: Any, used: npt.NDArray[np.bool_], tt: FloatArray,
+    step: float, tol: float,
+) -> IntArray:  # fmt: skip
+    """The unused picks of ``idx`` that can come from ``box`` (x, y, z ranges, t0, t1)."""
+    out = np.empty(idx.size, np.int64)
+    n = 0
+    for i in idx:
+        if used[picks.det[i]]:
+            continue
+        s = picks.station[i]
+        lo, hi = _tt_range(tt, step, picks.phase[i], picks.sx[s], picks.sy[s], picks.selev[s], box)
+        if math.isnan(lo) or math.isnan(hi):
+            continue
+        if picks.t[i] - hi - tol <= box[7] and picks.t[i] - lo + tol >= box[6]:
+            out[n] = i
+            n += 1
+    return out[:n]
+
+
+def _sufficient(idx: IntArray, picks: Any, flags: IntArray, prm: Any) -> bool:
+    """Whether picks ``idx`` meet the pick rules (distinct station-phases). ``flags`` is a
+    zeroed per-site scratch array (bit 1 P, bit 2 S), zeroed again on return."""
+    n_p = 0
+    n_s = 0
+    n_ps = 0
+    for i in idx:
+        s = picks.station[i]
+        bit = 1 << picks.phase[i]
+        if flags[s] & bit:
+            continue
+        flags[s] |= bit
+        if bit == 1:
+            n_p += 1
+        else:
+            n_s += 1
+        if flags[s] & 3 == 3:
+            n_ps += 1
+    for i in idx:
+        flags[picks.station[i]] = 0
+    return bool(
+        n_p + n_s >= prm.min_picks and n_p >= prm.min_p and n_s >= prm.min_s
+        and n_ps >= prm.min_ps
+    )  # fmt: skip
+
+
+def _origin_agreement(
+    x: float, y: float, z: float, idx: IntArray, picks: Any, tt: FloatArray, step: float,
+    sigma: float, work: FloatArray,
+) -> tuple[float, float]:  # fmt: skip
+    """Agreement of the picks' origin times at (x, y, z) (sum over pairs of a Gaussian of
+    their difference, PyOcto's exponential EDT) and the origin time [s] it implies."""
+    n = 0
+    for i in idx:
+        s = picks.station[i]
+        d = math.sqrt((x - picks.sx[s]) ** 2 + (y - picks.sy[s]) ** 2)
+        v = _tt(tt, step, picks.phase[i], d, z + picks.selev[s])
+        if not math.isnan(v):
+            work[n] = picks.t[i] - v
+            n += 1
+    if n == 0:
+        return -1.0, np.nan
+    o = np.sort(work[:n])
+    best = -1.0
+    best_k = 0
+    total = 0.0
+    inv = 1.0 / (2.0 * sigma * sigma)
+    reach = 3.5 * sigma  # beyond this a pair adds < 0.3 %
+    lo = 0
+    hi = 0
+    for a in range(n):
+        while o[a] - o[lo] > reach:
+            lo += 1
+        while hi < n and o[hi] - o[a] <= reach:
+            hi += 1
+        acc = 0.0
+        for b in range(lo, hi):
+            acc += math.exp(-((o[a] - o[b]) ** 2) * inv)
+        total += acc
+        if acc > best:
+            best = acc
+            best_k = a
+    # origin time: weighted mean around the densest origin time
+    wsum = 0.0
+    tsum = 0.0
+    for a in range(n):
+        w = math.exp(-((o[a] - o[best_k]) ** 2) * inv)
+        wsum += w
+        tsum += w * o[a]
+    return 0.5 * (total - n), tsum / wsum
+
+
+def _locate(
+    idx: IntArray, picks: Any, tt: FloatArray, step: float, prm: Any, cx: float, cy: float,
+    half: float, grid: float, work: FloatArray,
+) -> tuple[float, float, float, float]:  # fmt: skip
+    """Grid search of the origin: points ``grid`` [km] apart within ``half`` [km] of (cx, cy)
+    horizontally and over the whole depth range, then 3 x 3 x 3 points around the best with
+    the step halved down to 0.25 km."""
+    best = -2.0
+    bx, by, bz, bt = cx, cy, 0.5 * (prm.z0 + prm.z1), np.nan
+    n_h = math.ceil(half / grid)
+    n_z = math.ceil((prm.z1 - prm.z0) / grid)
+    for i in range(-n_h, n_h + 1):
+        x = min(max(cx + i * grid, prm.x0), prm.x1)
+        for j in range(-n_h, n_h + 1):
+            y = min(max(cy + j * grid, prm.y0), prm.y1)
+            for k in range(n_z + 1):
+                z = min(prm.z0 + k * grid, prm.z1)
+                q, t0 = _origin_agreement(x, y, z, idx, picks, tt, step, prm.edt_sigma, work)
+                if q > best + 1e-9:
+                    best, bx, by, bz, bt = q, x, y, z, t0
+    stp = grid / 2.0
+    while stp >= 0.25:
+        ox, oy, oz = bx, by, bz
+        for i in range(-1, 2):
+            x = min(max(ox + i * stp, prm.x0), prm.x1)
+            for j in range(-1, 2):
+                y = min(max(oy + j * stp, prm.y0), prm.y1)
+                for k in range(-1, 2):
+                    z = min(max(oz + k * stp, prm.z0), prm.z1)
+                    q, t0 = _origin_agreement(x, y, z, idx, picks, tt, step, prm.edt_sigma, work)
+                    if q > best + 1e-9:
+                        best, bx, by, bz, bt = q, x, y, z, t0
+        stp /= 2.0
+    return bx, by, bz, bt
+
+
+def _gather(
+    x: float, y: float, z: float, t0: float, picks: Any, used: npt.NDArray[np.bool_],
+    tt: FloatArray, step: float, n_sites: int, tol: float,
+) -> IntArray:  # fmt: skip
+    """Per site and phase the unused pick nearest the prediction within ``tol`` [s]."""
+    out = np.empty(2 * n_sites, np.int64)
+    n = 0
+    for s in range(n_sites):
+        d = math.sqrt((x - picks.sx[s]) ** 2 + (y - picks.sy[s]) ** 2)
+        for ph in range(2):
+            v = _tt(tt, step, ph, d, z + picks.selev[s])
+            if math.isnan(v):
+                continue
+            tp = t0 + v
+            lo = np.searchsorted(picks.t, tp - tol)
+            hi = np.searchsorted(picks.t, tp + tol, side="right")
+            best = -1
+            br = tol + 1.0
+            for i in range(lo, hi):
+                if picks.station[i] != s or picks.phase[i] != ph or used[picks.det[i]]:
+                    continue
+                r = abs(picks.t[i] - tp)
+                if r < br:
+                    br = r
+                    best = i
+            if best >= 0:
+                out[n] = best
+                n += 1
+    return out[:n]
+
+
+def _pick_hash(idx: IntArray, keys: npt.NDArray[np.int64]) -> int:
+    h = 0
+    for i in idx:
+        h ^= keys[i]
+    return h
+
+
+def _width(box: FloatArray, vp: float) -> float:
+    return max(box[1] - box[0], box[3] - box[2], box[5] - box[4], (box[7] - box[6]) * vp)
+
+
+def _split(box: FloatArray, vp: float) -> tuple[FloatArray, FloatArray]:
+    w = np.array([box[1] - box[0], box[3] - box[2], box[5] - box[4], (box[7] - box[6]) * vp])
+    k = int(np.argmax(w))
+    a = box.copy()
+    b = box.copy()
+    mid = 0.5 * (box[2 * k] + box[2 * k + 1])
+    a[2 * k + 1] = mid
+    b[2 * k] = mid
+    return a, b
+
+
+def _try_event(
+    leaf: IntArray, box: FloatArray, picks: Any, used: npt.NDArray[np.bool_], tt: FloatArray,
+    step: float, prm: Any, n_sites: int, flags: IntArray, work: FloatArray,
+) -> tuple[IntArray, float, float, float, float]:  # fmt: skip
+    """Locate a leaf's picks, gather and relocate; the members (empty when rejected)."""
+    cx = 0.5 * (box[0] + box[1])
+    cy = 0.5 * (box[2] + box[3])
+    size = prm.node_size
+    x, y, z, t0 = _locate(leaf, picks, tt, step, prm, cx, cy, 2.0 * size, 0.4 * size, work)
+    members = np.empty(0, np.int64)
+    for r in range(prm.refinements):
+        if math.isnan(t0):
+            return np.empty(0, np.int64), x, y, z, t0
+        members = _gather(x, y, z, t0, picks, used, tt, step, n_sites, prm.pick_tolerance)
+        if not _sufficient(members, picks, flags, prm):
+            return np.empty(0, np.int64), x, y, z, t0
+        # the first relocation searches as wide as the leaf's (the leaf's own picks may have
+        # pulled it to a side optimum); later ones polish
+        reach = 2.0 * size if r == 0 else 0.5 * size
+        grid = 0.4 * size if r == 0 else 0.2 * size
+        x, y, z, t0 = _locate(members, picks, tt, step, prm, x, y, reach, grid, work)
+    if math.isnan(t0):
+        return np.empty(0, np.int64), x, y, z, t0
+    members = _gather(x, y, z, t0, picks, used, tt, step, n_sites, prm.pick_tolerance)
+    if not _sufficient(members, picks, flags, prm):
+        return np.empty(0, np.int64), x, y, z, t0
+    return members, x, y, z, t0
+
+
+def octree_search(
+    picks: Any, tt: FloatArray, step: float, prm: Any, n_sites: int, n_dets: int,
+    keys: npt.NDArray[np.int64], tried: Any,
+) -> tuple[FloatArray, IntArray]:  # fmt: skip
+    """The octree search (module docstring) over all slices. Returns ``(origins, members)``:
+    ``origins[k] = (x, y, z, t, n_members)`` and the member pick indices concatenated.
+    ``keys`` are random 64-bit integers per pick (to recognise a set of picks tried) and
+    ``tried`` an empty int -> int mapping (a numba typed ``Dict`` when compiled)."""
+    used = np.zeros(n_dets, np.bool_)
+    flags = np.zeros(n_sites, np.int64)
+    work = np.empty(picks.t.size, np.float64)
+    origins = List()
+    members_out = List()
+    n = picks.t.size
+    if n == 0:
+        return np.zeros((0, 5)), np.zeros(0, np.int64)
+    start = picks.t[0]
+    last = picks.t[n - 1]
+    all_idx = np.arange(n)
+    while start < last + prm.time_before:
+        box = np.array([prm.x0, prm.x1, prm.y0, prm.y1, prm.z0, prm.z1,
+                        start - prm.time_before, start + prm.slice_s])  # fmt: skip
+        lo = np.searchsorted(picks.t, box[6])
+        hi = np.searchsorted(picks.t, box[7] + prm.time_before, side="right")
+        root = _keep_in_box(all_idx[lo:hi], box, picks, used, tt, step, prm.tolerance)
+        heap = [(-float(root.size), 0)]
+        boxes = List()
+        boxes.append(box)
+        members = List()
+        members.append(root)
+        while len(heap) > 0:
+            _, k = heapq.heappop(heap)
+            stack = List()
+            stack.append(k)
+            while len(stack) > 0:
+                j = stack.pop()
+                b = boxes[j]
+                idx = _keep_in_box(members[j], b, picks, used, tt, step, prm.tolerance)
+                if not _sufficient(idx, picks, flags, prm):
+                    continue
+                if _width(b, prm.vp) <= prm.node_size:
+                    h = _pick_hash(idx, keys)
+                    if h in tried:
+                        continue
+                    tried[h] = 1
+                    got, x, y, z, t0 = _try_event(idx, b, picks, used, tt, step, prm, n_sites,
+                                                  flags, work)  # fmt: skip
+                    if got.size > 0:
+                        for i in got:
+                            used[picks.det[i]] = True
+                        origins.append(np.array([x, y, z, t0, float(got.size)]))
+                        members_out.append(got)
+                    continue
+                ba, bb = _split(b, prm.vp)
+                ia = _keep_in_box(idx, ba, picks, used, tt, step, prm.tolerance)
+                ib = _keep_in_box(idx, bb, picks, used, tt, step, prm.tolerance)
+                boxes.append(ba)
+                members.append(ia)
+                boxes.append(bb)
+                members.append(ib)
+                na = len(boxes) - 2
+                nb = len(boxes) - 1
+                if _width(b, prm.vp) > prm.dfs_size:
+                    heapq.heappush(heap, (-float(ia.size), na))
+                    heapq.heappush(heap, (-float(ib.size), nb))
+                elif ia.size >= ib.size:  # depth first, the fuller child first
+                    stack.append(nb)
+                    stack.append(na)
+                else:
+                    stack.append(na)
+                    stack.append(nb)
+        start += prm.slice_s
+    n_ev = len(origins)
+    out = np.zeros((n_ev, 5))
+    total = 0
+    for k in range(n_ev):
+        out[k] = origins[k]
+        total += members_out[k].size
+    flat = np.empty(total, np.int64)
+    p = 0
+    for k in range(n_ev):
+        m = members_out[k]
+        flat[p : p + m.size] = m
+        p += m.size
+    return out, flat
+
+
+_KERNEL_FUNCTIONS = (
+    "_tt", "_tt_range", "_keep_in_box", "_sufficient", "_origin_agreement", "_locate",
+    "_gather", "_pick_hash", "_width", "_split", "_try_event", "octree_search",
+)  # fmt: skip
+
+
+def _compile() -> Any:
+    """numba-compiled copies of the kernel functions, calling each other compiled."""
+    space = dict(globals())
+    for name in _KERNEL_FUNCTIONS:
+        fn = globals()[name]
+        copy = types.FunctionType(fn.__code__, space, name, fn.__defaults__, fn.__closure__)
+        space[name] = numba.njit(cache=True)(copy)
+    return space["octree_search"]
+
+
+_JIT: list[Any] = []
+
+
+def run_octree_search(
+    picks: LocalPicks, tables: LocalTables, prm: LocalParams, n_sites: int, n_dets: int,
+    *, compiled: bool = True,
+) -> LocalResult:  # fmt: skip
+    """Run :func:`octree_search` (compiled, or the interpreted reference) and return its
+    result as a :class:`LocalResult`."""
+    keys = np.random.default_rng(12345).integers(1, 2**62, size=picks.t.size, dtype=np.int64)
+    if compiled:
+        if not _JIT:
+            _JIT.append(_compile())
+        tried: Any = Dict.empty(numba.int64, numba.int64)
+        origins, flat = _JIT[0](picks, tables.tt, tables.step_km, prm, n_sites, n_dets, keys,
+                                tried)  # fmt: skip
+    else:
+        origins, flat = octree_search(picks, tables.tt, tables.step_km, prm, n_sites, n_dets,
+                                      keys, {})  # fmt: skip
+    counts = origins[:, 4].astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return LocalResult(origins[:, 0], origins[:, 1], origins[:, 2], origins[:, 3], offsets, flat)
+
+
+#: The interpreted reference of the search (the same code, not compiled).
+octree_search_py = octree_search
+
+
+# --------------------------------------------------------------------------- driver
+
+
+@dataclass
+class LocalHypothesis:
+    """An event of the local search: origin (time [s after the reference], latitude,
+    longitude [deg], depth [km]), detection indices and their phase names."""
+
+    t0: float
+    latitude: float
+    longitude: float
+    depth: float
+    members: list[int]
+    phases: list[str]
+
+
+def search_local(
+    dets: Any, config: Any, source: TravelTimeSource, *, compiled: bool = True
+) -> list[LocalHypothesis]:
+    """Run the local octree association on ingested detections (``associate._Detections``)
+    with ``config`` (an :class:`~openndc.association.config.AssociationConfig`);
+    ``compiled=False`` runs the interpreted reference."""
+    frame = local_frame(dets.site_lat, dets.site_lon)
+    sx, sy = frame.project(dets.site_lat, dets.site_lon)
+    margin_km = (config.grid_margin if config.grid_margin is not None else 0.1) * DEG_KM
+    x0, x1 = float(sx.min()) - margin_km, float(sx.max()) + margin_km
+    y0, y1 = float(sy.min()) - margin_km, float(sy.max()) + margin_km
+    reach = math.hypot(x1 - x0, y1 - y0) + 1.0
+    elev = np.clip(np.nan_to_num(dets.site_elev_km), 0.0, None)
+    tables, names = build_local_tables(
+        source, config.phases, reach, config.max_depth + float(elev.max(initial=0.0))
+    )
+    t_s = tables.tt[1][np.isfinite(tables.tt[1])]
+    k50 = min(int(50.0 / tables.step_km), tables.tt.shape[1] - 1)
+    vp = k50 * tables.step_km / float(tables.tt[0, k50, 0]) if tables.tt[0, k50, 0] > 0 else 6.0
+    # picks: P-type as phase 0, S-type as 1; an unnamed detection as both
+    rows = [(float(dets.t[i]), int(dets.site[i]), ph, i)
+            for i in range(len(dets.t)) for ph in (0, 1)
+            if dets.cls[i] & (1 << ph)]  # fmt: skip
+    rows.sort()
+    arr = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    picks = LocalPicks(
+        arr[:, 0].copy(),
+        arr[:, 1].astype(np.int64),
+        arr[:, 2].astype(np.int64),
+        arr[:, 3].astype(np.int64),
+        np.asarray(sx, np.float64),
+        np.asarray(sy, np.float64),
+        elev.astype(np.float64),
+    )
+    prm = LocalParams(
+        x0, x1, y0, y1, 0.0, float(config.max_depth), float(vp),
+        float(config.local_tolerance), float(config.local_node_size),
+        4.0 * float(config.local_node_size), float(config.local_slice),
+        float(t_s.max()) + config.local_tolerance if t_s.size else 60.0,
+        float(config.local_pick_tolerance), float(config.local_edt_sigma),
+        int(config.local_refinements), int(config.local_min_picks),
+        int(config.local_min_p_stations), int(config.local_min_s_stations),
+        int(config.local_min_ps_stations),
+    )  # fmt: skip
+    res = run_octree_search(picks, tables, prm, len(dets.site_lat), len(dets.t), compiled=compiled)
+    hyps: list[LocalHypothesis] = []
+    for k in range(res.t.size):
+        m = res.members[res.offsets[k] : res.offsets[k + 1]]
+        lat, lon = frame.unproject(float(res.x[k]), float(res.y[k]))
+        order = np.argsort(picks.t[m], kind="stable")
+        m = m[order]
+        hyps.append(
+            LocalHypothesis(
+                float(res.t[k]),
+                lat,
+                lon,
+                float(res.z[k]),
+                [int(picks.det[i]) for i in m],
+                [names[int(picks.phase[i])] for i in m],
+            )
+        )
+    return _deduplicate(hyps, float(config.local_min_interevent_time))
+
+
+def _deduplicate(hyps: list[LocalHypothesis], min_dt: float) -> list[LocalHypothesis]:
+    """PyOcto's rule: of events closer than ``min_dt`` [s] in origin time keep the one with
+    more picks (the earlier on a tie)."""
+    out: list[LocalHypothesis] = []
+    for h in sorted(hyps, key=lambda h: (h.t0, -len(h.members))):
+        if out and h.t0 - out[-1].t0 <= min_dt:
+            if len(h.members) > len(out[-1].members):
+                out[-1] = h
+            continue
+        out.append(h)
+    return out

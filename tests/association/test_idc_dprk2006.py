@@ -1,0 +1,37 @@
+"""The IDC's own detections of the 2006-10-09 DPRK test (CSS3.0 arrivals from geotool's test
+data, IMS site table from SNL-GMS): association rebuilds the analysts' event from its bare
+arrivals, once, near the LocSAT origin."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from obspy import UTCDateTime
+
+from openndc.association import AssociationConfig, associate
+from openndc.model.geodesy import DEG_KM, distance_azimuth
+from tests.support.ims import read_css_arrivals, read_ims_network
+
+#: The analysts' LocSAT origin (DPRK_test.origin): 41.3119 N, 129.0189 E, depth 0 (fixed).
+ORIGIN = (UTCDateTime(1160357727.5751), 41.3119, 129.0189)
+
+
+def test_dprk_2006_rebuilt_from_the_idc_arrivals(shared_data: Path) -> None:
+    dets = read_css_arrivals(shared_data / "idc_css_samples/geotool_dprk2006/DPRK_test.arrival")
+    net = read_ims_network(
+        shared_data / "ims_site_tables/ims.site", ORIGIN[0], {d.station for d in dets}
+    )
+    assert len(dets) == 24
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # INK and FITZ are not in the IMS site table
+        res = associate(dets, net, AssociationConfig())
+    assert len(res.events) == 1
+    o = res.events[0].origin
+    km = float(distance_azimuth(ORIGIN[1], ORIGIN[2], o.latitude, o.longitude)[0]) * DEG_KM
+    assert km < 25.0
+    assert abs(o.time - ORIGIN[0]) < 3.0
+    # most of the analysts' 22 stations are in it, each detection object unchanged
+    assert len({a.detection.station for a in res.events[0].arrivals}) >= 14
+    ids = {id(d) for d in dets}
+    assert all(id(a.detection) in ids for a in res.events[0].arrivals)

@@ -1,0 +1,87 @@
+"""NDC association: later phases, hydroacoustic and infrasound detections join their event
+and never make one; slownesses in the wrong unit are refused with a clear error."""
+
+from __future__ import annotations
+
+import pytest
+from obspy import UTCDateTime
+
+from openndc.association import AssociationConfig, associate
+from openndc.inventory import read_inventory
+from openndc.model import Detection
+from openndc.model.errors import AssociationError
+from openndc.model.geodesy import DEG_KM, distance_azimuth
+from openndc.traveltime import load_travel_times
+from tests.support.synthetic import SyntheticEvent, synthetic_detections
+
+T0 = UTCDateTime(2024, 3, 1)
+EVENT = SyntheticEvent(T0 + 120.0, 41.7, 88.4, 0.0)  # Lop Nor
+
+
+def _detections() -> tuple[list[Detection], object]:
+    net = read_inventory("kz")
+    tt = load_travel_times("ak135")
+    dets = synthetic_detections(net, [EVENT], tt, seed=3, pick_sigma=0.3, p_probability=1.0,
+                                s_probability=0.8, false_per_site_hour=0.0, baz_sigma=5.0,
+                                slowness_sigma=1.0)  # fmt: skip
+    return dets, net
+
+
+def _site(net: object, code: str) -> tuple[float, float]:
+    for a in net.arrays:  # type: ignore[attr-defined]
+        if a.code == code:
+            return a.reference_latitude, a.reference_longitude
+    s = net.find_station(code)  # type: ignore[attr-defined]
+    return s.latitude, s.longitude
+
+
+def test_depth_phase_hydroacoustic_and_infrasound_join_the_event() -> None:
+    dets, net = _detections()
+    tt = load_travel_times("ak135")
+    arrays = [a.code for a in net.arrays]  # type: ignore[attr-defined]
+    code = arrays[0]
+    lat, lon = _site(net, code)
+    d, _, baz = distance_azimuth(EVENT.latitude, EVENT.longitude, lat, lon)
+    d = float(d)
+    pcp = float(tt.derivatives("PcP", [d], [EVENT.depth_km])[0][0])
+    extra = [
+        Detection("KZ", code, "", "cb", EVENT.time + pcp + 0.5, phase="P",
+                  backazimuth=float(baz), backazimuth_uncertainty=5.0, id="later-pcp"),
+        Detection("KZ", code, "", "cb", EVENT.time + d * DEG_KM / 1.48 + 3.0, phase="T",
+                  id="hydro-t"),
+        Detection("KZ", code, "", "cb", EVENT.time + d * DEG_KM / 0.32, phase="I",
+                  backazimuth=float(baz) + 3.0, backazimuth_uncertainty=2.0, id="infra-i"),
+    ]  # fmt: skip
+    res = associate(dets + extra, net, AssociationConfig(), travel_times=tt)  # type: ignore[arg-type]
+    assert len(res.events) == 1
+    phases = {a.detection.id: a.phase for a in res.events[0].arrivals}
+    assert phases.get("later-pcp") == "PcP"
+    assert phases.get("hydro-t") == "T"
+    assert phases.get("infra-i") == "I"
+    joined = [a for a in res.events[0].arrivals if a.detection.id in phases and a.phase in "TI"]
+    assert all(not a.time_defining for a in joined)
+
+
+def test_infrasound_from_the_wrong_direction_stays_unassociated() -> None:
+    dets, net = _detections()
+    code = next(a.code for a in net.arrays)  # type: ignore[attr-defined]
+    lat, lon = _site(net, code)
+    d, _, baz = distance_azimuth(EVENT.latitude, EVENT.longitude, lat, lon)
+    wrong = Detection("KZ", code, "", "cb", EVENT.time + float(d) * DEG_KM / 0.32, phase="I",
+                      backazimuth=(float(baz) + 90.0) % 360.0, backazimuth_uncertainty=2.0,
+                      id="infra-wrong")  # fmt: skip
+    res = associate([*dets, wrong], net, AssociationConfig())  # type: ignore[arg-type]
+    assert len(res.events) == 1
+    assert any(x.id == "infra-wrong" for x in res.unassociated)
+
+
+def test_slowness_in_s_per_km_is_refused() -> None:
+    dets, net = _detections()
+    wrong = [
+        Detection(d.network, d.station, d.location, d.channel, d.time, phase=d.phase,
+                  backazimuth=d.backazimuth, slowness=d.slowness / DEG_KM, id=d.id)
+        for d in dets
+    ]  # fmt: skip
+    assert sum(d.slowness == d.slowness for d in wrong) >= 5
+    with pytest.raises(AssociationError, match="s/deg"):
+        associate(wrong, net, AssociationConfig())  # type: ignore[arg-type]

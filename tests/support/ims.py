@@ -1,0 +1,107 @@
+"""Readers for the IMS site tables and IDC CSS3.0 arrival tables (test and benchmark support).
+
+- ``read_ims_network(site_path, when)``: the sites of a CSS3.0 ``site`` table in effect at
+  ``when`` as a :class:`MonitoringNetwork`; an array (rows whose ``refsta`` names another
+  code) becomes one site at its reference point (the element with zero offsets, else the
+  elements' mean), as association places array beams.
+- ``read_css_arrivals(path)``: the rows of a CSS3.0 ``arrival`` table as detections: time,
+  phase (``iphase``), back-azimuth / slowness [s/deg] and their uncertainties (CSS3.0 writes
+  -1 for "not measured"), SNR, amplitude [nm] and period [s].
+
+Columns follow the CSS3.0 schema (Anderson et al. 1990): ``site``: sta ondate offdate lat
+lon elev staname statype refsta dnorth deast lddate; ``arrival``: sta time arid jdate
+stassid chanid chan iphase stype deltim azimuth delaz slow delslo ema rect amp per logat
+clip fm snr qual auth commid lddate.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from obspy import UTCDateTime
+
+from openndc.model.detection import Detection
+from openndc.model.inventory import MonitoringNetwork, Station
+
+__all__ = ["read_css_arrivals", "read_ims_network"]
+
+
+def _jdate(when: UTCDateTime) -> int:
+    return when.year * 1000 + when.julday
+
+
+def read_ims_network(
+    site_path: str | Path, when: UTCDateTime, codes: set[str] | None = None
+) -> MonitoringNetwork:
+    """Sites in effect at ``when`` (only ``codes`` when given) as one-site-per-code network."""
+    jd = _jdate(when)
+    single: dict[str, tuple[float, float, float]] = {}
+    elements: dict[str, list[tuple[float, float, float, float, float]]] = {}
+    for line in Path(site_path).read_text().splitlines():
+        p = line.split()
+        if len(p) < 11:
+            continue
+        sta, on, off = p[0], int(p[1]), int(p[2])
+        if not (on <= jd and (off < 0 or off >= jd)):
+            continue
+        lat, lon, elev = float(p[3]), float(p[4]), float(p[5]) * 1000.0
+        refsta, dn, de = p[-4], float(p[-3]), float(p[-2])
+        if refsta == sta:
+            single[sta] = (lat, lon, elev)
+        else:
+            elements.setdefault(refsta, []).append((lat, lon, elev, dn, de))
+    sites: dict[str, tuple[float, float, float]] = dict(single)
+    for ref, rows in elements.items():
+        zero = [r for r in rows if abs(r[3]) < 1e-6 and abs(r[4]) < 1e-6]
+        if zero:
+            sites[ref] = zero[0][:3]
+        else:
+            n = len(rows)
+            sites[ref] = (sum(r[0] for r in rows) / n, sum(r[1] for r in rows) / n,
+                          sum(r[2] for r in rows) / n)  # fmt: skip
+    stations = tuple(
+        Station("IM", code, lat, lon, elev)
+        for code, (lat, lon, elev) in sorted(sites.items())
+        if codes is None or code in codes
+    )
+    return MonitoringNetwork("IMS", stations, (), str(site_path))
+
+
+def _num(text: str) -> float:
+    v = float(text)
+    return v if v >= 0 else math.nan
+
+
+def read_css_arrivals(path: str | Path) -> list[Detection]:
+    """Detections of a CSS3.0 ``arrival`` table (id ``arid``; see the module docstring)."""
+    out: list[Detection] = []
+    for line in Path(path).read_text().splitlines():
+        p = line.split()
+        if len(p) < 22:
+            continue
+        baz, dbaz = _num(p[10]), _num(p[11])
+        slow, dslow = _num(p[12]), _num(p[13])
+        out.append(
+            Detection(
+                "IM",
+                p[0],
+                "",
+                p[6],
+                UTCDateTime(float(p[1])),
+                time_uncertainty=_num(p[9]),
+                phase=p[7] if p[7] != "-" else "",
+                snr=_num(p[21]),
+                amplitude=_num(p[16]),
+                amplitude_unit="nm",
+                period=_num(p[17]),
+                backazimuth=baz,
+                backazimuth_uncertainty=dbaz,
+                slowness=slow,
+                slowness_uncertainty=dslow,
+                method="beam",
+                id=f"arid-{p[2]}",
+            )
+        )
+    out.sort(key=lambda d: (d.time, d.id))
+    return out
