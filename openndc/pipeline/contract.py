@@ -97,17 +97,23 @@ class WaveformSource(Protocol):
     def read(self, start: UTCDateTime, end: UTCDateTime) -> _ReadResult: ...
 
 
-def select_stations(source: WaveformSource, stations: set[str]) -> WaveformSource:
-    """``source`` restricted to ``stations`` when it can select (an SDS archive's or a
-    wfdisc table's ``station`` pattern, a comma list), else ``source`` itself."""
+def select_stations(
+    source: WaveformSource, stations: set[str], channel: str | None = None
+) -> WaveformSource:
+    """``source`` restricted to ``stations`` (and a ``channel`` pattern, e.g. ``*Z``) when it
+    can select (an SDS archive's or a wfdisc table's ``station`` pattern, a comma list),
+    else ``source`` itself."""
     import dataclasses
 
-    selectable = dataclasses.is_dataclass(source) and any(
-        f.name == "station" for f in dataclasses.fields(source)
-    )
-    if selectable and getattr(source, "station", "*") == "*":
-        return dataclasses.replace(source, station=",".join(sorted(stations)))  # type: ignore[type-var]
-    return source
+    if not dataclasses.is_dataclass(source) or isinstance(source, type):
+        return source
+    names = {f.name for f in dataclasses.fields(source)}
+    changes: dict[str, str] = {}
+    if "station" in names and getattr(source, "station", "*") == "*":
+        changes["station"] = ",".join(sorted(stations))
+    if channel is not None and "channel" in names and getattr(source, "channel", "*") == "*":
+        changes["channel"] = channel
+    return dataclasses.replace(source, **changes) if changes else source
 
 
 @dataclass

@@ -242,16 +242,24 @@ class MagnitudeStage:
     def margins(self) -> Margins:
         return Margins(after=self.surface_wave_window)
 
-    def _stream(self, event: Event, context: StageContext) -> Stream | None:
+    def _stream(
+        self, event: Event, network: MonitoringNetwork, context: StageContext
+    ) -> Stream | None:
         """Waveforms for Ms: only when a station is at teleseismic distance (>= 20 deg)."""
         if context.source is None or not self.config.ms.enabled:
             return None
         if not any(math.isfinite(a.distance) and a.distance >= 20.0 for a in event.arrivals):
             return None
-        t0 = event.origin.time
+        o = event.origin
+        lats = np.array([st.latitude for st in network.stations])
+        lons = np.array([st.longitude for st in network.stations])
+        dist = np.atleast_1d(distance_azimuth(o.latitude, o.longitude, lats, lons)[0])
+        far = {st.code for st, d in zip(network.stations, dist, strict=True) if d >= 20.0}
+        # Ms is measured on verticals at teleseismic distances only
+        source = select_stations(context.source, far, channel="*Z")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            return context.source.read(t0, t0 + self.surface_wave_window).stream
+            return source.read(o.time, o.time + self.surface_wave_window).stream
 
     def run(
         self, inputs: list[EventChange], window: Window, context: StageContext
@@ -262,7 +270,7 @@ class MagnitudeStage:
             event = change.event
             try:
                 event = compute_magnitudes(
-                    event, network, self.config, stream=self._stream(event, context)
+                    event, network, self.config, stream=self._stream(event, network, context)
                 )
             except MagnitudeError as exc:
                 log.warning("event %s: no magnitude: %s", event.id, exc)

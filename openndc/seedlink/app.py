@@ -71,9 +71,14 @@ async def serve(
         root, host, port, replay_start, speed, backlog, max_packets, max_clients, poll, rescan
     )
     bound = await server.start()
+    task = asyncio.create_task(feed.run())
+    if replay_start is None:  # live: ready once the backlog is buffered
+        await asyncio.wait(
+            [asyncio.ensure_future(feed.loaded.wait()), task],
+            return_when=asyncio.FIRST_COMPLETED,
+        )
     if ready is not None:
         ready.set_result(bound)
-    task = asyncio.create_task(feed.run())
     try:
         await asyncio.Event().wait()
     finally:

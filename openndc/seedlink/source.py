@@ -149,6 +149,9 @@ class ArchiveFeed:
         self._newest_day = 0
         self.t0_wall = 0.0  # replay: wall time [s] of the replay clock's start
         self.finished = False  # replay: every record released
+        #: Set once the live feed has buffered its backlog (what "ready" means for clients:
+        #: growth after this is served as new data).
+        self.loaded = asyncio.Event()
 
     # -- replay ---------------------------------------------------------------------------
     def clock_ns(self, t0: float) -> int:
@@ -212,6 +215,7 @@ class ArchiveFeed:
     async def _run_live(self) -> None:
         await asyncio.to_thread(self._load_backlog)
         await self.buffer.notify()
+        self.loaded.set()
         last_rescan = time.monotonic()
         while True:
             await asyncio.sleep(self.poll)
