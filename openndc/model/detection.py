@@ -73,7 +73,7 @@ DETECTION_COLUMNS: tuple[ColumnSpec, ...] = (
         "id",
         "str",
         "",
-        "stable detection identifier: NET.STA.LOC.CHA.yyyymmddThhmmss.ffffff of the onset "
+        "stable detection identifier: NET.STA.LOC.CHA-yyyymmddThhmmss.ffffff of the onset "
         "(content-derived, so a rerun gives the same identifiers)",
     ),
 )
@@ -121,7 +121,7 @@ class Detection:
     @property
     def stable_id(self) -> str:
         """The content-derived identifier: the stream and the onset time to the microsecond."""
-        return f"{self.seed_id}.{self.time.strftime('%Y%m%dT%H%M%S.%f')}"
+        return f"{self.seed_id}-{self.time.strftime('%Y%m%dT%H%M%S.%f')}"
 
     def as_record(self) -> dict[str, Any]:
         """A flat dict with exactly the table columns (time as ISO 8601 string)."""
