@@ -23,6 +23,7 @@ from obspy import UTCDateTime
 from openndc.bulletin import BulletinStore
 from openndc.cli.main import main
 from openndc.model.geodesy import DEG_KM, distance_azimuth
+from tests.pipeline.golden import compare_with_golden
 
 EVENTS = ("2016.01.06.01.30.01", "2016.09.09.00.30.01")
 #: Epicentre error goal [km] (see docs/location.md).
@@ -73,3 +74,9 @@ def test_dprk_waveforms_to_bulletin(shared_data: Path, tmp_path: Path, event: st
     # the reference epicentre lies inside the 90 % coverage ellipse
     assert o.ellipse is not None and km <= o.ellipse.semi_major_km
     assert ev.magnitude("mb") is None  # amplitudes in counts: no mb without responses
+    # golden bulletins: QuakeML and IMS1.0 as exported, read back with ObsPy's readers
+    for fmt, ext in (("quakeml", "xml"), ("ims1.0", "ims")):
+        out = tmp_path / f"bulletin.{ext}"
+        assert main(["bulletin", "export", "--db", db, "--format", fmt, "--out", str(out)]) == 0
+        diffs = compare_with_golden(out, f"dprk_{event[:10]}.{ext}")
+        assert not diffs, f"{fmt} differs from the golden bulletin: {diffs}"
