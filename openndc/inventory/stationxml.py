@@ -114,7 +114,8 @@ def from_obspy_inventory(
 
     ``at`` keeps only epochs in effect at that time (or, for a ``(start, end)`` window, at
     any moment of it; the latest such epoch of each station and channel); without it the
-    latest epoch of each station and channel is kept. ``arrays`` declares arrays (see :mod:`.arrays`).
+    latest epoch of each station and channel is kept. ``arrays`` declares arrays (see
+    :mod:`.arrays`).
     """
     stations: list[Station] = []
     for net in inv:
