@@ -164,7 +164,7 @@ def gather_array_data(stream: Stream, array: Array, config: DetectionConfig) -> 
             [t for t in traces if t.stats.station == code and _key(t) == (channel, location, fs)]
         )
         if not len(sel):
-            log.warning("array %s: element %s has no %s data: dropped", array.code, code, channel)
+            log.info("array %s: element %s has no %s data: dropped", array.code, code, channel)
             continue
         if len(sel) == 1:  # the usual case: no copy of the trace, no merge
             chosen[code] = np.nan_to_num(np.array(sel[0].data, dtype=np.float64))
@@ -229,7 +229,8 @@ def _align(
     tol = max(0.02 * med_len, 2.0 / fs)
     codes = [c for c in chosen if float(starts[c]) <= t0m + tol and float(ends[c]) >= t1m - tol]
     for c in set(chosen) - set(codes):
-        log.warning("array %s: element %s covers too little of the window: dropped", array.code, c)
+        # a gap in that element's data (the archive reports it as a data problem)
+        log.info("array %s: element %s covers too little of the window: dropped", array.code, c)
     if len(codes) < min_elements:
         return None
     t0 = max(starts[c] for c in codes)
