@@ -174,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
     first = max(bulletin, key=lambda e: e.origin.n_stations, default=None)
     if first is not None:
         t0 = first.origin.time
-        data = ArchiveSource(scen / "sds").read(t0 - 60, t0 + 900)
+        last = max((a.time for a in first.arrivals), default=t0 + 600.0)
+        data = ArchiveSource(scen / "sds").read(t0 - 60, last + 120.0)
         plot_event_record_section(
             data.stream,
             first,

@@ -1,5 +1,4 @@
-"""stage state: every detection with provenance, processed windows, data problems;
-a missing origin depth stays NULL
+"""stage state: detections with provenance, processed windows, data problems, NULL depth
 
 Revision ID: 0002
 Revises: 0001
