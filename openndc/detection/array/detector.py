@@ -164,7 +164,12 @@ def gather_array_data(stream: Stream, array: Array, config: DetectionConfig) -> 
             [t for t in traces if t.stats.station == code and _key(t) == (channel, location, fs)]
         )
         if not len(sel):
-            log.info("array %s: element %s has no %s data: dropped", array.code, code, channel)
+            # an element recorded on another channel (a 3-C station among the elements) is a
+            # configuration; an element without any data is a problem worth a warning
+            other = any(t.stats.station == code for t in traces)
+            (log.info if other else log.warning)(
+                "array %s: element %s has no %s data: dropped", array.code, code, channel
+            )
             continue
         if len(sel) == 1:  # the usual case: no copy of the trace, no merge
             chosen[code] = np.nan_to_num(np.array(sel[0].data, dtype=np.float64))
