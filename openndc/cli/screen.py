@@ -32,6 +32,7 @@ from openndc.model.errors import ConfigError
 from openndc.model.event import Event
 from openndc.model.inventory import MonitoringNetwork
 from openndc.pipeline.sources import open_source
+from openndc.pipeline.stages import ScreeningStage
 from openndc.screening import ScreeningConfig, apply_screening, screen_event
 from openndc.screening.calibration import default_calibration, save_calibration
 from openndc.screening.reference import calibrate_stations, reference_label
@@ -39,11 +40,6 @@ from openndc.screening.reference import calibrate_stations, reference_label
 __all__ = ["register", "run"]
 
 log = logging.getLogger(__name__)
-
-#: Waveforms read around an event: from this long before the origin [s] ...
-_BEFORE_S = 120.0
-#: ... to the slowest regional S window at the farthest regional distance, plus margin [s].
-_AFTER_MARGIN_S = 60.0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -84,9 +80,10 @@ def load_screening_config(path: str | None) -> ScreeningConfig:
 
 
 def _waveforms(event: Event, source: object, config: ScreeningConfig) -> Stream:
-    t0 = event.origin.time - _BEFORE_S
-    t1 = event.origin.time + config.regional.max_distance_km / 3.0 + _AFTER_MARGIN_S
-    return source.read(t0, t1).stream  # type: ignore[attr-defined]
+    """The waveforms the screening stage declares it needs around the origin."""
+    m = ScreeningStage(config).margins()
+    t0 = event.origin.time
+    return source.read(t0 - m.before, t0 + m.after).stream  # type: ignore[attr-defined]
 
 
 def _calibrate(
