@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
-from obspy import UTCDateTime
+from obspy import Inventory, UTCDateTime
 from obspy import read_inventory as obspy_read_inventory
 
 from openndc.inventory.arrays import ArraysConfig, load_arrays_config
@@ -72,11 +73,19 @@ def read_inventory(
             f"{p}: not StationXML and not a CSS3.0 .site table; convert it to StationXML "
             "or name the site table with the .site extension"
         )
-    try:
-        inv = obspy_read_inventory(str(p))
-    except Exception as exc:  # ObsPy raises many types for bad files
-        raise InventoryError(f"{p}: cannot read StationXML: {exc}") from exc
+    stat = p.stat()
+    inv = _parse_stationxml(str(p.resolve()), stat.st_mtime_ns, stat.st_size)
     return _checked(from_obspy_inventory(inv, config, at=at, name=p.stem), p)
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_stationxml(path: str, mtime_ns: int, size: int) -> Inventory:
+    """The parsed StationXML file, once per file version (``mtime_ns``, ``size``): a run
+    selects every window's epochs from it without parsing the file again."""
+    try:
+        return obspy_read_inventory(path)
+    except Exception as exc:  # ObsPy raises many types for bad files
+        raise InventoryError(f"{path}: cannot read StationXML: {exc}") from exc
 
 
 def _checked(network: MonitoringNetwork, path: Path) -> MonitoringNetwork:

@@ -21,7 +21,6 @@ from openndc.detection.config import DetectionConfig
 from openndc.detection.stage import DetectionResult
 from openndc.model.config import to_mapping
 from openndc.model.detection import Detection
-from openndc.model.errors import OpenNDCError
 from openndc.model.inventory import MonitoringNetwork
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
@@ -53,15 +52,9 @@ ProgressCallback = Callable[[ChunkReport], None]
 def chunk_windows(
     start: UTCDateTime, end: UTCDateTime, chunk: float
 ) -> Iterator[tuple[UTCDateTime, UTCDateTime]]:
-    """Consecutive ``[t, t + chunk)`` windows covering ``[start, end)``."""
-    if end <= start:
-        raise OpenNDCError(f"empty time window: start {start} is not before end {end}")
-    if chunk <= 0:
-        raise OpenNDCError(f"chunk length must be positive, got {chunk} s")
-    t = start
-    while t < end:
-        yield t, min(t + chunk, end)
-        t = t + chunk
+    """Consecutive ``[t, t + chunk)`` windows covering ``[start, end)`` (the runner's
+    :func:`~openndc.pipeline.runner.windows_of` as pairs)."""
+    yield from ((w.start, w.end) for w in windows_of(start, end, chunk))
 
 
 def run_detection(
@@ -81,7 +74,6 @@ def run_detection(
     ``chunk`` seconds, as the batch runner runs it, without a database.
     """
     config = config or DetectionConfig()
-    list(chunk_windows(start, end, chunk))  # validates the span and the chunk length
     windows = windows_of(start, end, chunk)
     stage = DetectionStage(config)
     context = StageContext(network, None, source, source_label=_label(source))

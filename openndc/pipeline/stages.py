@@ -85,6 +85,15 @@ def with_stable_ids(detections: Sequence[Detection]) -> list[Detection]:
     return out
 
 
+def _station_distances(event: Event, network: MonitoringNetwork) -> list[tuple[str, float]]:
+    """Each station's code and epicentral distance [deg] from the event's origin."""
+    o = event.origin
+    lats = np.array([st.latitude for st in network.stations])
+    lons = np.array([st.longitude for st in network.stations])
+    dist = np.atleast_1d(distance_azimuth(o.latitude, o.longitude, lats, lons)[0])
+    return [(st.code, float(d)) for st, d in zip(network.stations, dist, strict=True)]
+
+
 def _require_source(context: StageContext, stage: str) -> None:
     if context.source is None:
         raise OpenNDCError(f"the {stage} stage needs waveforms, but the run has no archive")
@@ -251,10 +260,7 @@ class MagnitudeStage:
         if not any(math.isfinite(a.distance) and a.distance >= 20.0 for a in event.arrivals):
             return None
         o = event.origin
-        lats = np.array([st.latitude for st in network.stations])
-        lons = np.array([st.longitude for st in network.stations])
-        dist = np.atleast_1d(distance_azimuth(o.latitude, o.longitude, lats, lons)[0])
-        far = {st.code for st, d in zip(network.stations, dist, strict=True) if d >= 20.0}
+        far = {code for code, d in _station_distances(event, network) if d >= 20.0}
         # Ms is measured on verticals at teleseismic distances only
         source = select_stations(context.source, far, channel="*Z")
         with warnings.catch_warnings():
@@ -310,14 +316,8 @@ class ScreeningStage:
         if context.source is None or not self.config.regional.enabled:
             return None
         o = event.origin
-        lats = np.array([st.latitude for st in network.stations])
-        lons = np.array([st.longitude for st in network.stations])
-        dist = np.atleast_1d(distance_azimuth(o.latitude, o.longitude, lats, lons)[0]) * DEG_KM
-        near = {
-            st.code
-            for st, d in zip(network.stations, dist, strict=True)
-            if d <= self.config.regional.max_distance_km
-        }
+        max_deg = self.config.regional.max_distance_km / DEG_KM
+        near = {code for code, d in _station_distances(event, network) if d <= max_deg}
         if not near:
             return None
         m = self.margins()
