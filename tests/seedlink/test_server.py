@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +22,9 @@ from obspy.clients.seedlink.easyseedlink import EasySeedLinkClient
 from obspy.clients.seedlink.slpacket import SLPacket
 from seedlink_client import Protocol, SeedLink
 
+from openndc.archive import SDSArchive
 from openndc.seedlink import ServerThread
-from tests.seedlink.sds_data import make_sds
+from tests.seedlink.sds_data import make_sds, make_traces
 
 START = UTCDateTime(2026, 3, 1, 0, 0, 0)
 SECONDS = 300.0
@@ -249,17 +251,38 @@ def test_v4_info_error_is_json(server: int) -> None:
     assert doc["error"]["code"] == "ARGUMENTS"
 
 
+def _grow(root: Path, stop: threading.Event, start: UTCDateTime, rename: str = "") -> None:
+    """Append 10-s pieces to the archive until ``stop`` (at most 60 of them).
+
+    The archive keeps growing while the client negotiates, so what it is sent does not
+    depend on whether its END reached the server before or after the first new records.
+    """
+    t = start
+    for k in range(60):
+        if stop.is_set():
+            return
+        st = make_traces(t, 10.0, seed=k + 1)
+        if rename:
+            st = st.select(id="KZ.AB01..BHZ")
+            for tr in st:
+                tr.stats.network, tr.stats.station = rename.split("_")
+        SDSArchive(root).write(st)
+        t += 10.0
+        time.sleep(0.5)
+
+
 def test_live_archive_growth_is_served(tmp_path: Path) -> None:
     root = tmp_path / "sds"
     make_sds(root, START, 60)
     srv = ServerThread(root, backlog=10, poll=0.1)
     port = srv.start()
+    stop = threading.Event()
+    writer = threading.Thread(target=_grow, args=(root, stop, START + 60), daemon=True)
     try:
-        cl = SeedLink("127.0.0.1", port, protocol=Protocol.V4, timeout=20)
+        cl = SeedLink("127.0.0.1", port, protocol=Protocol.V4, timeout=20, idle_timeout=60)
         cl.add_stream("KZ_AB01", "BHZ")
         cl.connect()
-        time.sleep(0.3)
-        make_sds(root, START + 60, 60, seed=1)  # the archive grows
+        writer.start()  # the archive grows
         got = []
         for pkt in cl.collect(reconnect=False):
             got.append(UTCDateTime(ns=pkt.record().starttime))
@@ -267,28 +290,31 @@ def test_live_archive_growth_is_served(tmp_path: Path) -> None:
                 break
         cl.close()
     finally:
+        stop.set()
         srv.stop()
+        if writer.is_alive():
+            writer.join(10)
     assert min(got) >= START + 60 - 30  # only new data (DATA without seq: real time)
 
 
 def test_live_new_stream_found_by_rescan(tmp_path: Path) -> None:
     root = tmp_path / "sds"
-    st = make_sds(root, START, 60)
+    make_sds(root, START, 60)
     srv = ServerThread(root, backlog=10, poll=0.1, rescan=0.3)
     port = srv.start()
+    stop = threading.Event()
+    # a station that was not in the archive when the server started
+    writer = threading.Thread(target=_grow, args=(root, stop, START, "XX_NEW"), daemon=True)
     try:
-        cl = SeedLink("127.0.0.1", port, protocol=Protocol.V3, timeout=20)
+        cl = SeedLink("127.0.0.1", port, protocol=Protocol.V3, timeout=20, idle_timeout=60)
         cl.add_stream("XX_NEW", "BHZ")
         cl.connect()
-        time.sleep(0.3)
-        new = st.select(id="KZ.AB01..BHZ").copy()
-        for tr in new:
-            tr.stats.network, tr.stats.station = "XX", "NEW"
-        from openndc.archive import SDSArchive
-
-        SDSArchive(root).write(new)  # a station that was not in the archive at start
+        writer.start()
         pkt = next(iter(cl.collect(reconnect=False)))
         cl.close()
     finally:
+        stop.set()
         srv.stop()
+        if writer.is_alive():
+            writer.join(10)
     assert pkt.station_id == "XX_NEW"
