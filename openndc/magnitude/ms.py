@@ -43,6 +43,7 @@ __all__ = [
     "WWSSN_LP_PAZ",
     "measure_ms",
     "ms_amplitude",
+    "ms_stations",
     "swings",
     "wwssn_lp_response",
 ]
@@ -213,6 +214,23 @@ def _vertical_trace(stream: Stream, station: Station) -> Trace | None:
     return min(cands, key=lambda tr: (tr.stats.sampling_rate, tr.stats.channel))
 
 
+def ms_stations(network: MonitoringNetwork) -> list[Station]:
+    """The stations Ms is measured at: every station, but one element per array (the one
+    nearest the array's reference point). An array's elements see one Rayleigh wave:
+    counted as independent stations they would outweigh the rest of the network."""
+    keep: dict[str, str] = {}
+    for arr in network.arrays:
+        if arr.elements:
+            near = min(arr.elements, key=lambda e: math.hypot(e.deast_km, e.dnorth_km))
+            keep[arr.code] = near.station
+    out = []
+    for station in network.stations:
+        arr = network.array_of(station.code)
+        if arr is None or keep.get(arr.code) == station.code:
+            out.append(station)
+    return out
+
+
 def measure_ms(
     stream: Stream,
     event: Event,
@@ -233,7 +251,7 @@ def measure_ms(
         )
         return []
     out: list[StationMagnitude] = []
-    for station in network.stations:
+    for station in ms_stations(network):
         dist, _, _ = distance_azimuth(
             origin.latitude, origin.longitude, station.latitude, station.longitude
         )

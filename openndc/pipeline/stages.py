@@ -26,6 +26,7 @@ from openndc.detection.config import DetectionConfig
 from openndc.detection.stage import detect, warmup_seconds
 from openndc.location import LocationConfig, locate
 from openndc.magnitude import MagnitudeConfig, compute_magnitudes
+from openndc.magnitude.ms import ms_stations
 from openndc.model.config import to_mapping
 from openndc.model.detection import Detection
 from openndc.model.errors import (
@@ -35,9 +36,9 @@ from openndc.model.errors import (
     MagnitudeError,
     OpenNDCError,
 )
-from openndc.model.event import Event
+from openndc.model.event import Event, NetworkMagnitude
 from openndc.model.geodesy import DEG_KM, distance_azimuth
-from openndc.model.inventory import MonitoringNetwork
+from openndc.model.inventory import MonitoringNetwork, Station
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 from openndc.model.screening import ScreeningResult
@@ -85,13 +86,16 @@ def with_stable_ids(detections: Sequence[Detection]) -> list[Detection]:
     return out
 
 
-def _station_distances(event: Event, network: MonitoringNetwork) -> list[tuple[str, float]]:
+def _station_distances(
+    event: Event, stations: MonitoringNetwork | Sequence[Station]
+) -> list[tuple[str, float]]:
     """Each station's code and epicentral distance [deg] from the event's origin."""
     o = event.origin
-    lats = np.array([st.latitude for st in network.stations])
-    lons = np.array([st.longitude for st in network.stations])
+    chosen = list(stations.stations if isinstance(stations, MonitoringNetwork) else stations)
+    lats = np.array([st.latitude for st in chosen])
+    lons = np.array([st.longitude for st in chosen])
     dist = np.atleast_1d(distance_azimuth(o.latitude, o.longitude, lats, lons)[0])
-    return [(st.code, float(d)) for st, d in zip(network.stations, dist, strict=True)]
+    return [(st.code, float(d)) for st, d in zip(chosen, dist, strict=True)]
 
 
 def _require_source(context: StageContext, stage: str) -> None:
@@ -254,18 +258,32 @@ class MagnitudeStage:
     def _stream(
         self, event: Event, network: MonitoringNetwork, context: StageContext
     ) -> Stream | None:
-        """Waveforms for Ms: only when a station is at teleseismic distance (>= 20 deg)."""
-        if context.source is None or not self.config.ms.enabled:
+        """Waveforms for Ms: the vertical of each station at Ms distances, over its own
+        Rayleigh-wave window (``D/v_max`` to ``D/v_min`` after the origin) with
+        :data:`MS_PAD` on each side, never past the declared margin."""
+        cfg = self.config.ms
+        if context.source is None or not cfg.enabled:
             return None
-        if not any(math.isfinite(a.distance) and a.distance >= 20.0 for a in event.arrivals):
+        if not any(
+            math.isfinite(a.distance) and a.distance >= cfg.distance_min for a in event.arrivals
+        ):
             return None
         o = event.origin
-        far = {code for code, d in _station_distances(event, network) if d >= 20.0}
-        # Ms is measured on verticals at teleseismic distances only
-        source = select_stations(context.source, far, channel="*Z")
+        stream = Stream()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            return source.read(o.time, o.time + self.surface_wave_window).stream
+            for code, delta in _station_distances(event, ms_stations(network)):
+                if not cfg.distance_min <= delta <= cfg.distance_max:
+                    continue
+                d_km = delta * DEG_KM
+                t0 = max(o.time, o.time + d_km / cfg.velocity_max - MS_PAD)
+                t1 = min(
+                    o.time + d_km / cfg.velocity_min + MS_PAD, o.time + self.surface_wave_window
+                )
+                if t1 > t0:
+                    source = select_stations(context.source, {code}, channel="*Z")
+                    stream += source.read(t0, t1).stream
+        return stream
 
     def run(
         self, inputs: list[EventChange], window: Window, context: StageContext
@@ -274,14 +292,46 @@ class MagnitudeStage:
         out = list(inputs)
         for k, change in _changed(inputs):
             event = change.event
+            stream = None
+            kept = _kept_ms(change)
+            if kept is not None:  # the origin hardly moved: the Rayleigh waves are measured
+                others = tuple(m for m in event.magnitudes if m.magnitude_type != "Ms")
+                event = event.with_magnitudes((*others, kept))
+            else:
+                stream = self._stream(event, network, context)
             try:
-                event = compute_magnitudes(
-                    event, network, self.config, stream=self._stream(event, network, context)
-                )
+                event = compute_magnitudes(event, network, self.config, stream=stream)
             except MagnitudeError as exc:
                 log.warning("event %s: no magnitude: %s", event.id, exc)
             out[k] = dataclasses.replace(change, event=event)
         return StageOutput(out, problems)
+
+
+#: Data read on each side of a station's Rayleigh-wave window for Ms [s]: room for the
+#: taper and the long-period deconvolution (15 periods of 20 s).
+MS_PAD = 300.0
+#: An update whose origin moved less than this keeps the previous version's Ms: its
+#: Rayleigh-wave windows move by under 5 s and its distances by under 0.05 deg.
+MS_KEEP_DEG = 0.05
+MS_KEEP_S = 5.0
+
+
+def _kept_ms(change: EventChange) -> NetworkMagnitude | None:
+    """The previous version's Ms when an update's origin is where it was (see MS_KEEP_*)."""
+    prev = change.previous
+    if change.kind != "update" or prev is None:
+        return None
+    ms = next((m for m in prev.magnitudes if m.magnitude_type == "Ms"), None)
+    if ms is None:
+        return None
+    a, b = prev.origin, change.event.origin
+    moved = float(distance_azimuth(a.latitude, a.longitude, b.latitude, b.longitude)[0])
+    same_depth = (math.isnan(a.depth_km) and math.isnan(b.depth_km)) or abs(
+        a.depth_km - b.depth_km
+    ) <= MS_KEEP_DEG * DEG_KM
+    if moved <= MS_KEEP_DEG and abs(b.time - a.time) <= MS_KEEP_S and same_depth:
+        return ms
+    return None
 
 
 @dataclass

@@ -159,6 +159,17 @@ def measure_station(
     if noise_end < 5.0 or win["S"][1] > duration:
         return []
     name = f"{trace.stats.network}.{trace.stats.station}"
+    # Filter only the span the windows use, with room for the zero-phase filter's edges
+    # (ten periods of the lowest band edge, at least 20 s): the ratios are the same.
+    used = {"S"} | {k for ratio in config.ratios for k in ratio.split("/")}
+    lowest = min((b[0] for b in config.bands_hz if b[0] > 0), default=1.0)
+    pad = max(20.0, 10.0 / lowest)
+    i0 = max(round((noise_end - 60.0 - pad) * fs), 0)
+    i1 = min(round((max(win[k][1] for k in used) + pad) * fs), len(x))
+    x = x[i0:i1]
+    shift = i0 / fs
+    win = {k: (a - shift, b - shift) for k, (a, b) in win.items()}
+    noise_end -= shift
     values: list[StationValue] = []
     for band in config.bands_hz:
         if band[1] >= 0.5 * fs:
