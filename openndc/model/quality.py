@@ -10,7 +10,15 @@ from obspy import UTCDateTime
 __all__ = ["DataProblem", "ProblemKind"]
 
 ProblemKind = Literal[
-    "gap", "overlap", "corrupt", "sample_rate", "clock_jump", "no_metadata", "unreadable", "epoch"
+    "gap",
+    "overlap",
+    "corrupt",
+    "sample_rate",
+    "clock_jump",
+    "no_metadata",
+    "no_response",
+    "unreadable",
+    "epoch",
 ]
 
 

@@ -302,7 +302,29 @@ def run_batch(
             )
     timings["total"] = time.perf_counter() - t_begin
     report.timings = timings
+    _warn_uncalibrated(report.problems)
     return report
+
+
+def _warn_uncalibrated(problems: Sequence[DataProblem]) -> None:
+    """One WARNING per run naming the stations whose amplitudes gave no magnitude."""
+    bad: dict[str, str] = {}
+    for p in problems:
+        if p.kind == "no_response":
+            bad.setdefault(p.stream, p.message)
+    if not bad:
+        return
+    units = sorted(set(bad.values()))
+    names = sorted(bad)
+    shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+    log.warning(
+        "no ML or mb from %d station(s) whose amplitudes are not ground motion (%s): %s. "
+        "Give them an instrument response or sensitivity (StationXML), or an "
+        "amplitude_unit of nm in the detections table.",
+        len(names),
+        "; ".join(units),
+        shown,
+    )
 
 
 def _events_of_window(

@@ -289,6 +289,7 @@ class MagnitudeStage:
         self, inputs: list[EventChange], window: Window, context: StageContext
     ) -> StageOutput[list[EventChange]]:
         network, problems = context.network(window)
+        problems = [*problems, *_uncalibrated(inputs, window)]
         out = list(inputs)
         for k, change in _changed(inputs):
             event = change.event
@@ -305,6 +306,29 @@ class MagnitudeStage:
                 log.warning("event %s: no magnitude: %s", event.id, exc)
             out[k] = dataclasses.replace(change, event=event)
         return StageOutput(out, problems)
+
+
+def _uncalibrated(changes: Sequence[EventChange], window: Window) -> list[DataProblem]:
+    """A ``no_response`` problem per station whose associated amplitudes are not in nm of
+    ground motion (no instrument response or sensitivity, or a detections table without
+    ``amplitude_unit``): they give no ML or mb."""
+    seen: dict[str, str] = {}
+    for _, change in _changed(changes):
+        for a in change.event.arrivals:
+            det = a.detection
+            if math.isfinite(det.amplitude) and det.amplitude_unit != "nm":
+                seen.setdefault(f"{det.network}.{det.station}", det.amplitude_unit)
+    return [
+        DataProblem(
+            "no_response",
+            "inventory",
+            name,
+            window.start,
+            window.end,
+            f"amplitudes in {unit!r}" if unit else "amplitudes without a unit (amplitude_unit)",
+        )
+        for name, unit in sorted(seen.items())
+    ]
 
 
 #: Data read on each side of a station's Rayleigh-wave window for Ms [s]: room for the

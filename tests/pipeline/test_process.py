@@ -84,3 +84,23 @@ def test_locate_cli_contract(tmp_path: Path, detections: list[Detection]) -> Non
     assert any(_nearest_km(e.origin.latitude, e.origin.longitude) < 50 for e in stored)
     # the table's NaNs (no back-azimuth on single stations) survived the round trip
     assert all(len(e.arrivals) >= 3 for e in stored)
+
+
+def test_amplitudes_without_unit_warn_once_naming_the_stations(
+    detections: list[Detection], caplog: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+    import logging
+
+    # amplitudes as a table without an amplitude_unit column gives them
+    bare = [
+        dataclasses.replace(d, amplitude=50.0, period=1.0, amplitude_unit="") for d in detections
+    ]
+    with caplog.at_level(logging.WARNING, logger="openndc.pipeline.runner"):
+        result = build_bulletin(bare, read_inventory("kz"))
+    said = [r.getMessage() for r in caplog.records if "not ground motion" in r.getMessage()]
+    assert len(said) == 1  # once per run, not per event or window
+    stations = {a.station for e in result.bulletin for a in e.arrivals}
+    assert any(s in said[0] for s in stations)
+    assert "amplitude_unit" in said[0]
+    assert all(m.magnitude_type not in ("mb", "ML") for e in result.bulletin for m in e.magnitudes)
