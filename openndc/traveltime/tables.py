@@ -87,6 +87,12 @@ class PhaseTable:
     dtdd: FloatArray  # [s/deg]
     dtdh: FloatArray  # [s/km]
 
+    @functools.cached_property
+    def stacked(self) -> FloatArray:
+        """``time``, ``dtdd`` and ``dtdh`` as one ``(n_distance, n_depth, 3)`` array (one
+        cell search interpolates all three)."""
+        return np.ascontiguousarray(np.stack([self.time, self.dtdd, self.dtdh], axis=-1))
+
 
 def _locate(grid: FloatArray, x: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray]:
     """Cell index and fractional position of ``x`` in a sorted 1-D ``grid`` (clamped)."""
@@ -102,13 +108,19 @@ def bilinear(
 
     Points outside the grid are NaN. Where one of the four corners is NaN (a phase that
     ends inside the cell) the nearest finite corner value is used, so a phase does not
-    vanish a whole cell before its real end.
+    vanish a whole cell before its real end. A table with trailing dimensions (several
+    quantities on one grid, shape ``(nx, ny, k)``) gives ``(*points, k)``: each quantity
+    exactly as its own 2-D table would, for one cell search.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     x, y = np.broadcast_arrays(x, y)
     i, wx = _locate(xgrid, x)
     j, wy = _locate(ygrid, y)
+    extra = (np.newaxis,) * (table.ndim - 2)
+    if extra:
+        x, y = x[(..., *extra)], y[(..., *extra)]
+        wx, wy = wx[(..., *extra)], wy[(..., *extra)]
     c00 = table[i, j]
     c10 = table[i + 1, j]
     c01 = table[i, j + 1]
@@ -173,11 +185,8 @@ class TravelTimes:
             t = np.where(d >= 0, d * DEG_KM / v, np.nan)
             return t, np.full(t.shape, DEG_KM / v), np.zeros(t.shape)
         tab = self._table(phase)
-        return (
-            bilinear(tab.time, tab.distances, tab.depths, d, h),
-            bilinear(tab.dtdd, tab.distances, tab.depths, d, h),
-            bilinear(tab.dtdh, tab.distances, tab.depths, d, h),
-        )
+        out = bilinear(tab.stacked, tab.distances, tab.depths, d, h)
+        return out[..., 0], out[..., 1], out[..., 2]
 
     def first_arrival(
         self,

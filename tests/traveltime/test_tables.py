@@ -114,3 +114,18 @@ def test_unknown_model_and_phase_are_clear_errors() -> None:
         load_travel_times("nonsense")
     with pytest.raises(ConfigError, match="no phase 'PKIKPX'"):
         load_travel_times("ak135").time("PKIKPX", 10.0, 0.0)
+
+
+def test_stacked_lookup_equals_one_table_at_a_time() -> None:
+    """derivatives() interpolates time, dT/dDelta and dT/dh in one cell search: each must
+    equal its own 2-D interpolation, NaN corners and points off the grid included."""
+    tt = load_travel_times("ak135")
+    rng = np.random.default_rng(7)
+    d = rng.uniform(-5.0, 185.0, size=(40, 25))  # off the grid at both ends
+    h = rng.uniform(0.0, 750.0, size=(40, 25))
+    for phase in ("P", "Pg", "Sn", "PKP", "S"):
+        tab = tt.tables[phase]
+        got = tt.derivatives(phase, d, h)
+        for value, table in zip(got, (tab.time, tab.dtdd, tab.dtdh), strict=True):
+            want = bilinear(table, tab.distances, tab.depths, d, h)
+            np.testing.assert_array_equal(value, want)
