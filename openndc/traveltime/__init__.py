@@ -13,6 +13,7 @@ from openndc.traveltime.tables import (
     PhaseTable,
     TravelTimes,
     bilinear,
+    bilinear_py,
     load_travel_times,
 )
 
@@ -24,5 +25,6 @@ __all__ = [
     "TravelTimeModel",
     "TravelTimes",
     "bilinear",
+    "bilinear_py",
     "load_travel_times",
 ]

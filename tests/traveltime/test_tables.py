@@ -7,7 +7,7 @@ import pytest
 from obspy.taup import TauPyModel
 
 from openndc.model.errors import ConfigError
-from openndc.traveltime import GROUP_VELOCITIES, bilinear, load_travel_times
+from openndc.traveltime import GROUP_VELOCITIES, bilinear, bilinear_py, load_travel_times
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +129,23 @@ def test_stacked_lookup_equals_one_table_at_a_time() -> None:
         for value, table in zip(got, (tab.time, tab.dtdd, tab.dtdh), strict=True):
             want = bilinear(table, tab.distances, tab.depths, d, h)
             np.testing.assert_array_equal(value, want)
+
+
+@pytest.mark.parametrize("extra", [(), (3,)])
+def test_compiled_bilinear_equals_the_reference(extra: tuple[int, ...]) -> None:
+    """The numba kernel against bilinear_py: NaN holes (a phase ending inside a cell), points
+    off the grid, NaN points, grid nodes exactly, and tables with a trailing dimension."""
+    rng = np.random.default_rng(11)
+    xg = np.sort(rng.uniform(0, 10, 9))
+    yg = np.sort(rng.uniform(0, 5, 6))
+    tab = rng.normal(size=(9, 6, *extra))
+    tab[rng.random(tab.shape) < 0.2] = np.nan
+    x = np.concatenate([rng.uniform(-1, 11, 300), xg, [np.nan, 3.0]])
+    y = np.concatenate([rng.uniform(-0.5, 5.5, 300), yg[rng.integers(0, 6, 9)], [1.0, np.nan]])
+    got = bilinear(tab, xg, yg, x, y)
+    want = bilinear_py(tab, xg, yg, x, y)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0.0, equal_nan=True)
+    assert np.isnan(got).any() and np.isfinite(got).any()
+    grid_x, grid_y = np.meshgrid(x[:20], y[:20])  # 2-D point arrays keep their shape
+    assert bilinear(tab, xg, yg, grid_x, grid_y).shape == (20, 20, *extra)
