@@ -4,21 +4,28 @@ Contract (other tools rely on it)::
 
     openndc exercise make --network kz --start T --duration D --seed N --out DIR
                           [--events CSV] [--passphrase P]
+    openndc exercise make --kind osi --network PLAN.xml --site LAT,LON --mainshock-time T
+                          --start T --duration D --seed N --out DIR [--area KM2]
+                          [--area-centre LAT,LON]
+                          [--mainshock-magnitude M] [--productivity A] [--min-magnitude M]
     openndc exercise score BULLETIN --truth TRUTH [--passphrase P] [--out TABLE.csv]
                           [--plot MAP.png]
 
 ``make`` writes DIR/sds/, DIR/inventory.xml and DIR/exercise.json for the trainees and the
-truth sealed in DIR/truth.sealed; without ``--passphrase`` (or the environment variable
-OPENNDC_EXERCISE_PASSPHRASE) a random passphrase is made and printed. ``score`` reads the
-bulletin and the truth as QuakeML, IMS1.0 or the bulletin CSV; the truth may be sealed.
-Formats and tolerances: docs/training.md.
+truth sealed in DIR/truth.sealed (``--kind osi``: the aftershock day of an on-site
+inspection on a temporary network, :mod:`openndc.training.osi`); without ``--passphrase``
+(or the environment variable OPENNDC_EXERCISE_PASSPHRASE) a random passphrase is made and
+printed. ``score`` reads the bulletin and the truth as QuakeML, IMS1.0 or the bulletin
+CSV; the truth may be sealed. Formats and tolerances: docs/training.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
+from typing import Any
 
 from obspy import UTCDateTime
 
@@ -82,10 +89,38 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     m.add_argument(
         "--sampling-rate",
         type=positive_float,
-        default=40.0,
-        help="rate for channels without one [Hz]",
+        default=None,
+        help="rate for channels without one [Hz] (default 40; --kind osi: 100)",
     )
     m.add_argument("--no-progress", action="store_true", help="no progress lines")
+    m.add_argument(
+        "--kind",
+        choices=("regional", "osi"),
+        default="regional",
+        help="'osi': an on-site-inspection aftershock day on a temporary network (--network "
+        "its StationXML, e.g. from `openndc osi plan`; needs --site and --mainshock-time)",
+    )
+    osi = m.add_argument_group("on-site inspection (--kind osi)")
+    osi.add_argument("--site", type=_site_arg, help="ground zero LAT,LON [deg] (sealed)")
+    osi.add_argument(
+        "--area-centre",
+        type=_site_arg,
+        help="centre of the inspection area told to trainees (default: the network's centre)",
+    )
+    osi.add_argument("--area", type=positive_float, default=1000.0, help="inspection area [km2]")
+    osi.add_argument("--mainshock-time", type=time_arg, help="time of the explosion (UTC)")
+    osi.add_argument(
+        "--mainshock-magnitude", type=float, default=4.5, help="its magnitude (default 4.5)"
+    )
+    osi.add_argument(
+        "--productivity",
+        type=float,
+        default=-2.5,
+        help="Reasenberg-Jones a of the sequence (default -2.5; generic earthquakes -1.67)",
+    )
+    osi.add_argument(
+        "--min-magnitude", type=float, default=-1.5, help="smallest aftershock drawn (ML)"
+    )
     m.set_defaults(func=run_make)
 
     s = verbs.add_parser("score", help="score a bulletin against the truth")
@@ -113,6 +148,56 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(func=run_score)
 
 
+def _site_arg(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give LAT,LON in degrees") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 360):
+        raise argparse.ArgumentTypeError(f"{text!r}: latitude -90..90, longitude -180..360")
+    return lat, lon
+
+
+def _make_osi(args: argparse.Namespace, passphrase: str | None, progress: Any) -> Any:
+    from openndc.osi.aftershocks import AftershockConfig
+    from openndc.training.osi import make_osi_exercise
+
+    if args.site is None or args.mainshock_time is None:
+        raise ConfigError("--kind osi needs --site LAT,LON and --mainshock-time T")
+    if args.events or args.dprk_explosion:
+        raise ConfigError(
+            "--kind osi draws its own aftershocks: leave out --events/--dprk-explosion"
+        )
+    if args.network == "kz":
+        raise ConfigError(
+            "--kind osi needs the temporary network as --network STATIONXML "
+            "(make one with `openndc osi plan`)"
+        )
+    if args.mainshock_time > args.start:
+        raise ConfigError("--mainshock-time must be before --start")
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    config = AftershockConfig(
+        mainshock_magnitude=args.mainshock_magnitude,
+        productivity=args.productivity,
+        min_magnitude=args.min_magnitude,
+    )
+    return make_osi_exercise(
+        args.network,
+        args.site,
+        args.mainshock_time,
+        args.start,
+        args.duration,
+        args.out,
+        seed=seed,
+        config=config,
+        area_centre=args.area_centre,
+        area_km2=args.area,
+        passphrase=passphrase,
+        sampling_rate=args.sampling_rate or 100.0,
+        progress=progress,
+    )
+
+
 def run_make(args: argparse.Namespace) -> int:
     from openndc.training.exercise import PASSPHRASE_ENV, make_exercise
 
@@ -123,18 +208,21 @@ def run_make(args: argparse.Namespace) -> int:
         if not args.no_progress:
             print(f"[{done}/{total}] {site}", file=sys.stderr, flush=True)
 
-    exercise = make_exercise(
-        args.network,
-        args.start,
-        args.duration,
-        args.out,
-        seed=args.seed,
-        events_csv=args.events,
-        passphrase=passphrase,
-        sampling_rate=args.sampling_rate,
-        progress=progress,
-        dprk_explosion=args.dprk_explosion,
-    )
+    if args.kind == "osi":
+        exercise = _make_osi(args, passphrase, progress)
+    else:
+        exercise = make_exercise(
+            args.network,
+            args.start,
+            args.duration,
+            args.out,
+            seed=args.seed,
+            events_csv=args.events,
+            passphrase=passphrase,
+            sampling_rate=args.sampling_rate or 40.0,
+            progress=progress,
+            dprk_explosion=args.dprk_explosion,
+        )
     print(
         f"exercise -> {exercise.directory}: {exercise.n_events} event(s); trainees get sds/, "
         f"inventory.xml, exercise.json; sealed truth {exercise.sealed} "

@@ -68,6 +68,9 @@ class ScenarioEvent:
     ripple_dt: float = 0.0
     id: str = ""
     region: str = ""
+    #: Events with the same non-empty ``waveform_seed`` share their waveform carriers at
+    #: every site (a family of repeating events, e.g. aftershocks: similar waveforms).
+    waveform_seed: str = ""
 
     def __post_init__(self) -> None:
         if self.event_type not in EVENT_TYPES:

@@ -333,7 +333,8 @@ def _run_site(job: _Job) -> tuple[list[dict[str, object]], list[InjectedProblem]
             continue
         hypo = math.hypot(d * DEG_KM, ev.depth_km)
         geom = SiteGeometry(d, float(baz), hypo, site.offsets_km, geom_channels)
-        rendered = render_site(ev, phases, geom, start, n_of, [*base, 5, _seed(ev.id)])
+        wseed = _seed(ev.waveform_seed or ev.id)
+        rendered = render_site(ev, phases, geom, start, n_of, [*base, 5, wseed])
         for elem in rendered.traces.values():
             for key, (i0, x) in elem.items():
                 if not np.all(np.isfinite(x)):

@@ -24,9 +24,10 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from obspy import UTCDateTime
 
@@ -35,6 +36,9 @@ from openndc.model.errors import ScenarioError
 from openndc.model.inventory import MonitoringNetwork
 from openndc.training.events import ScoredEvent, read_scored_events
 from openndc.training.seal import is_sealed, new_passphrase, open_sealed, seal_files
+
+if TYPE_CHECKING:
+    from openndc.scenario import ScenarioEvent
 
 __all__ = [
     "PASSPHRASE_ENV",
@@ -96,6 +100,9 @@ def make_exercise(
     sampling_rate: float = 40.0,
     progress: Callable[[int, int, str], None] | None = None,
     dprk_explosion: bool = False,
+    events: Sequence[ScenarioEvent] | None = None,
+    public_extra: Mapping[str, Any] | None = None,
+    manifest_extra: Mapping[str, Any] | None = None,
 ) -> Exercise:
     """Synthesize an exercise into ``out_dir`` and seal its truth.
 
@@ -107,7 +114,10 @@ def make_exercise(
     ``passphrase``: a random one (:func:`new_passphrase`) when None, returned in
     :attr:`Exercise.passphrase`; ``progress(done, total, site)`` is called as sites finish;
     ``dprk_explosion`` adds an explosion at the DPRK test site to drawn events
-    (:class:`openndc.scenario.ScenarioConfig`).
+    (:class:`openndc.scenario.ScenarioConfig`); ``events``: a prescribed event list given
+    in memory (e.g. an aftershock sequence, :mod:`openndc.training.osi`), instead of
+    ``events_csv``; ``public_extra`` / ``manifest_extra``: keys added to (or replacing keys
+    of) ``exercise.json`` and the sealed ``manifest.json``.
     """
     # Tools imported on use: scoring never loads the synthesizer or the inventory readers.
     from openndc.inventory import read_inventory
@@ -126,7 +136,11 @@ def make_exercise(
         raise ScenarioError("empty passphrase; give one or leave it out to get a random one")
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     net = network if isinstance(network, MonitoringNetwork) else read_inventory(network)
-    if events_csv is not None:
+    if events is not None:
+        if events_csv is not None:
+            raise ScenarioError("give the exercise's events as a list or as a CSV, not both")
+        events = list(events)
+    elif events_csv is not None:
         events = read_events_csv(events_csv)
     elif str(network).lower() == "kz" and duration_s == 86400.0:
         events = kazakh_day_events(UTCDateTime(start), seed)
@@ -176,6 +190,7 @@ def make_exercise(
             "openndc_version": __version__,
             "created": str(UTCDateTime()),
             "data_sha256": hashes,
+            **dict(manifest_extra or {}),
         }
         secret["manifest.json"] = json.dumps(manifest, indent=2).encode("utf-8")
         sealed = seal_files(secret, out / SEALED_NAME, key)
@@ -193,6 +208,7 @@ def make_exercise(
             "instructions": "Process the archive, write your bulletin (QuakeML, IMS1.0 or the "
             "bulletin CSV) and score it with: openndc exercise score BULLETIN --truth "
             f"{SEALED_NAME} --passphrase <the instructor's passphrase>",
+            **dict(public_extra or {}),
         }
         (out / "exercise.json").write_text(json.dumps(public, indent=2) + "\n", encoding="utf-8")
     finally:

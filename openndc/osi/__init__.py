@@ -1,0 +1,1 @@
+"""On-site inspection: network planning, template matching, the inspection bulletin."""
