@@ -225,8 +225,8 @@ def ms_stations(network: MonitoringNetwork) -> list[Station]:
             keep[arr.code] = near.station
     out = []
     for station in network.stations:
-        arr = network.array_of(station.code)
-        if arr is None or keep.get(arr.code) == station.code:
+        group = network.array_of(station.code)
+        if group is None or keep.get(group.code) == station.code:
             out.append(station)
     return out
 
