@@ -4,15 +4,16 @@ Usage::
 
     python benchmarks/fuzz_readers.py [--cases 2000] [--argv 5000] [--only NAME ...]
 
-For every reader of outside input (miniSEED and SAC import, StationXML, CSS3.0 site, IMS1.0,
-QuakeML, bulletin CSV, detections table; targets in ``tests/fuzz/targets.py``) hypothesis
-draws ``--cases`` mutations of a valid seed file (half byte-level: flips, overwrites,
-inserts, deletions, copies, truncation; half token-level: numbers replaced by impossible
-values such as latitude 999, NaN, 1e308, text). Then ``--argv`` random command lines go
-through the CLI's argument parser. Each case is ``accepted`` (read, bad parts skipped and
-reported), ``rejected`` (one OpenNDCError naming the file, or argparse's usage error) or a
-``crash`` (any other exception, an unnamed rejection, or a traceback printed by a library
-callback). Prints one line per reader, the first crashes in full, and exits 1 if any crashed.
+For every reader of outside input (miniSEED and SAC import, StationXML, CSS3.0 site and
+sitechan, IMS1.0, QuakeML, bulletin CSV, detections table, the TOML configuration; targets in
+``tests/fuzz/targets.py``) hypothesis draws ``--cases`` mutations of a valid seed file (half
+byte-level: flips, overwrites, inserts, deletions, copies, truncation; half token-level:
+numbers replaced by impossible values such as latitude 999, NaN, 1e308, text). Then
+``--argv`` random command lines go through the CLI's argument parser. Each case is
+``accepted`` (read, bad parts skipped and reported), ``rejected`` (one OpenNDCError naming
+the file, or argparse's usage error) or a ``crash`` (any other exception, an unnamed
+rejection, or a traceback printed by a library callback). Prints one line per reader, the
+first crashes in full, and exits 1 if any crashed.
 Numbers: docs/reliability.md.
 """
 

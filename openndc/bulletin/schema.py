@@ -139,8 +139,9 @@ class OriginRow(Base):
     ellipse_azimuth: Mapped[float | None] = mapped_column(Double)
     ellipse_confidence: Mapped[float | None] = mapped_column(Double)
     rms: Mapped[float | None] = mapped_column(Double)
-    n_defining: Mapped[int] = mapped_column(Integer)
-    n_stations: Mapped[int] = mapped_column(Integer)
+    # NULL: not given (a bulletin that leaves Ndef/Nsta blank; never read as 0).
+    n_defining: Mapped[int | None] = mapped_column(Integer)
+    n_stations: Mapped[int | None] = mapped_column(Integer)
     gap: Mapped[float | None] = mapped_column(Double)
     min_distance: Mapped[float | None] = mapped_column(Double)
     max_distance: Mapped[float | None] = mapped_column(Double)
@@ -148,7 +149,8 @@ class OriginRow(Base):
     model: Mapped[str] = mapped_column(String(100))
     provenance_id: Mapped[int | None] = mapped_column(ForeignKey("provenance.id"))
     # Event fields as they were in this version.
-    review_status: Mapped[str] = mapped_column(String(20), index=True)
+    # NULL: the bulletin it came from does not say (never read as automatic).
+    review_status: Mapped[str | None] = mapped_column(String(20), index=True)
     event_type: Mapped[str] = mapped_column(String(40))
     comment: Mapped[str] = mapped_column(Text)
     event_provenance_id: Mapped[int | None] = mapped_column(ForeignKey("provenance.id"))
@@ -171,7 +173,9 @@ def _detection_columns() -> list[Column[Any]]:
     """The detection table's measurement columns, derived from :data:`DETECTION_COLUMNS`.
 
     Strings become ``VARCHAR`` (16 characters, station codes 10), floats ``DOUBLE`` (NULL
-    for a missing value), the onset time the exact ``time_ns``; ``id`` is ``detname``.
+    for a missing value), coded strings (``choices``: onset, polarity, evaluation mode) a
+    nullable ``VARCHAR(16)`` (NULL: not reported), the onset time the exact ``time_ns``;
+    ``id`` is ``detname``.
     """
     cols: list[Column[Any]] = []
     for spec in DETECTION_COLUMNS:
@@ -185,7 +189,7 @@ def _detection_columns() -> list[Column[Any]]:
             cols.append(Column(spec.name, Integer, nullable=True))
         else:
             width = 10 if spec.name in ("network", "station", "location", "channel") else 16
-            cols.append(Column(spec.name, String(width), nullable=False))
+            cols.append(Column(spec.name, String(width), nullable=bool(spec.choices)))
     return cols
 
 
@@ -302,7 +306,7 @@ class NetmagRow(Base):
     magtype: Mapped[str] = mapped_column(String(10))
     magnitude: Mapped[float | None] = mapped_column(Double)
     uncertainty: Mapped[float | None] = mapped_column(Double)
-    n_stations: Mapped[int] = mapped_column(Integer)
+    n_stations: Mapped[int | None] = mapped_column(Integer)  # NULL: not given
     method: Mapped[str] = mapped_column(String(100))
     provenance_id: Mapped[int | None] = mapped_column(ForeignKey("provenance.id"))
 

@@ -85,6 +85,11 @@ def _f(value: float) -> float | None:
     return None if math.isnan(v) else v
 
 
+def _opt_int(value: int | None) -> int | None:
+    """Model count → column value: None (not given) stays NULL."""
+    return None if value is None else int(value)
+
+
 def _nan(value: float | None) -> float:
     """Column value → model float: NULL becomes ``math.nan`` (the model's missing value)."""
     return math.nan if value is None else float(value)
@@ -115,6 +120,7 @@ class _Writer:
         self.run = run
         self._provenance: dict[int, ProvenanceRow] = {}
         self._detections: dict[tuple[Any, ...], DetectionRow] = {}
+        self._stored: dict[str, list[DetectionRow]] = {}
 
     def provenance(self, prov: Provenance | None) -> ProvenanceRow | None:
         if prov is None:
@@ -139,12 +145,35 @@ class _Writer:
         if row is not None:
             return row
         if det.id:  # the same detection stored earlier (by the detection stage, a version)
-            row = _find_detection(self.session, values)
+            row = self._find_detection(values)
         if row is None:
             row = DetectionRow(**values, provenance=self.provenance(det.provenance))
             self.session.add(row)
         self._detections[key] = row
         return row
+
+    def _find_detection(self, values: dict[str, Any]) -> DetectionRow | None:
+        """The row stored before this call with the same identifier and values, if any."""
+        name = values["detname"]
+        if name not in self._stored:
+            return _find_detection(self.session, values)
+        for old in self._stored[name]:
+            if all(getattr(old, k) == v for k, v in values.items()):
+                return old
+        return None
+
+    def prefetch(self, events: Iterable[Event]) -> None:
+        """Look up, in one query per 500, the stored detections named by these events."""
+        names = sorted(
+            {a.detection.id for e in events for a in e.arrivals if a.detection.id}
+            - set(self._stored)
+        )
+        for k in range(0, len(names), 500):
+            chunk = names[k : k + 500]
+            for name in chunk:
+                self._stored[name] = []
+            for row in self.session.scalars(select(DetectionRow).where(_DET.detname.in_(chunk))):
+                self._stored[row.detname].append(row)
 
     def origin(self, event: Event, event_row: EventRow) -> OriginRow:
         o = event.origin
@@ -165,8 +194,8 @@ class _Writer:
             ellipse_azimuth=None if e is None else _f(e.azimuth),
             ellipse_confidence=None if e is None else _f(e.confidence),
             rms=_f(o.rms),
-            n_defining=int(o.n_defining),
-            n_stations=int(o.n_stations),
+            n_defining=_opt_int(o.n_defining),
+            n_stations=_opt_int(o.n_stations),
             gap=_f(o.gap),
             min_distance=_f(o.min_distance),
             max_distance=_f(o.max_distance),
@@ -208,7 +237,7 @@ class _Writer:
             magtype=mag.magnitude_type,
             magnitude=_f(mag.value),
             uncertainty=_f(mag.uncertainty),
-            n_stations=int(mag.n_stations),
+            n_stations=_opt_int(mag.n_stations),
             method=mag.method,
             provenance=self.provenance(mag.provenance),
         )
@@ -437,6 +466,7 @@ class BulletinStore:
                 writer = _Writer(session, RunRow(name=name or "", stored_ns=UTCDateTime().ns))
                 writer.run.provenance = writer.provenance(provenance)
                 session.add(writer.run)
+                writer.prefetch(events)
                 for event in events:
                     ids.append(self._store_event(session, writer, event))
         except SQLAlchemyError as exc:
@@ -544,6 +574,7 @@ class BulletinStore:
         *,
         window_id: int | None = None,
         span: tuple[UTCDateTime, UTCDateTime] | None = None,
+        replace: bool = False,
     ) -> tuple[int, int]:
         """Store detections (each needs its stable ``id``); return ``(added, superseded)``.
 
@@ -551,7 +582,9 @@ class BulletinStore:
         duplicated. With ``span`` (the window the detections are complete for), the stored
         current detections in ``[start, end)`` that are not in ``detections`` are marked
         superseded (a rerun with another configuration replaced them); they stay in the
-        database, since origins may refer to them.
+        database, since origins may refer to them. With ``replace``, a stored current
+        detection with the same identifier but other values is superseded by the one given
+        (a streaming detection's update: the same onset, more measurements).
         """
         missing = [d for d in detections if not d.id]
         if missing:
@@ -598,7 +631,7 @@ class BulletinStore:
                         current.setdefault(det.id, []).append(same)
                         added += 1
                     chosen.append(same)
-                if span is not None:
+                if span is not None or replace:
                     kept = {id(r) for r in chosen}
                     for rows in current.values():
                         for r in rows:

@@ -144,7 +144,7 @@ def load_model(spec: str) -> TravelTimeModel:
 
     try:
         data: dict[str, Any] = tomllib.loads(p.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"--model {spec}: cannot read the layered model: {exc}") from exc
     unknown = set(data) - {"name", "tops", "vp", "vs", "vp_vs", "max_distance_km", "max_depth_km"}
     if unknown or "tops" not in data or "vp" not in data:
@@ -157,11 +157,13 @@ def load_model(spec: str) -> TravelTimeModel:
             data["tops"], data["vp"], data.get("vs"), vp_vs=data.get("vp_vs"),
             name=str(data.get("name", p.stem)),
         )  # fmt: skip
-    except ValueError as exc:
+        max_distance_km = float(data.get("max_distance_km", 300.0))
+        max_depth_km = float(data.get("max_depth_km", 40.0))
+    except (ValueError, TypeError) as exc:
         raise ConfigError(f"--model {spec}: {exc}") from exc
     return model.tabulate(
-        max_distance_km=float(data.get("max_distance_km", 300.0)),
-        max_depth_km=float(data.get("max_depth_km", 40.0)),
+        max_distance_km=max_distance_km,
+        max_depth_km=max_depth_km,
         distance_step_km=1.0,
         depth_step_km=0.5,
     )

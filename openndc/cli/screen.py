@@ -20,22 +20,19 @@ import argparse
 import logging
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from obspy import Stream
 
-from openndc.bulletin import BulletinStore
-from openndc.bulletin.screening_store import store_screening
 from openndc.cli._common import parse_time
 from openndc.inventory import read_inventory
 from openndc.model.config import from_mapping
 from openndc.model.errors import ConfigError
 from openndc.model.event import Event
 from openndc.model.inventory import MonitoringNetwork
-from openndc.pipeline.sources import open_source
-from openndc.pipeline.stages import ScreeningStage
-from openndc.screening import ScreeningConfig, apply_screening, screen_event
-from openndc.screening.calibration import default_calibration, save_calibration
-from openndc.screening.reference import calibrate_stations, reference_label
+
+if TYPE_CHECKING:  # screening is imported when the command runs (fast --help)
+    from openndc.screening import ScreeningConfig
 
 __all__ = ["register", "run"]
 
@@ -69,18 +66,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def load_screening_config(path: str | None) -> ScreeningConfig:
     """The ``[screening]`` table of a TOML file (defaults when no file)."""
+    from openndc.screening import ScreeningConfig
+
     if path is None:
         return ScreeningConfig()
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read configuration: {exc}") from exc
     return from_mapping(ScreeningConfig, data.get("screening", {}), f"{p}: screening")
 
 
 def _waveforms(event: Event, source: object, config: ScreeningConfig) -> Stream:
     """The waveforms the screening stage declares it needs around the origin."""
+    from openndc.pipeline.stages import ScreeningStage
+
     m = ScreeningStage(config).margins()
     t0 = event.origin.time
     return source.read(t0 - m.before, t0 + m.after).stream  # type: ignore[attr-defined]
@@ -92,6 +93,10 @@ def _calibrate(
     network: MonitoringNetwork | None,
     source: object,
 ) -> int:
+    from openndc.bulletin import BulletinStore
+    from openndc.screening.calibration import default_calibration, save_calibration
+    from openndc.screening.reference import calibrate_stations, reference_label
+
     if source is None:
         raise ConfigError("--calibrate needs waveforms: give --archive and --inventory")
     out = Path(args.calibrate)
@@ -114,6 +119,11 @@ def _calibrate(
 
 
 def run(args: argparse.Namespace) -> int:
+    from openndc.bulletin import BulletinStore
+    from openndc.bulletin.screening_store import store_screening
+    from openndc.pipeline.sources import open_source
+    from openndc.screening import apply_screening, screen_event
+
     config = load_screening_config(args.config)
     if (args.archive is None) != (args.inventory is None):
         raise ConfigError("give --archive and --inventory together (or neither)")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from openndc.model.config import field_
+from openndc.model.errors import ConfigError
 
 __all__ = [
     "AmplitudeConfig",
@@ -43,6 +44,32 @@ class BandConfig:
     threshold_on: float = field_(4.0, help="STA/LTA ratio that opens a trigger")
     threshold_off: float = field_(2.0, help="STA/LTA ratio that closes a trigger")
 
+    def __post_init__(self) -> None:
+        where = f"detection band {self.name!r}"
+        _check_sta_lta(where, self.sta, self.lta, "[[detection.bands]]")
+        if not 0.0 < self.freq_min < self.freq_max:
+            raise ConfigError(
+                f"{where}: freq_min {self.freq_min:g} Hz and freq_max {self.freq_max:g} Hz must "
+                "satisfy 0 < freq_min < freq_max; swap or correct them"
+            )
+        if self.corners < 1:
+            raise ConfigError(f"{where}: corners {self.corners} must be at least 1 (e.g. 3)")
+        if not (self.threshold_on > 0.0 and self.threshold_off > 0.0):
+            raise ConfigError(
+                f"{where}: threshold_on {self.threshold_on:g} and threshold_off "
+                f"{self.threshold_off:g} must be positive STA/LTA ratios (e.g. 4 and 2)"
+            )
+
+
+def _check_sta_lta(where: str, sta: float, lta: float, table: str) -> None:
+    """sta and lta [s]: both positive, sta shorter than lta, else a ConfigError saying so."""
+    if not sta > 0.0:
+        raise ConfigError(f"{where}: sta {sta:g} s must be positive; set sta > 0 in {table}")
+    if not lta > sta:
+        raise ConfigError(
+            f"{where}: sta {sta:g} s must be shorter than lta {lta:g} s; set sta < lta in {table}"
+        )
+
 
 DEFAULT_BANDS = [
     BandConfig("tele", 0.6, 2.0, 3, 2.0, 40.0, 4.0, 2.0),
@@ -59,6 +86,11 @@ class OnsetConfig:
     )
     before: float = field_(4.0, unit="s", help="search window start before the trigger")
     after: float = field_(1.5, unit="s", help="search window end after the trigger")
+    fine_corner_ratio: float = field_(
+        0.0,
+        help="second AIC stage on causal data high-passed at this fraction of the detecting "
+        "band's lower corner (never below the lowest band's); 0: the lowest band's corner",
+    )
     # Back-search for an emergent, weaker first arrival before a stronger one (regional Pn
     # before crustal P, a nodal first P): see openndc.detection.onset.backsearch_onset.
     backsearch: float = field_(
@@ -149,6 +181,9 @@ class SPickConfig:
         0.5, unit="s", help="second AIC on causal broad-band horizontals within this of the pick"
     )
 
+    def __post_init__(self) -> None:
+        _check_sta_lta("S picking", self.sta, self.lta, "[detection.s_pick]")
+
 
 @dataclass(frozen=True)
 class PhaseIdConfig:
@@ -179,6 +214,11 @@ class DetectionConfig:
     merge_window: float = field_(2.5, unit="s", help="detections closer than this are one")
     min_duration: float = field_(0.3, unit="s", help="shortest trigger kept")
     dead_time: float = field_(6.0, unit="s", help="after a detection, ignore triggers this long")
+    dead_time_new_signal: bool = field_(
+        False,
+        help="keep a trigger inside the dead time that opens after the kept one closed and is "
+        "stronger than it: a new signal (the P after a noise trigger), not coda",
+    )
     warmup: float = field_(
         1.0,
         unit="s",
@@ -193,3 +233,10 @@ class DetectionConfig:
     polarization: PolarizationConfig = field_(PolarizationConfig(), help="3-C polarization")
     s_pick: SPickConfig = field_(SPickConfig(), help="S picking on 3-C horizontals")
     phase_id: PhaseIdConfig = field_(PhaseIdConfig(), help="initial phase identification")
+
+    def __post_init__(self) -> None:
+        if not self.bands:
+            raise ConfigError(
+                "detection: no bands; give at least one [[detection.bands]] table or leave "
+                "'bands' out for the defaults"
+            )

@@ -19,14 +19,28 @@ offsets are the table's ``dnorth``/``deast``. ``vang`` is measured from vertical
 StationXML dip is ``vang - 90``; ``hang``/``vang`` of ``-1`` mean not applicable.
 Sample rates are not part of site/sitechan: when ``<stem>.sensor`` and
 ``<stem>.instrument`` lie beside the site file, the rate comes from ``instrument.samprate``.
+
+The tables are checked as they are read; each problem is one :class:`DataQualityWarning`
+naming the file and row, and the row is skipped (or, for contradictions, which row is used):
+
+- a row that does not parse, or with impossible numbers: latitude outside [-90, 90],
+  longitude outside [-180, 180], elevation outside [-12, 9] km, offsets beyond 1000 km, a
+  date that is not ``yyyyddd``, an offdate before its ondate, ``hang`` outside [0, 360] or
+  ``vang`` outside [0, 180] (other than -1), an emplacement depth outside [0, 12] km;
+- contradictory rows: two site rows of one station in effect on the same day at different
+  places (the later ondate is used), two sitechan rows of one channel in effect on the same
+  day with different orientations (likewise), sitechan rows of a station with no site row.
+
+Shared boundary days (one epoch's offdate is the next one's ondate) are not contradictions.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from obspy import UTCDateTime
@@ -35,7 +49,7 @@ from openndc.inventory.arrays import build_array
 from openndc.model.errors import DataQualityWarning, InventoryError
 from openndc.model.inventory import Array, ChannelInfo, MonitoringNetwork, Station
 
-__all__ = ["SiteRow", "SitechanRow", "julian_day", "read_css_site"]
+__all__ = ["SiteRow", "SitechanRow", "check_site", "check_sitechan", "julian_day", "read_css_site"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +71,8 @@ class SiteRow:
     refsta: str
     dnorth_km: float
     deast_km: float
+    #: Line number in its file (1-based; 0: not from a file).
+    line: int = field(default=0, compare=False)
 
     def in_effect(self, day: int) -> bool:
         return _in_effect(self.ondate, self.offdate, day)
@@ -76,6 +92,8 @@ class SitechanRow:
     hang: float
     vang: float
     descrip: str
+    #: Line number in its file (1-based; 0: not from a file).
+    line: int = field(default=0, compare=False)
 
     def in_effect(self, day: int) -> bool:
         return _in_effect(self.ondate, self.offdate, day)
@@ -126,23 +144,73 @@ def _parse_sitechan(line: str) -> SitechanRow:
     )
 
 
+def _julian_ok(value: int) -> bool:
+    return 1000000 <= value <= 9999366 and 1 <= value % 1000 <= 366
+
+
+def _check_epoch(ondate: int, offdate: int) -> None:
+    if not _julian_ok(ondate):
+        raise ValueError(f"ondate {ondate} is not a yyyyddd date")
+    if offdate in (-1, OPEN_OFFDATE):
+        return
+    if not _julian_ok(offdate):
+        raise ValueError(f"offdate {offdate} is not a yyyyddd date, -1 or {OPEN_OFFDATE}")
+    if offdate < ondate:
+        raise ValueError(f"offdate {offdate} is before ondate {ondate}")
+
+
+def _check_range(name: str, value: float, lo: float, hi: float, unit: str) -> None:
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise ValueError(f"{name} {value:g}{unit} is outside [{lo:g}, {hi:g}]{unit}")
+
+
+def check_site(row: SiteRow) -> None:
+    """Raise ValueError naming the first impossible value of a site row."""
+    if not row.sta:
+        raise ValueError("no station code")
+    _check_epoch(row.ondate, row.offdate)
+    _check_range("latitude", row.lat, -90.0, 90.0, " deg")
+    _check_range("longitude", row.lon, -180.0, 180.0, " deg")
+    _check_range("elevation", row.elev_km, -12.0, 9.0, " km")
+    _check_range("dnorth", row.dnorth_km, -1000.0, 1000.0, " km")
+    _check_range("deast", row.deast_km, -1000.0, 1000.0, " km")
+
+
+def check_sitechan(row: SitechanRow) -> None:
+    """Raise ValueError naming the first impossible value of a sitechan row."""
+    if not (row.sta and row.chan):
+        raise ValueError("no station or channel code")
+    _check_epoch(row.ondate, row.offdate)
+    if row.edepth_km != -1.0:
+        _check_range("edepth", row.edepth_km, 0.0, 12.0, " km")
+    if row.hang != -1.0:
+        _check_range("hang", row.hang, 0.0, 360.0, " deg")
+    if row.vang != -1.0:
+        _check_range("vang", row.vang, 0.0, 180.0, " deg")
+
+
 def _read_rows(path: Path, parse: type[SiteRow] | type[SitechanRow]) -> list[object]:
-    parser = _parse_site if parse is SiteRow else _parse_sitechan
+    table = "site" if parse is SiteRow else "sitechan"
     try:
         text = path.read_text(encoding="latin-1")
     except OSError as exc:
         raise InventoryError(f"{path}: cannot read CSS3.0 table: {exc}") from exc
     rows: list[object] = []
-    bad = 0
     for i, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            rows.append(parser(line))
-        except (ValueError, IndexError) as exc:
-            bad += 1
+            row: SiteRow | SitechanRow
+            if parse is SiteRow:
+                row = replace(_parse_site(line), line=i)
+                check_site(row)
+            else:
+                row = replace(_parse_sitechan(line), line=i)
+                check_sitechan(row)
+            rows.append(row)
+        except (ValueError, IndexError, OverflowError) as exc:
             warnings.warn(
-                f"{path}:{i}: skipping unreadable CSS3.0 row ({exc})",
+                f"{path}:{i}: CSS3.0 {table} row skipped: {exc}",
                 DataQualityWarning,
                 stacklevel=3,
             )
@@ -193,13 +261,80 @@ def _channel(row: SitechanRow, rates: dict[int, float]) -> ChannelInfo:
     )
 
 
-def _current(rows: list[SiteRow], day: int) -> dict[str, SiteRow]:
-    """The site row of each station in effect on ``day`` (latest ondate wins)."""
+def _strictly_in_effect(ondate: int, offdate: int, day: int) -> bool:
+    """In effect on ``day`` and ``day`` is not a boundary day of the epoch."""
+    return _in_effect(ondate, offdate, day) and day not in (ondate, offdate)
+
+
+def _current(rows: list[SiteRow], day: int, path: Path) -> dict[str, SiteRow]:
+    """The site row of each station in effect on ``day`` (latest ondate wins); two rows
+    of a station in effect that day at different places are reported."""
     out: dict[str, SiteRow] = {}
     for r in rows:
-        if r.in_effect(day) and (r.sta not in out or r.ondate >= out[r.sta].ondate):
+        if not r.in_effect(day):
+            continue
+        old = out.get(r.sta)
+        if old is not None and _contradict_site(old, r, day):
+            new, gone = (r, old) if r.ondate >= old.ondate else (old, r)
+            warnings.warn(
+                f"{path}:{gone.line}: CSS3.0 site rows {old.line} and {r.line} both place "
+                f"{r.sta} on day {day}, at {old.lat:.4f} {old.lon:.4f} and {r.lat:.4f} "
+                f"{r.lon:.4f}; row {new.line} (later ondate) is used: close the other "
+                "epoch with an offdate",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+        if old is None or r.ondate >= old.ondate:
             out[r.sta] = r
     return out
+
+
+def _contradict_site(a: SiteRow, b: SiteRow, day: int) -> bool:
+    both = _strictly_in_effect(a.ondate, a.offdate, day) and _strictly_in_effect(
+        b.ondate, b.offdate, day
+    )
+    moved = abs(a.lat - b.lat) > 1e-4 or abs(a.lon - b.lon) > 1e-4
+    return both and (moved or abs(a.elev_km - b.elev_km) > 1e-3)
+
+
+def _current_channels(
+    rows: list[object], sites: dict[str, SiteRow], all_sites: set[str], day: int, path: Path
+) -> dict[str, dict[str, SitechanRow]]:
+    """The sitechan row of each channel in effect on ``day``; contradictions reported."""
+    chans: dict[str, dict[str, SitechanRow]] = defaultdict(dict)
+    orphans: dict[str, int] = {}
+    for r in rows:
+        if not isinstance(r, SitechanRow):
+            continue
+        if r.sta not in all_sites:
+            orphans.setdefault(r.sta, r.line)
+        if not (r.in_effect(day) and r.sta in sites):
+            continue
+        old = chans[r.sta].get(r.chan)
+        if (
+            old is not None
+            and _strictly_in_effect(old.ondate, old.offdate, day)
+            and _strictly_in_effect(r.ondate, r.offdate, day)
+            and (old.hang, old.vang, old.edepth_km) != (r.hang, r.vang, r.edepth_km)
+        ):
+            new, gone = (r, old) if r.ondate >= old.ondate else (old, r)
+            warnings.warn(
+                f"{path}:{gone.line}: CSS3.0 sitechan rows {old.line} and {r.line} both "
+                f"describe {r.sta} {r.chan} on day {day} with different orientation or "
+                f"depth; row {new.line} (later ondate) is used: close the other epoch",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+        if old is None or r.ondate >= old.ondate:
+            chans[r.sta][r.chan] = r
+    for sta, line in sorted(orphans.items()):
+        warnings.warn(
+            f"{path}:{line}: CSS3.0 sitechan rows of station {sta}, which has no site row; "
+            "they are not used: add its site row",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    return chans
 
 
 def _reference_stations(
@@ -267,19 +402,18 @@ def read_css_site(
     site_path = Path(site_path)
     at = at if at is not None else UTCDateTime()
     day = julian_day(at)
-    site_rows = _read_rows(site_path, SiteRow)
-    sites = _current([r for r in site_rows if isinstance(r, SiteRow)], day)
+    site_rows = [r for r in _read_rows(site_path, SiteRow) if isinstance(r, SiteRow)]
+    sites = _current(site_rows, day, site_path)
     if not sites:
         raise InventoryError(f"{site_path}: no site row is in effect at {at}")
     chan_path = Path(sitechan_path) if sitechan_path else site_path.with_suffix(".sitechan")
     chans: dict[str, dict[str, SitechanRow]] = defaultdict(dict)
     if chan_path.is_file():
         rates = _sample_rates(site_path)
-        for r in _read_rows(chan_path, SitechanRow):
-            if isinstance(r, SitechanRow) and r.in_effect(day) and r.sta in sites:
-                old = chans[r.sta].get(r.chan)
-                if old is None or r.ondate >= old.ondate:
-                    chans[r.sta][r.chan] = r
+        all_sites = {r.sta for r in site_rows}
+        chans = _current_channels(
+            _read_rows(chan_path, SitechanRow), sites, all_sites, day, chan_path
+        )
     elif sitechan_path is not None:
         raise InventoryError(f"{chan_path}: sitechan table not found")
     else:

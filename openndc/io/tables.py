@@ -33,6 +33,8 @@ __all__ = [
 _COLUMNS = [c.name for c in DETECTION_COLUMNS]
 _FLOAT = [c.name for c in DETECTION_COLUMNS if c.dtype == "float"]
 _STR = [c.name for c in DETECTION_COLUMNS if c.dtype == "str"]
+#: Coded columns: their allowed values (empty: not reported, None in the model).
+_CODED = {c.name: c.choices for c in DETECTION_COLUMNS if c.choices}
 
 
 def detections_to_frame(detections: Iterable[Detection]) -> pd.DataFrame:
@@ -137,6 +139,11 @@ def _row(
             if not math.isnan(x) and not lo <= x <= hi:
                 return kwargs, f"{name} = {x:g} is outside [{lo:g}, {hi:g}]"
             kwargs[name] = x
+        elif name in _CODED:
+            code = "" if _is_missing(value) else str(value).strip()
+            if code and code not in _CODED[name]:
+                return kwargs, f"{name} {code!r} is not one of {', '.join(_CODED[name])} or empty"
+            kwargs[name] = code or None
         else:
             kwargs[name] = "" if _is_missing(value) else str(value).strip()
     if not kwargs.get("station"):

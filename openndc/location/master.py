@@ -116,12 +116,15 @@ def read_ground_truth(path: str | Path) -> list[GroundTruthEvent]:
         raise ConfigError(f"ground-truth catalogue {p} not found")
     rows: list[dict[str, object]]
     if p.suffix.lower() == ".csv":
-        with p.open(newline="") as fh:
-            rows = [dict(r) for r in csv.DictReader(fh)]
+        try:
+            with p.open(newline="", encoding="utf-8") as fh:
+                rows = [dict(r) for r in csv.DictReader(fh)]
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise ConfigError(f"{p}: not a readable CSV table ({exc})") from exc
     else:
         try:
-            data = tomllib.loads(p.read_text())
-        except tomllib.TOMLDecodeError as exc:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{p}: not valid TOML ({exc})") from exc
         rows = list(data.get("event", []))
     events = [_gt_event(r, f"{p} event {i + 1}") for i, r in enumerate(rows)]

@@ -107,7 +107,7 @@ def from_mapping(cls: type[T], data: Mapping[str, Any], where: str = "config") -
     kwargs = {k: _coerce(hints[k], v, f"{where}.{k}") for k, v in data.items()}
     try:
         obj = cls(**kwargs)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, ConfigError) as exc:  # a schema's own checks: name the file
         raise ConfigError(f"{where}: {exc}") from exc
     return obj
 

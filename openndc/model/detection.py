@@ -3,7 +3,9 @@
 A detection is a signal onset on one station (or one array beam) with its measurements.
 The column specification :data:`DETECTION_COLUMNS` is the file format of the detections
 table written by ``openndc detect --out`` (CSV or Parquet): names, types, units, meaning.
-Missing measurements are NaN (numbers) or empty (strings).
+Missing measurements are NaN (numbers) or empty (strings); a coded column (one with
+``choices``: onset quality, polarity, evaluation mode) is ``None`` in the model, empty in the
+table and NULL in the database when the source did not report it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,16 @@ from openndc.model.provenance import Provenance
 
 __all__ = [
     "DETECTION_COLUMNS",
+    "EVALUATION_MODES",
+    "ONSETS",
     "PHASES",
+    "POLARITIES",
     "ColumnSpec",
     "Detection",
     "DetectionMethod",
+    "EvaluationMode",
+    "Onset",
+    "Polarity",
 ]
 
 #: Initial phase names the detection stage assigns (IDC conventions; ``N`` is noise).
@@ -29,13 +37,32 @@ PHASES = ("P", "Pn", "Pg", "PKP", "S", "Sn", "Lg", "Rg", "I", "N", "")
 
 DetectionMethod = Literal["stalta", "beam", "3c"]
 
+#: Onset quality, spelled as QuakeML's ``PickOnset`` (IMS1.0 ``i``/``e``/``q``, CSS3.0
+#: ``arrival.qual``).
+ONSETS = ("impulsive", "emergent", "questionable")
+Onset = Literal["impulsive", "emergent", "questionable"]
+#: First-motion polarity, spelled as QuakeML's ``PickPolarity`` (IMS1.0 ``c`` compression
+#: = positive, ``d`` dilatation = negative; CSS3.0 ``arrival.fm``).
+POLARITIES = ("positive", "negative", "undecidable")
+Polarity = Literal["positive", "negative", "undecidable"]
+#: Who made the pick, QuakeML's ``EvaluationMode`` (IMS1.0 ``a``/``m``).
+EVALUATION_MODES = ("automatic", "manual")
+EvaluationMode = Literal["automatic", "manual"]
+
 
 @dataclass(frozen=True, slots=True)
 class ColumnSpec:
+    """One column of a table format: name, type, unit, meaning.
+
+    ``choices`` makes a string column coded: its value is one of them or missing (``None``
+    in the model, empty in a table, NULL in the database).
+    """
+
     name: str
     dtype: Literal["str", "float", "int", "time"]
     unit: str
     description: str
+    choices: tuple[str, ...] = ()
 
 
 DETECTION_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -76,6 +103,28 @@ DETECTION_COLUMNS: tuple[ColumnSpec, ...] = (
         "stable detection identifier: NET.STA.LOC.CHA-yyyymmddThhmmss.ffffff of the onset "
         "(content-derived, so a rerun gives the same identifiers)",
     ),
+    ColumnSpec(
+        "onset",
+        "str",
+        "",
+        "onset quality: impulsive, emergent, questionable; empty when not reported",
+        ONSETS,
+    ),
+    ColumnSpec(
+        "polarity",
+        "str",
+        "",
+        "first-motion polarity: positive (compression), negative (dilatation), undecidable; "
+        "empty when not reported",
+        POLARITIES,
+    ),
+    ColumnSpec(
+        "evaluation_mode",
+        "str",
+        "",
+        "automatic (made by software) or manual (by an analyst); empty when not reported",
+        EVALUATION_MODES,
+    ),
 )
 
 _NAN = math.nan
@@ -109,6 +158,13 @@ class Detection:
     dominant_frequency: float = _NAN
     method: DetectionMethod = "stalta"
     id: str = ""
+    #: Onset quality; None when not reported.
+    onset: Onset | None = None
+    #: First-motion polarity; None when not reported.
+    polarity: Polarity | None = None
+    #: Made by software (the default for a detection this package makes) or by an analyst;
+    #: None when a bulletin does not say.
+    evaluation_mode: EvaluationMode | None = "automatic"
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     #: How the detection was made (not a table column: the table's file metadata and the
     #: database's provenance rows carry it).

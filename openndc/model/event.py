@@ -76,7 +76,8 @@ MAGNITUDE_TYPES = ("ML", "mb", "Ms")
 MagnitudeType = Literal["ML", "mb", "Ms"]
 
 #: ``automatic``: pipeline output; ``reviewed``: an analyst has reviewed it (QuakeML
-#: evaluation mode ``manual``, status ``reviewed``).
+#: evaluation mode ``manual``, status ``reviewed``). An event read from a bulletin that does
+#: not say has review status ``None``.
 ReviewStatus = Literal["automatic", "reviewed"]
 
 
@@ -94,8 +95,10 @@ EVENT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("semi_major", "float", "km", "90 % error ellipse semi-major axis"),
     ColumnSpec("semi_minor", "float", "km", "90 % error ellipse semi-minor axis"),
     ColumnSpec("ellipse_azimuth", "float", "deg", "strike of the semi-major axis from north"),
-    ColumnSpec("n_defining", "int", "", "number of defining observations"),
-    ColumnSpec("n_stations", "int", "", "number of stations with associated arrivals"),
+    ColumnSpec("n_defining", "int", "", "number of defining observations (empty: not given)"),
+    ColumnSpec(
+        "n_stations", "int", "", "number of stations with associated arrivals (empty: not given)"
+    ),
     ColumnSpec("gap", "float", "deg", "largest azimuthal gap"),
     ColumnSpec("rms", "float", "s", "RMS of defining time residuals"),
     ColumnSpec("mb", "float", "", "network body-wave magnitude (IDC style)"),
@@ -108,7 +111,7 @@ EVENT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("Ms_uncertainty", "float", "", "spread of station Ms"),
     ColumnSpec("Ms_n", "int", "", "number of station Ms used"),
     ColumnSpec("event_type", "str", "", "QuakeML event type (EVENT_TYPES)"),
-    ColumnSpec("review_status", "str", "", "automatic or reviewed"),
+    ColumnSpec("review_status", "str", "", "automatic or reviewed (empty: not given)"),
     ColumnSpec("author", "str", "", "automatic or the reviewing analyst"),
 )
 
@@ -139,7 +142,8 @@ class Origin:
     the ellipse. ``rms`` [s] is the root-mean-square of the defining time residuals,
     ``gap`` [deg] the largest azimuthal gap between defining stations, ``min_distance``
     [deg] the distance to the nearest defining station. ``depth_fixed`` is true when depth
-    was not solved for.
+    was not solved for. ``n_defining`` and ``n_stations`` are None when not given (a
+    bulletin that leaves them blank).
     """
 
     time: UTCDateTime
@@ -151,8 +155,8 @@ class Origin:
     depth_fixed: bool = False
     ellipse: ErrorEllipse | None = None
     rms: float = _NAN
-    n_defining: int = 0
-    n_stations: int = 0
+    n_defining: int | None = None
+    n_stations: int | None = None
     gap: float = _NAN
     min_distance: float = _NAN
     max_distance: float = _NAN
@@ -228,13 +232,14 @@ class NetworkMagnitude:
     """A network magnitude: a robust average of station magnitudes with its spread.
 
     ``uncertainty`` is the spread of the used station magnitudes (standard deviation, or a
-    scaled median absolute deviation as ``method`` says).
+    scaled median absolute deviation as ``method`` says). ``n_stations`` is None when not
+    given.
     """
 
     magnitude_type: MagnitudeType
     value: float
     uncertainty: float = _NAN
-    n_stations: int = 0
+    n_stations: int | None = None
     method: str = ""
     station_magnitudes: tuple[StationMagnitude, ...] = ()
     provenance: Provenance | None = None
@@ -242,14 +247,15 @@ class NetworkMagnitude:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """An event: the preferred origin, its arrivals and magnitudes, type and review status."""
+    """An event: the preferred origin, its arrivals and magnitudes, type and review status
+    (None: a bulletin that does not say)."""
 
     id: str
     origin: Origin
     arrivals: tuple[Arrival, ...] = ()
     magnitudes: tuple[NetworkMagnitude, ...] = ()
     event_type: EventType = "not reported"
-    review_status: ReviewStatus = "automatic"
+    review_status: ReviewStatus | None = "automatic"
     comment: str = ""
     provenance: Provenance | None = None
 

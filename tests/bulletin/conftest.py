@@ -63,6 +63,9 @@ def make_event(k: int = 0, *, review_status: str = "automatic", author: str = "a
             dominant_frequency=2.1,
             method="beam" if i == 0 else "stalta",
             id=f"det{k}-{i}",
+            onset=("impulsive", "emergent", None, "questionable")[i],  # type: ignore[arg-type]
+            polarity=("positive", "negative", None, None)[i],  # type: ignore[arg-type]
+            evaluation_mode=("automatic", "manual", None, "automatic")[i],  # type: ignore[arg-type]
         )
         arrivals.append(
             Arrival(
@@ -102,7 +105,9 @@ def make_event(k: int = 0, *, review_status: str = "automatic", author: str = "a
         station_magnitudes=tuple(stamags),
         provenance=prov,
     )
-    ml = NetworkMagnitude(magnitude_type="ML", value=4.1, uncertainty=math.nan, n_stations=1)
+    ml = NetworkMagnitude(
+        magnitude_type="ML", value=4.1, uncertainty=math.nan, n_stations=None if k == 1 else 1
+    )
     origin = Origin(
         time=t,
         latitude=41.2897 + 0.01 * k,
@@ -113,7 +118,7 @@ def make_event(k: int = 0, *, review_status: str = "automatic", author: str = "a
         depth_fixed=k % 2 == 0,
         ellipse=ErrorEllipse(semi_major_km=12.34, semi_minor_km=7.5, azimuth=123.0),
         rms=0.42,
-        n_defining=3,
+        n_defining=None if k == 2 else 3,  # k == 2: a bulletin that leaves Ndef blank
         n_stations=4,
         gap=101.0,
         min_distance=4.71,

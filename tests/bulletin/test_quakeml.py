@@ -54,6 +54,12 @@ def test_standard_fields_for_other_readers(tmp_path: Path) -> None:
     assert o.creation_info.version == "openndc 0.1.0"
     contributions = qe.preferred_magnitude().station_magnitude_contributions
     assert [c.weight for c in contributions] == [1.0, 1.0, 0.0, 1.0]
+    # onset, polarity and who picked: QuakeML's own Pick fields (absent when not reported)
+    assert [(p.onset, p.polarity, p.evaluation_mode) for p in qe.picks] == [
+        (a.detection.onset, a.detection.polarity, a.detection.evaluation_mode)
+        for a in event.arrivals
+    ]
+    assert qe.picks[2].onset is None and qe.picks[1].polarity == "negative"
 
 
 def test_foreign_catalog_without_extras() -> None:
@@ -68,6 +74,13 @@ def test_foreign_catalog_without_extras() -> None:
     assert event.origin.depth_km == pytest.approx(qo.depth / 1000.0)
     assert len(event.arrivals) == len(qo.arrivals) > 0
     assert {m.magnitude_type for m in event.magnitudes} <= {m.magnitude_type for m in qe.magnitudes}
+    # What the file says is kept; what it does not say (here: the evaluation mode) stays unsaid.
+    assert qo.evaluation_mode is None and event.review_status is None
+    assert (event.origin.n_defining, event.origin.n_stations) == (150, 153)
+    picks = {str(p.resource_id): p for p in qe.picks}
+    for arr, qa in zip(event.arrivals, qo.arrivals, strict=False):
+        pick = picks[str(qa.pick_id)]
+        assert (arr.detection.onset, arr.detection.polarity) == (pick.onset, pick.polarity)
 
 
 def test_read_quakeml_names_the_file(tmp_path: Path) -> None:
@@ -78,3 +91,16 @@ def test_read_quakeml_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(BulletinError, match=r"bad\.xml"):
         read_quakeml(bad)
     assert len(to_catalog(make_bulletin(1))) == 1
+
+
+def test_incomplete_openndc_element_is_named(tmp_path: Path) -> None:
+    """Found by the fuzz campaign: an openndc element without one of its keys was a KeyError."""
+    from openndc.model.errors import BulletinError
+
+    path = tmp_path / "b.xml"
+    write_bulletin(make_bulletin(1), path, "quakeml")
+    text = path.read_text()
+    assert '"distance"' in text  # a station magnitude's openndc element
+    path.write_text(text.replace('"distance"', '"distancX"', 1))
+    with pytest.raises(BulletinError, match=r"b\.xml: incomplete openndc extra .*'distance'"):
+        read_quakeml(path)

@@ -137,3 +137,64 @@ def test_bad_urls_name_the_url(tmp_path: Path) -> None:
         BulletinStore("nonsense")
     with pytest.raises(BulletinError, match="cannot migrate"):
         BulletinStore(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
+
+
+def test_migration_0007_keeps_rows_and_allows_missing_values(db_url: str) -> None:
+    """0006 → 0007: stored detections stay; the pipeline's become 'automatic', imported ones
+    stay unknown; Ndef/Nsta and the review status may then be NULL; downgrading fills 0."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from openndc.bulletin.migrate import alembic_config
+
+    upgrade(db_url, "0006")
+    engine = create_engine(db_url)
+    cols = "detname, network, station, location, channel, time_ns, phase, amplitude_unit, method"
+    try:
+        with engine.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO provenance (method, software_version, parameters, author,"
+                    " created_ns) VALUES ('detect', '0.1', '{}', 'automatic', 0)"
+                )
+            )
+            pid = c.execute(text("SELECT max(id) FROM provenance")).scalar_one()
+            for k, prov in ((1, str(pid)), (2, "NULL")):
+                c.execute(
+                    text(
+                        f"INSERT INTO detection ({cols}, provenance_id) VALUES ('d{k}',"
+                        f" 'KZ', 'MKAR', '', 'BHZ', {k}, 'P', '', 'stalta', {prov})"
+                    )
+                )
+        upgrade(db_url)
+        with engine.connect() as c:
+            modes = c.execute(
+                text("SELECT detname, evaluation_mode FROM detection ORDER BY detname")
+            ).all()
+        assert [tuple(r) for r in modes] == [("d1", "automatic"), ("d2", None)]
+        nullable = {c["name"]: c["nullable"] for c in inspect(engine).get_columns("origin")}
+        assert nullable["n_defining"] and nullable["n_stations"] and nullable["review_status"]
+        event = make_event(0)
+        event = dataclasses.replace(
+            event,
+            origin=dataclasses.replace(event.origin, n_defining=None, n_stations=None),
+            review_status=None,
+        )
+        with BulletinStore(db_url) as store:
+            store.store([event])
+            back = store.load().events[0]
+        assert (back.origin.n_defining, back.origin.n_stations, back.review_status) == (
+            None,
+            None,
+            None,
+        )
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0006")
+        with engine.connect() as c:
+            row = c.execute(text("SELECT n_defining, n_stations, review_status FROM origin")).one()
+        assert tuple(row) == (0, 0, "automatic")
+        assert "onset" not in {c["name"] for c in inspect(engine).get_columns("detection")}
+    finally:
+        engine.dispose()

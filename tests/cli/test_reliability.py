@@ -14,6 +14,7 @@ from obspy import Stream, Trace, UTCDateTime
 
 from openndc.archive import SDSArchive
 from openndc.cli.main import main
+from openndc.model.errors import DataQualityWarning
 
 
 def _usage_error(argv: list[str], capsys: pytest.CaptureFixture[str], *needles: str) -> str:
@@ -252,3 +253,74 @@ def test_archive_import_reports_quarantined_records(
     out = capsys.readouterr().out
     assert "quarantined" in out and "bytes 1536-2048" in out and "truncated" in out
     assert "2 bad records (924 bytes) were not imported" in out
+
+
+def test_impossible_detection_band_is_one_line_before_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """sta >= lta reached the STA/LTA kernel's ValueError; now the configuration is refused
+    when it is read, naming the file, the band and the fix."""
+    archive = _archive(tmp_path / "sds", UTCDateTime(2024, 1, 1))
+    config = tmp_path / "bad.toml"
+    config.write_text('[detection]\n[[detection.bands]]\nname = "reg"\nsta = 30.0\nlta = 20.0\n')
+    out = tmp_path / "d.csv"
+    line = _one_line_error(
+        ["detect", "--archive", str(archive), "--inventory", "kz", "--start", "2024-01-01",
+         "--end", "2024-01-01T00:10", "--out", str(out), "--config", str(config)],
+        capsys,
+        "bad.toml",
+        "band 'reg'",
+        "sta < lta",
+    )  # fmt: skip
+    assert "Traceback" not in line and not out.exists()
+
+
+def test_bad_css_site_rows_are_named_and_the_rest_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def row(sta: str, lat: float) -> str:
+        return (
+            f"{sta:<6} {2000001:>8} {-1:>8} {lat:>11.5f} {20.0:>11.5f} {0.1:>9.4f} "
+            f"{'Test':<50} {'ss':<4} {sta:<6} {0.0:>9.4f} {0.0:>9.4f} {'16-MAR-16':<17}"
+        )
+
+    site = tmp_path / "net.site"
+    site.write_text("\n".join([row("GOOD", 10.0), row("BAD", 95.0)]) + "\n")
+    with pytest.warns(DataQualityWarning, match=r"net\.site:2: .*latitude 95 deg is outside"):
+        assert main(["stations", "--inventory", str(site), "--at", "2005-01-01"]) == 0
+    out = capsys.readouterr()
+    assert "GOOD" in out.out and "BAD " not in out.out and "Traceback" not in out.err
+
+
+def test_unreadable_model_catalogue_and_config_files_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Text or a list where a number belongs, or bytes that are not UTF-8, in the files of
+    ``relocate --model``/``--master`` and ``--config``: tracebacks before."""
+    from openndc.bulletin import write_bulletin
+    from tests.bulletin.conftest import make_bulletin
+
+    bulletin = tmp_path / "b.ims"
+    write_bulletin(make_bulletin(1), bulletin, "ims1.0")
+    base = ["relocate", "--bulletin", str(bulletin), "--inventory", "kz",
+            "--db", f"sqlite:///{tmp_path / 'r.db'}"]  # fmt: skip
+    layers = "tops = [0, 10]\nvp = [6.0, 8.0]\nvs = [3.5, 4.5]\n"
+    for name, extra in (("text", 'max_distance_km = "far"\n'), ("list", "max_depth_km = [1]\n")):
+        model = tmp_path / f"{name}.toml"
+        model.write_text(layers + extra)
+        _one_line_error([*base, "--model", str(model)], capsys, f"--model {model}")
+    binary = tmp_path / "gt.toml"
+    binary.write_bytes(b"\xff\xfe[[event]]\n")
+    _one_line_error([*base, "--master", str(binary)], capsys, "gt.toml", "not valid TOML")
+    csv_gt = tmp_path / "gt.csv"
+    csv_gt.write_bytes(b"id,time\n\xff\xfe,x\n")
+    _one_line_error([*base, "--master", str(csv_gt)], capsys, "gt.csv", "not a readable CSV")
+    archive = _archive(tmp_path / "sds", UTCDateTime(2024, 1, 1))
+    config = tmp_path / "c.toml"
+    config.write_bytes(b"[detection]\nwarmup = 1.0 # \xe9\xff\n")
+    _one_line_error(
+        ["detect", "--archive", str(archive), "--inventory", "kz", "--start", "2024-01-01",
+         "--end", "2024-01-01T00:10", "--out", str(tmp_path / "d.csv"), "--config", str(config)],
+        capsys,
+        "c.toml: cannot read configuration",
+    )  # fmt: skip

@@ -109,6 +109,31 @@ def _css_seed() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _sitechan_seed() -> bytes:
+    def line(sta: str, chan: str, chanid: int, hang: float, vang: float) -> str:
+        return (
+            f"{sta:<6} {chan:<8} {2000001:>8} {chanid:>8} {-1:>8} {'n':<4} {0.0:>9.4f} "
+            f"{hang:>6.1f} {vang:>6.1f} {'x':<50} {'16-MAR-16':<17}"
+        )
+
+    lines = [
+        line("XA1", "SHZ", 1, -1.0, 0.0),
+        line("XA2", "SHZ", 2, -1.0, 0.0),
+        line("SOLO", "BHZ", 3, -1.0, 0.0),
+        line("SOLO", "BHN", 4, 0.0, 90.0),
+        line("SOLO", "BHE", 5, 90.0, 90.0),
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _config_seed() -> bytes:
+    """The pipeline configuration template (every table and key, commented)."""
+    from openndc.model.config import template
+    from openndc.pipeline.process import ProcessConfig
+
+    return template(ProcessConfig).encode()
+
+
 def _bulletin_seed(fmt: str) -> Callable[[], bytes]:
     def make() -> bytes:
         from openndc.bulletin import write_bulletin
@@ -153,6 +178,20 @@ def _css(path: Path) -> object:
     return read_inventory(path, at=UTCDateTime(2005, 1, 1))
 
 
+def _sitechan(path: Path) -> object:
+    """The sitechan table beside a valid site table of the same stem."""
+    from openndc.inventory import read_inventory
+
+    path.with_suffix(".site").write_bytes(_css_seed())
+    return read_inventory(path.with_suffix(".site"), at=UTCDateTime(2005, 1, 1))
+
+
+def _config(path: Path) -> object:
+    from openndc.cli._common import load_process_config
+
+    return load_process_config(path)
+
+
 def _bulletin(path: Path) -> object:
     from openndc.bulletin import read_bulletin
 
@@ -172,6 +211,8 @@ TARGETS: dict[str, Target] = {
         Target("sac_import", ".sac", _sac_seed, _import),
         Target("stationxml", ".xml", _stationxml_seed, _inventory),
         Target("css_site", ".site", _css_seed, _css),
+        Target("css_sitechan", ".sitechan", _sitechan_seed, _sitechan),
+        Target("config_toml", ".toml", _config_seed, _config),
         Target("ims1.0", ".ims", _bulletin_seed("ims"), _bulletin),
         Target("quakeml", ".xml", _bulletin_seed("xml"), _bulletin),
         Target("bulletin_csv", ".csv", _bulletin_seed("csv"), _bulletin),

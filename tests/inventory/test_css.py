@@ -200,3 +200,104 @@ def test_reference_only_station_from_generated_tables(tmp_path: Path) -> None:
     assert abc.latitude == pytest.approx(10.0)  # the element at the reference point
     assert [c.code for c in abc.channels] == ["BHE", "BHN", "BHZ", "SHZ"]
     assert not net.arrays
+
+
+def _warnings_of(site: Path, at: UTCDateTime) -> tuple[MonitoringNetwork, list[str]]:
+    import warnings
+
+    from openndc.model.errors import DataQualityWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net = read_css_site(site, at=at, network="XX")
+    assert all(issubclass(w.category, DataQualityWarning) for w in caught)
+    return net, [str(w.message) for w in caught]
+
+
+def test_impossible_rows_are_skipped_naming_file_row_and_value(tmp_path: Path) -> None:
+    """Bad numbers: one line each, naming the table, the row and the value."""
+    site = tmp_path / "v.site"
+    site.write_text(
+        "\n".join(
+            [
+                _site_line("GOOD", 2000001, -1, 10.0, 20.0, 0.1, "ss", "GOOD", 0, 0),
+                _site_line("LAT", 2000001, -1, 95.0, 20.0, 0.1, "ss", "LAT", 0, 0),
+                _site_line("LON", 2000001, -1, 10.0, 999.0, 0.1, "ss", "LON", 0, 0),
+                _site_line("ELEV", 2000001, -1, 10.0, 20.0, 99.0, "ss", "ELEV", 0, 0),
+                _site_line("DAY", 2000400, -1, 10.0, 20.0, 0.1, "ss", "DAY", 0, 0),
+                _site_line("OFF", 2004001, 2003001, 10.0, 20.0, 0.1, "ss", "OFF", 0, 0),
+                _site_line("DN", 2000001, -1, 10.0, 20.0, 0.1, "ss", "DN", 5000.0, 0),
+                _site_line("NAN", 2000001, -1, float("nan"), 20.0, 0.1, "ss", "NAN", 0, 0),
+            ]
+        )
+        + "\n"
+    )
+    (tmp_path / "v.sitechan").write_text(
+        "\n".join(
+            [
+                _chan_line("GOOD", "SHZ", 2000001, 1, -1, -1.0, 0.0),
+                _chan_line("GOOD", "SHN", 2000001, 2, -1, 400.0, 90.0),
+                _chan_line("GOOD", "SHE", 2000001, 3, -1, 90.0, 200.0),
+            ]
+        )
+        + "\n"
+    )
+    net, messages = _warnings_of(site, UTCDateTime(2005, 1, 1))
+    assert [s.code for s in net] == ["GOOD"]
+    assert [c.code for c in net.station("GOOD", "XX").channels] == ["SHZ"]
+    expected = [
+        ("v.site:2:", "latitude 95 deg is outside [-90, 90]"),
+        ("v.site:3:", "longitude 999 deg"),
+        ("v.site:4:", "elevation 99 km"),
+        ("v.site:5:", "ondate 2000400 is not a yyyyddd date"),
+        ("v.site:6:", "offdate 2003001 is before ondate 2004001"),
+        ("v.site:7:", "dnorth 5000 km"),
+        ("v.site:8:", "latitude nan"),
+        ("v.sitechan:2:", "hang 400 deg"),
+        ("v.sitechan:3:", "vang 200 deg"),
+    ]
+    for where, what in expected:
+        assert sum(where in m and what in m for m in messages) == 1, (where, what, messages)
+    assert len(messages) == len(expected)
+
+
+def test_contradictory_rows_are_reported_and_the_latest_used(tmp_path: Path) -> None:
+    site = tmp_path / "c.site"
+    site.write_text(
+        "\n".join(
+            [
+                _site_line("MOVE", 2000001, -1, 10.0, 20.0, 0.1, "ss", "MOVE", 0, 0),
+                _site_line("MOVE", 2003001, -1, 10.5, 20.0, 0.1, "ss", "MOVE", 0, 0),
+                # an epoch change on a shared boundary day is no contradiction
+                _site_line("EPOC", 2000001, 2003001, 11.0, 20.0, 0.1, "ss", "EPOC", 0, 0),
+                _site_line("EPOC", 2003001, -1, 11.5, 20.0, 0.1, "ss", "EPOC", 0, 0),
+            ]
+        )
+        + "\n"
+    )
+    (tmp_path / "c.sitechan").write_text(
+        "\n".join(
+            [
+                _chan_line("MOVE", "SHN", 2000001, 1, -1, 0.0, 90.0),
+                _chan_line("MOVE", "SHN", 2002001, 2, -1, 10.0, 90.0),
+                _chan_line("GONE", "SHZ", 2000001, 3, -1, -1.0, 0.0),
+            ]
+        )
+        + "\n"
+    )
+    net, messages = _warnings_of(site, UTCDateTime(2005, 1, 1))
+    assert net.station("MOVE", "XX").latitude == 10.5  # the later ondate wins, as before
+    assert net.station("MOVE", "XX").channels[0].azimuth_deg == 10.0
+    assert len(messages) == 3, messages
+    assert "c.site:1: CSS3.0 site rows 1 and 2 both place MOVE" in messages[0]
+    assert "c.sitechan:1: CSS3.0 sitechan rows 1 and 2 both describe MOVE SHN" in messages[1]
+    assert "c.sitechan:3:" in messages[2] and "GONE, which has no site row" in messages[2]
+    _, none = _warnings_of(site, UTCDateTime(2003, 1, 1))  # the boundary day itself
+    assert not [m for m in none if "EPOC" in m]
+
+
+def test_ims_tables_pass_their_own_checks(shared_data: Path) -> None:
+    """The real IMS site/sitechan tables: no row rejected, no contradiction, at any epoch."""
+    for at in (UTCDateTime(2003, 1, 1), AT, UTCDateTime(2018, 6, 1)):
+        _, messages = _warnings_of(shared_data / "ims_site_tables" / "ims.site", at)
+        assert messages == []

@@ -38,7 +38,7 @@ def _fmt(value: Any) -> str:
         return "1" if value else "0"
     if isinstance(value, float):
         return "" if math.isnan(value) else repr(value)
-    return str(value)
+    return "" if value is None else str(value)
 
 
 def event_record(event: Event) -> dict[str, str]:
@@ -58,8 +58,8 @@ def event_record(event: Event) -> dict[str, str]:
         "semi_major": math.nan if e is None else float(e.semi_major_km),
         "semi_minor": math.nan if e is None else float(e.semi_minor_km),
         "ellipse_azimuth": math.nan if e is None else float(e.azimuth),
-        "n_defining": int(o.n_defining),
-        "n_stations": int(o.n_stations),
+        "n_defining": o.n_defining,
+        "n_stations": o.n_stations,
         "gap": float(o.gap),
         "rms": float(o.rms),
         "event_type": event.event_type,
@@ -70,7 +70,7 @@ def event_record(event: Event) -> dict[str, str]:
         mag = event.magnitude(kind)
         rec[kind] = math.nan if mag is None else float(mag.value)
         rec[f"{kind}_uncertainty"] = math.nan if mag is None else float(mag.uncertainty)
-        rec[f"{kind}_n"] = "" if mag is None else int(mag.n_stations)
+        rec[f"{kind}_n"] = None if mag is None else mag.n_stations
     return {name: _fmt(rec[name]) for name in _NAMES}
 
 
@@ -91,9 +91,10 @@ def _float(row: dict[str, str], name: str) -> float:
     return float(text) if text else math.nan
 
 
-def _int(row: dict[str, str], name: str) -> int:
+def _int(row: dict[str, str], name: str) -> int | None:
+    """An integer column; None when empty (not given)."""
     text = (row.get(name) or "").strip()
-    return int(float(text)) if text else 0
+    return int(float(text)) if text else None
 
 
 def _event(row: dict[str, str]) -> Event:
@@ -134,13 +135,15 @@ def _event(row: dict[str, str]) -> Event:
         for kind in MAGNITUDE_TYPES
         if finite(_float(row, kind))
     )
-    status = (row.get("review_status") or "automatic").strip()
+    status = (row.get("review_status") or "").strip()
+    if status not in ("", "automatic", "reviewed"):
+        raise ValueError(f"review_status {status!r} is not automatic, reviewed or empty")
     return Event(
         id=row["event_id"].strip(),
         origin=origin,
         magnitudes=mags,
         event_type=event_type_or_default(row.get("event_type")),
-        review_status="reviewed" if status == "reviewed" else "automatic",
+        review_status="reviewed" if status == "reviewed" else "automatic" if status else None,
     )
 
 

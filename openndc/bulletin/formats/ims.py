@@ -4,7 +4,11 @@ The writer follows the IMS1.0 fixed columns (IDC 3.4.1, section "Bulletin") as O
 ``IMS10BULLETIN`` reader reads them: an events block per event (``EVENT`` line, origin with
 its 90 % error ellipse, network magnitudes) and a phase block (station, distance, event-to-
 station azimuth, phase, arrival time, time/azimuth/slowness residuals, defining flags
-``TAS``, SNR, amplitude [nm], period [s], pick type, station magnitude, arrival id).
+``TAS``, SNR, amplitude [nm], period [s], Qual, station magnitude, arrival id).
+The phase line's Qual is the detection's evaluation mode (``a``/``m``), polarity (``c``
+positive, ``d`` negative) and onset quality (``i``/``e``/``q``), ``_`` where not reported;
+blank Ndef, Nsta, magnitude Nsta and origin analysis type (review status) read as None and
+are written blank again.
 
 The format carries less than the model: times to 0.01 s (origins) and 0.001 s (phases),
 latitudes and longitudes to 1e-4 deg, depths, ellipse axes and residuals to 0.1, magnitudes
@@ -34,7 +38,7 @@ from typing import TextIO
 from obspy import UTCDateTime
 
 from openndc.bulletin.formats._common import finite
-from openndc.model.detection import Detection
+from openndc.model.detection import Detection, EvaluationMode, Onset, Polarity
 from openndc.model.errors import BulletinError, DataQualityWarning
 from openndc.model.event import (
     Arrival,
@@ -43,6 +47,7 @@ from openndc.model.event import (
     Event,
     NetworkMagnitude,
     Origin,
+    ReviewStatus,
     StationMagnitude,
 )
 from openndc.model.provenance import Provenance
@@ -102,6 +107,17 @@ _FROM_IMS = {
     "ls": "other event",
     "uk": "not reported",
 }
+#: Review status ↔ the origin's analysis type (column 112): a = automatic, m = manual,
+#: g = guess (read as reviewed: an analyst's guess); blank = not given (None).
+_REVIEW_CODE: dict[str | None, str] = {"automatic": "a", "reviewed": "m"}
+_FROM_REVIEW_CODE: dict[str, ReviewStatus] = {"a": "automatic", "m": "reviewed", "g": "reviewed"}
+#: Phase line Qual (columns 100-102): detection mode, polarity, onset quality.
+_MODE_CODE: dict[str | None, str] = {"automatic": "a", "manual": "m"}
+_FROM_MODE_CODE: dict[str, EvaluationMode] = {"a": "automatic", "m": "manual"}
+_POLARITY_CODE: dict[str | None, str] = {"positive": "c", "negative": "d"}
+_FROM_POLARITY_CODE: dict[str, Polarity] = {"c": "positive", "d": "negative"}
+_ONSET_CODE: dict[str | None, str] = {"impulsive": "i", "emergent": "e", "questionable": "q"}
+_FROM_ONSET_CODE: dict[str, Onset] = {"i": "impulsive", "e": "emergent", "q": "questionable"}
 #: Phase lines with an arrival time further than this from the origin time are skipped [s].
 _MAX_PICK_DELAY = 6 * 3600.0
 _BLOCKS = {
@@ -185,12 +201,12 @@ def _origin_line(event: Event, author: str, origin_id: str) -> str:
     line.put(77, 77, "f" if o.depth_fixed else " ")
     if not o.depth_fixed:
         line.put(79, 82, _num(o.depth_uncertainty_km, 4, 1))
-    line.put(84, 87, str(o.n_defining))
-    line.put(89, 92, str(o.n_stations))
+    line.put(84, 87, "" if o.n_defining is None else str(o.n_defining))
+    line.put(89, 92, "" if o.n_stations is None else str(o.n_stations))
     line.put(94, 96, _num(o.gap, 3, 0))
     line.put(98, 103, _num(o.min_distance, 6, 2))
     line.put(105, 110, _num(o.max_distance, 6, 2))
-    line.put(112, 112, "m" if event.review_status == "reviewed" else "a")
+    line.put(112, 112, _REVIEW_CODE.get(event.review_status, " "))
     line.put(114, 114, "i")
     line.put(116, 117, IMS_EVENT_TYPES.get(event.event_type, "uk"))
     line.put(119, 127, author, left=True)
@@ -203,7 +219,7 @@ def _magnitude_line(mag: NetworkMagnitude, author: str, origin_id: str) -> str:
     line.put(1, 5, mag.magnitude_type, left=True)
     line.put(7, 10, _num(mag.value, 4, 1))
     line.put(12, 14, _num(mag.uncertainty, 3, 1))
-    line.put(16, 19, str(mag.n_stations))
+    line.put(16, 19, "" if mag.n_stations is None else str(mag.n_stations))
     line.put(21, 29, author, left=True)
     line.put(31, 38, origin_id, left=True)
     return str(line)
@@ -257,9 +273,16 @@ def _id_comment(**ids: str) -> str:
     return f" ({ID_TAG} {json.dumps(ids, separators=(',', ':'))})"
 
 
-def _phase_line(
-    arr: Arrival, event: Event, stamag: StationMagnitude | None, mode: str, arrid: str
-) -> str:
+def _qual(det: Detection) -> str:
+    """The phase line's Qual field: detection mode, polarity, onset quality ('_': none)."""
+    return (
+        _MODE_CODE.get(det.evaluation_mode, "_")
+        + _POLARITY_CODE.get(det.polarity, "_")
+        + _ONSET_CODE.get(det.onset, "_")
+    )
+
+
+def _phase_line(arr: Arrival, stamag: StationMagnitude | None, arrid: str) -> str:
     det = arr.detection
     line = _Line(122)
     line.put(1, 5, det.station, left=True)
@@ -287,11 +310,7 @@ def _phase_line(
     if unit in ("nm", ""):
         line.put(84, 92, _num(amp, 9, 1))
         line.put(94, 98, _num(per, 5, 2))
-    polarity = str(det.extra.get("polarity", "")) or "_"
-    onset = str(det.extra.get("onset", "")) or "_"
-    pick_mode = det.extra.get("pick_mode")  # as read from IMS1.0 ("" when blank there)
-    pick_mode = mode if pick_mode is None else str(pick_mode) or "_"
-    line.put(100, 102, f"{pick_mode[0]}{polarity[0]}{onset[0]}")
+    line.put(100, 102, _qual(det))
     if stamag is not None and finite(stamag.value):
         line.put(104, 108, stamag.magnitude_type, left=True)
         line.put(110, 113, _num(stamag.value, 4, 1))
@@ -377,12 +396,11 @@ def _event_lines(event: Event, agency: str | None, ids: _Ids) -> Iterator[str]:
             for sm in mag.station_magnitudes:
                 if sm.detection_id:
                     by_detection.setdefault(sm.detection_id, sm)
-        mode = "m" if event.review_status == "reviewed" else "a"
         yield ""
         yield PHASE_HEADER
         for arr in event.arrivals:
             arrid = ids.arrivals[arr.detection.id]
-            yield _phase_line(arr, event, by_detection.get(arr.detection.id), mode, arrid)
+            yield _phase_line(arr, by_detection.get(arr.detection.id), arrid)
             if arrid != arr.detection.id:
                 yield _id_comment(arrival=arr.detection.id)
     readings = _readings(event)
@@ -443,9 +461,10 @@ def _float(line: str, first: int, last: int) -> float:
     return float(text)
 
 
-def _int(line: str, first: int, last: int) -> int:
+def _int(line: str, first: int, last: int) -> int | None:
+    """An integer field; None when blank (not given)."""
     text = _field(line, first, last)
-    return int(float(text)) if text else 0
+    return int(float(text)) if text else None
 
 
 def _block(line: str) -> str | None:
@@ -460,7 +479,7 @@ def _block(line: str) -> str | None:
 @dataclass
 class _RawOrigin:
     origin: Origin
-    review_status: str
+    review_status: ReviewStatus | None
     event_type: str
     author: str
     prime: bool = False
@@ -523,7 +542,7 @@ def _parse_origin(line: str) -> _RawOrigin:
         depth_fixed=line[76].lower() == "f",
         ellipse=ellipse,
         rms=_float(line, 31, 35),
-        n_defining=_int(line, 84, 87),  # blank: 0 (the model has no missing count)
+        n_defining=_int(line, 84, 87),  # blank: None (not given)
         n_stations=_int(line, 89, 92),
         gap=_float(line, 94, 96),
         min_distance=_float(line, 98, 103),
@@ -538,7 +557,7 @@ def _parse_origin(line: str) -> _RawOrigin:
         else None,
     )
     _check_origin(origin)
-    review = "reviewed" if line[111].lower() in "mg" and line[111] != " " else "automatic"
+    review = _FROM_REVIEW_CODE.get(line[111].lower())
     etype = _FROM_IMS.get(line[115:117].strip().lower(), "not reported")
     return _RawOrigin(origin, review, etype, author)
 
@@ -605,15 +624,6 @@ def _parse_phase(
             raise ValueError(f"{name} {value:g} outside [{lo:g}, {hi:g}]")
     flags = line[73:76]
     phase = _field(line, 20, 27)
-    extra = {"pick_mode": line[99].lower() if line[99].lower() in ("a", "m") else ""}
-    extra |= {
-        key: line[col].lower()
-        for key, col, allowed in (
-            ("polarity", 100, "cd"),
-            ("onset", 101, "ieq"),
-        )
-        if line[col].lower() in allowed and line[col] != " "
-    }
     det = Detection(
         network="",
         station=station,
@@ -628,7 +638,9 @@ def _parse_phase(
         backazimuth=_float(line, 48, 52),
         slowness=_float(line, 60, 65),
         id=arrid,
-        extra=extra,
+        onset=_FROM_ONSET_CODE.get(line[101].lower()),
+        polarity=_FROM_POLARITY_CODE.get(line[100].lower()),
+        evaluation_mode=_FROM_MODE_CODE.get(line[99].lower()),
     )
     arrival = Arrival(
         detection=det,
@@ -763,7 +775,7 @@ def _assemble(raw: _RawEvent, source: str) -> Event | None:
         arrivals=tuple(arrivals),
         magnitudes=tuple(mags),
         event_type=chosen.event_type,  # type: ignore[arg-type]
-        review_status=chosen.review_status,  # type: ignore[arg-type]
+        review_status=chosen.review_status,
         comment=kept.get("comment", raw.region),
     )
 

@@ -40,7 +40,7 @@ from obspy.core.event import Origin as QOrigin
 from obspy.core.event import StationMagnitude as QStationMagnitude
 
 from openndc.bulletin.formats._common import event_type_or_default, nan_or, opt
-from openndc.model.detection import Detection
+from openndc.model.detection import EVALUATION_MODES, ONSETS, POLARITIES, Detection
 from openndc.model.errors import BulletinError
 from openndc.model.event import (
     Arrival,
@@ -134,7 +134,10 @@ def _prov_extra(prov: Provenance | None) -> dict[str, Any] | None:
     }
 
 
-def _modes(event: Event) -> tuple[str, str]:
+def _modes(event: Event) -> tuple[str | None, str | None]:
+    """QuakeML evaluation mode and status of a review status (None, None: not given)."""
+    if event.review_status is None:
+        return None, None
     return (
         ("manual", "reviewed")
         if event.review_status == "reviewed"
@@ -144,7 +147,6 @@ def _modes(event: Event) -> tuple[str, str]:
 
 def _picks(event: Event, qe: QEvent, qo: QOrigin) -> dict[str, str]:
     """Picks, amplitudes and arrivals; returns detection id → amplitude resource id."""
-    mode, _ = _modes(event)
     amp_ids: dict[str, str] = {}
     for i, arr in enumerate(event.arrivals):
         det = arr.detection
@@ -160,7 +162,9 @@ def _picks(event: Event, qe: QEvent, qo: QOrigin) -> dict[str, str]:
             horizontal_slowness=opt(det.slowness),
             horizontal_slowness_errors=_err(det.slowness_uncertainty),
             method_id=ResourceIdentifier(f"{_P}/detection/{_slug(det.method)}"),
-            evaluation_mode=mode,
+            onset=det.onset,
+            polarity=det.polarity,
+            evaluation_mode=det.evaluation_mode,
         )
         _put(pick, {k: getattr(det, k) for k in _DETECTION_EXTRA})
         qe.picks.append(pick)
@@ -216,7 +220,7 @@ def _origin(event: Event) -> QOrigin:
         time_errors=_err(o.time_uncertainty, conf),
         latitude=o.latitude,
         longitude=o.longitude,
-        depth=o.depth_km * 1000.0,
+        depth=opt(o.depth_km * 1000.0),
         depth_errors=_err(o.depth_uncertainty_km * 1000.0, conf),
         depth_type="operator assigned" if o.depth_fixed else "from location",
         method_id=ResourceIdentifier(f"{_P}/location/{_slug(o.method)}") if o.method else None,
@@ -380,6 +384,17 @@ def _provenance(obj: Any, data: dict[str, Any] | None) -> Provenance | None:
     )
 
 
+def _count(value: Any) -> int | None:
+    """An optional QuakeML count (None: not given)."""
+    return None if value is None else int(value)
+
+
+def _coded(value: Any, choices: tuple[str, ...]) -> Any:
+    """A QuakeML enumeration value the model knows, else None (not reported)."""
+    text = None if value is None else str(value)
+    return text if text in choices else None
+
+
 def _unc(err: Any) -> float:
     return nan_or(None if err is None else err.uncertainty)
 
@@ -422,8 +437,8 @@ def _read_origin(qo: QOrigin) -> Origin:
         depth_fixed=str(qo.depth_type or "") == "operator assigned",
         ellipse=ellipse,
         rms=nan_or(q.standard_error),
-        n_defining=int(q.used_phase_count or 0),
-        n_stations=int(x.get("n_stations", q.used_station_count or 0)),
+        n_defining=_count(q.used_phase_count),
+        n_stations=_count(x.get("n_stations", q.used_station_count)),
         gap=nan_or(q.azimuthal_gap),
         min_distance=nan_or(q.minimum_distance),
         max_distance=nan_or(q.maximum_distance),
@@ -437,9 +452,13 @@ def _read_origin(qo: QOrigin) -> Origin:
 def _read_detection(pick: Pick, amps: dict[str, Amplitude]) -> Detection:
     x = _get(pick)
     wid = pick.waveform_id or WaveformStreamID()
-    fields: dict[str, Any] = {}
+    fields: dict[str, Any] = {
+        "onset": _coded(pick.onset, ONSETS),
+        "polarity": _coded(pick.polarity, POLARITIES),
+        "evaluation_mode": _coded(pick.evaluation_mode, EVALUATION_MODES),
+    }
     if x is not None:
-        fields = {
+        fields |= {
             k: (nan_or(v) if isinstance(v, (int, float)) or v is None else v) for k, v in x.items()
         }
         fields["id"] = str(x["id"])
@@ -580,7 +599,7 @@ def _read_magnitudes(qe: QEvent, qo: QOrigin) -> tuple[NetworkMagnitude, ...]:
             magnitude_type=cast(Any, str(m.magnitude_type or "")),
             value=nan_or(m.mag),
             uncertainty=_unc(m.mag_errors),
-            n_stations=int(m.station_count or 0),
+            n_stations=_count(m.station_count),
             method=str(x["method"]) if x else (_last(m.method_id) if m.method_id else ""),
             station_magnitudes=tuple(members),
             provenance=_provenance(m, x),
@@ -596,7 +615,10 @@ def _event_from_quakeml(qe: QEvent) -> Event | None:
         return None
     x = _get(qe) or {}
     mode = str(qo.evaluation_mode or "")
-    review = x.get("review_status", "reviewed" if mode == "manual" else "automatic")
+    from_mode = {"manual": "reviewed", "automatic": "automatic"}.get(mode)
+    review = x.get("review_status", from_mode)
+    if review not in (None, "automatic", "reviewed"):
+        raise ValueError(f"event {qe.resource_id}: unknown review status {review!r}")
     comment = "\n".join(c.text for c in qe.comments if c.text)
     return Event(
         id=str(x.get("id", _last(qe.resource_id))),
@@ -631,3 +653,8 @@ def read_quakeml(path: str | Path) -> Bulletin:
         return from_catalog(catalog, name=Path(path).stem)
     except (ValueError, TypeError) as exc:  # values ObsPy accepted but the model cannot hold
         raise BulletinError(f"{path}: impossible value in QuakeML: {exc}") from exc
+    except KeyError as exc:  # an openndc extra element without one of its keys
+        raise BulletinError(
+            f"{path}: incomplete openndc extra element in QuakeML (no {exc}); write the file "
+            "again with openndc or remove its openndc elements"
+        ) from exc
