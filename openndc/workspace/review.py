@@ -180,7 +180,10 @@ def apply_edits(
                     f"pick {det.id}: {edit.time} is more than {MAX_PICK_SHIFT_S:g} s from the "
                     f"detection at {det.time}; add a new pick instead"
                 )
-            det = dataclasses.replace(det, time=edit.time, provenance=prov)
+            # the analyst's time: a manual pick (QuakeML evaluationMode, IMS1.0 Qual 'm')
+            det = dataclasses.replace(
+                det, time=edit.time, evaluation_mode="manual", provenance=prov
+            )
         phase = edit.phase or arr.phase
         if phase != arr.phase and det is arr.detection:
             det = dataclasses.replace(det, provenance=prov)

@@ -52,6 +52,8 @@ def test_apply_edits_changes_exactly_what_was_edited(ws_env: WorkspaceEnv) -> No
     got = {x.detection.id: x for x in new.arrivals}
     assert got[a.detection.id].detection.time == a.detection.time + 1.25
     assert got[a.detection.id].detection.provenance.author == "ana"  # type: ignore[union-attr]
+    assert got[a.detection.id].detection.evaluation_mode == "manual"  # retimed by the analyst
+    assert got[b.detection.id].detection.evaluation_mode == b.detection.evaluation_mode
     assert got[b.detection.id].phase == "Sn"
     assert got[b.detection.id].detection.time == b.detection.time
     for x in ev.arrivals[3:]:

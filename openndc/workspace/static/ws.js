@@ -9,6 +9,8 @@ const KM_PER_DEG = 111.195;
 if (CSRF) document.body.classList.add("can-write");
 
 function fmt(v, d) { return v === null || v === undefined ? "" : Number(v).toFixed(d); }
+// A count a bulletin may leave blank (Ndef, Nsta of an imported event): "-" when missing.
+function cnt(v) { return v === null || v === undefined ? "-" : String(v); }
 function esc(s) { return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c])); }
 // Exact times: microseconds since 1970 as a Number (exact below 2**53, i.e. to year 2255).
 function parseUs(iso) {
@@ -178,7 +180,7 @@ async function indexPage() {
   function row(ev) {
     const tr = document.createElement("tr"); tr.dataset.id = ev.id;
     tr.innerHTML = `<td><a href="/event/${encodeURIComponent(ev.id)}">${esc(isoShort(ev.time))}</a></td><td>${fmt(ev.latitude, 2)}</td><td>${fmt(ev.longitude, 2)}</td><td>${fmt(ev.depth_km, 0)}</td>` +
-      `<td>${ev.magnitude === null ? "" : esc(ev.magnitude_type) + " " + fmt(ev.magnitude, 1)}</td><td>${ev.n_defining}</td><td>${fmt(ev.rms, 2)}</td><td>${esc(ev.event_type)}</td>` +
+      `<td>${ev.magnitude === null ? "" : esc(ev.magnitude_type) + " " + fmt(ev.magnitude, 1)}</td><td>${cnt(ev.n_defining)}</td><td>${fmt(ev.rms, 2)}</td><td>${esc(ev.event_type)}</td>` +
       `<td><span class="badge ${esc(ev.review_status)}">${esc(ev.review_status)}</span></td>`;
     tr.addEventListener("click", (e) => { if (e.target.tagName !== "A") select(ev); });
     tr.addEventListener("dblclick", () => { location.href = "/event/" + encodeURIComponent(ev.id); });
@@ -261,13 +263,13 @@ async function eventPage() {
 
   function summary(newOrigin) {
     const o = ev, el = o.ellipse || {};
-    const mags = o.magnitudes.map((m) => `${m.type} ${fmt(m.value, 2)} (${m.n_stations})`).join(", ");
+    const mags = o.magnitudes.map((m) => `${m.type} ${fmt(m.value, 2)} (${cnt(m.n_stations)})`).join(", ");
     $("#summary").innerHTML =
       (newOrigin ? '<span class="new"><b>Relocated, not published</b></span>' : "") +
       `<span><b>${esc(o.id)}</b></span><span>${esc(isoShort(o.time))} UTC ± ${fmt(o.origin.time_uncertainty, 2)} s</span>` +
       `<span>${fmt(o.latitude, 3)}°, ${fmt(o.longitude, 3)}°</span><span>depth ${fmt(o.depth_km, 1)} km${o.origin.depth_fixed ? " (fixed)" : ""}</span>` +
       `<span>ellipse ${fmt(el.semi_major_km, 1)} × ${fmt(el.semi_minor_km, 1)} km, az ${fmt(el.azimuth, 0)}°</span>` +
-      `<span>ndef ${o.n_defining}, nsta ${o.n_stations}, gap ${fmt(o.gap, 0)}°, rms ${fmt(o.rms, 2)} s</span>` +
+      `<span>ndef ${cnt(o.n_defining)}, nsta ${cnt(o.n_stations)}, gap ${fmt(o.gap, 0)}°, rms ${fmt(o.rms, 2)} s</span>` +
       `<span>${esc(mags)}</span><span>${esc(o.event_type)}</span><span class="badge ${esc(o.review_status)}">${esc(o.review_status)}${o.author && o.author !== "automatic" ? " by " + esc(o.author) : ""}</span>`;
   }
   function table() {
