@@ -19,12 +19,23 @@ same template streams and data.
 
 Prints both wall times (best of ``--repeat``), the throughput in template·channel·samples per
 second and the ratio, and how many detections agree (the same template, detection time within
-one sample (0.02 s), correlation sum within 0.05).
+one sample (0.02 s), correlation sum within 0.05). In the same run, ``match_processed`` with
+``MatchConfig(device=--device)`` (default ``array``: the array-namespace path on NumPy) is
+timed beside the numba path (``device="cpu"``), with the ratio and the detections compared.
+
+``kernels`` times the stacked correlation alone, the numba kernels against the
+array-namespace path on ``--device`` (``array``: NumPy; ``gpu``: CuPy on a CUDA device), on
+random templates and data shaped like the Alpine run (``--templates``, ``--channels``,
+``--minutes`` at 50 Hz, 3 s templates on ~60 % of the channels, move-outs up to 10 s); it
+needs neither EQcorrscan nor ../shared/data, so it runs as is on a lent GPU machine::
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_matched_filter.py kernels --device gpu
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -37,6 +48,8 @@ from obspy import Stream, UTCDateTime
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from openndc.osi.config import MatchConfig, TemplateConfig
+from openndc.osi.correlate import TemplateBank, stacked_normxcorr
+from openndc.osi.correlate_xp import array_namespace, stacked_normxcorr_xp, to_numpy
 from openndc.osi.matching import match, match_processed
 from openndc.osi.templates import Template, build_templates, process_stream
 from tests.osi.alpine import (
@@ -73,12 +86,17 @@ def setup(n_templates: int, minutes: float, snr: float) -> tuple[list[Template],
     return templates, processed
 
 
-def compare(n_templates: int, minutes: float, snr: float, repeat: int, cores: int) -> None:
+def compare(
+    n_templates: int, minutes: float, snr: float, repeat: int, cores: int, device: str = "array"
+) -> None:
     templates, processed = setup(n_templates, minutes, snr)
     n = processed[0].stats.npts
     work = sum(len(t.info.channels) for t in templates) * n
     config = MatchConfig(polarity="both", threshold=8.0, trigger_interval=2.0, workers=cores)
-    best_ours, best_eqc = (np.inf, np.inf), (np.inf, np.inf)
+    on_xp = dataclasses.replace(config, device="gpu" if device == "gpu" else "array")
+    match_processed(templates[:1], processed, config)  # warm-up (numba cache load)
+    match_processed(templates[:1], processed, on_xp)  # warm-up (CuPy: FFT plans, kernels)
+    best_ours, best_eqc, best_xp = (np.inf, np.inf), (np.inf, np.inf), (np.inf, np.inf)
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
         ours = match_processed(templates, processed, config)
@@ -86,6 +104,9 @@ def compare(n_templates: int, minutes: float, snr: float, repeat: int, cores: in
         t0, c0 = time.perf_counter(), time.process_time()
         theirs = eqcorrscan_detect(templates, processed, cores=cores)
         best_eqc = min(best_eqc, (time.perf_counter() - t0, time.process_time() - c0))
+        t0, c0 = time.perf_counter(), time.process_time()
+        xp_dets = match_processed(templates, processed, on_xp)
+        best_xp = min(best_xp, (time.perf_counter() - t0, time.process_time() - c0))
     first = {t.name: min(c.offset for c in t.info.channels) for t in templates}
     mine = [(d.template, d.origin_time + first[d.template], d.network_correlation) for d in ours]
     other = [(name, t, v) for name, t, v, _ in theirs]
@@ -103,7 +124,11 @@ def compare(n_templates: int, minutes: float, snr: float, repeat: int, cores: in
         f"channels, {len(processed)} data channels, {n} samples ({minutes:g} min at "
         f"{processed[0].stats.sampling_rate:g} Hz), {cores} cores"
     )
-    for who, (wall, cpu) in (("openndc   ", best_ours), ("eqcorrscan", best_eqc)):
+    for who, (wall, cpu) in (
+        ("openndc   ", best_ours),
+        ("eqcorrscan", best_eqc),
+        (f"openndc device={device}", best_xp),
+    ):
         print(
             f"{who}: {wall:7.2f} s wall, {cpu:7.2f} CPU-s (all threads): {work / wall:.3e} "
             f"template·channel·samples per second, {work / cpu:.3e} per CPU-second"
@@ -117,6 +142,64 @@ def compare(n_templates: int, minutes: float, snr: float, repeat: int, cores: in
         f"detections: openndc {len(mine)}, eqcorrscan {len(other)}, the same (+-0.02 s, "
         f"+-0.05 cc) {matched}; only openndc {len(mine) - matched}, only eqcorrscan "
         f"{len(other) - matched}"
+    )
+    on_cpu = {(d.template, d.origin_time.ns): d.network_correlation for d in ours}
+    on_dev = {(d.template, d.origin_time.ns): d.network_correlation for d in xp_dets}
+    same = on_cpu.keys() == on_dev.keys()
+    dcc = max((abs(v - on_dev[k]) for k, v in on_cpu.items() if k in on_dev), default=0.0)
+    print(
+        f"device={device} vs the numba path: throughput ratio {best_ours[0] / best_xp[0]:.2f} "
+        f"(wall), {best_ours[1] / best_xp[1]:.2f} (CPU); detections {len(xp_dets)} vs "
+        f"{len(ours)}, the same templates and times: {same}, max |d cc| {dcc:.1e}"
+    )
+
+
+def _random_case(
+    n_templates: int, n_channels: int, minutes: float, seed: int = 1
+) -> tuple[TemplateBank, np.ndarray]:
+    """Templates and data shaped like the Alpine run: 50 Hz, 3 s (150-sample) templates on
+    ~60 % of the channels, move-outs up to 10 s, Gaussian data with a zero-filled gap."""
+    rng = np.random.default_rng(seed)
+    used = rng.random((n_templates, n_channels)) < 0.6
+    used[:, 0] = True
+    bank = TemplateBank(
+        rng.standard_normal((n_templates, n_channels, 150)).astype(np.float32),
+        rng.integers(0, 500, (n_templates, n_channels)),
+        used,
+    )
+    data = rng.standard_normal((n_channels, int(minutes * 60 * 50))).astype(np.float32)
+    data[0, 1000:5000] = 0.0
+    return bank, data
+
+
+def kernels(
+    n_templates: int, n_channels: int, minutes: float, repeat: int, cores: int, device: str
+) -> None:
+    """The numba stacked correlation vs the array-namespace one on ``device``, same input."""
+    bank, data = _random_case(n_templates, n_channels, minutes)
+    xp = array_namespace(device)
+    work = int(bank.used.sum()) * data.shape[1]
+    stacked_normxcorr_xp(bank, data[:, : 50 * 600], xp)  # warm-up (CuPy: FFT plans, kernels)
+    stacked_normxcorr(bank, data[:, : 50 * 600], workers=cores)  # warm-up (numba cache load)
+    best_cpu = best_xp = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        ref = stacked_normxcorr(bank, data, workers=cores)
+        best_cpu = min(best_cpu, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        got = to_numpy(stacked_normxcorr_xp(bank, data, xp))  # to_numpy waits for the device
+        best_xp = min(best_xp, time.perf_counter() - t0)
+    print(
+        f"{n_templates} templates, {int(bank.used.sum())} template channels, {n_channels} data "
+        f"channels, {data.shape[1]} samples ({minutes:g} min at 50 Hz), {cores} cores, "
+        f"device={device} ({xp.__name__} {xp.__version__})"
+    )
+    for who, wall in (("numba (cpu)", best_cpu), (f"xp ({device})", best_xp)):
+        print(f"{who:12s}: {wall:7.3f} s wall: {work / wall:.3e} template·channel·samples/s")
+    print(
+        f"ratio xp/numba throughput: {best_cpu / best_xp:.2f}; max |difference| "
+        f"{float(np.abs(got - ref).max()):.1e}; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} CPUs"
     )
 
 
@@ -265,8 +348,18 @@ def recall(snrs: list[float], per_level: int, minutes: float, noise_hours: int) 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument(
-        "what", nargs="?", default="compare", choices=["compare", "similarity", "recall"]
+        "what",
+        nargs="?",
+        default="compare",
+        choices=["compare", "similarity", "recall", "kernels"],
     )
+    p.add_argument(
+        "--device",
+        default="array",
+        choices=["array", "gpu"],
+        help="the array-namespace path timed beside the numba one: NumPy or CuPy",
+    )
+    p.add_argument("--channels", type=int, default=30, help="data channels (kernels)")
     p.add_argument("--templates", type=int, default=50)
     p.add_argument("--minutes", type=float, default=60.0)
     p.add_argument("--snr", type=float, default=3.0)
@@ -281,8 +374,10 @@ def main() -> int:
         similarity()
     elif a.what == "recall":
         recall([float(x) for x in a.snrs.split(",")], a.per_level, a.minutes, a.noise_hours)
+    elif a.what == "kernels":
+        kernels(a.templates, a.channels, a.minutes, a.repeat, a.cores, a.device)
     else:
-        compare(a.templates, a.minutes, a.snr, a.repeat, a.cores)
+        compare(a.templates, a.minutes, a.snr, a.repeat, a.cores, a.device)
     return 0
 
 

@@ -109,6 +109,12 @@ class MatchConfig:
         help="FFT length of the correlation (a power of two; 0: chosen from the template span)",
     )
     workers: int = field_(0, help="threads of the FFTs (0: all CPUs)")
+    device: Literal["cpu", "array", "gpu"] = field_(
+        "cpu",
+        help="where the correlation runs: 'cpu' (numba kernels and threaded FFTs), 'array' "
+        "(the array-namespace path on NumPy), 'gpu' (the same path on CuPy and a CUDA "
+        "device; needs CuPy)",
+    )
 
     def __post_init__(self) -> None:
         if not self.threshold > 0:
@@ -119,3 +125,5 @@ class MatchConfig:
             raise ConfigError(f"match block_length {self.block_length} s must be > 0")
         if self.fft_length and self.fft_length & (self.fft_length - 1):
             raise ConfigError(f"match fft_length {self.fft_length} is not a power of two (or 0)")
+        if self.device not in ("cpu", "array", "gpu"):
+            raise ConfigError(f"match device {self.device!r}: use 'cpu', 'array' or 'gpu'")

@@ -22,7 +22,8 @@ Two implementations:
   one numba kernel (:func:`stack_shifted`). Channels are shared out to ``workers`` threads
   (FFTs and kernels release the GIL), each summing into its own output.
 
-No GPU path: none could be tested here (docs/osi.md).
+The same stacked correlation written once for NumPy and CuPy (the GPU path) is
+:mod:`openndc.osi.correlate_xp`; ``MatchConfig.device`` chooses (docs/osi.md).
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ is correlated with every template channel on it (normalised cross-correlation,
 template's move-out. A detection is a peak of that sum above the threshold (EQcorrscan's
 ``MAD``: ``threshold x median(|sum|)`` over the scanned block), one per
 ``trigger_interval`` (the highest wins; EQcorrscan's ``find_peaks2_short`` + ``decluster``).
+The correlation runs where ``MatchConfig.device`` says: ``"cpu"`` the numba kernels of
+:mod:`~openndc.osi.correlate`, ``"array"`` / ``"gpu"`` the array-namespace path of
+:mod:`~openndc.osi.correlate_xp` on NumPy / CuPy.
 
 Each detection gets lag-refined picks (per channel, the correlation maximum within
 ``shift_length`` of the network lag, refined to a fraction of a sample by a parabola
@@ -211,6 +214,19 @@ def match_processed(
     return out
 
 
+def _correlate(bank: TemplateBank, data: np.ndarray, config: MatchConfig) -> np.ndarray:
+    """The stacked correlation on ``config.device``: the numba path ("cpu") or the
+    array-namespace path on NumPy ("array") or CuPy ("gpu")."""
+    if config.device == "cpu":
+        return stacked_normxcorr(
+            bank, data, fft_length=config.fft_length, workers=config.workers or None
+        )
+    from openndc.osi.correlate_xp import array_namespace, stacked_normxcorr_xp, to_numpy
+
+    xp = array_namespace(config.device)
+    return to_numpy(stacked_normxcorr_xp(bank, data, xp, fft_length=config.fft_length))
+
+
 def _match_group(
     group: Sequence[Template],
     data_stream: Stream,
@@ -229,9 +245,7 @@ def _match_group(
     data = np.stack([tr.data for tr in traces])
     t0 = traces[0].stats.starttime
     rate = traces[0].stats.sampling_rate
-    cc = stacked_normxcorr(
-        prep.bank, data, fft_length=config.fft_length, workers=config.workers or None
-    )
+    cc = _correlate(prep.bank, data, config)
     n_used = prep.bank.used.sum(axis=1)
     thresholds = _thresholds(cc, n_used, config)
     trig = round(config.trigger_interval * rate)
