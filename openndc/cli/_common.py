@@ -6,7 +6,7 @@ import argparse
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from obspy import UTCDateTime
 
@@ -14,9 +14,11 @@ from openndc.detection.config import DetectionConfig
 from openndc.model.config import from_mapping
 from openndc.model.errors import ConfigError
 from openndc.model.event import Bulletin, Event
-from openndc.pipeline.batch import ChunkReport
-from openndc.pipeline.process import ProcessConfig
-from openndc.pipeline.runner import WindowReport
+
+if TYPE_CHECKING:  # the pipeline is imported when a command runs (fast --help)
+    from openndc.pipeline.batch import ChunkReport
+    from openndc.pipeline.process import ProcessConfig
+    from openndc.pipeline.runner import WindowReport
 
 __all__ = [
     "add_preset_argument",
@@ -54,7 +56,7 @@ def load_detection_config(path: str | Path | None, preset: str | None = None) ->
 def _read_toml(p: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read configuration: {exc}") from exc
 
 
@@ -63,6 +65,7 @@ def load_process_config(path: str | Path | None, preset: str | None = None) -> P
     schema's defaults, i.e. ``regional``), overridden by a TOML file with the tables
     ``[detection]``, ``[association]``, ``[location]``, ``[magnitude]``, ``[runner]`` (each
     optional; ``openndc config template`` writes them all)."""
+    from openndc.pipeline.process import ProcessConfig
     from openndc.presets import load_preset, overlay
 
     data: dict[str, Any] = {}
@@ -110,10 +113,15 @@ def print_event_table(bulletin: Bulletin, file: TextIO | None = None) -> None:
         depth = f"{o.depth_km:5.1f}{'f' if o.depth_fixed else ' '}"
         print(
             f"{o.time.strftime('%Y-%m-%dT%H:%M:%S.%f')[:23]:<24} {o.latitude:8.3f} "
-            f"{o.longitude:9.3f} {depth:>6} {smaj} {o.n_defining:4d} {o.n_stations:4d} "
+            f"{o.longitude:9.3f} {depth:>6} {smaj} {_count(o.n_defining)} {_count(o.n_stations)} "
             f"{o.gap:5.0f} {o.rms:5.2f} {mag('mb')} {mag('ML')} {mag('Ms')}  {ev.event_type}",
             file=out,
         )
+
+
+def _count(n: int | None) -> str:
+    """A count in 4 columns; '-' when not given."""
+    return f"{'-' if n is None else n:>4}"
 
 
 def print_event_progress(k: int, n: int, event: Event | None) -> None:

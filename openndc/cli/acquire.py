@@ -20,8 +20,6 @@ import contextlib
 import logging
 from pathlib import Path
 
-from openndc.acquisition import Acquisition, AcquisitionConfig, parse_streams
-
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +51,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from openndc.acquisition import Acquisition, AcquisitionConfig, parse_streams
+
     archive = Path(args.archive)
     config = AcquisitionConfig(
         seedlink=tuple(args.seedlink),

@@ -18,14 +18,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from openndc.bulletin import (
-    FORMATS,
-    BulletinStore,
-    compare_bulletins,
-    read_bulletin,
-    write_bulletin,
-)
 from openndc.cli._args import check_database, check_out_file, check_window, positive_float, time_arg
+from openndc.cli.main import lazy_choices
 from openndc.model.errors import BulletinError
 from openndc.model.event import Bulletin
 
@@ -48,7 +42,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     e = cmds.add_parser("export", help="write the events of a database to a file")
     e.add_argument("--db", required=True, help="database URL, e.g. sqlite:///bulletin.db")
-    e.add_argument("--format", required=True, choices=FORMATS, help="output format")
+    e.add_argument(
+        "--format",
+        required=True,
+        choices=lazy_choices("openndc.bulletin", "FORMATS"),
+        metavar="FORMAT",
+        help="output format: %(choices)s",
+    )
     e.add_argument("--out", required=True, help="output file")
     e.add_argument("--start", type=time_arg, help="first origin time (UTC, ISO 8601)")
     e.add_argument("--end", type=time_arg, help="end of the window (UTC, exclusive)")
@@ -71,6 +71,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _load(source: str) -> Bulletin:
+    from openndc.bulletin import BulletinStore, read_bulletin
+
     if "://" in source:
         with BulletinStore(database_url(source, must_exist=True)) as store:
             bulletin = store.load()
@@ -81,6 +83,8 @@ def _load(source: str) -> Bulletin:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from openndc.bulletin import BulletinStore, write_bulletin
+
     check_window(args.start, args.end)
     check_out_file(args.out)
     with BulletinStore(database_url(args.db, must_exist=True)) as store:
@@ -91,6 +95,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from openndc.bulletin import BulletinStore, read_bulletin
+
     if not Path(args.file).is_file():
         raise BulletinError(f"{args.file}: no such file")
     url = database_url(args.db)
@@ -103,6 +109,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    from openndc.bulletin import compare_bulletins
+
     check_out_file(args.out)
     a, b = _load(args.a), _load(args.b)
     result = compare_bulletins(a, b, args.time_tolerance, args.distance_tolerance)

@@ -6,7 +6,6 @@ import argparse
 import dataclasses
 
 from openndc.model.config import template
-from openndc.pipeline.process import ProcessConfig
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,6 +15,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from openndc.pipeline.process import ProcessConfig
+
     print("# OpenNDC configuration (TOML). Units in brackets. Every table is optional.")
     for f in dataclasses.fields(ProcessConfig):
         default = getattr(ProcessConfig(), f.name)

@@ -16,26 +16,18 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from obspy import UTCDateTime
 
-from openndc.bulletin import BulletinStore, write_bulletin
 from openndc.cli._common import print_event_table, print_window_progress
 from openndc.cli.process import detections_provenance
 from openndc.inventory import read_inventory
-from openndc.io.tables import write_detections
 from openndc.model.detection import Detection
-from openndc.pipeline.contract import InventorySource, StageContext, Window
-from openndc.pipeline.process import ProcessConfig
-from openndc.pipeline.runner import run_batch
-from openndc.pipeline.sources import ArchiveSource
-from openndc.plots import plot_event_record_section
-from openndc.scenario import kazakh_day_events, make_scenario, read_truth_arrivals
-from openndc.training.events import read_scored_events
-from openndc.training.plot import plot_score
-from openndc.training.score import score_bulletin
+
+if TYPE_CHECKING:  # pandas is imported when the command runs (fast --help)
+    import pandas as pd
 
 __all__ = ["DEMO_SEED", "DEMO_START", "count_detected_arrivals", "register", "run"]
 
@@ -104,6 +96,18 @@ def count_detected_arrivals(
 
 
 def run(args: argparse.Namespace) -> int:
+    from openndc.bulletin import BulletinStore, write_bulletin
+    from openndc.io.tables import write_detections
+    from openndc.pipeline.contract import InventorySource, StageContext, Window
+    from openndc.pipeline.process import ProcessConfig
+    from openndc.pipeline.runner import run_batch
+    from openndc.pipeline.sources import ArchiveSource
+    from openndc.plots import plot_event_record_section
+    from openndc.scenario import kazakh_day_events, make_scenario, read_truth_arrivals
+    from openndc.training.events import read_scored_events
+    from openndc.training.plot import plot_score
+    from openndc.training.score import score_bulletin
+
     out = Path(args.out)
     scen = out / "scenario"
     if (scen / "truth.csv").exists() and (scen / "sds").is_dir():
@@ -171,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
     print("\nscore against the scenario's truth (training centre scorer):")
     print(score.to_text())
     plot_score(score, out / "score_map.png", title="OpenNDC demo: bulletin vs truth")
-    first = max(bulletin, key=lambda e: e.origin.n_stations, default=None)
+    first = max(bulletin, key=lambda e: e.origin.n_stations or 0, default=None)
     if first is not None:
         t0 = first.origin.time
         last = max((a.time for a in first.arrivals), default=t0 + 600.0)

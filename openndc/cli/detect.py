@@ -26,12 +26,8 @@ from openndc.cli._args import (
     time_arg,
 )
 from openndc.cli._common import load_detection_config, print_progress
-from openndc.detection.record_section import plot_detections
 from openndc.inventory import read_inventory
-from openndc.io.tables import detections_to_frame, write_detections
 from openndc.model.errors import ConfigError
-from openndc.pipeline.batch import run_detection
-from openndc.pipeline.sources import open_source
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +89,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from openndc.detection.record_section import plot_detections
+    from openndc.io.tables import detections_to_frame, write_detections
+    from openndc.pipeline.batch import run_detection
+    from openndc.pipeline.sources import open_source
+
     config = load_detection_config(args.config)
     n_streams = _check(args)
     # Station epochs in effect at the start of the window (reprocessing old data).

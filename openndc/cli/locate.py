@@ -18,15 +18,10 @@ from pathlib import Path
 
 from obspy import UTCDateTime
 
-from openndc.bulletin import BulletinStore
 from openndc.cli._args import check_database
 from openndc.cli._common import add_preset_argument, print_window_progress
 from openndc.cli.process import _event_line, configure, print_report
-from openndc.io.tables import frame_to_detections, read_detections
 from openndc.model.errors import ConfigError
-from openndc.pipeline.contract import InventorySource, StageContext, Window
-from openndc.pipeline.runner import run_batch
-from openndc.pipeline.stages import with_stable_ids
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,6 +43,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from openndc.bulletin import BulletinStore
+    from openndc.io.tables import frame_to_detections, read_detections
+    from openndc.pipeline.contract import InventorySource, StageContext, Window
+    from openndc.pipeline.runner import run_batch
+    from openndc.pipeline.stages import with_stable_ids
+
     config = configure(args)
     args.db = check_database(args.db, must_exist=False)
     path = Path(args.detections)

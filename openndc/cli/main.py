@@ -3,6 +3,12 @@
 Each subcommand lives in its own module exposing ``register(subparsers)``, which adds a
 parser whose ``func`` default runs the command and returns an exit code. Only this module
 configures logging; domain errors (:class:`OpenNDCError`) print one line and exit 1.
+
+Start-up stays light (the goal: ``openndc --help`` under half a second): building the parser
+imports every subcommand module, so those import the stages, the database layer, numba,
+scipy, pandas and the like inside ``run()`` (or a helper it calls), never at module top;
+``tests/cli/test_startup.py`` checks it and ``benchmarks/bench_cli_startup.py`` measures it.
+An option whose choices live in a heavy module takes :func:`lazy_choices`.
 """
 
 from __future__ import annotations
@@ -13,13 +19,25 @@ import logging
 import pkgutil
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from openndc import __version__
 from openndc.model.errors import DataQualityWarning, OpenNDCError
 
-__all__ = ["main"]
+__all__ = ["HEAVY_MODULES", "LazyChoices", "build_parser", "lazy_choices", "main"]
+
+#: Packages a parser build (``openndc --help``) must not import: each costs 0.1-1 s.
+HEAVY_MODULES = (
+    "scipy",
+    "sqlalchemy",
+    "matplotlib",
+    "numba",
+    "dask",
+    "fastapi",
+    "pandas",
+    "pyarrow",
+)
 
 
 def _subcommands() -> tuple[str, ...]:
@@ -33,6 +51,44 @@ def _subcommands() -> tuple[str, ...]:
 SUBCOMMANDS = _subcommands()
 
 log = logging.getLogger("openndc")
+
+
+class LazyChoices:
+    """The ``choices`` of an option, read from ``module.name`` when first needed.
+
+    argparse only iterates ``choices`` to check a value or to format help, so a heavy module
+    is imported when the option is used, not when the parser is built. Give the option a
+    ``metavar`` (argparse formats the choices into the metavar at build time otherwise) and
+    write ``%(choices)s`` in its help to list them.
+    """
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+        self._values: tuple[Any, ...] | None = None
+
+    def _load(self) -> tuple[Any, ...]:
+        if self._values is None:
+            self._values = tuple(getattr(importlib.import_module(self._module), self._name))
+        return self._values
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._load()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __repr__(self) -> str:
+        return f"LazyChoices({self._module}.{self._name})"
+
+
+def lazy_choices(module: str, name: str) -> LazyChoices:
+    """``choices=`` for argparse from ``module.name``, imported on first use (see
+    :class:`LazyChoices`)."""
+    return LazyChoices(module, name)
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):

@@ -17,11 +17,10 @@ import argparse
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from obspy import UTCDateTime
 
-from openndc.bulletin import BulletinStore
 from openndc.cli._args import check_archive, check_database, check_out_file, check_window
 from openndc.cli._common import (
     add_preset_argument,
@@ -30,14 +29,14 @@ from openndc.cli._common import (
     print_event_table,
     print_window_progress,
 )
-from openndc.io.tables import write_detections
 from openndc.model.detection import Detection
 from openndc.model.errors import ConfigError
 from openndc.model.event import Event
-from openndc.pipeline.contract import InventorySource, StageContext, Window
-from openndc.pipeline.process import ProcessConfig
-from openndc.pipeline.runner import RunReport, run_batch
-from openndc.pipeline.sources import open_source
+
+if TYPE_CHECKING:  # the pipeline is imported when the command runs (fast --help)
+    from openndc.bulletin import BulletinStore
+    from openndc.pipeline.process import ProcessConfig
+    from openndc.pipeline.runner import RunReport
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +134,12 @@ def _event_line(kind: str, event: Event) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from openndc.bulletin import BulletinStore
+    from openndc.io.tables import write_detections
+    from openndc.pipeline.contract import InventorySource, StageContext, Window
+    from openndc.pipeline.runner import run_batch
+    from openndc.pipeline.sources import open_source
+
     config = configure(args)
     check_window(args.start, args.end)
     check_archive(args.archive)

@@ -30,13 +30,6 @@ from openndc.cli._args import (
     time_arg,
 )
 from openndc.inventory import read_inventory
-from openndc.scenario import (
-    ScenarioConfig,
-    draw_events,
-    kazakh_day_events,
-    make_scenario,
-    read_events_csv,
-)
 
 #: Shortest and longest scenario [s]: a minute (arrivals need room), a year.
 MIN_DURATION_S = 60.0
@@ -87,6 +80,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_make(args: argparse.Namespace) -> int:
+    from openndc.scenario import (
+        ScenarioConfig,
+        draw_events,
+        kazakh_day_events,
+        make_scenario,
+        read_events_csv,
+    )
+
     check_out_dir(args.out)
     network = read_inventory(args.network)
     start = args.start

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from openndc.cli._common import parse_time
 from openndc.model.errors import ConfigError
-from openndc.seedlink import serve
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +50,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from openndc.seedlink import serve
+
     root = Path(args.archive)
     if not root.is_dir():
         raise ConfigError(f"archive {root} is not a directory: give an SDS folder")

@@ -14,6 +14,13 @@ threshold. The onset is refined on the band-passed data in a window around the t
 :func:`refine_onset` runs the picker in two stages (a wide window around the trigger, then
 AIC again in a narrower window around the first pick), which makes the pick insensitive to
 later, larger phases in the wide window. Each fast kernel has a ``*_py`` reference.
+The second stage runs on *causally* filtered data (a causal filter puts no energy before
+the onset), high-passed at the lowest detection band's corner or, with
+``onset.fine_corner_ratio`` set (the ``local`` preset: half an octave, 1/√2), at that
+fraction of the lower corner of the band that detected the signal
+(:func:`fine_onset_data`): energy below the detecting band (microseisms, a long-period
+wobble the detector ignored) would otherwise move the AIC split by its own variance
+changes. Not for regional defaults: there a high-passed emergent P looks later.
 
 An emergent, weaker first arrival followed a few seconds later by a stronger phase
 (regional Pn followed by a stronger crustal P, or a nodal first P) still loses to the
@@ -29,10 +36,13 @@ import math
 import numba
 import numpy as np
 
+from openndc.detection.filters import causal_bandpass
+
 __all__ = [
     "aic_cf",
     "aic_cf_py",
     "backsearch_onset",
+    "fine_onset_data",
     "kurtosis_cf",
     "kurtosis_cf_py",
     "pick_aic",
@@ -179,6 +189,35 @@ def pick_kurtosis(x: np.ndarray, nwin: int) -> int | None:
     while k > nwin and cf[k - 1] < cf[k]:
         k -= 1
     return k
+
+
+def fine_onset_data(
+    x: np.ndarray,
+    fs: float,
+    start: int,
+    length: int,
+    *,
+    band_freq_min: float,
+    freq_floor: float,
+    ratio: float = 0.0,
+    corners: int = 4,
+) -> np.ndarray:
+    """Causally filtered ``x[start:start + length]`` for the second (fine) onset stage.
+
+    Butterworth band-pass of order ``corners`` from ``max(freq_floor, ratio ·
+    band_freq_min)`` [Hz] (``band_freq_min``: lower corner of the band that detected the
+    signal; ``freq_floor``: the lowest corner in use, e.g. the lowest detection band's;
+    ``ratio`` 0: ``freq_floor`` whatever the band) to 0.45 ``fs``.
+    With ``ratio = 1/√2`` (half an octave) a 4-pole filter passes the band's own lower
+    corner at -0.26 dB and attenuates an octave below the band by 12 dB or more. The filter
+    starts ``max(5 s, 5 periods of the corner)`` before ``start`` (or at sample 0), so its
+    start-up transient has died out within the segment.
+    """
+    low = max(float(freq_floor), float(ratio) * float(band_freq_min))
+    pad = round(max(5.0, 5.0 / low) * fs)
+    a = max(0, start - pad)
+    y = causal_bandpass(np.asarray(x[a : start + length]), fs, low, 0.45 * fs, corners)
+    return y[start - a :]
 
 
 def refine_onset(
