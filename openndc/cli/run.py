@@ -24,19 +24,16 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from obspy import UTCDateTime
-
-from openndc.bulletin import BulletinStore
 from openndc.cli._common import _read_toml, add_preset_argument, parse_time
 from openndc.model.config import from_mapping
 from openndc.model.errors import ConfigError
-from openndc.model.event import Event
-from openndc.pipeline.contract import InventorySource, StageContext
-from openndc.pipeline.live import DataClock, LiveRunner
-from openndc.pipeline.process import ProcessConfig
-from openndc.pipeline.sources import ArchiveSource
+
+if TYPE_CHECKING:  # the pipeline is imported in run(): `openndc --help` stays light
+    from openndc.model.event import Event
+    from openndc.pipeline.live import DataClock, LiveRunner
+    from openndc.pipeline.process import ProcessConfig
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +57,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--db", help="database URL, e.g. sqlite:///bulletin.db")
     p.add_argument("--state", help="acquisition state file (default ARCHIVE.state.json)")
     p.add_argument("--block", type=float, help="processing block [s] (default 60)")
+    p.add_argument(
+        "--blocks",
+        action="store_true",
+        help="detect on whole blocks (with warm-up and tail) instead of streaming record by record",
+    )
+    p.add_argument(
+        "--associate-every",
+        type=float,
+        default=5.0,
+        help="streaming: associate at most this often [s of wall time] when detections came",
+    )
     p.add_argument("--start", type=parse_time, help="process from this data time on")
     p.add_argument("--from-start", action="store_true", help="ask servers for all they hold")
     p.add_argument("--metrics-port", type=int, help="serve Prometheus /metrics on 127.0.0.1")
@@ -70,6 +78,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _settings(args: argparse.Namespace) -> tuple[ProcessConfig, Any, dict[str, Any]]:
     from openndc.acquisition import AcquisitionConfig
+    from openndc.pipeline.process import ProcessConfig
 
     data: dict[str, Any] = {}
     if args.config:
@@ -107,6 +116,8 @@ def _settings(args: argparse.Namespace) -> tuple[ProcessConfig, Any, dict[str, A
 
 
 def _status(runner: LiveRunner, clock: DataClock, acquisition: Any) -> None:
+    from obspy import UTCDateTime
+
     health = acquisition.health()
     up = sum(1 for h in health if h.status in ("good", "marginal"))
     lat = [h.latency_s for h in health if h.latency_s is not None]
@@ -140,19 +151,30 @@ def _event(kind: str, event: Event) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from openndc.acquisition import Acquisition
+    from openndc.acquisition import Acquisition, ArchivedRecord
+    from openndc.bulletin import BulletinStore
+    from openndc.pipeline.contract import InventorySource, StageContext
+    from openndc.pipeline.live import DataClock, LiveRunner
+    from openndc.pipeline.sources import ArchiveSource
 
     config, acq_config, service = _settings(args)
     archive = Path(service["archive"])
     clock = DataClock()
     state = Path(service.get("state") or f"{archive}.state.json")
+    runners: list[LiveRunner] = []
+
+    def on_record(rec: ArchivedRecord) -> None:
+        clock.record(str(rec.stream), rec.end, rec.start)
+        if runners:
+            runners[0].feed(str(rec.stream), rec.start, rec.sample_rate, rec.data)
+
     acquisition = Acquisition(
         archive,
         acq_config,
         state_file=state,
         db=service["db"],
         metrics_port=service.get("metrics_port"),
-        on_record=lambda rec: clock.record(str(rec.stream), rec.end),
+        on_record=on_record,
         from_start=args.from_start,
     )
     stop = threading.Event()
@@ -163,12 +185,18 @@ def run(args: argparse.Namespace) -> int:
         context = StageContext(inventory, store, ArchiveSource(archive), source_label=str(archive))
         runner = LiveRunner(
             context, config, start=args.start, identity=f"live {archive.resolve()}",
-            on_event=_event,
+            on_event=_event, streaming=not args.blocks, associate_every=args.associate_every,
         )  # fmt: skip
+        runners.append(runner)
         acquisition.start()
+        mode = (
+            f"processing {config.runner.window:g}-s blocks"
+            if args.blocks
+            else "detecting record by record, associating as detections come"
+        )
         print(
             f"openndc run: acquiring {', '.join(acq_config.seedlink)} into {archive}, "
-            f"processing {config.runner.window:g}-s blocks into {service['db']}",
+            f"{mode} into {service['db']}",
             flush=True,
         )
         if args.duration:
@@ -183,11 +211,12 @@ def run(args: argparse.Namespace) -> int:
             )
         finally:
             acquisition.stop()
+            runner.finish(clock.now())
         n_new = sum(len(r.new) for r in runner.reports)
         n_upd = sum(len(r.updated) for r in runner.reports)
         print(
             f"openndc run: stopped after {time.monotonic() - t0:.0f} s; "
-            f"{sum(r.processed for r in runner.reports)} blocks processed up to data time "
+            f"{sum(r.processed for r in runner.reports)} windows processed up to data time "
             f"{clock.now()}, {n_new} new events, {n_upd} updates",
             flush=True,
         )

@@ -9,7 +9,9 @@ of the forward-backward filter, and :func:`zerophase_bandpass` is
 caches — the same numbers, without the redesign.
 
 :func:`sosfilt_causal` is a numba causal SOS filter (direct form II transposed, zero initial
-state, as :func:`scipy.signal.sosfilt`), with the plain reference :func:`sosfilt_causal_py`.
+state, as :func:`scipy.signal.sosfilt`), with the plain reference :func:`sosfilt_causal_py`;
+:func:`sosfilt_state` is the same kernel from a given state, carried from call to call
+(reference :func:`sosfilt_state_py`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ __all__ = [
     "causal_bandpass",
     "sosfilt_causal",
     "sosfilt_causal_py",
+    "sosfilt_state",
+    "sosfilt_state_py",
     "sosfilt_zi",
     "zerophase_bandpass",
 ]
@@ -103,7 +107,9 @@ def causal_bandpass(
 
 
 @numba.njit(cache=True, nogil=True)
-def _sosfilt_causal(sos: np.ndarray, x: np.ndarray) -> np.ndarray:  # pragma: no cover
+def _sosfilt_state(
+    sos: np.ndarray, x: np.ndarray, zi: np.ndarray
+) -> np.ndarray:  # pragma: no cover
     n = x.shape[0]
     y = np.empty(n, dtype=np.float64)
     for i in range(n):
@@ -112,23 +118,54 @@ def _sosfilt_causal(sos: np.ndarray, x: np.ndarray) -> np.ndarray:  # pragma: no
         b0, b1, b2 = sos[s, 0], sos[s, 1], sos[s, 2]
         a0, a1, a2 = sos[s, 3], sos[s, 4], sos[s, 5]
         b0, b1, b2, a1, a2 = b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0
-        z1 = 0.0
-        z2 = 0.0
+        z1 = zi[s, 0]
+        z2 = zi[s, 1]
         for i in range(n):
             xi = y[i]
             yi = b0 * xi + z1
             z1 = b1 * xi - a1 * yi + z2
             z2 = b2 * xi - a2 * yi
             y[i] = yi
+        zi[s, 0] = z1
+        zi[s, 1] = z2
     return y
 
 
 def sosfilt_causal(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Causal SOS filter of the 1-D ``x`` (numba; zero initial state, as
     :func:`scipy.signal.sosfilt`)."""
-    return _sosfilt_causal(
-        np.ascontiguousarray(sos, dtype=np.float64), np.ascontiguousarray(x, dtype=np.float64)
+    sos = np.ascontiguousarray(sos, dtype=np.float64)
+    zi = np.zeros((sos.shape[0], 2))
+    return _sosfilt_state(sos, np.ascontiguousarray(x, dtype=np.float64), zi)
+
+
+def sosfilt_state(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
+    """Causal SOS filter of the 1-D ``x`` from the state ``zi`` ``(n_sections, 2)``, which is
+    updated in place to the state after the last sample (numba; the numbers of
+    ``scipy.signal.sosfilt(sos, x, zi=zi)``, without its per-call overhead: a channel
+    filtered record by record, :mod:`openndc.detection.streaming`)."""
+    if zi.shape != (sos.shape[0], 2) or zi.dtype != np.float64 or not zi.flags.c_contiguous:
+        raise ValueError(f"zi must be C-contiguous float64 of shape ({sos.shape[0]}, 2)")
+    return _sosfilt_state(
+        np.ascontiguousarray(sos, dtype=np.float64), np.ascontiguousarray(x, dtype=np.float64), zi
     )
+
+
+def sosfilt_state_py(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
+    """Plain reference of :func:`sosfilt_state` (direct form II transposed, ``zi`` updated
+    in place)."""
+    y = [float(v) for v in np.asarray(x, dtype=np.float64)]
+    for s, row in enumerate(np.asarray(sos, dtype=np.float64)):
+        b0, b1, b2, a0, a1, a2 = (float(v) for v in row)
+        b0, b1, b2, a1, a2 = b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0
+        z1, z2 = float(zi[s, 0]), float(zi[s, 1])
+        for i, xi in enumerate(y):
+            yi = b0 * xi + z1
+            z1 = b1 * xi - a1 * yi + z2
+            z2 = b2 * xi - a2 * yi
+            y[i] = yi
+        zi[s, 0], zi[s, 1] = z1, z2
+    return np.asarray(y, dtype=np.float64)
 
 
 def sosfilt_causal_py(sos: np.ndarray, x: np.ndarray) -> np.ndarray:

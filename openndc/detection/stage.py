@@ -171,16 +171,22 @@ def _with_s_picks(
 
     A vertical detection within ``merge_window`` of an S just picked, and not more than
     ``s_pick.narrow`` before it, is that S's own trigger and is dropped. A detection before
-    the S picked for the previous P that is at least as strong as that P is a new arrival:
-    the S was this arrival's (or a later one's), so it is dropped and S is sought again
-    after the new arrival."""
+    the S picked for the previous P (even within ``narrow`` of it) that is at least as strong
+    as that P is a new arrival: the S was this arrival's (or a later one's), so it is dropped
+    and S is sought again after the new arrival."""
     sc = config.s_pick
     out: list[Detection] = []
     s_picks: list[Detection] = []
     last_p: Detection | None = None
     last_s: Detection | None = None
     for det in sorted(found, key=lambda d: d.time):
-        if last_s is not None and det.time >= last_s.time - sc.narrow:
+        new_arrival = (
+            last_s is not None
+            and last_p is not None
+            and det.time < last_s.time
+            and det.snr >= last_p.snr
+        )
+        if last_s is not None and det.time >= last_s.time - sc.narrow and not new_arrival:
             if det.time - last_s.time <= config.merge_window:
                 continue  # the vertical's trigger on the S just picked on the horizontals
         elif last_s is not None and last_p is not None and det.snr >= last_p.snr:

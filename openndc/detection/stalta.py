@@ -16,6 +16,7 @@ __all__ = [
     "recursive_sta_lta_py",
     "recursive_sta_lta_warm",
     "recursive_sta_lta_warm_py",
+    "sta_lta_state",
     "trigger_onsets",
     "trigger_onsets_py",
 ]
@@ -68,25 +69,46 @@ def recursive_sta_lta_py(a: np.ndarray, nsta: int, nlta: int) -> np.ndarray:
 
 @numba.njit(cache=True, nogil=True)
 def _recursive_sta_lta_warm(
-    a: np.ndarray, nsta: int, nlta: int, nwarm: int
+    a: np.ndarray, nsta: int, nlta: int, nwarm: int, state: np.ndarray
 ) -> np.ndarray:  # pragma: no cover
     n = a.shape[0]
     out = np.zeros(n, dtype=np.float64)
-    sta = 0.0
-    lta = 0.0
+    sta = state[0]
+    lta = state[1]
+    k0 = state[2]
     for i in range(n):
         sq = float(a[i]) * float(a[i])
-        k = i + 1.0
+        k = k0 + i + 1.0
         csta = max(1.0 / nsta, 1.0 / k)
         clta = max(1.0 / nlta, 1.0 / k)
         sta = csta * sq + (1.0 - csta) * sta
         lta = clta * sq + (1.0 - clta) * lta
-        if i >= nwarm and lta > 0.0:
+        if k0 + i >= nwarm and lta > 0.0:
             out[i] = sta / lta
+    state[0] = sta
+    state[1] = lta
+    state[2] = k0 + n
     return out
 
 
-def recursive_sta_lta_warm(a: np.ndarray, nsta: int, nlta: int, nwarm: int) -> np.ndarray:
+def sta_lta_state() -> np.ndarray:
+    """A fresh state for :func:`recursive_sta_lta_warm`: ``[sta, lta, samples seen]``."""
+    return np.zeros(3, dtype=np.float64)
+
+
+def _check_warm(nsta: int, nlta: int, nwarm: int, state: np.ndarray | None) -> np.ndarray:
+    if nsta < 1 or nlta <= nsta or nwarm < 1:
+        raise ValueError(f"need 1 <= nsta < nlta and nwarm >= 1, got {nsta}, {nlta}, {nwarm}")
+    if state is None:
+        return sta_lta_state()
+    if state.shape != (3,) or state.dtype != np.float64:
+        raise ValueError(f"STA/LTA state must be float64 of shape (3,), got {state.shape}")
+    return state
+
+
+def recursive_sta_lta_warm(
+    a: np.ndarray, nsta: int, nlta: int, nwarm: int, state: np.ndarray | None = None
+) -> np.ndarray:
     """Recursive STA/LTA that starts from the data there are instead of an empty LTA.
 
     Until ``nsta`` (``nlta``) samples have been seen, the STA (LTA) is the plain mean of the
@@ -97,24 +119,31 @@ def recursive_sta_lta_warm(a: np.ndarray, nsta: int, nlta: int, nwarm: int) -> n
     and far beyond ``nlta`` samples it equals :func:`recursive_sta_lta` (the start-up is
     forgotten exponentially). Used for short records (event files, triggered windows, the
     first minutes after a gap), where ObsPy's definition gives nothing for ``nlta`` samples.
+
+    ``state`` (from :func:`sta_lta_state`, updated in place) carries the recursion from one
+    call to the next: a record processed in pieces gives exactly the values of one call
+    on the whole (the streaming detector, :mod:`openndc.detection.streaming`).
     """
-    if nsta < 1 or nlta <= nsta or nwarm < 1:
-        raise ValueError(f"need 1 <= nsta < nlta and nwarm >= 1, got {nsta}, {nlta}, {nwarm}")
-    return _recursive_sta_lta_warm(np.ascontiguousarray(a), int(nsta), int(nlta), int(nwarm))
+    st = _check_warm(nsta, nlta, nwarm, state)
+    return _recursive_sta_lta_warm(np.ascontiguousarray(a), int(nsta), int(nlta), int(nwarm), st)
 
 
-def recursive_sta_lta_warm_py(a: np.ndarray, nsta: int, nlta: int, nwarm: int) -> np.ndarray:
+def recursive_sta_lta_warm_py(
+    a: np.ndarray, nsta: int, nlta: int, nwarm: int, state: np.ndarray | None = None
+) -> np.ndarray:
     """Plain reference version of :func:`recursive_sta_lta_warm` (expanding means written out
-    directly while the windows fill, then the recursion)."""
+    as running means while the windows fill, then the recursion; ``state`` as there)."""
+    st = _check_warm(nsta, nlta, nwarm, state)
     x = np.asarray(a, dtype=np.float64) ** 2
-    n = len(x)
-    out = np.zeros(n)
-    sta = lta = 0.0
-    for i in range(n):
-        sta = float(x[: i + 1].mean()) if i < nsta else sta + (x[i] - sta) / nsta
-        lta = float(x[: i + 1].mean()) if i < nlta else lta + (x[i] - lta) / nlta
-        if i >= nwarm and lta > 0:
+    out = np.zeros(len(x))
+    sta, lta, seen = float(st[0]), float(st[1]), int(st[2])
+    for i, v in enumerate(x):
+        k = seen + i  # samples seen before this one
+        sta = sta + (v - sta) / (k + 1) if k < nsta else sta + (v - sta) / nsta
+        lta = lta + (v - lta) / (k + 1) if k < nlta else lta + (v - lta) / nlta
+        if k >= nwarm and lta > 0:
             out[i] = sta / lta
+    st[:] = (sta, lta, seen + len(x))
     return out
 
 

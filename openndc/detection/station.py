@@ -44,7 +44,7 @@ from scipy import signal
 from openndc.detection.amplitude import mb_amplitude
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.filters import causal_bandpass, zerophase_bandpass
-from openndc.detection.onset import backsearch_onset, refine_onset
+from openndc.detection.onset import backsearch_onset, fine_onset_data, refine_onset
 from openndc.detection.stalta import recursive_sta_lta_warm, trigger_onsets
 from openndc.model.detection import Detection
 from openndc.model.errors import DataQualityWarning
@@ -209,7 +209,9 @@ def _backsearch(
     return a + earlier if earlier is not None else None
 
 
-def _merge(triggers: list[_Trigger], merge: int, dead: int) -> list[_Trigger]:
+def _merge(
+    triggers: list[_Trigger], merge: int, dead: int, new_signal: bool = False
+) -> list[_Trigger]:
     """Cluster triggers opening within ``merge`` samples (best SNR wins), then dead time."""
     triggers = sorted(triggers, key=lambda t: t.on)
     clusters: list[list[_Trigger]] = []
@@ -221,7 +223,14 @@ def _merge(triggers: list[_Trigger], merge: int, dead: int) -> list[_Trigger]:
     best = [max(c, key=lambda t: t.snr) for c in clusters]
     kept: list[_Trigger] = []
     for t in sorted(best, key=lambda t: t.on):
-        if kept and t.on - kept[-1].on < dead:
+        # dead time mutes re-triggers in the coda; with new_signal, a trigger opening after
+        # the kept one closed and stronger than it is a new signal (the P after a noise
+        # trigger; config.dead_time_new_signal)
+        if (
+            kept
+            and t.on - kept[-1].on < dead
+            and not (new_signal and t.on > kept[-1].off and t.snr > kept[-1].snr)
+        ):
             continue
         kept.append(t)
     return kept
@@ -253,7 +262,12 @@ def detect_trace(
         triggers.extend(_band_triggers(x, fs, band, ib, min_len, config.warmup))
     if not triggers:
         return []
-    kept = _merge(triggers, round(config.merge_window * fs), round(config.dead_time * fs))
+    kept = _merge(
+        triggers,
+        round(config.merge_window * fs),
+        round(config.dead_time * fs),
+        config.dead_time_new_signal,
+    )
     low = min(b.freq_min for _, b in bands)
     broad = causal_bandpass(x, fs, low, 0.45 * fs, 4)
     amp = config.amplitude
@@ -298,7 +312,15 @@ def _measure(
         config.onset.before,
         config.onset.after,
         config.onset.method,
-        fine=broad[a : a + len(y)],
+        fine=fine_onset_data(
+            x,
+            fs,
+            a,
+            len(y),
+            band_freq_min=band.freq_min,
+            freq_floor=min(b.freq_min for b in config.bands),
+            ratio=config.onset.fine_corner_ratio,
+        ),
         floor=max(0, floor - a),
         last=trig.on - a,
     )

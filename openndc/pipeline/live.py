@@ -11,28 +11,45 @@ gains arrivals as they come (new origin versions, the same identifier) and is cl
 its origin is older than the look-back. Blocks done are recorded, so a restart continues
 where the last run stopped.
 
-Detection restarts its filters at each block from the declared warm-up margin (the stage
-is a pure function of its window), at the cost of reading ``warm-up + block + tail`` per
-block; see docs/live.md for what this costs and what it does to latency.
+By default (``streaming=True``) detection does not wait for blocks: every archived record
+is handed to :class:`~openndc.detection.streaming.StreamingDetector` (the detection
+stage's kernels with their filter and STA/LTA state carried per channel), whose detections
+are stored as soon as their onsets are fixed (and stored again, superseding, when the
+station-level measurements follow). Arrays (beams, f-k: no state carried yet) go through
+the detection stage on every complete block of their elements, read from the archive as
+the batch runner reads its windows. Association, location and magnitudes then run
+event-driven, when new detections have come and at most every ``associate_every`` seconds,
+through :func:`~openndc.pipeline.runner.run_batch` on the detections stored (the same
+stage adapters, look-back and identity rules). With ``streaming=False`` the whole batch
+runner runs per block, detection included (reading ``warm-up + block + tail`` per block).
+See docs/live.md for what each costs and the latencies measured.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from obspy import UTCDateTime
 
-from openndc.pipeline.contract import StageContext
+from openndc import __version__
+from openndc.detection.streaming import StreamingDetector
+from openndc.model.config import to_mapping
+from openndc.model.detection import Detection
+from openndc.model.provenance import Provenance
+from openndc.pipeline.contract import StageContext, Window, select_stations
 from openndc.pipeline.process import ProcessConfig
 from openndc.pipeline.runner import EventCallback, RunReport, WindowCallback, run_batch
-from openndc.pipeline.stages import DetectionStage
+from openndc.pipeline.stages import DetectionStage, with_stable_ids
 
-__all__ = ["DataClock", "LiveRunner"]
+__all__ = ["DataClock", "DetectionCallback", "LiveRunner"]
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +65,19 @@ class DataClock:
 
     quorum: float = 0.95
     silent_after: float = 600.0
+    #: Channels whose records span more than this [s] (long-period channels: a 1-Hz LHZ
+    #: record holds minutes) are followed but not waited for.
+    slow_record: float = 60.0
     _ends: dict[str, int] = field(default_factory=dict)
+    _slow: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, stream: str, end: UTCDateTime) -> None:
-        """Data of ``stream`` are archived up to ``end``."""
+    def record(self, stream: str, end: UTCDateTime, start: UTCDateTime | None = None) -> None:
+        """Data of ``stream`` are archived up to ``end`` (a record from ``start``)."""
         ns = int(end.ns)
         with self._lock:
+            if start is not None and end - start > self.slow_record:
+                self._slow.add(stream)
             if ns > self._ends.get(stream, -(2**62)):
                 self._ends[stream] = ns
 
@@ -63,16 +86,27 @@ class DataClock:
         with self._lock:
             if not self._ends:
                 return None
-            ends = np.fromiter(self._ends.values(), dtype=np.int64)
+            fast = [e for k, e in self._ends.items() if k not in self._slow]
+            ends = np.array(fast or list(self._ends.values()), dtype=np.int64)
         newest = int(ends.max())
         live = ends[ends >= newest - int(self.silent_after * 1e9)]
         k = int(np.floor((1.0 - self.quorum) * (len(live) - 1)))
         return UTCDateTime(ns=int(np.sort(live)[k]))
 
 
+#: Called with the detections just stored (new ones and updates): the streaming mode's
+#: progress hook (benchmarks measure latency with it).
+DetectionCallback = Callable[[list[Detection]], None]
+
+
 @dataclass
 class LiveRunner:
-    """Processes complete blocks of ``config.runner.window`` seconds as data arrive."""
+    """The pipeline on data as they arrive (see the module docstring).
+
+    Streaming (default): records go in with :meth:`feed` (any thread); :meth:`step` detects
+    on them, stores the detections and associates when due. Blocks (``streaming=False``):
+    :meth:`step` runs the batch runner on every complete block of ``config.runner.window``.
+    """
 
     context: StageContext
     config: ProcessConfig
@@ -80,8 +114,21 @@ class LiveRunner:
     progress: WindowCallback | None = None
     on_event: EventCallback | None = None
     identity: str = "live"
+    streaming: bool = True
+    associate_every: float = 5.0
+    on_detections: DetectionCallback | None = None
     reports: list[RunReport] = field(default_factory=list)
+    n_detections: int = 0
     _next: UTCDateTime | None = None
+    _queue: queue.SimpleQueue[tuple[str, UTCDateTime, float, Any]] = field(
+        default_factory=queue.SimpleQueue, repr=False
+    )
+    _detector: StreamingDetector | None = field(default=None, repr=False)
+    _fed: DataClock = field(default_factory=DataClock, repr=False)
+    _arrays: list[str] = field(default_factory=list, repr=False)
+    _array_next: UTCDateTime | None = None
+    _dirty: bool = False
+    _last_assoc: float = 0.0
 
     @property
     def block(self) -> float:
@@ -90,8 +137,139 @@ class LiveRunner:
     def _tail(self) -> float:
         return DetectionStage(self.config.detection).margins().after
 
+    def feed(self, stream: str, start: UTCDateTime, sample_rate: float, samples: Any) -> None:
+        """Samples newly archived (acquisition's ``on_record``); cheap, thread-safe."""
+        if self.streaming:
+            self._queue.put((stream, start, float(sample_rate), samples))
+
     def step(self, data_time: UTCDateTime | None) -> RunReport | None:
-        """Process every block complete at ``data_time`` (with its tail); None if none is."""
+        """Detect on what arrived and associate when due (streaming), or process every
+        block complete at ``data_time`` with its tail (blocks); None if nothing ran."""
+        if not self.streaming:
+            return self._step_blocks(data_time)
+        self._detect()
+        if data_time is not None:
+            self._detect_arrays(data_time)
+        # associate up to the data the detector has seen (behind the archive in a catch-up)
+        fed = self._fed.now()
+        if data_time is None or fed is None or not self._dirty:
+            return None
+        if time.monotonic() - self._last_assoc < self.associate_every:
+            return None
+        return self._associate(min(data_time, fed))
+
+    def _detect(self, budget: float = 1.0) -> None:
+        """Feed the records queued to the detector (for at most ``budget`` seconds, so that
+        association runs in time during a catch-up) and store what it emitted."""
+        found: dict[str, Detection] = {}
+        t_end = time.monotonic() + budget
+        while time.monotonic() < t_end:
+            try:
+                stream, start, fs, samples = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if self._detector is None:
+                network, _ = self.context.network(Window(start, start + 1.0))
+                self._detector = StreamingDetector(network, self.config.detection)
+                self._arrays = sorted(
+                    {e.station for a in network.arrays for e in a.elements}
+                    if self.config.detection.array.enabled
+                    else set()
+                )
+            for det in self._detector.feed(stream, start, fs, samples):
+                found[det.id] = det
+            self._fed.record(stream, start + len(samples) / fs, start)
+        if found:
+            self._store(list(found.values()))
+
+    def _detect_arrays(self, data_time: UTCDateTime) -> None:
+        """The detection stage on the arrays' elements for every complete block (with its
+        tail), read from the archive: the batch runner's windows exactly (the array
+        detector does not carry state yet, see openndc.detection.streaming)."""
+        if not self._arrays or self.context.source is None:
+            return
+        if self._array_next is None:
+            first = self.start if self.start is not None else data_time - self.block
+            self._array_next = UTCDateTime(np.floor(first.timestamp / self.block) * self.block)
+        stage = DetectionStage(self.config.detection)
+        light = StageContext(
+            self.context.inventory,
+            None,
+            select_stations(self.context.source, set(self._arrays)),
+            self.context.source_label,
+        )
+        found: list[Detection] = []
+        while self._array_next + self.block + self._tail() <= data_time:
+            window = Window(self._array_next, self._array_next + self.block)
+            found += stage.run(None, window, light).products
+            self._array_next = window.end
+        if found:
+            self._store(found)
+
+    def _store(self, dets: list[Detection]) -> None:
+        store = self.context.require_store("live runner")
+        provenance = Provenance(
+            method="openndc.detection.streaming",
+            software_version=__version__,
+            parameters={"source": self.context.source_label, **to_mapping(self.config.detection)},
+        )
+        dets = [
+            d if d.provenance is not None else dataclasses.replace(d, provenance=provenance)
+            for d in with_stable_ids(dets)
+        ]
+        store.store_detections(dets, replace=True)
+        self.n_detections += len(dets)
+        self._dirty = True
+        if self.on_detections is not None:
+            self.on_detections(dets)
+
+    def _associate(self, data_time: UTCDateTime) -> RunReport | None:
+        """Association → location → magnitudes on the detections stored, for the data time
+        since the last run (the association's look-back reaches further back)."""
+        if self._next is None:
+            self._next = self.start if self.start is not None else data_time - self.block
+        if data_time - self._next < 1.0:
+            return None
+        report = run_batch(
+            self.context,
+            self.config,
+            self._next,
+            data_time,
+            detect=False,
+            workers=1,
+            identity=self.identity,
+            progress=self.progress,
+            on_event=self.on_event,
+        )
+        self._next = data_time
+        self._dirty = False
+        self._last_assoc = time.monotonic()
+        report.n_detections = self.n_detections
+        self.n_detections = 0
+        self.reports.append(report)
+        return report
+
+    def pending(self) -> int:
+        """Records queued and not yet detected on (a backlog: the detector is behind)."""
+        return self._queue.qsize()
+
+    def finish(self, data_time: UTCDateTime | None) -> RunReport | None:
+        """End of the run: the streaming detector's last detections, a last association."""
+        if not self.streaming:
+            return None
+        while not self._queue.empty():
+            self._detect()
+        if self._detector is not None:
+            rest = self._detector.flush()
+            if rest:
+                self._store(rest)
+        if data_time is not None:
+            self._detect_arrays(data_time)
+        if data_time is None or not self._dirty:
+            return None
+        return self._associate(data_time)
+
+    def _step_blocks(self, data_time: UTCDateTime | None) -> RunReport | None:
         if data_time is None:
             return None
         if self._next is None:
@@ -129,6 +307,8 @@ class LiveRunner:
     ) -> None:
         """Step whenever ``clock()`` has moved on, until ``stop`` is set."""
         last_status = time.monotonic()
+        if self.streaming:
+            poll = min(poll, 0.2)
         while not stop.is_set():
             report = self.step(clock())
             if status is not None and time.monotonic() - last_status >= status_every:

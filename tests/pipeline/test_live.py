@@ -1,5 +1,6 @@
-"""The live runner: SeedLink replay → acquisition → the same stages on short blocks, and the
-same bulletin as ``openndc process`` on the same archive."""
+"""The live runner: SeedLink replay → acquisition → streaming detection and event-driven
+association through the same stages, and the same bulletin as ``openndc process`` on the
+same archive."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ def test_data_clock_follows_the_quorum_and_ignores_silent_stations() -> None:
     assert clock.now() == t + 1
     clock.record("KZ.S0..BHZ", t - 5)  # an older record does not move a channel back
     assert clock.now() == t + 1
+    # a long-period channel (a 1-Hz record spans minutes) is followed, not waited for
+    for cha in ("LHZ", "LHN", "LHE"):
+        clock.record(f"IU.MAKZ..{cha}", t - 300, t - 720)
+    assert clock.now() == t + 1
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +66,8 @@ def test_live_run_on_a_replay_equals_process(
         warnings.simplefilter("ignore", DataQualityWarning)
         args = ["-q", "process", "--archive", str(scen / "sds"), "--inventory", inv]
         args += ["--db", batch_db, "--start", str(start), "--end", str(start + SPAN - 120)]
+        # the live run's 60-s windows (arrays are detected per window, as in batch)
+        args += ["--window", "60"]
         assert main([*args, "--workers", "1", "--no-progress", "--no-surface-waves"]) == 0
         server = ServerThread(scen / "sds", replay_start=start, speed=60.0)
         port = server.start()
@@ -71,7 +78,10 @@ def test_live_run_on_a_replay_equals_process(
             assert main(live) == 0
         finally:
             server.stop()
-    batch, online = _events(batch_db), _events(live_db)
+    # events whose arrivals the batch span holds (the live run goes on to the data's end)
+    last = start + SPAN - 120 - 300
+    batch = [e for e in _events(batch_db) if e[0] < last]
+    online = [e for e in _events(live_db) if e[0] < last]
     assert batch, "the scenario's event is in the batch bulletin"
     assert len(online) == len(batch)
     for (t_b, la_b, lo_b), (t_l, la_l, lo_l) in zip(sorted(batch), sorted(online), strict=True):
@@ -83,3 +93,24 @@ def test_live_run_on_a_replay_equals_process(
     assert got == src
     with BulletinStore(live_db) as store:
         assert store.counts()["processing_window"] >= (SPAN - 300) // 60
+
+
+def test_a_detection_update_supersedes_the_first_version(tmp_path: Path) -> None:
+    """Streaming stores a detection when its onset is fixed and again with the station-level
+    measurements: one current row, the update."""
+    import dataclasses
+
+    from openndc.model.detection import Detection
+
+    t = UTCDateTime("2024-03-01T00:49:30.125")
+    name = "KZ.AKTO..BHZ-20240301T004930.125000"
+    first = Detection(network="KZ", station="AKTO", location="", channel="BHZ", time=t,
+                      snr=9.0, method="stalta", id=name)  # fmt: skip
+    update = dataclasses.replace(first, amplitude_wa=12.5, phase="Pn")
+    with BulletinStore(f"sqlite:///{tmp_path / 'b.db'}") as store:
+        assert store.store_detections([first], replace=True) == (1, 0)
+        assert store.store_detections([update], replace=True) == (1, 1)
+        assert store.store_detections([update], replace=True) == (0, 0)  # the same: kept
+        current = store.load_detections(t - 1, t + 1)
+        assert len(current) == 1 and current[0].amplitude_wa == 12.5 and current[0].phase == "Pn"
+        assert len(store.load_detections(t - 1, t + 1, include_superseded=True)) == 2

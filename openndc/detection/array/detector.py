@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -86,6 +87,47 @@ MAX_RING_AZIMUTHS = 24
 quarter period at ``f_ref``; the f-k measurement at each arrival corrects the direction)."""
 
 _DEAD_RATIO = 1e-3  # an element this much quieter (rms) than the median is dead
+
+
+class _Outages:
+    """Array elements (or arrays) out of use, so that an outage is reported once.
+
+    The detector runs on window after window (every block of a live run): an element that
+    is down stays down for many windows. Its problem is logged at WARNING when the outage
+    begins, at DEBUG while it lasts, and at INFO when the element is back in use (for
+    :attr:`BACK_AFTER` windows in a row).
+    Process-wide (like Python's warnings registry); thread-safe.
+    """
+
+    #: Windows in a row an element must be in use before its outage is over (an element
+    #: whose records come late drops in and out at the live edge: one outage).
+    BACK_AFTER = 5
+
+    def __init__(self) -> None:
+        self._out: dict[tuple[str, str], int] = {}  # -> windows in use since
+        self._lock = threading.Lock()
+
+    def down(self, array: str, element: str, message: str) -> None:
+        with self._lock:
+            new = (array, element) not in self._out
+            self._out[(array, element)] = 0
+        (log.warning if new else log.debug)("array %s: %s", array, message)
+
+    def up(self, array: str, elements: tuple[str, ...] | list[str]) -> None:
+        back = []
+        with self._lock:
+            for e in elements:
+                key = (array, e)
+                if key in self._out:
+                    self._out[key] += 1
+                    if self._out[key] >= self.BACK_AFTER:
+                        del self._out[key]
+                        back.append(e)
+        for e in back:
+            log.info("array %s: %s back in use", array, f"element {e}" if e else "beams")
+
+
+_OUTAGES = _Outages()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +209,10 @@ def gather_array_data(stream: Stream, array: Array, config: DetectionConfig) -> 
             # an element recorded on another channel (a 3-C station among the elements) is a
             # configuration; an element without any data is a problem worth a warning
             other = any(t.stats.station == code for t in traces)
-            (log.info if other else log.warning)(
-                "array %s: element %s has no %s data: dropped", array.code, code, channel
-            )
+            if other:
+                log.debug("array %s: element %s has no %s data: dropped", array.code, code, channel)
+            else:
+                _OUTAGES.down(array.code, code, f"element {code} has no {channel} data: dropped")
             continue
         if len(sel) == 1:  # the usual case: no copy of the trace, no merge
             chosen[code] = np.nan_to_num(np.array(sel[0].data, dtype=np.float64))
@@ -183,13 +226,14 @@ def gather_array_data(stream: Stream, array: Array, config: DetectionConfig) -> 
         starts[code] = sel[0].stats.starttime
     chosen, starts = _drop_dead(array.code, chosen, starts)
     if len(chosen) < config.array.min_elements:
-        log.warning(
-            "array %s: %d live elements, fewer than min_elements=%d: no beams",
+        _OUTAGES.down(
             array.code,
-            len(chosen),
-            config.array.min_elements,
+            "",
+            f"{len(chosen)} live elements, fewer than min_elements="
+            f"{config.array.min_elements}: no beams",
         )
         return None
+    _OUTAGES.up(array.code, [""])
     return _align(array, chosen, starts, fs, channel, location, config.array.min_elements)
 
 
@@ -206,13 +250,8 @@ def _drop_dead(
     keep = {}
     for c, d in chosen.items():
         if rms[c] <= 0 or rms[c] < _DEAD_RATIO * med:
-            log.warning(
-                "array %s: element %s is dead (rms %.3g vs median %.3g): dropped",
-                array_code,
-                c,
-                rms[c],
-                med,
-            )
+            why = f"element {c} is dead (rms {rms[c]:.3g} vs median {med:.3g}): dropped"
+            _OUTAGES.down(array_code, c, why)
             continue
         keep[c] = d
     return keep, {c: starts[c] for c in keep}
@@ -233,9 +272,11 @@ def _align(
     t1m = float(np.median([float(e) for e in ends.values()]))
     tol = max(0.02 * med_len, 2.0 / fs)
     codes = [c for c in chosen if float(starts[c]) <= t0m + tol and float(ends[c]) >= t1m - tol]
-    for c in set(chosen) - set(codes):
-        # a gap in that element's data (the archive reports it as a data problem)
-        log.info("array %s: element %s covers too little of the window: dropped", array.code, c)
+    for c in sorted(set(chosen) - set(codes)):
+        # a gap in that element's data (the archive reports it as a data problem); at the
+        # live edge an element whose records came late: reported once per outage
+        _OUTAGES.down(array.code, c, f"element {c} covers too little of the window: dropped")
+    _OUTAGES.up(array.code, codes)
     if len(codes) < min_elements:
         return None
     t0 = max(starts[c] for c in codes)
@@ -323,7 +364,8 @@ def _find_triggers(
         band_delays = delays[index]
         q = decimation_factor(ad.fs, band.freq_max)
         fsq = ad.fs / q
-        nsta, nlta = round(band.sta * fsq), round(band.lta * fsq)
+        nsta = round(band.sta * fsq)
+        nlta = max(nsta + 1, round(band.lta * fsq))  # as station.py: sta < lta after rounding
         if nlta * q >= n_samp or nsta < 1:
             continue
         fmax = min(band.freq_max, 0.45 * ad.fs)
