@@ -50,6 +50,17 @@ from tests.support.ims import read_ims_network
 
 T0 = UTCDateTime(2024, 1, 1)
 
+#: The options for a network of IMS primary stations (docs/association.md): the REB's
+#: three-station events (``ndc_min_defining_small``, checked against the network and the
+#: data's own uncertainties), 3-C azimuths and slownesses weighted by their uncertainty
+#: rather than dropped, and depths chosen among more levels (with depth phases).
+REB_RULES = AssociationConfig(
+    ndc_min_defining_small=6.0,
+    ndc_ignore_baz_sigma=90.0,
+    ndc_ignore_slowness_sigma=10.0,
+    ndc_refine_depths=(35.0, 70.0, 225.0, 300.0, 600.0),
+)
+
 
 def _shared() -> Path:
     return Path(
@@ -181,25 +192,10 @@ def _true(det: Detection) -> int:
     return int(det.id[2:].split("-", 1)[0]) if det.id.startswith("ev") else -1
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args()
-    root = _shared() / "ims_site_tables"
-    kinds = _affiliation(root / "ims.affiliation")
-    net = read_ims_network(root / "ims.site", T0, set(kinds))
-    arrays = _arrays(root / "ims.site")
-    dets, evs = detections(net, kinds, arrays, args.seed)
-    n_sta: Counter[int] = Counter()  # true event -> stations with a P
-    for d in dets:
-        if (
-            d.id.startswith("ev")
-            and d.phase == "P"
-            and d.id.split("-")[2] in ("Pg", "Pn", "P", "PKP")
-        ):
-            n_sta[_true(d)] += 1
+def _score(label: str, config: AssociationConfig, dets: list[Detection],
+           net: MonitoringNetwork, evs: list[Origin], n_sta: Counter[int]) -> None:  # fmt: skip
     t = time.perf_counter()
-    res = associate(dets, net, AssociationConfig())
+    res = associate(dets, net, config)
     wall = time.perf_counter() - t
     majors = []
     false_events = 0
@@ -210,13 +206,8 @@ def main() -> None:
             false_events += 1
         majors.append(major)
     found = Counter(m for m in majors if m >= 0)
-    n_pri = sum(k == "IMS_PRI" for k in kinds.values())
     print(
-        f"IMS-style set: {len(net.stations)} sites ({n_pri} primary seismic), {len(evs)} "
-        f"origins, {len(dets)} detections, association {wall:.1f} s"
-    )
-    print(
-        f"events {len(res.events)}, false {false_events}, "
+        f"--- {label}: association {wall:.1f} s; events {len(res.events)}, false {false_events}, "
         f"precision {1 - false_events / max(len(res.events), 1):.3f}"
     )
     print(f"{'P stations':>10s} {'events':>7s} {'found':>6s} {'recall':>7s} {'split':>6s}")
@@ -245,6 +236,32 @@ def main() -> None:
         f"later / T / I arrivals in events: {dict(joined)}; from another event or false: "
         f"{dict(wrong)}"
     )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    root = _shared() / "ims_site_tables"
+    kinds = _affiliation(root / "ims.affiliation")
+    net = read_ims_network(root / "ims.site", T0, set(kinds))
+    arrays = _arrays(root / "ims.site")
+    dets, evs = detections(net, kinds, arrays, args.seed)
+    n_sta: Counter[int] = Counter()  # true event -> stations with a P
+    for d in dets:
+        if (
+            d.id.startswith("ev")
+            and d.phase == "P"
+            and d.id.split("-")[2] in ("Pg", "Pn", "P", "PKP")
+        ):
+            n_sta[_true(d)] += 1
+    n_pri = sum(k == "IMS_PRI" for k in kinds.values())
+    print(
+        f"IMS-style set: {len(net.stations)} sites ({n_pri} primary seismic), {len(evs)} "
+        f"origins, {len(dets)} detections"
+    )
+    for label, config in (("default", AssociationConfig()), ("REB rules", REB_RULES)):
+        _score(label, config, dets, net, evs, n_sta)
     truth_t = sum(1 for d in dets if d.phase in ("T", "I"))
     print(
         f"T and I detections made: {truth_t}; pP/PcP made: "

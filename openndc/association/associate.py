@@ -401,7 +401,8 @@ def associate(
         return AssociationResult([], [], prov, problems, {"n_detections": 0.0})
     source = travel_times if travel_times is not None else travel_time_source(config.model)
     if config.method in ("ndc", "local"):
-        return _associate_hypotheses(dets, config, source, prov, problems, t_start, len(detections))
+        return _associate_hypotheses(dets, config, source, prov, problems, t_start,
+                                     len(detections), _network_sites(network))  # fmt: skip
     if config.method != "grid":
         raise AssociationError(
             f"unknown association method {config.method!r}: use 'ndc', 'local' or 'grid'"
@@ -443,6 +444,16 @@ _METHOD_NAMES = {
 }
 
 
+def _network_sites(
+    network: MonitoringNetwork,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Latitudes and longitudes [deg] of the network's stations and array reference points."""
+    lats = [s.latitude for s in network.stations] + [a.reference_latitude for a in network.arrays]
+    lons = [s.longitude for s in network.stations]
+    lons += [a.reference_longitude for a in network.arrays]
+    return np.asarray(lats, np.float64), np.asarray(lons, np.float64)
+
+
 def _associate_hypotheses(
     dets: _Detections,
     config: AssociationConfig,
@@ -451,12 +462,16 @@ def _associate_hypotheses(
     problems: list[DataProblem],
     t_start: float,
     n_in: int,
+    sites: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
 ) -> AssociationResult:
     hyps: list[Any]
     if config.method == "local":
         from openndc.association.local import search_local
 
-        hyps = search_local(dets, config, source)
+        # the search frame and box come from the network, not from the stations that
+        # happen to have detections in this window: a window's result must not depend on
+        # which stations were quiet
+        hyps = search_local(dets, config, source, sites=sites)
     else:
         from openndc.association.later import attach_later_phases
         from openndc.association.ndc import search_ndc

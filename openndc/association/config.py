@@ -151,10 +151,27 @@ class AssociationConfig:
     ndc_max_baz_sigma: float = field_(
         15.0,
         unit="deg",
-        help="a back-azimuth with a larger uncertainty is ignored (neither constraint nor datum)",
+        help="a back-azimuth with a larger uncertainty sigma (a 3-C station's) still "
+        "constrains, with its tolerance widened to 2.5 sigma, but counts as "
+        "(ndc_max_baz_sigma / sigma)**2 of a defining datum",
     )
     ndc_max_slowness_sigma: float = field_(
-        3.0, unit="s/deg", help="a slowness with a larger uncertainty is ignored"
+        3.0,
+        unit="s/deg",
+        help="a slowness with a larger uncertainty sigma counts as "
+        "(ndc_max_slowness_sigma / sigma)**2 of a defining datum",
+    )
+    ndc_ignore_baz_sigma: float = field_(
+        15.0,
+        unit="deg",
+        help="a back-azimuth with a larger uncertainty is ignored (the default keeps the "
+        "earlier behaviour: on the real DPRK 2016-01-06 detections 3-C azimuths up to 90 deg "
+        "moved arrivals; the IMS-style benchmark uses 90)",
+    )
+    ndc_ignore_slowness_sigma: float = field_(
+        3.0,
+        unit="s/deg",
+        help="a slowness with a larger uncertainty is ignored (IMS-style benchmark: 10)",
     )
     ndc_teleseismic_p_tolerance: float = field_(
         2.0, unit="s", help="largest P residual beyond 20 deg (p_tolerance applies closer)"
@@ -213,6 +230,30 @@ class AssociationConfig:
         help="longest first-P travel time the 'ndc' method considers (PKP at 180 deg: ~1,210 "
         "s); detections up to this long after an origin are gathered",
     )
+    ndc_min_defining_small: float = field_(
+        9.0,
+        help="an event with P at ndc_min_p_stations stations (the REB's minimum of three "
+        "primary stations) but fewer than ndc_min_defining defining data is accepted with at "
+        "least this many when its stations are the network's nearest to it "
+        "(ndc_min_detecting_fraction) and its data fit within their uncertainties (chi-square "
+        "at 99 %); equal to ndc_min_defining (the default) turns this off: on the real DPRK "
+        "2016-01-06 detections 6 made two false events (the IMS-style benchmark uses 6)",
+    )
+    ndc_min_detecting_fraction: float = field_(
+        0.25,
+        help="a small event (below ndc_min_defining) needs P at this fraction of the sites "
+        "(with P detections in the input) out to its farthest P station: an event seen far "
+        "away is seen close by, a chance combination of detections is not; PyOcto's "
+        "min_pick_fraction, as local_min_pick_fraction",
+    )
+    ndc_refine_depths: tuple[float, ...] = field_(
+        (),
+        unit="km",
+        help="more depths (besides 0 and ndc_depths, the search nodes) among which an "
+        "event's depth is chosen (P-time misfit, and depth phases pP/sP at two or more "
+        "stations); the IMS-style benchmark uses 35, 70, 225, 300, 600 (on the real DPRK "
+        "2016-01-06 detections they moved arrivals of the shallow test)",
+    )
     ndc_min_defining: float = field_(
         9.0,
         help="an event needs this many defining data: P times plus fitting back-azimuths and "
@@ -234,9 +275,12 @@ class AssociationConfig:
     local_slice: float = field_(1200.0, unit="s", help="origin-time slice searched as one tree")
     local_refinements: int = field_(3, help="gather-and-relocate passes per event candidate")
     local_edt_sigma: float = field_(
-        1.0,
+        0.5,
         unit="s",
-        help="width of the Gaussian with which picks' origin times agree in the location",
+        help="width of the Gaussian with which two picks' origin times agree in the location "
+        "(their difference scatters by sqrt(2) x the pick error: 0.5 s for picks good to "
+        "~0.35 s, a third of local_pick_tolerance); wider lets many loosely fitting picks of "
+        "several events outvote the tight picks of one",
     )
     local_min_picks: int = field_(
         10, help="an event needs this many picks (distinct station-phases)"
@@ -244,6 +288,13 @@ class AssociationConfig:
     local_min_p_stations: int = field_(3, help="an event needs P at this many stations")
     local_min_s_stations: int = field_(3, help="an event needs S at this many stations")
     local_min_ps_stations: int = field_(3, help="an event needs both P and S at this many stations")
+    local_min_pick_fraction: float = field_(
+        0.25,
+        help="distance criterion (PyOcto's min_pick_fraction): walking the sites with picks "
+        "outwards from an event candidate, the picks of sites beyond the last point where "
+        "at least this fraction of the sites passed have picks of the event are dropped "
+        "(an event seen far away is seen close by); 0 turns it off",
+    )
     local_min_interevent_time: float = field_(
         3.0,
         unit="s",

@@ -17,9 +17,11 @@ rewritten on arrays (details in ``docs/association.md``):
    both at ``local_min_ps_stations``) is dropped.
 4. *Event*: a leaf (longest side <= ``local_node_size``) is located by a coarse-to-fine
    grid search that maximises the kernel agreement of the picks' origin times (PyOcto's
-   exponential EDT), then the best unused pick per station and phase within
-   ``local_pick_tolerance`` of the prediction is gathered and the event relocated
-   (``local_refinements`` times). It is accepted when the gathered picks still suffice;
+   exponential EDT; several starts, the kernel narrowing with the grid step), then the
+   best unused pick per station and phase within ``local_pick_tolerance`` of the
+   prediction is gathered, the picks behind silent nearer sites dropped (PyOcto's distance
+   criterion) and the event relocated (``local_refinements`` times; the first time over
+   the whole box). It is accepted when the gathered picks still suffice;
    they leave the pool, so a pick belongs to one event. A set of picks that failed once
    is not tried again.
 5. *Duplicates*: of two events within ``local_min_interevent_time`` the one with fewer
@@ -159,6 +161,7 @@ class LocalParams(NamedTuple):
     z0: float
     z1: float
     vp: float
+    vs: float
     tolerance: float
     node_size: float
     dfs_size: float
@@ -171,6 +174,7 @@ class LocalParams(NamedTuple):
     min_p: int
     min_s: int
     min_ps: int
+    min_pick_fraction: float
 
 
 class LocalResult(NamedTuple):
@@ -280,7 +284,8 @@ def _origin_agreement(
     sigma: float, work: FloatArray,
 ) -> tuple[float, float]:  # fmt: skip
     """Agreement of the picks' origin times at (x, y, z) (sum over pairs of a Gaussian of
-    their difference, PyOcto's exponential EDT) and the origin time [s] it implies."""
+    their difference, PyOcto's exponential EDT, an option there) and the origin time [s]
+    it implies."""
     n = 0
     for i in idx:
         s = picks.station[i]
@@ -321,39 +326,79 @@ def _origin_agreement(
     return 0.5 * (total - n), tsum / wsum
 
 
-def _locate(
-    idx: IntArray, picks: Any, tt: FloatArray, step: float, prm: Any, cx: float, cy: float,
-    half: float, grid: float, work: FloatArray,
-) -> tuple[float, float, float, float]:  # fmt: skip
-    """Grid search of the origin: points ``grid`` [km] apart within ``half`` [km] of (cx, cy)
-    horizontally and over the whole depth range, then 3 x 3 x 3 points around the best with
-    the step halved down to 0.25 km."""
-    best = -2.0
-    bx, by, bz, bt = cx, cy, 0.5 * (prm.z0 + prm.z1), np.nan
-    n_h = math.ceil(half / grid)
-    n_z = math.ceil((prm.z1 - prm.z0) / grid)
-    for i in range(-n_h, n_h + 1):
-        x = min(max(cx + i * grid, prm.x0), prm.x1)
-        for j in range(-n_h, n_h + 1):
-            y = min(max(cy + j * grid, prm.y0), prm.y1)
-            for k in range(n_z + 1):
-                z = min(prm.z0 + k * grid, prm.z1)
-                q, t0 = _origin_agreement(x, y, z, idx, picks, tt, step, prm.edt_sigma, work)
-                if q > best + 1e-9:
-                    best, bx, by, bz, bt = q, x, y, z, t0
+def _polish(
+    idx: IntArray, picks: Any, tt: FloatArray, step: float, prm: Any, bx: float, by: float,
+    bz: float, grid: float, work: FloatArray,
+) -> tuple[float, float, float, float, float]:  # fmt: skip
+    """3 x 3 x 3 points around (bx, by, bz) [km], the step halved from ``grid / 2`` down to
+    0.25 km, the kernel narrowing with it; the point, its origin time and its agreement at
+    ``edt_sigma``."""
     stp = grid / 2.0
     while stp >= 0.25:
         ox, oy, oz = bx, by, bz
+        sig = math.hypot(prm.edt_sigma, 0.87 * stp / prm.vs)
+        best, _ = _origin_agreement(ox, oy, oz, idx, picks, tt, step, sig, work)
         for i in range(-1, 2):
             x = min(max(ox + i * stp, prm.x0), prm.x1)
             for j in range(-1, 2):
                 y = min(max(oy + j * stp, prm.y0), prm.y1)
                 for k in range(-1, 2):
                     z = min(max(oz + k * stp, prm.z0), prm.z1)
-                    q, t0 = _origin_agreement(x, y, z, idx, picks, tt, step, prm.edt_sigma, work)
+                    q, _ = _origin_agreement(x, y, z, idx, picks, tt, step, sig, work)
                     if q > best + 1e-9:
-                        best, bx, by, bz, bt = q, x, y, z, t0
+                        best, bx, by, bz = q, x, y, z
         stp /= 2.0
+    q, t0 = _origin_agreement(bx, by, bz, idx, picks, tt, step, prm.edt_sigma, work)
+    return bx, by, bz, t0, q
+
+
+def _locate(
+    idx: IntArray, picks: Any, tt: FloatArray, step: float, prm: Any, cx: float, cy: float,
+    half: float, grid: float, work: FloatArray,
+) -> tuple[float, float, float, float]:  # fmt: skip
+    """Grid search of the origin: points ``grid`` [km] apart within ``half`` [km] of (cx, cy)
+    horizontally and over the whole depth range, then :func:`_polish` from each of the
+    ``N_STARTS`` best separated points; the best at ``edt_sigma`` wins. At a step ``g`` the
+    agreement kernel is widened to ``hypot(edt_sigma, 0.87 g / vs)`` (the S-time error of
+    the farthest point of a cell from a grid point), so that a coarse grid does not step
+    over the true optimum's basin; the several starts keep a wide basin of many loosely
+    agreeing picks from hiding a narrow one of tightly agreeing picks."""
+    n_keep = 3
+    top_q = np.full(n_keep, -2.0)
+    top = np.zeros((n_keep, 3))
+    n_h = math.ceil(half / grid)
+    n_z = math.ceil((prm.z1 - prm.z0) / grid)
+    sig = math.hypot(prm.edt_sigma, 0.87 * grid / prm.vs)
+    sep2 = (1.5 * grid) ** 2
+    for i in range(-n_h, n_h + 1):
+        x = min(max(cx + i * grid, prm.x0), prm.x1)
+        for j in range(-n_h, n_h + 1):
+            y = min(max(cy + j * grid, prm.y0), prm.y1)
+            for k in range(n_z + 1):
+                z = min(prm.z0 + k * grid, prm.z1)
+                q, _ = _origin_agreement(x, y, z, idx, picks, tt, step, sig, work)
+                # keep the n_keep best points that are more than 1.5 cells apart
+                slot = -1
+                for m in range(n_keep):
+                    if (top[m, 0] - x) ** 2 + (top[m, 1] - y) ** 2 <= sep2 and top_q[m] > -2.0:
+                        slot = m
+                        break
+                if slot < 0:
+                    slot = int(np.argmin(top_q))
+                if q > top_q[slot] + 1e-9:
+                    top_q[slot] = q
+                    top[slot, 0] = x
+                    top[slot, 1] = y
+                    top[slot, 2] = z
+    best = -3.0
+    bx, by, bz, bt = cx, cy, 0.5 * (prm.z0 + prm.z1), np.nan
+    for m in range(n_keep):
+        if top_q[m] <= -2.0:
+            continue
+        x, y, z, t0, q = _polish(idx, picks, tt, step, prm, top[m, 0], top[m, 1], top[m, 2],
+                                 grid, work)  # fmt: skip
+        if q > best + 1e-9:
+            best, bx, by, bz, bt = q, x, y, z, t0
     return bx, by, bz, bt
 
 
@@ -388,6 +433,65 @@ def _gather(
     return out[:n]
 
 
+def _distance_filter(
+    idx: IntArray, x: float, y: float, picks: Any, active: npt.NDArray[np.bool_],
+    fraction: float, flags: IntArray,
+) -> IntArray:  # fmt: skip
+    """PyOcto's distance criterion: walking the active sites (those with picks in the
+    slice) outwards from epicentre (x, y), drop the picks of the sites beyond the last
+    point where at least ``fraction`` of the sites passed have a pick of ``idx``: an event
+    seen far away is also seen close by, so far picks with silent near sites are another
+    event's. ``flags`` is a zeroed per-site scratch array, zeroed again on return."""
+    if fraction <= 0.0 or idx.size == 0:
+        return idx
+    n_act = 0
+    n_hit = 0
+    for i in idx:
+        s = picks.station[i]
+        if flags[s] == 0:
+            flags[s] = 1
+            n_hit += 1
+    for s in range(active.size):
+        if active[s]:
+            n_act += 1
+    if n_act == 0 or n_hit > fraction * n_act:  # met over the whole network
+        for i in idx:
+            flags[picks.station[i]] = 0
+        return idx
+    d = np.empty(n_act, np.float64)
+    site = np.empty(n_act, np.int64)
+    k = 0
+    for s in range(active.size):
+        if active[s]:
+            d[k] = (x - picks.sx[s]) ** 2 + (y - picks.sy[s]) ** 2
+            site[k] = s
+            k += 1
+    order = np.argsort(d, kind="mergesort")
+    hits = 0
+    cut = n_act  # sites from order[cut:] on are dropped
+    for r in range(n_act):
+        s = site[order[r]]
+        if flags[s] == 1:
+            hits += 1
+        if hits >= fraction * (r + 1):
+            cut = n_act
+        elif cut == n_act:
+            cut = r
+    for r in range(cut, n_act):
+        s = site[order[r]]
+        if flags[s] == 1:
+            flags[s] = 2  # dropped
+    out = np.empty(idx.size, np.int64)
+    n = 0
+    for i in idx:
+        if flags[picks.station[i]] == 1:
+            out[n] = i
+            n += 1
+    for i in idx:
+        flags[picks.station[i]] = 0
+    return out[:n]
+
+
 def _pick_hash(idx: IntArray, keys: npt.NDArray[np.int64]) -> int:
     h = 0
     for i in idx:
@@ -413,8 +517,10 @@ def _split(box: FloatArray, vp: float) -> tuple[FloatArray, FloatArray]:
 def _try_event(
     leaf: IntArray, box: FloatArray, picks: Any, used: npt.NDArray[np.bool_], tt: FloatArray,
     step: float, prm: Any, n_sites: int, flags: IntArray, work: FloatArray,
+    active: npt.NDArray[np.bool_],
 ) -> tuple[IntArray, float, float, float, float]:  # fmt: skip
-    """Locate a leaf's picks, gather and relocate; the members (empty when rejected)."""
+    """Locate a leaf's picks, gather and relocate; the members (empty when rejected).
+    ``active`` marks the sites with picks in the slice (the distance criterion)."""
     cx = 0.5 * (box[0] + box[1])
     cy = 0.5 * (box[2] + box[3])
     size = prm.node_size
@@ -424,16 +530,24 @@ def _try_event(
         if math.isnan(t0):
             return np.empty(0, np.int64), x, y, z, t0
         members = _gather(x, y, z, t0, picks, used, tt, step, n_sites, prm.pick_tolerance)
+        members = _distance_filter(members, x, y, picks, active, prm.min_pick_fraction, flags)
         if not _sufficient(members, picks, flags, prm):
             return np.empty(0, np.int64), x, y, z, t0
-        # the first relocation searches as wide as the leaf's (the leaf's own picks may have
-        # pulled it to a side optimum); later ones polish
-        reach = 2.0 * size if r == 0 else 0.5 * size
-        grid = 0.4 * size if r == 0 else 0.2 * size
-        x, y, z, t0 = _locate(members, picks, tt, step, prm, x, y, reach, grid, work)
+        if r == 0:
+            # the first relocation searches the whole box, as PyOcto does: the leaf's picks
+            # (a mixture of events) may have put the candidate far from its gathered picks'
+            # optimum
+            bx = 0.5 * (prm.x0 + prm.x1)
+            by = 0.5 * (prm.y0 + prm.y1)
+            half = 0.5 * max(prm.x1 - prm.x0, prm.y1 - prm.y0)
+            x, y, z, t0 = _locate(members, picks, tt, step, prm, bx, by, half, 0.5 * size, work)
+        else:
+            x, y, z, t0 = _locate(members, picks, tt, step, prm, x, y, 0.5 * size, 0.2 * size,
+                                  work)  # fmt: skip
     if math.isnan(t0):
         return np.empty(0, np.int64), x, y, z, t0
     members = _gather(x, y, z, t0, picks, used, tt, step, n_sites, prm.pick_tolerance)
+    members = _distance_filter(members, x, y, picks, active, prm.min_pick_fraction, flags)
     if not _sufficient(members, picks, flags, prm):
         return np.empty(0, np.int64), x, y, z, t0
     return members, x, y, z, t0
@@ -464,6 +578,9 @@ def octree_search(
         lo = np.searchsorted(picks.t, box[6])
         hi = np.searchsorted(picks.t, box[7] + prm.time_before, side="right")
         root = _keep_in_box(all_idx[lo:hi], box, picks, used, tt, step, prm.tolerance)
+        active = np.zeros(n_sites, np.bool_)
+        for i in all_idx[lo:hi]:
+            active[picks.station[i]] = True
         heap = [(-float(root.size), 0)]
         boxes = List()
         boxes.append(box)
@@ -485,7 +602,7 @@ def octree_search(
                         continue
                     tried[h] = 1
                     got, x, y, z, t0 = _try_event(idx, b, picks, used, tt, step, prm, n_sites,
-                                                  flags, work)  # fmt: skip
+                                                  flags, work, active)  # fmt: skip
                     if got.size > 0:
                         for i in got:
                             used[picks.det[i]] = True
@@ -527,8 +644,9 @@ def octree_search(
 
 
 _KERNEL_FUNCTIONS = (
-    "_tt", "_tt_range", "_keep_in_box", "_sufficient", "_origin_agreement", "_locate",
-    "_gather", "_pick_hash", "_width", "_split", "_try_event", "octree_search",
+    "_tt", "_tt_range", "_keep_in_box", "_sufficient", "_origin_agreement", "_polish",
+    "_locate",
+    "_gather", "_distance_filter", "_pick_hash", "_width", "_split", "_try_event", "octree_search",
 )  # fmt: skip
 
 
@@ -587,16 +705,27 @@ class LocalHypothesis:
 
 
 def search_local(
-    dets: Any, config: Any, source: TravelTimeSource, *, compiled: bool = True
+    dets: Any,
+    config: Any,
+    source: TravelTimeSource,
+    *,
+    compiled: bool = True,
+    sites: tuple[FloatArray, FloatArray] | None = None,
 ) -> list[LocalHypothesis]:
     """Run the local octree association on ingested detections (``associate._Detections``)
     with ``config`` (an :class:`~openndc.association.config.AssociationConfig`);
-    ``compiled=False`` runs the interpreted reference."""
-    frame = local_frame(dets.site_lat, dets.site_lon)
+    ``compiled=False`` runs the interpreted reference. ``sites`` (latitudes, longitudes
+    [deg] of all the network's sites) fix the frame and the search box; without them the
+    sites with detections do."""
+    all_lat, all_lon = sites if sites is not None else (dets.site_lat, dets.site_lon)
+    all_lat = np.concatenate([np.asarray(all_lat, np.float64), dets.site_lat])
+    all_lon = np.concatenate([np.asarray(all_lon, np.float64), dets.site_lon])
+    frame = local_frame(all_lat, all_lon)
     sx, sy = frame.project(dets.site_lat, dets.site_lon)
+    ax, ay = frame.project(all_lat, all_lon)
     margin_km = (config.grid_margin if config.grid_margin is not None else 0.1) * DEG_KM
-    x0, x1 = float(sx.min()) - margin_km, float(sx.max()) + margin_km
-    y0, y1 = float(sy.min()) - margin_km, float(sy.max()) + margin_km
+    x0, x1 = float(ax.min()) - margin_km, float(ax.max()) + margin_km
+    y0, y1 = float(ay.min()) - margin_km, float(ay.max()) + margin_km
     reach = math.hypot(x1 - x0, y1 - y0) + 1.0
     elev = np.clip(np.nan_to_num(dets.site_elev_km), 0.0, None)
     tables, names = build_local_tables(
@@ -605,6 +734,7 @@ def search_local(
     t_s = tables.tt[1][np.isfinite(tables.tt[1])]
     k50 = min(int(50.0 / tables.step_km), tables.tt.shape[1] - 1)
     vp = k50 * tables.step_km / float(tables.tt[0, k50, 0]) if tables.tt[0, k50, 0] > 0 else 6.0
+    vs = k50 * tables.step_km / float(tables.tt[1, k50, 0]) if tables.tt[1, k50, 0] > 0 else 3.4
     # picks: P-type as phase 0, S-type as 1; an unnamed detection as both
     rows = [(float(dets.t[i]), int(dets.site[i]), ph, i)
             for i in range(len(dets.t)) for ph in (0, 1)
@@ -621,14 +751,14 @@ def search_local(
         elev.astype(np.float64),
     )
     prm = LocalParams(
-        x0, x1, y0, y1, 0.0, float(config.max_depth), float(vp),
+        x0, x1, y0, y1, 0.0, float(config.max_depth), float(vp), float(vs),
         float(config.local_tolerance), float(config.local_node_size),
         4.0 * float(config.local_node_size), float(config.local_slice),
         float(t_s.max()) + config.local_tolerance if t_s.size else 60.0,
         float(config.local_pick_tolerance), float(config.local_edt_sigma),
         int(config.local_refinements), int(config.local_min_picks),
         int(config.local_min_p_stations), int(config.local_min_s_stations),
-        int(config.local_min_ps_stations),
+        int(config.local_min_ps_stations), float(config.local_min_pick_fraction),
     )  # fmt: skip
     res = run_octree_search(picks, tables, prm, len(dets.site_lat), len(dets.t), compiled=compiled)
     hyps: list[LocalHypothesis] = []

@@ -54,6 +54,11 @@ IntArray = npt.NDArray[np.int64]
 #: absorbs part of the offset into the origin time).
 CELL_FACTOR = 1.0
 
+#: Nodes tried per driver detection for a small event (below ``ndc_min_defining``).
+_SMALL_CANDIDATES = 200
+#: Nodes grown per driver detection for a small event before it is given up.
+_SMALL_TRIES = 5
+
 #: First-arrival phases the NDC method names (those in ``AssociationConfig.phases``).
 _FIRST_P = ("Pg", "Pn", "P", "PKP")
 _FIRST_S = ("Sg", "Sn", "S")
@@ -190,6 +195,8 @@ def score_nodes(  # pragma: no cover - compiled
     btol: FloatArray,
     slow: FloatArray,
     stol: FloatArray,
+    bw: FloatArray,
+    sw: FloatArray,
     usable: npt.NDArray[np.bool_],
     j_lo: int,
     j_hi: int,
@@ -197,8 +204,9 @@ def score_nodes(  # pragma: no cover - compiled
     n_sites: int,
 ) -> tuple[FloatArray, FloatArray]:
     """Score of every node for driver detection ``drv``: the number of defining data (P
-    times of distinct sites plus fitting back-azimuths and slownesses) and the sum of
-    absolute time residuals [s]; -1 where the driver's own azimuth/slowness do not fit.
+    times of distinct sites plus fitting back-azimuths and slownesses, weighted ``bw`` /
+    ``sw`` by their uncertainty) and the sum of absolute time residuals [s]; -1 where the
+    driver's own azimuth/slowness do not fit.
 
     Detections are sorted by time, so each node scans only the detections between its
     earliest and latest predicted P (binary search), and the per-site scratch arrays are
@@ -222,11 +230,11 @@ def score_nodes(  # pragma: no cover - compiled
                 db = abs((baz[drv] - nbaz[n, sd] + 180.0) % 360.0 - 180.0)
                 if db > btol[drv]:
                     continue
-                extra += 1.0
+                extra += bw[drv]
             if np.isfinite(slow[drv]):
                 if abs(slow[drv] - nslow[n, sd]) > stol[drv]:
                     continue
-                extra += 1.0
+                extra += sw[drv]
             o = t[drv] - t_d
             # window of this node: earliest to latest predicted P, widened by the tolerance
             tmin = np.inf
@@ -253,13 +261,14 @@ def score_nodes(  # pragma: no cover - compiled
                     continue
                 g = 1.0
                 if np.isfinite(baz[j]):
-                    if abs((baz[j] - nbaz[n, s] + 180.0) % 360.0 - 180.0) > btol[j]:
+                    if abs((baz[j] - nbaz[n, s] + 180.0) % 360.0 - 180.0) <= btol[j]:
+                        g += bw[j]
+                    elif bw[j] >= 1.0:  # a well-measured azimuth pointing elsewhere
                         continue
-                    g += 1.0
                 if np.isfinite(slow[j]):
                     if abs(slow[j] - nslow[n, s]) > stol[j]:
                         continue
-                    g += 1.0
+                    g += sw[j]
                 best[s] = r
                 gain[s] = g
             sc = 1.0 + extra
@@ -287,6 +296,8 @@ def score_nodes_py(
     btol: FloatArray,
     slow: FloatArray,
     stol: FloatArray,
+    bw: FloatArray,
+    sw: FloatArray,
     usable: npt.NDArray[np.bool_],
     j_lo: int,
     j_hi: int,
@@ -309,11 +320,11 @@ def score_nodes_py(
         if math.isfinite(baz[drv]):
             if angle(baz[drv], nbaz[n, sd]) > btol[drv]:
                 continue
-            extra += 1.0
+            extra += bw[drv]
         if math.isfinite(slow[drv]):
             if abs(slow[drv] - nslow[n, sd]) > stol[drv]:
                 continue
-            extra += 1.0
+            extra += sw[drv]
         o = t[drv] - float(tp[n, sd])
         best: dict[int, tuple[float, float]] = {}
         for j in range(j_lo, j_hi):
@@ -326,13 +337,14 @@ def score_nodes_py(
                 continue
             g = 1.0
             if math.isfinite(baz[j]):
-                if angle(baz[j], nbaz[n, s]) > btol[j]:
+                if angle(baz[j], nbaz[n, s]) <= btol[j]:
+                    g += bw[j]
+                elif bw[j] >= 1.0:  # a well-measured azimuth pointing elsewhere
                     continue
-                g += 1.0
             if math.isfinite(slow[j]):
                 if abs(slow[j] - nslow[n, s]) > stol[j]:
                     continue
-                g += 1.0
+                g += sw[j]
             best[s] = (r, g)
         score[n] = 1.0 + extra + sum(g for _, g in best.values())
         rsum[n] = sum(r for r, _ in best.values())
@@ -376,7 +388,8 @@ class _Ndc:
                 f"the 'ndc' association needs a first-P phase in AssociationConfig.phases "
                 f"(one of {_FIRST_P}); got {config.phases}"
             )
-        self.src = _Source(source, (0.0, *config.ndc_depths), config.phases)
+        depths = sorted({0.0, *config.ndc_depths, *config.ndc_refine_depths})
+        self.src = _Source(source, tuple(d for d in depths if d <= config.max_depth), config.phases)
         self.source = source
         self.nodes = build_node_tables(
             dets.site_lat,
@@ -389,13 +402,19 @@ class _Ndc:
         )
         bs = np.where(np.isfinite(dets.bsig), dets.bsig, config.ndc_default_baz_sigma)
         ss = np.where(np.isfinite(dets.ssig), dets.ssig, config.ndc_default_slowness_sigma)
-        # Azimuth / slowness are used only where measured well enough to constrain.
-        self.baz = np.where(bs <= config.ndc_max_baz_sigma, dets.baz, np.nan)
-        self.slow = np.where(ss <= config.ndc_max_slowness_sigma, dets.slow, np.nan)
+        # Azimuth / slowness constrain within 2.5 sigma; as defining data they are weighted
+        # by their uncertainty (a 3-C station's 25 deg azimuth counts 0.36).
+        self.baz = np.where(bs <= config.ndc_ignore_baz_sigma, dets.baz, np.nan)
+        self.slow = np.where(ss <= config.ndc_ignore_slowness_sigma, dets.slow, np.nan)
         self.btol = np.maximum(config.backazimuth_tolerance, 2.5 * bs)
         self.stol = np.maximum(config.slowness_tolerance, 2.5 * ss)
+        self.bw = np.minimum((config.ndc_max_baz_sigma / np.maximum(bs, 1e-6)) ** 2, 1.0)
+        self.sw = np.minimum((config.ndc_max_slowness_sigma / np.maximum(ss, 1e-6)) ** 2, 1.0)
         self.is_p = (dets.cls == 1) | (dets.cls == 3)
         self.is_s = (dets.cls == 2) | (dets.cls == 3)
+        # sites that detect P at all (the network a small event is checked against)
+        self.p_site = np.zeros(len(dets.site_lat), dtype=np.bool_)
+        self.p_site[dets.site[self.is_p]] = True
         self.alive = np.ones(len(dets.t), dtype=np.bool_)
         self._lg_model = _has_phase(source, "Lg")
         self._s_kinds: list[tuple[str, float]] = []
@@ -446,6 +465,12 @@ class _Ndc:
 
     # ---------------------------------------------------------------- hypotheses
     def evaluate(self, drv: int) -> tuple[float, int, float] | None:
+        """Best node of driver ``drv``: (score, node, origin time) or ``None``."""
+        cands = self.candidates(drv, 1)
+        return cands[0] if cands else None
+
+    def candidates(self, drv: int, limit: int) -> list[tuple[float, int, float]]:
+        """Up to ``limit`` nodes for driver ``drv`` (one unless the event is small)."""
         d = self.d
         usable = self.alive & self.is_p
         lo = int(np.searchsorted(d.t, d.t[drv] - self.dmax))
@@ -453,14 +478,44 @@ class _Ndc:
         n = self.nodes
         score, rsum = score_nodes(
             drv, n.tp, n.baz, n.slow, n.half_cell, d.t, d.site, self.baz, self.btol,
-            self.slow, self.stol, usable, lo, hi, self.cfg.p_tolerance, self.n_sites,
+            self.slow, self.stol, self.bw, self.sw, usable, lo, hi, self.cfg.p_tolerance,
+            self.n_sites,
         )  # fmt: skip
         top = float(score.max()) if score.size else -1.0
+        if top < min(self.cfg.ndc_min_defining, self.cfg.ndc_min_defining_small):
+            return []
         if top < self.cfg.ndc_min_defining:
-            return None
+            return self._small_candidates(drv, score, rsum, lo, hi, limit)
         cand = np.flatnonzero(score == top)
         k = int(cand[np.argmin(rsum[cand])])
-        return top, k, float(d.t[drv] - n.tp[k, d.site[drv]])
+        return [(top, k, float(d.t[drv] - n.tp[k, d.site[drv]]))]
+
+    def _small_candidates(
+        self, drv: int, score: FloatArray, rsum: FloatArray, lo: int, hi: int, limit: int
+    ) -> list[tuple[float, int, float]]:
+        """A small event's node (score below ``ndc_min_defining``): with few data many nodes
+        around the globe score alike, so take the best-scoring nodes (fewest residuals first)
+        whose fitting P sites pass the network-consistency test (:meth:`_nearest_ok`)."""
+        d, n, cfg = self.d, self.nodes, self.cfg
+        cand = np.flatnonzero(score >= cfg.ndc_min_defining_small)
+        cand = cand[np.lexsort((rsum[cand], -score[cand]))][:_SMALL_CANDIDATES]
+        j = lo + np.flatnonzero(self.alive[lo:hi] & self.is_p[lo:hi])
+        out: list[tuple[float, int, float]] = []
+        for k in cand:
+            o = float(d.t[drv] - n.tp[k, d.site[drv]])
+            tt = n.tp[k, d.site[j]].astype(float)
+            lim = cfg.p_tolerance + n.half_cell[k] * n.slow[k, d.site[j]] * CELL_FACTOR
+            fit = np.abs(d.t[j] - o - tt) <= lim
+            b = self.baz[j]
+            fit &= ~(np.isfinite(b) & (_angle(b, n.baz[k, d.site[j]]) > self.btol[j]))
+            sites = {int(x) for x in d.site[j[fit]]} | {int(d.site[drv])}
+            if len(sites) >= cfg.ndc_min_p_stations and self._nearest_ok(
+                float(n.latitude[k]), float(n.longitude[k]), sites
+            ):
+                out.append((float(score[k]), int(k), o))
+                if len(out) >= limit:
+                    break
+        return out
 
     def _p_times(
         self, lat: float, lon: float, depth: float, idx: IntArray
@@ -552,13 +607,16 @@ class _Ndc:
             g = 0.0
             i = idx[j]
             if np.isfinite(self.baz[i]):
-                if _angle(np.array(self.baz[i]), np.array(b_pred)) > self.btol[i]:
+                if _angle(np.array(self.baz[i]), np.array(b_pred)) <= self.btol[i]:
+                    g += float(self.bw[i])
+                elif self.bw[i] >= 1.0:
+                    # a well-measured azimuth pointing elsewhere: another event's; a poorly
+                    # measured one (a 3-C station's) is only not defining
                     return False, 0.0
-                g += 1.0
             if np.isfinite(self.slow[i]) and np.isfinite(s_pred):
                 if abs(self.slow[i] - s_pred) > self.stol[i]:
                     return False, 0.0
-                g += 1.0
+                g += float(self.sw[i])
             return True, g
 
         best_p: dict[int, tuple[float, int]] = {}
@@ -632,7 +690,7 @@ class _Ndc:
         out: list[NdcHypothesis] = []
         n = self.nodes
         while heap:
-            _, _, i, k, o = heapq.heappop(heap)
+            neg, _, i, k, o = heapq.heappop(heap)
             if not self.alive[i]:
                 continue
             lo = int(np.searchsorted(d.t, d.t[i] - self.dmax))
@@ -646,6 +704,13 @@ class _Ndc:
                 continue
             hyp = self._build(i, float(n.latitude[k]), float(n.longitude[k]),
                               float(n.depth[k]), o, float(n.half_cell[k]))  # fmt: skip
+            if hyp is None and -neg < cfg.ndc_min_defining:
+                # a small event: other nodes may explain the driver (the first failed)
+                for _, k2, o2 in self.candidates(i, _SMALL_TRIES)[1:]:
+                    hyp = self._build(i, float(n.latitude[k2]), float(n.longitude[k2]),
+                                      float(n.depth[k2]), o2, float(n.half_cell[k2]))  # fmt: skip
+                    if hyp is not None:
+                        break
             if hyp is None:
                 continue
             if any(
@@ -700,13 +765,82 @@ class _Ndc:
             # depth among the table depths for the refined epicentre: the shallowest whose
             # misfit is within 1 of the best (most events are shallow; a deep node must earn
             # it)
-            mis = [self._misfit(lat, lon, h, p_idx)[0] for h in self.src.depths]
-            depth = next(h for h, m in zip(self.src.depths, mis, strict=True)
-                         if m <= min(mis) + 1.0)  # fmt: skip
-            t0 = self._misfit(lat, lon, depth, p_idx)[1]
+            fits = [self._misfit(lat, lon, h, p_idx) for h in self.src.depths]
+            mis = [m - self._depth_phases(lat, lon, h, o, members)
+                   for h, (m, o) in zip(self.src.depths, fits, strict=True)]  # fmt: skip
+            k = next(k for k, m in enumerate(mis) if m <= min(mis) + 1.0)
+            depth, t0 = self.src.depths[k], fits[k][1]
             members, phases, n_data = self.gather(lat, lon, depth, t0)
             half = max(half / 4.0, 0.05)
         return NdcHypothesis(t0, lat, lon, depth, members, phases), n_data
+
+    def _depth_phases(
+        self, lat: float, lon: float, depth: float, t0: float, members: list[int]
+    ) -> float:
+        """Sites whose pP or sP (deeper than 15 km, where they separate from P) an alive
+        detection other than ``members`` fits within ``later_tolerance`` for the origin
+        (lat, lon, depth, t0); counted only from two sites on (one can be chance)."""
+        if depth < 15.0 or not members or not self.cfg.ndc_refine_depths:
+            return 0.0  # part of the depth option (ndc_refine_depths); off by default
+        d = self.d
+        m = np.asarray(members, dtype=np.int64)
+        sites = np.unique(d.site[m])
+        dist, _, _ = distance_azimuth(lat, lon, d.site_lat[sites], d.site_lon[sites])
+        dist = np.asarray(dist, float)
+        taken = np.zeros(len(d.t), dtype=np.bool_)
+        taken[m] = True
+        hit = np.zeros(sites.size, dtype=np.bool_)
+        for ph in ("pP", "sP"):
+            try:
+                t, _, _ = self.source.derivatives(ph, dist, depth)
+            except ConfigError:
+                continue  # a phase this model lacks
+            for k, tt in enumerate(np.asarray(t, float)):
+                if hit[k] or not np.isfinite(tt):
+                    continue
+                lo = int(np.searchsorted(d.t, t0 + tt - self.cfg.later_tolerance))
+                hi = int(np.searchsorted(d.t, t0 + tt + self.cfg.later_tolerance, side="right"))
+                j = lo + np.flatnonzero((d.site[lo:hi] == sites[k]) & self.alive[lo:hi]
+                                        & ~taken[lo:hi])  # fmt: skip
+                hit[k] = j.size > 0
+        n = float(hit.sum())
+        return n if n >= 2 else 0.0
+
+    def _nearest_ok(self, lat: float, lon: float, p_sites: set[int]) -> bool:
+        """Whether ``p_sites`` are at least ``ndc_min_detecting_fraction`` of the
+        P-detecting sites out to the farthest of them from (lat, lon) (PyOcto's distance
+        criterion: an event seen far away is seen close by)."""
+        d = self.d
+        cand = np.flatnonzero(self.p_site)
+        dist, _, _ = distance_azimuth(lat, lon, d.site_lat[cand], d.site_lon[cand])
+        dist = np.asarray(dist, float)
+        far = max(float(dist[cand == s][0]) for s in p_sites)
+        return len(p_sites) >= self.cfg.ndc_min_detecting_fraction * int(np.sum(dist <= far))
+
+    def _fits_within_errors(self, hyp: NdcHypothesis, p_idx: IntArray) -> bool:
+        """Chi-square test of a small event: its P times, back-azimuths and slownesses
+        must fit within their own uncertainties (time: the detection's, at least
+        ``p_tolerance`` / 4 for the model; azimuth, slowness: theirs), at 99 % for the data
+        beyond the 4 unknowns. With little redundancy the tolerances' floors would accept
+        chance combinations of detections; measured uncertainties do not."""
+        from scipy.stats import chi2
+
+        d, cfg = self.d, self.cfg
+        t, p, baz, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
+        r = d.t[p_idx] - hyp.t0 - t
+        ts = np.hypot(np.nan_to_num(d.tsig[p_idx], nan=cfg.p_tolerance / 2), cfg.p_tolerance / 4)
+        terms = [(r / ts) ** 2]
+        b = self.baz[p_idx]
+        ok = np.isfinite(b)
+        bs = np.where(np.isfinite(d.bsig[p_idx]), d.bsig[p_idx], cfg.ndc_default_baz_sigma)
+        terms.append((_angle(b[ok], baz[ok]) / bs[ok]) ** 2)
+        sl = self.slow[p_idx]
+        ok = np.isfinite(sl) & np.isfinite(p)
+        ss = np.where(np.isfinite(d.ssig[p_idx]), d.ssig[p_idx], cfg.ndc_default_slowness_sigma)
+        terms.append(((sl[ok] - p[ok]) / ss[ok]) ** 2)
+        x2 = float(sum(np.sum(v) for v in terms))
+        n = sum(v.size for v in terms)
+        return n > 4 and x2 <= float(chi2.ppf(0.99, n - 4))
 
     @staticmethod
     def _p_members(members: list[int], phases: list[str]) -> IntArray:
@@ -719,7 +853,13 @@ class _Ndc:
         cfg = self.cfg
         p_idx = self._p_members(hyp.members, hyp.phases)
         p_sites = set(self.d.site[p_idx].tolist())
-        if len(p_sites) < cfg.ndc_min_p_stations or n_data < cfg.ndc_min_defining:
+        if len(p_sites) < cfg.ndc_min_p_stations:
+            return None
+        if n_data < cfg.ndc_min_defining and (
+            n_data < cfg.ndc_min_defining_small
+            or not self._nearest_ok(hyp.latitude, hyp.longitude, p_sites)
+            or not self._fits_within_errors(hyp, p_idx)
+        ):
             return None
         clear = p_idx[~self._in_coda(p_idx)]
         if len(set(self.d.site[clear].tolist())) < cfg.ndc_min_p_stations:

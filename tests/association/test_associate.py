@@ -201,10 +201,12 @@ def test_ndc_score_kernel_matches_reference(seed: int) -> None:
     slow = np.where(rng.random(n_det) < 0.5, rng.uniform(5, 20, n_det), np.nan)
     btol = np.full(n_det, 60.0)
     stol = np.full(n_det, 5.0)
+    bw = rng.uniform(0.1, 1.0, n_det)  # defining-datum weights of azimuths, slownesses
+    sw = rng.uniform(0.1, 1.0, n_det)
     usable = rng.random(n_det) < 0.9
     for drv in (0, 7, 15):
-        args = (drv, tp, nbaz, nslow, half, t, site, baz, btol, slow, stol, usable, 0, n_det,
-                5.0, n_sites)  # fmt: skip
+        args = (drv, tp, nbaz, nslow, half, t, site, baz, btol, slow, stol, bw, sw, usable, 0,
+                n_det, 5.0, n_sites)  # fmt: skip
         s1, r1 = score_nodes(*args)
         s2, r2 = score_nodes_py(*args)
         np.testing.assert_allclose(s1, s2)

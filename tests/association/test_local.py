@@ -80,3 +80,36 @@ def test_lookback_covers_the_slowest_phase() -> None:
     assert 15.0 < local < 60.0
     ndc = lookback_seconds()
     assert ndc > 1500.0  # PKP and later phases, T and I
+
+
+def _picks_at(sites: list[tuple[float, float]], picked: list[int]) -> tuple[object, np.ndarray]:
+    from openndc.association.local import LocalPicks
+
+    sx = np.array([s[0] for s in sites])
+    sy = np.array([s[1] for s in sites])
+    st = np.array(picked, np.int64)
+    picks = LocalPicks(np.arange(st.size, dtype=np.float64), st, np.zeros(st.size, np.int64),
+                       np.arange(st.size, dtype=np.int64), sx, sy, np.zeros(sx.size))  # fmt: skip
+    return picks, np.arange(st.size, dtype=np.int64)
+
+
+def test_distance_criterion_drops_far_picks_behind_silent_sites() -> None:
+    """PyOcto's rule: sites 1..20 km from the epicentre; picks at the 3 nearest and at the
+    farthest one (16 silent sites in between): the far pick goes, the near ones stay; with
+    picks at more than a quarter of the sites (met over the network) nothing goes."""
+    from openndc.association.local import _distance_filter
+
+    sites = [(float(k), 0.0) for k in range(1, 21)]
+    active = np.ones(len(sites), np.bool_)
+    flags = np.zeros(len(sites), np.int64)
+    picks, idx = _picks_at(sites, [0, 1, 2, 19])
+    kept = _distance_filter(idx, 0.0, 0.0, picks, active, 0.25, flags)
+    assert sorted(picks.station[kept].tolist()) == [0, 1, 2]
+    assert not flags.any()  # scratch zeroed again
+    # the same picks seen from the far end: now the three "near" ones are the far ones
+    kept = _distance_filter(idx, 21.0, 0.0, picks, active, 0.25, flags)
+    assert sorted(picks.station[kept].tolist()) == [19]
+    picks, idx = _picks_at(sites, [0, 1, 2, 4, 5, 19])  # 6 of 20 > 0.25: met globally
+    assert _distance_filter(idx, 0.0, 0.0, picks, active, 0.25, flags).size == 6
+    picks, idx = _picks_at(sites, [0, 1, 2, 19])
+    assert _distance_filter(idx, 0.0, 0.0, picks, active, 0.0, flags).size == 4  # off

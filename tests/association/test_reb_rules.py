@@ -1,0 +1,78 @@
+"""The REB's three-station events ('ndc' method, ``ndc_min_defining_small``): real IMS
+geometry, one M ~3.9 Tunisian event seen by a 3-C station and two arrays (the IDC's minimum),
+among false detections at all primary stations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from obspy import UTCDateTime
+
+from openndc.association import AssociationConfig, associate
+from openndc.model import Detection
+from openndc.model.geodesy import distance_azimuth
+from openndc.traveltime import load_travel_times
+from tests.support.ims import read_ims_network
+
+T0 = UTCDateTime(2024, 1, 1)
+EVENT = (33.91, 10.19, 10.0)  # an ISC Tunisia origin (bulletins/isc_tunisia_mloc)
+SEEN = {"KEST": False, "ESDC": True, "AKASG": True}  # station: is an array
+REB = AssociationConfig(
+    ndc_min_defining_small=6.0, ndc_ignore_baz_sigma=90.0, ndc_ignore_slowness_sigma=10.0
+)
+
+
+def _detections(net_codes: list[str], sites: dict[str, tuple[float, float]]) -> list[Detection]:
+    rng = np.random.default_rng(3)
+    tt = load_travel_times("ak135")
+    t0 = T0 + 1800.0
+    out = []
+    for code, array in SEEN.items():
+        lat, lon = sites[code]
+        d, _, baz = distance_azimuth(EVENT[0], EVENT[1], lat, lon)
+        best = min(
+            (float(t[0]), abs(float(p[0])))
+            for ph in ("Pg", "Pn", "P")
+            for t, p, _ in [tt.derivatives(ph, [float(d)], [EVENT[2]])]
+            if np.isfinite(t[0])
+        )
+        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
+        out.append(Detection("IM", code, "", "BHZ", t0 + best[0] + float(rng.normal(0, ts)),
+                             time_uncertainty=ts, phase="P",
+                             backazimuth=float(baz) + float(rng.normal(0, bs)),
+                             backazimuth_uncertainty=bs,
+                             slowness=best[1] + float(rng.normal(0, ss)),
+                             slowness_uncertainty=ss, id=f"ev-{code}"))  # fmt: skip
+    for k in range(3 * len(net_codes)):  # ~1.5 false detections per site-hour
+        code = net_codes[k % len(net_codes)]
+        out.append(Detection("IM", code, "", "BHZ", T0 + float(rng.uniform(0, 7200)),
+                             time_uncertainty=1.0, phase="P",
+                             backazimuth=float(rng.uniform(0, 360)), backazimuth_uncertainty=25.0,
+                             slowness=float(rng.uniform(4, 25)), slowness_uncertainty=4.0,
+                             id=f"false-{k}"))  # fmt: skip
+    return sorted(out, key=lambda d: (d.time, d.id))
+
+
+def test_three_station_event_found_with_reb_rules_only(shared_data: Path) -> None:
+    root = shared_data / "ims_site_tables"
+    kinds = {}
+    for line in (root / "ims.affiliation").read_text().splitlines():
+        p = line.split()
+        if len(p) >= 2 and p[0] == "IMS_PRI":
+            kinds[p[1]] = p[0]
+    net = read_ims_network(root / "ims.site", T0, set(kinds))
+    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
+    assert set(SEEN) <= set(sites)
+    dets = _detections(sorted(sites), sites)
+    default = associate(dets, net)
+    assert not any(a.detection.id.startswith("ev-") for e in default.events for a in e.arrivals)
+    reb = associate(dets, net, REB)
+    found = [e for e in reb.events if any(a.detection.id.startswith("ev-") for a in e.arrivals)]
+    assert len(found) == 1, [e.origin for e in reb.events]
+    ids = {a.detection.id for a in found[0].arrivals}
+    assert {f"ev-{c}" for c in SEEN} <= ids
+    o = found[0].origin
+    assert float(distance_azimuth(EVENT[0], EVENT[1], o.latitude, o.longitude)[0]) < 2.0
+    # the false detections make no event, with either rule set
+    assert len(reb.events) == 1 and not default.events
