@@ -220,6 +220,17 @@ def _component(ch: ChannelInfo, kind: str) -> str | None:
     return None
 
 
+def coherent_carrier(seed: list[int], m: int) -> np.ndarray:
+    """The noise carrier shared by an array's elements: ``m`` complex normal values of unit
+    power from the generator seeded with ``seed`` (the same for every element)."""
+    crng = np.random.default_rng(seed)
+    c = np.empty(m, dtype=np.complex64)
+    c.real = crng.standard_normal(m, dtype=np.float32)
+    c.imag = crng.standard_normal(m, dtype=np.float32)
+    c *= np.float32(math.sqrt(0.5))
+    return c
+
+
 def _seed(code: str) -> int:
     return zlib.crc32(code.encode())
 
@@ -300,13 +311,9 @@ def _run_site(job: _Job) -> tuple[list[dict[str, object]], list[InjectedProblem]
         if len(site.stations) > 1 and kind != "pressure":
             ck = (rate, horizontal)
             if ck not in coherent:
-                crng = np.random.default_rng([*base, 4, int(rate * 1000), int(horizontal)])
-                m = shaper.m_coh
-                c = np.empty(m, dtype=np.complex64)
-                c.real = crng.standard_normal(m, dtype=np.float32)
-                c.imag = crng.standard_normal(m, dtype=np.float32)
-                c *= np.float32(math.sqrt(0.5))
-                coherent[ck] = c
+                coherent[ck] = coherent_carrier(
+                    [*base, 4, int(rate * 1000), int(horizontal)], shaper.m_coh
+                )
             coh = coherent[ck]
             e, nn = site.offsets_km[k]
             b = math.radians(micro_baz)

@@ -58,6 +58,7 @@ from openndc.scenario.synth import (
     _seed,
     _Site,
     _sites,
+    coherent_carrier,
 )
 from openndc.scenario.truth import _quakeml, _truth_frame
 from openndc.traveltime import load_travel_times
@@ -304,13 +305,9 @@ def _site_window(
             if array_noise:
                 ck = (rate, horizontal, seg)
                 if ck not in coherent:
-                    crng = np.random.default_rng([*base, 4, int(rate * 1000), int(horizontal), seg])
-                    m = shaper.m_coh
-                    c = np.empty(m, dtype=np.complex64)
-                    c.real = crng.standard_normal(m, dtype=np.float32)
-                    c.imag = crng.standard_normal(m, dtype=np.float32)
-                    c *= np.float32(math.sqrt(0.5))
-                    coherent[ck] = c
+                    coherent[ck] = coherent_carrier(
+                        [*base, 4, int(rate * 1000), int(horizontal), seg], shaper.m_coh
+                    )
                 coh = coherent[ck]
             rng = np.random.default_rng([*base, 2, _seed(key), seg])
             x = shaper.series(rng, envelope=env, coherent=coh, delay=delay).astype(np.float64)
