@@ -1,5 +1,7 @@
-"""missing values: onset quality, polarity and evaluation mode of detections; NULL Ndef/Nsta,
-network magnitude Nsta and review status
+"""missing values: detection onset, polarity, evaluation mode; NULL Ndef, Nsta, review status
+
+Detections get their onset quality, polarity and evaluation mode; an origin's Ndef and Nsta,
+a network magnitude's Nsta and an event's review status may be NULL (missing in the source).
 
 Revision ID: 0007
 Revises: 0006
