@@ -120,18 +120,21 @@ def _status(runner: LiveRunner, clock: DataClock, acquisition: Any) -> None:
 
     health = acquisition.health()
     up = sum(1 for h in health if h.status in ("good", "marginal"))
-    lat = [h.latency_s for h in health if h.latency_s is not None]
-    if lat and sorted(lat)[len(lat) // 2] > 86400.0:  # a replay of old data: say so
+    lat = sorted(h.latency_s for h in health if h.latency_s is not None)
+    median = lat[len(lat) // 2] if lat else float("nan")
+    if median > 86400.0:  # a replay of old data: its latency means nothing
         up_text = f"{len(health)} channels replayed (data from {clock.now()}, not real time)"
+        latency = "latency - (replay)"
     else:
         up_text = f"channels up {up}/{len(health)}"
+        latency = f"median latency {median:.1f} s"
     now = clock.now()
     store = runner.context.store
     events = len(store.load(now - 3600.0, now)) if store is not None and now is not None else 0
     dets = sum(r.n_detections for r in runner.reports[-120:])
     print(
         f"{UTCDateTime().strftime('%H:%M:%S')} status: {up_text}, "
-        f"median latency {sorted(lat)[len(lat) // 2] if lat else float('nan'):.1f} s, "
+        f"{latency}, "
         f"data time {now}, detections (recent blocks) {dets}, "
         f"events in the last data hour {events}",
         flush=True,
