@@ -22,13 +22,8 @@ from openndc.osi.correlate import (
 from openndc.osi.correlate_xp import array_namespace, stacked_normxcorr_xp, to_numpy
 from openndc.osi.matching import match, read_detections_csv
 from tests.cli.test_osi_match_cli import DURATION, T0, _archive, _catalog, _inventory
+from tests.osi.test_correlate import _bank
 from tests.osi.test_matching import _scene
-
-
-def _bank(rng: np.random.Generator, t: int, c: int, m: int, max_shift: int) -> TemplateBank:
-    used = rng.random((t, c)) > 0.2
-    used[:, 0] = True
-    return TemplateBank(rng.standard_normal((t, c, m)), rng.integers(0, max_shift, (t, c)), used)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
