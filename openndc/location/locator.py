@@ -46,6 +46,7 @@ from openndc.model.config import to_mapping
 from openndc.model.errors import LocationError
 from openndc.model.event import Arrival, Origin
 from openndc.model.geodesy import DEG_KM, destination, distance_azimuth
+from openndc.model.phases import DEPTH_PHASES
 from openndc.model.inventory import MonitoringNetwork
 from openndc.model.provenance import Provenance
 
@@ -416,6 +417,15 @@ def _reject_azimuths(
     return True
 
 
+
+def _depth_phase_stations(obs: Observations) -> int:
+    """Stations with a defining depth phase (pP, sP, ...): their delay behind P fixes the
+    depth however far the network is, which is how the IDC and ISC free the depth of
+    teleseisms (without them the depth trades off against the origin time)."""
+    sel = (obs.kind == TIME) & obs.defining & np.isin(np.asarray(obs.phase), DEPTH_PHASES)
+    return len(set(np.asarray(obs.station)[sel].tolist()))
+
+
 def locate(
     arrivals: Sequence[Arrival],
     network: MonitoringNetwork,
@@ -482,6 +492,7 @@ def locate(
         o = result.origin
         far = (
             free
+            and not _depth_phase_stations(obs)
             and cfg.depth_resolution_factor > 0
             and o.depth_km < cfg.shallow_depth_limit
             and o.min_distance * DEG_KM > cfg.depth_resolution_factor * max(o.depth_km, 50.0)

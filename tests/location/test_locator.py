@@ -240,3 +240,22 @@ def test_config_schema_template_round_trip() -> None:
         from_mapping(LocationConfig, {"dampening": 0.1})
     assert LocationConfig().phase_uncertainty.get("Pn") == 1.25
     assert LocationConfig().phase_uncertainty.get("PcP") == 2.5
+
+
+def test_depth_phases_free_the_depth_of_a_teleseism() -> None:
+    """A 55-km-deep event 45-60 deg from the network: from P alone the depth trades off
+    against the origin time and is fixed at 0 km (the IDC's rule), which moves the origin
+    time by seconds; pP at a few stations resolves it (as the IDC and the ISC do)."""
+    tt = load_travel_times("ak135")
+    rng = np.random.default_rng(11)
+    ev = (46.8, 151.4, 55.0)
+    net = _network(ev[0], ev[1], rng.uniform(45.0, 60.0, 8) * DEG_KM, rng.uniform(270, 300, 8))
+    p_only = _arrivals(tt, net, ev, ("P",))
+    with_pp = p_only + _arrivals(tt, net, ev, ("pP",))[:4]
+    fixed = locate(p_only, net, travel_times=tt).origin
+    assert fixed.depth_fixed and fixed.depth_km == 0.0
+    assert abs(fixed.time - T0) > 5.0  # what the fixed depth costs in origin time
+    free = locate(with_pp, net, travel_times=tt).origin
+    assert not free.depth_fixed
+    assert free.depth_km == pytest.approx(55.0, abs=5.0)
+    assert abs(free.time - T0) < 1.0
