@@ -46,8 +46,8 @@ from openndc.model.config import to_mapping
 from openndc.model.errors import LocationError
 from openndc.model.event import Arrival, Origin
 from openndc.model.geodesy import DEG_KM, destination, distance_azimuth
-from openndc.model.phases import DEPTH_PHASES
 from openndc.model.inventory import MonitoringNetwork
+from openndc.model.phases import DEPTH_PHASES
 from openndc.model.provenance import Provenance
 
 __all__ = ["LocationResult", "locate"]
@@ -415,7 +415,6 @@ def _reject_azimuths(
         + ", ".join(f"{obs.station[i]} {r[i]:+.0f} deg" for i in np.flatnonzero(bad))
     )
     return True
-
 
 
 def _depth_phase_stations(obs: Observations) -> int:
