@@ -59,6 +59,7 @@ REB_RULES = AssociationConfig(
     ndc_ignore_baz_sigma=90.0,
     ndc_ignore_slowness_sigma=10.0,
     ndc_refine_depths=(35.0, 70.0, 225.0, 300.0, 600.0),
+    ndc_coda_not_defining=True,
 )
 
 

@@ -10,7 +10,8 @@ Usage::
 
     python benchmarks/bench_pipeline.py                  # the whole day (132 channels, 40 Hz)
     python benchmarks/bench_pipeline.py --hours 2        # a quick run
-    python benchmarks/bench_pipeline.py --skip-baseline  # OpenNDC only
+    python benchmarks/bench_pipeline.py --skip-baseline --skip-pyocto  # OpenNDC only
+    python benchmarks/bench_pipeline.py --db /tmp/a.db   # keep the bulletin (diff_bulletins.py)
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def _truth_csv(events_csv: Path, out: Path) -> Path:
     return out
 
 
-def run_openndc(day: Any, duration: float, workers: int, work: Path) -> dict[str, Any]:
+def run_openndc(
+    day: Any, duration: float, workers: int, work: Path, db: Path | None = None
+) -> dict[str, Any]:
     """``openndc process``'s runner over the day into a SQLite file: detection in worker
     processes, then association, location, magnitudes and screening window by window."""
     from openndc.bulletin import BulletinStore, write_bulletin
@@ -68,7 +71,7 @@ def run_openndc(day: Any, duration: float, workers: int, work: Path) -> dict[str
     network = sd.monitoring_network(sd.build_layout())
     config = ProcessConfig()
     start = day.start
-    db = work / "bulletin.db"
+    db = db or work / "bulletin.db"
     db.unlink(missing_ok=True)
     with BulletinStore(f"sqlite:///{db}") as store:
         ctx = StageContext(network, store, ArchiveSource(day.root), str(day.root))  # type: ignore[arg-type]
@@ -153,20 +156,34 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--hours", type=float, default=None, help="only this many hours")
     ap.add_argument("--out-dir", type=Path, default=HERE / "out")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--skip-baseline", action="store_true", help="OpenNDC only")
+    ap.add_argument("--skip-baseline", action="store_true", help="no ObsPy baseline")
+    ap.add_argument("--skip-pyocto", action="store_true", help="no PyOcto on the detections")
+    ap.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="write the bulletin database here (SQLite; default: a temporary directory), "
+        "e.g. to compare two versions with benchmarks/diff_bulletins.py",
+    )
     a = ap.parse_args(argv)
     duration = a.hours * 3600.0 if a.hours else 86400.0
     day_dir = a.out_dir / ("day" if a.hours is None else f"day-{a.hours:g}h")
     day = sd.generate_day(day_dir, duration=duration)
     print(f"day: {day.n_channels} channels, {duration:.0f} s, {day.n_events} events in {day.root}")
     work = Path(tempfile.mkdtemp(prefix="openndc-bench-pipeline-"))
-    ours = run_openndc(day, duration, a.workers, work)
+    ours = run_openndc(day, duration, a.workers, work, a.db)
     tm = ours["timings"]
     truth = _truth_csv(day.events_csv, work / "truth.csv")
     sc = score(work, truth)
-    peer = run_pyocto_on(ours["detections"], ours["network"], day.events_csv, a.workers)
+    # The ObsPy baseline right after our run (the ratio compares the two: on a shared
+    # machine the load changes within minutes), PyOcto after it.
     base_det = (
         None if a.skip_baseline else run_baseline_detection(day, duration, a.workers, a.out_dir)
+    )
+    peer: dict[str, Any] = (
+        {}
+        if a.skip_pyocto
+        else run_pyocto_on(ours["detections"], ours["network"], day.events_csv, a.workers)
     )
 
     def ratio(base: float | None, mine: float) -> str:
@@ -174,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
 
     rows = [
         ("detection", tm["detection"], base_det, "ObsPy STA/LTA + array_processing"),
-        ("association", tm["association"], peer["wall_s"], "PyOcto (same detections)"),
+        ("association", tm["association"], peer.get("wall_s"), "PyOcto (same detections)"),
         ("location", tm["location"], None, ""),
         ("magnitudes", tm["magnitude"], None, ""),
         ("screening", tm["screening"], None, ""),
@@ -191,12 +208,27 @@ def main(argv: list[str] | None = None) -> None:
         b = f"{base:.1f}" if base is not None else "-"
         lines.append(f"| {name} | {mine:.1f} | {b} | {ratio(base, mine)} | {what} |")
     lines.append(f"| **whole run** | **{tm['total']:.1f}** | | | |")
+    if base_det:
+        lines.append(
+            f"\nwhole run / ObsPy baseline's detection: {tm['total'] / base_det:.2f} "
+            f"({tm['total']:.1f} s / {base_det:.1f} s)"
+        )
+    if "cpu_main" in tm:
+        lines.append(
+            f"CPU: main process {tm['cpu_main']:.1f} s, detection workers "
+            f"{tm['cpu_workers']:.1f} s (together {tm['cpu_main'] + tm['cpu_workers']:.1f} s "
+            f"on {os.cpu_count()} cores)"
+        )
     lines += [
         "",
-        f"{len(ours['detections'])} detections -> {ours['n_events']} events "
-        f"(PyOcto, 1-D ak135, arrays as sites: {peer['n_events']} events on the same "
-        f"detections, recall {peer['recall']:.3g}, precision {peer['precision']:.3g}; "
-        f"{peer['n_truth_inside']} of {day.n_events} true events lie inside its area).",
+        f"{len(ours['detections'])} detections -> {ours['n_events']} events"
+        + (
+            f" (PyOcto, 1-D ak135, arrays as sites: {peer['n_events']} events on the same "
+            f"detections, recall {peer['recall']:.3g}, precision {peer['precision']:.3g}; "
+            f"{peer['n_truth_inside']} of {day.n_events} true events lie inside its area)."
+            if peer
+            else "."
+        ),
         "Score against the truth (training scorer, |dt| <= 20 s, <= 250 km): "
         + ", ".join(f"{k} {v:.3g}" for k, v in sc.items()),
         f"goal: whole day end to end under {TARGET_TOTAL_S:.0f} s: "
@@ -209,10 +241,14 @@ def main(argv: list[str] | None = None) -> None:
         json.dumps(
             {
                 "timings": tm,
+                "baseline_detection_s": base_det,
+                "ratio_to_baseline": tm["total"] / base_det if base_det else None,
                 "score": sc,
-                "pyocto_s": peer["wall_s"],
+                "pyocto_s": peer.get("wall_s"),
                 "pyocto": {
-                    k: peer[k] for k in ("n_events", "recall", "precision", "n_truth_inside")
+                    k: peer[k]
+                    for k in ("n_events", "recall", "precision", "n_truth_inside")
+                    if k in peer
                 },
             },
             indent=1,

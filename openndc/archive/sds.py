@@ -197,14 +197,16 @@ class SDSArchive:
                 continue
             if years is not None and int(ydir.name) not in years:
                 continue
+            # The name is matched before the stat of is_dir: a read of a few stations
+            # must not stat every station directory of the archive.
             for ndir in sorted(ydir.iterdir()):
-                if not (ndir.is_dir() and _match(ndir.name, pn)):
+                if not (_match(ndir.name, pn) and ndir.is_dir()):
                     continue
                 for sdir in sorted(ndir.iterdir()):
-                    if not (sdir.is_dir() and _match(sdir.name, ps)):
+                    if not (_match(sdir.name, ps) and sdir.is_dir()):
                         continue
                     for cdir in sorted(sdir.iterdir()):
-                        if not (cdir.is_dir() and _match(cdir.name.split(".")[0], pc)):
+                        if not (_match(cdir.name.split(".")[0], pc) and cdir.is_dir()):
                             continue
                         yield from self._day_files(cdir, pl, wanted)
 

@@ -6,7 +6,12 @@ grid-search origin and arrivals carrying residuals; the location stage refines t
 See ``docs/association.md``.
 """
 
-from openndc.association.associate import AssociationResult, associate, lookback_seconds
+from openndc.association.associate import (
+    AssociationResult,
+    DetectionUnitError,
+    associate,
+    lookback_seconds,
+)
 from openndc.association.config import AssociationConfig, local_config
 from openndc.association.tables import ConstantVelocity
 
@@ -14,6 +19,7 @@ __all__ = [
     "AssociationConfig",
     "AssociationResult",
     "ConstantVelocity",
+    "DetectionUnitError",
     "associate",
     "local_config",
     "lookback_seconds",

@@ -66,7 +66,7 @@ from openndc.model.inventory import MonitoringNetwork
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 
-__all__ = ["AssociationResult", "associate", "lookback_seconds"]
+__all__ = ["AssociationResult", "DetectionUnitError", "associate", "lookback_seconds"]
 
 log = logging.getLogger(__name__)
 
@@ -239,14 +239,20 @@ def _ingest(
     )
 
 
+class DetectionUnitError(AssociationError):
+    """Detections whose measurements are in the wrong unit (slowness in s/km, not s/deg):
+    they would associate nothing, so the run stops instead of reporting no event."""
+
+
 def _check_units(items: list[Detection], slow: npt.NDArray[np.float64], cls: Any) -> None:
     """Seismic slownesses are in s/deg (P 4-20, S 8-35): a set whose values all lie below
-    1 is in s/km (or s/m) and would associate nothing; say so."""
+    1 is in s/km (or s/m) and would associate nothing; say so
+    (:class:`DetectionUnitError`)."""
     seismic = np.isfinite(slow) & (slow > 0) & ((cls & (1 | 2 | CLASS_LATER)) != 0)
     vals = slow[seismic]
     if vals.size >= 5 and float(np.quantile(vals, 0.9)) < 1.0:
         stations = sorted({items[i].station for i in np.flatnonzero(seismic)})[:5]
-        raise AssociationError(
+        raise DetectionUnitError(
             f"the slownesses of {vals.size} seismic detections (stations {', '.join(stations)}"
             f", ...) lie between {vals.min():.3g} and {vals.max():.3g}: that is s/km (or "
             f"s/m), but association expects s/deg; multiply s/km by {DEG_KM:.2f}"
@@ -372,8 +378,17 @@ def associate(
     network: MonitoringNetwork,
     config: AssociationConfig | None = None,
     travel_times: TravelTimeSource | None = None,
+    reference: Sequence[Event] | None = None,
+    known: Sequence[Event] = (),
 ) -> AssociationResult:
     """Group ``detections`` of ``network`` into events with preliminary origins.
+
+    ``reference``: events of a reference bulletin (the IDC's REB); detections fitting
+    their predicted arrivals join them first (:mod:`openndc.association.reference`).
+
+    ``known`` ('ndc' method): events already in the bulletin whose detections are not
+    given (a windowed run's events closed before its look-back); their later arrivals in
+    the window make no new event (:func:`openndc.association.ndc.search_ndc`).
 
     ``travel_times`` overrides ``config.model`` (an :class:`openndc.traveltime.TravelTimes`
     or a :class:`~openndc.association.tables.ConstantVelocity`). Detections whose station
@@ -384,6 +399,12 @@ def associate(
     import openndc
 
     config = config or AssociationConfig()
+    if reference:
+        from openndc.association.reference import associate_with_reference
+
+        return associate_with_reference(
+            detections, network, config, travel_times, reference, known=known
+        )
     t_start = _time.perf_counter()
     problems: list[DataProblem] = []
     dets = _ingest(detections, network, problems)
@@ -402,7 +423,7 @@ def associate(
     source = travel_times if travel_times is not None else travel_time_source(config.model)
     if config.method in ("ndc", "local"):
         return _associate_hypotheses(dets, config, source, prov, problems, t_start,
-                                     len(detections), _network_sites(network))  # fmt: skip
+                                     len(detections), _network_sites(network), known)  # fmt: skip
     if config.method != "grid":
         raise AssociationError(
             f"unknown association method {config.method!r}: use 'ndc', 'local' or 'grid'"
@@ -463,6 +484,7 @@ def _associate_hypotheses(
     t_start: float,
     n_in: int,
     sites: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
+    known: Sequence[Event] = (),
 ) -> AssociationResult:
     hyps: list[Any]
     if config.method == "local":
@@ -476,7 +498,7 @@ def _associate_hypotheses(
         from openndc.association.later import attach_later_phases
         from openndc.association.ndc import search_ndc
 
-        hyps = search_ndc(dets, config, source)
+        hyps = search_ndc(dets, config, source, known)
         attach_later_phases(dets, hyps, config, source)
     events: list[Event] = []
     taken = np.zeros(len(dets.t), dtype=np.bool_)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ import numpy.typing as npt
 from openndc.association.config import AssociationConfig
 from openndc.association.tables import _fibonacci_lattice, _regional_lattice, network_extent
 from openndc.model.errors import ConfigError
+from openndc.model.event import Event
 from openndc.model.geodesy import distance_azimuth
 
 __all__ = [
@@ -58,6 +60,9 @@ CELL_FACTOR = 1.0
 _SMALL_CANDIDATES = 200
 #: Nodes grown per driver detection for a small event before it is given up.
 _SMALL_TRIES = 5
+
+#: Depth phases count from this distance [deg] on (teleseismic; see ``_depth_phases``).
+_DEPTH_PHASE_MIN_DISTANCE = 20.0
 
 #: First-arrival phases the NDC method names (those in ``AssociationConfig.phases``).
 _FIRST_P = ("Pg", "Pn", "P", "PKP")
@@ -375,6 +380,18 @@ def _has_phase(source: Any, phase: str) -> bool:
     return True
 
 
+def _poisson_tail(n: int, mean: float) -> float:
+    """P(X >= n) for X Poisson with ``mean``."""
+    if mean <= 0.0:
+        return 0.0 if n > 0 else 1.0
+    term = math.exp(-mean)
+    below = 0.0
+    for k in range(n):
+        below += term
+        term *= mean / (k + 1)
+    return max(0.0, 1.0 - below)
+
+
 def _angle(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.abs((a - b + 180.0) % 360.0 - 180.0)
 
@@ -677,8 +694,12 @@ class _Ndc:
         k = np.clip(np.rint(dist / 0.05).astype(int), 0, best.size - 1)
         return np.interp(dist, self.src.dist, best), names[k]
 
-    def run(self) -> list[NdcHypothesis]:
+    def run(self, known: Sequence[NdcHypothesis] = ()) -> list[NdcHypothesis]:
+        """Events best first; ``known`` events (found before, their detections not among
+        the input) are there from the start: their codas and their splits make no event."""
         d, cfg = self.d, self.cfg
+        for h in known:
+            self._add_coda(h)
         heap: list[tuple[float, float, int, int, float]] = []
         for i in np.flatnonzero(self.is_p):
             ev = self.evaluate(int(i))
@@ -717,7 +738,7 @@ class _Ndc:
                 abs(hyp.t0 - h.t0) <= cfg.ndc_merge_time
                 and float(distance_azimuth(hyp.latitude, hyp.longitude, h.latitude, h.longitude)[0])
                 <= cfg.ndc_merge_distance
-                for h in out
+                for h in (*known, *out)
             ):
                 # a later phase of an accepted event (or a split of it): its detections go
                 # to no event rather than to a duplicate
@@ -777,34 +798,61 @@ class _Ndc:
     def _depth_phases(
         self, lat: float, lon: float, depth: float, t0: float, members: list[int]
     ) -> float:
-        """Sites whose pP or sP (deeper than 15 km, where they separate from P) an alive
-        detection other than ``members`` fits within ``later_tolerance`` for the origin
-        (lat, lon, depth, t0); counted only from two sites on (one can be chance)."""
+        """Teleseismic sites whose pP or sP (deeper than 15 km, where they separate from P)
+        an alive detection other than ``members`` fits within ``later_tolerance`` for the
+        origin (lat, lon, depth, t0), when more than chance explains: 0 otherwise.
+
+        A P coda holds detections of its own (scattering, noise bursts, re-triggers), most
+        of them soon after the P; at a site with ``n`` other detections in the ``W`` s after
+        its P (twice the latest depth phase's delay plus tolerance), one falls into the
+        depth phases' windows (total length ``L``) by chance with probability
+        ``1 - exp(-n L / W)``. The hits count only when their number is improbable
+        (below 1 %) under those chances (a Poisson tail) and from two sites on."""
         if depth < 15.0 or not members or not self.cfg.ndc_refine_depths:
             return 0.0  # part of the depth option (ndc_refine_depths); off by default
         d = self.d
+        tol = self.cfg.later_tolerance
         m = np.asarray(members, dtype=np.int64)
         sites = np.unique(d.site[m])
         dist, _, _ = distance_azimuth(lat, lon, d.site_lat[sites], d.site_lon[sites])
         dist = np.asarray(dist, float)
+        # teleseismic sites only: closer, pP and sP arrive in the crust's and upper
+        # mantle's P coda, where the detectors re-trigger (DPRK 2016: at 3-10 deg, 10 of
+        # 22 sites had a detection 5-10 s after P, where a 35-km pP/sP would be)
+        far = dist >= _DEPTH_PHASE_MIN_DISTANCE
+        sites, dist = sites[far], dist[far]
+        tp, _ = self.src.p_time(dist, depth)
         taken = np.zeros(len(d.t), dtype=np.bool_)
         taken[m] = True
+        free = self.alive & ~taken
         hit = np.zeros(sites.size, dtype=np.bool_)
+        delay = np.zeros(sites.size)
+        n_win = np.zeros(sites.size)
         for ph in ("pP", "sP"):
             try:
                 t, _, _ = self.source.derivatives(ph, dist, depth)
             except ConfigError:
                 continue  # a phase this model lacks
-            for k, tt in enumerate(np.asarray(t, float)):
-                if hit[k] or not np.isfinite(tt):
-                    continue
-                lo = int(np.searchsorted(d.t, t0 + tt - self.cfg.later_tolerance))
-                hi = int(np.searchsorted(d.t, t0 + tt + self.cfg.later_tolerance, side="right"))
-                j = lo + np.flatnonzero((d.site[lo:hi] == sites[k]) & self.alive[lo:hi]
-                                        & ~taken[lo:hi])  # fmt: skip
-                hit[k] = j.size > 0
-        n = float(hit.sum())
-        return n if n >= 2 else 0.0
+            t = np.asarray(t, float)
+            ok = np.isfinite(t)
+            delay[ok] = np.maximum(delay[ok], t[ok] - tp[ok])
+            n_win[ok] += 1.0
+            for k in np.flatnonzero(ok & ~hit):
+                lo = int(np.searchsorted(d.t, t0 + t[k] - tol))
+                hi = int(np.searchsorted(d.t, t0 + t[k] + tol, side="right"))
+                hit[k] = bool(np.any((d.site[lo:hi] == sites[k]) & free[lo:hi]))
+        n = int(hit.sum())
+        if n < 2:
+            return 0.0
+        # chance of a hit per site from its own rate of other detections after P
+        chance = 0.0
+        for k in np.flatnonzero(n_win > 0):
+            w = 2.0 * (delay[k] + tol)
+            lo = int(np.searchsorted(d.t, t0 + tp[k] + 1.0))
+            hi = int(np.searchsorted(d.t, t0 + tp[k] + w, side="right"))
+            n_other = int(np.sum((d.site[lo:hi] == sites[k]) & free[lo:hi]))
+            chance += 1.0 - math.exp(-n_other * n_win[k] * 2.0 * tol / w)
+        return float(n) if _poisson_tail(n, chance) < 0.01 else 0.0
 
     def _nearest_ok(self, lat: float, lon: float, p_sites: set[int]) -> bool:
         """Whether ``p_sites`` are at least ``ndc_min_detecting_fraction`` of the
@@ -842,6 +890,18 @@ class _Ndc:
         n = sum(v.size for v in terms)
         return n > 4 and x2 <= float(chi2.ppf(0.99, n - 4))
 
+    def _p_weights(self, hyp: NdcHypothesis, p_idx: IntArray) -> FloatArray:
+        """Defining data of each P detection ``p_idx`` of ``hyp``: its time, plus its
+        back-azimuth and slowness weights where they fit (as counted by :meth:`gather`)."""
+        _, p, baz, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
+        b = self.baz[p_idx]
+        w = 1.0 + np.where(np.isfinite(b) & (_angle(b, baz) <= self.btol[p_idx]),
+                           self.bw[p_idx], 0.0)  # fmt: skip
+        sl = self.slow[p_idx]
+        ok = np.isfinite(sl) & np.isfinite(p)
+        ok[ok] = np.abs(sl[ok] - p[ok]) <= self.stol[p_idx][ok]
+        return np.asarray(w + np.where(ok, self.sw[p_idx], 0.0), float)
+
     @staticmethod
     def _p_members(members: list[int], phases: list[str]) -> IntArray:
         return np.array([m for m, ph in zip(members, phases, strict=True)
@@ -855,15 +915,20 @@ class _Ndc:
         p_sites = set(self.d.site[p_idx].tolist())
         if len(p_sites) < cfg.ndc_min_p_stations:
             return None
+        # P detections in the coda of an accepted event (a better one: best first) are
+        # explained by it: they do not count as this event's stations (nor, with
+        # ndc_coda_not_defining, as its data)
+        coda = self._in_coda(p_idx)
+        if len(set(self.d.site[p_idx[~coda]].tolist())) < cfg.ndc_min_p_stations:
+            log.debug("ndc: hypothesis at %.1f s made of coda detections: dropped", hyp.t0)
+            return None
+        if cfg.ndc_coda_not_defining and coda.any():
+            n_data = min(n_data, float(np.sum(self._p_weights(hyp, p_idx)[~coda])))
         if n_data < cfg.ndc_min_defining and (
             n_data < cfg.ndc_min_defining_small
             or not self._nearest_ok(hyp.latitude, hyp.longitude, p_sites)
             or not self._fits_within_errors(hyp, p_idx)
         ):
-            return None
-        clear = p_idx[~self._in_coda(p_idx)]
-        if len(set(self.d.site[clear].tolist())) < cfg.ndc_min_p_stations:
-            log.debug("ndc: hypothesis at %.1f s made of coda detections: dropped", hyp.t0)
             return None
         t, _, _, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
         r = self.d.t[p_idx] - hyp.t0 - t
@@ -872,6 +937,20 @@ class _Ndc:
         return hyp
 
 
-def search_ndc(dets: Any, config: AssociationConfig, source: Any) -> list[NdcHypothesis]:
-    """Run the NDC association on ingested detections (see the module docstring)."""
-    return _Ndc(dets, config, source).run()
+def search_ndc(
+    dets: Any, config: AssociationConfig, source: Any, known: Sequence[Event] = ()
+) -> list[NdcHypothesis]:
+    """Run the NDC association on ingested detections (see the module docstring).
+
+    ``known``: events already in the bulletin whose detections are not in ``dets`` (in a
+    windowed run, those of events closed before the look-back). Their later arrivals may
+    still lie in the window: detections in their codas (from their direction, where
+    measured) do not make a new event, nor does a hypothesis within ``ndc_merge_time`` and
+    ``ndc_merge_distance`` of one (a split of it)."""
+    prior = [
+        NdcHypothesis(float(e.origin.time - dets.ref), float(e.origin.latitude),
+                      float(e.origin.longitude), float(e.origin.depth_km), [], [])
+        for e in known
+        if math.isfinite(e.origin.latitude) and math.isfinite(e.origin.longitude)
+    ]  # fmt: skip
+    return _Ndc(dets, config, source).run(prior)

@@ -20,7 +20,7 @@ from obspy import UTCDateTime
 
 from openndc.cli._args import check_database
 from openndc.cli._common import add_preset_argument, print_window_progress
-from openndc.cli.process import _event_line, configure, print_report
+from openndc.cli.process import _event_line, add_reference_argument, configure, print_report
 from openndc.model.errors import ConfigError
 
 
@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--window", type=float, default=None, help="processing window [s]")
     p.add_argument("--reprocess", action="store_true", help="redo windows already processed")
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
+    add_reference_argument(p)
     p.set_defaults(func=run)
 
 

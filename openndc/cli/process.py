@@ -63,7 +63,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPUs)")
     p.add_argument("--no-surface-waves", action="store_true", help="skip Ms (no LP reads)")
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
+    add_reference_argument(p)
     p.set_defaults(func=run)
+
+
+def add_reference_argument(p: argparse.ArgumentParser) -> None:
+    """``--reference FILE|URL``: the reference bulletin association joins detections to."""
+    p.add_argument(
+        "--reference",
+        metavar="FILE|URL",
+        help="reference bulletin (the IDC's REB/SEL): QuakeML or IMS1.0 file, or FDSN event "
+        "service URL; detections fitting its events' predicted arrivals join them "
+        "([association] reference)",
+    )
 
 
 def add_span_arguments(p: argparse.ArgumentParser) -> None:
@@ -87,6 +99,17 @@ def configure(args: argparse.Namespace) -> ProcessConfig:
         config = dataclasses.replace(
             config, runner=dataclasses.replace(config.runner, window=args.window)
         )
+    if getattr(args, "reference", None):
+        spec = args.reference.strip()
+        if not spec.startswith(("http://", "https://")):
+            spec = str(Path(spec).expanduser().resolve())
+        config = dataclasses.replace(
+            config, association=dataclasses.replace(config.association, reference=spec)
+        )
+    if config.association.reference:  # unreadable or unreachable: one line, before any work
+        from openndc.association.reference import open_reference
+
+        open_reference(config.association.reference)
     if getattr(args, "no_surface_waves", False):
         mag = config.magnitude
         config = dataclasses.replace(

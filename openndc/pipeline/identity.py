@@ -61,15 +61,25 @@ def _names(event: Event) -> set[str]:
 
 
 def reconcile(
-    hypotheses: Sequence[Event], stored: Sequence[Event], *, prefix: str = "ndc"
+    hypotheses: Sequence[Event],
+    stored: Sequence[Event],
+    *,
+    prefix: str = "ndc",
+    keep: frozenset[str] = frozenset(),
 ) -> list[EventChange]:
-    """The changes that make ``stored`` agree with ``hypotheses`` (see the module doc)."""
+    """The changes that make ``stored`` agree with ``hypotheses`` (see the module doc).
+
+    A hypothesis whose id is in ``keep`` (an event of a reference bulletin, whose id comes
+    from the reference) is matched only with the stored event of that id and keeps its id.
+    """
     stored_names = [_names(e) for e in stored]
     hyp_names = [_names(h) for h in hypotheses]
     pairs: list[tuple[int, float, int, int]] = []
     for i, hn in enumerate(hyp_names):
         for j, sn in enumerate(stored_names):
             shared = len(hn & sn)
+            if hypotheses[i].id in keep:
+                shared = len(hn) + 1 if stored[j].id == hypotheses[i].id else 0
             if shared:
                 dt = abs(float(hypotheses[i].origin.time - stored[j].origin.time))
                 pairs.append((-shared, dt, i, j))
@@ -85,7 +95,8 @@ def reconcile(
     for i, hyp in enumerate(hypotheses):
         j_match = hyp_match.get(i)
         if j_match is None:
-            event = dataclasses.replace(hyp, id=new_event_id(hyp, prefix))
+            new_id = hyp.id if hyp.id in keep else new_event_id(hyp, prefix)
+            event = dataclasses.replace(hyp, id=new_id)
             changes.append(EventChange("new", event))
         else:
             old = stored[j_match]

@@ -40,6 +40,7 @@ from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 from openndc.model.screening import ScreeningResult
 from openndc.pipeline.contract import StageContext, StageOutput, Window
+from openndc.pipeline.detecting import detect_window
 from openndc.pipeline.identity import EventChange
 from openndc.pipeline.stages import (
     AssociationStage,
@@ -131,12 +132,6 @@ def config_hash(config: Any, *extra: str) -> str:
     return h.hexdigest()
 
 
-def _detect_one(
-    stage: DetectionStage, window: Window, context: StageContext
-) -> StageOutput[list[Detection]]:
-    return stage.run(None, window, context)
-
-
 def detect_windows(
     stage: DetectionStage,
     windows: Sequence[Window],
@@ -146,20 +141,22 @@ def detect_windows(
 ) -> Iterator[tuple[Window, StageOutput[list[Detection]]]]:
     """The detection stage over ``windows``, in worker processes, yielded in time order.
 
-    Workers get the context without the database (detection does not need it).
+    Workers get the context without the database (detection does not need it) and call
+    :func:`~openndc.pipeline.detecting.detect_window`, whose module imports only the
+    detection stage: a worker does not import association, location and the rest.
     """
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(windows)))
     light = StageContext(context.inventory, None, context.source, context.source_label)
     if n_workers == 1:
         for w in windows:
-            yield w, _detect_one(stage, w, light)
+            yield w, detect_window(stage, w, light)
         return
     # "spawn": forking a process whose numba/OpenMP threads already run is unsafe (the child
     # can die abruptly); fresh interpreters cost ~1 s each, once per run.
     mp = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=mp) as pool:
         futures: list[Future[StageOutput[list[Detection]]]] = [
-            pool.submit(_detect_one, stage, w, light) for w in windows
+            pool.submit(detect_window, stage, w, light) for w in windows
         ]
         for w, fut in zip(windows, futures, strict=True):
             yield w, fut.result()
@@ -210,6 +207,7 @@ def run_batch(
     """
     store = context.require_store("batch runner")
     t_begin = time.perf_counter()
+    cpu_begin = _cpu_seconds()
     length = float(config.runner.window)
     windows = windows_of(start, end, length)
     chash = config_hash(config, f"window={length}", f"detect={detect}", identity)
@@ -301,9 +299,21 @@ def run_batch(
                 )
             )
     timings["total"] = time.perf_counter() - t_begin
+    cpu_end = _cpu_seconds()
+    timings["cpu_main"] = cpu_end[0] - cpu_begin[0]
+    timings["cpu_workers"] = cpu_end[1] - cpu_begin[1]
     report.timings = timings
     _warn_uncalibrated(report.problems)
     return report
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU time [s] of this process and of its finished child processes (the detection
+    workers, once their pool has shut down), user and system together."""
+    import resource
+
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time(), child.ru_utime + child.ru_stime
 
 
 def _warn_uncalibrated(problems: Sequence[DataProblem]) -> None:

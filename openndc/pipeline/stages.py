@@ -20,26 +20,29 @@ from dataclasses import dataclass
 import numpy as np
 from obspy import Stream
 
-from openndc import __version__
-from openndc.association import AssociationConfig, associate
-from openndc.detection.config import DetectionConfig
-from openndc.detection.stage import detect, warmup_seconds
+from openndc.association import (
+    AssociationConfig,
+    DetectionUnitError,
+    associate,
+    lookback_seconds,
+)
+from openndc.association.reference import (
+    ReferenceBulletinError,
+    is_reference_event,
+    reference_events,
+)
 from openndc.location import LocationConfig, locate
 from openndc.magnitude import MagnitudeConfig, compute_magnitudes
 from openndc.magnitude.ms import ms_stations
-from openndc.model.config import to_mapping
-from openndc.model.detection import Detection
 from openndc.model.errors import (
     AssociationError,
     DataQualityWarning,
     LocationError,
     MagnitudeError,
-    OpenNDCError,
 )
 from openndc.model.event import Event, NetworkMagnitude
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.model.inventory import MonitoringNetwork, Station
-from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 from openndc.model.screening import ScreeningResult
 from openndc.pipeline.contract import (
@@ -49,6 +52,7 @@ from openndc.pipeline.contract import (
     Window,
     select_stations,
 )
+from openndc.pipeline.detecting import DetectionStage, detection_tail, with_stable_ids
 from openndc.pipeline.identity import EventChange, reconcile
 from openndc.screening import ScreeningConfig, apply_screening, screen_event
 
@@ -66,26 +70,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def detection_tail(config: DetectionConfig) -> float:
-    """Data needed after a window's end so that detections near it are measured [s]:
-    the longest amplitude window after the onset, the onset search, and 5 s of filter
-    settling."""
-    return max(config.amplitude.ml_window, config.amplitude.mb_window) + config.onset.after + 5.0
-
-
-def with_stable_ids(detections: Sequence[Detection]) -> list[Detection]:
-    """Detections sorted by time with content-derived identifiers (kept when they have one);
-    a second detection with the same stream and onset gets ``-2``, ``-3``..."""
-    out: list[Detection] = []
-    seen: dict[str, int] = {}
-    for det in sorted(detections, key=lambda d: (d.time, d.seed_id, d.method)):
-        name = det.id or det.stable_id
-        n = seen.get(name, 0) + 1
-        seen[name] = n
-        out.append(dataclasses.replace(det, id=name if n == 1 else f"{name}-{n}"))
-    return out
-
-
 def _station_distances(
     event: Event, stations: MonitoringNetwork | Sequence[Station]
 ) -> list[tuple[str, float]]:
@@ -96,56 +80,6 @@ def _station_distances(
     lons = np.array([st.longitude for st in chosen])
     dist = np.atleast_1d(distance_azimuth(o.latitude, o.longitude, lats, lons)[0])
     return [(st.code, float(d)) for st, d in zip(chosen, dist, strict=True)]
-
-
-def _require_source(context: StageContext, stage: str) -> None:
-    if context.source is None:
-        raise OpenNDCError(f"the {stage} stage needs waveforms, but the run has no archive")
-
-
-@dataclass(frozen=True)
-class DetectionStage:
-    """Waveforms of the window (with warm-up and tail) → detections with onsets in it."""
-
-    config: DetectionConfig
-    name: str = "detection"
-
-    def margins(self) -> Margins:
-        return Margins(before=warmup_seconds(self.config), after=detection_tail(self.config))
-
-    def run(
-        self, inputs: None, window: Window, context: StageContext
-    ) -> StageOutput[list[Detection]]:
-        _require_source(context, self.name)
-        assert context.source is not None
-        network, problems = context.network(window)
-        m = self.margins()
-        # Data problems come back as DataProblem records and are reported once by the
-        # runner, not as warnings from every worker process and window.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataQualityWarning)
-            data = context.source.read(window.start - m.before, window.end + m.after)
-            result = detect(data.stream, network, self.config, start=window.start, end=window.end)
-        provenance = Provenance(
-            method="openndc.detection",
-            software_version=__version__,
-            parameters={
-                "window_start": str(window.start),
-                "window_end": str(window.end),
-                "source": context.source_label,
-                **to_mapping(self.config),
-            },
-        )
-        dets = [
-            dataclasses.replace(d, provenance=provenance)
-            for d in with_stable_ids(result.detections)
-        ]
-        return StageOutput(
-            dets,
-            [*problems, *data.problems, *result.problems],
-            provenance,
-            {"n_traces": float(len(data.stream))},
-        )
 
 
 @dataclass(frozen=True)
@@ -181,7 +115,19 @@ class AssociationStage:
         network, problems = context.network(Window(t_a, window.end))
         try:
             # Bad rows are warned about (DataQualityWarning, once per message) and skipped.
-            result = associate(dets, network, self.config)
+            # the reference bulletin's events (REB) whose arrivals may lie in the detections
+            reference = reference_events(
+                self.config, t_a - lookback_seconds(self.config, network), window.end
+            )
+            # closed and reviewed events keep their arrivals; their later arrivals in the
+            # window must not make new events
+            result = associate(
+                dets, network, self.config, reference=reference, known=[*closed, *reviewed]
+            )
+        except ReferenceBulletinError:
+            raise  # the reference cannot be read: stop, do not mark the window done
+        except DetectionUnitError as exc:  # wrong units: stop, naming the input
+            raise DetectionUnitError(f"{context.source_label}: {exc}") from exc
         except AssociationError as exc:  # no usable detection in this window: say so
             problems.append(
                 DataProblem("no_metadata", context.source_label, "*", window.start, window.end,
@@ -199,7 +145,8 @@ class AssociationStage:
             )
             for h in hypotheses
         ]
-        return StageOutput(reconcile(hypotheses, automatic), problems, prov)
+        keep = frozenset(h.id for h in hypotheses if is_reference_event(h))
+        return StageOutput(reconcile(hypotheses, automatic, keep=keep), problems, prov)
 
 
 def _changed(changes: Sequence[EventChange]) -> list[tuple[int, EventChange]]:
@@ -229,6 +176,8 @@ class LocationStage:
         dropped: set[int] = set()
         for k, change in _changed(inputs):
             hypo = change.event
+            if is_reference_event(hypo):  # the reference agency's origin is kept
+                continue
             try:
                 loc = locate(hypo.arrivals, network, self.config, initial=hypo.origin)
             except LocationError as exc:
@@ -260,7 +209,12 @@ class MagnitudeStage:
     ) -> Stream | None:
         """Waveforms for Ms: the vertical of each station at Ms distances, over its own
         Rayleigh-wave window (``D/v_max`` to ``D/v_min`` after the origin) with
-        :data:`MS_PAD` on each side, never past the declared margin."""
+        :data:`MS_PAD` on each side, never past the declared margin.
+
+        Nothing is read where :func:`~openndc.magnitude.ms.measure_ms` could not use it:
+        for an event deeper than ``depth_max``, and at a station without a vertical
+        channel that has a response or sensitivity (the stream is then empty, not None:
+        Ms was attempted and found nothing, as with the data read)."""
         cfg = self.config.ms
         if context.source is None or not cfg.enabled:
             return None
@@ -270,9 +224,14 @@ class MagnitudeStage:
             return None
         o = event.origin
         stream = Stream()
+        if math.isfinite(o.depth_km) and o.depth_km > cfg.depth_max:
+            return stream
+        usable = [st for st in ms_stations(network) if _has_calibrated_vertical(st)]
+        if not usable:
+            return stream
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            for code, delta in _station_distances(event, ms_stations(network)):
+            for code, delta in _station_distances(event, usable):
                 if not cfg.distance_min <= delta <= cfg.distance_max:
                     continue
                 d_km = delta * DEG_KM
@@ -306,6 +265,16 @@ class MagnitudeStage:
                 log.warning("event %s: no magnitude: %s", event.id, exc)
             out[k] = dataclasses.replace(change, event=event)
         return StageOutput(out, problems)
+
+
+def _has_calibrated_vertical(station: Station) -> bool:
+    """Whether Ms can be measured at ``station``: a vertical channel (``??Z``) with an
+    instrument response or a sensitivity (:func:`~openndc.magnitude.ms.measure_ms` skips
+    the others)."""
+    return any(
+        ch.code.endswith("Z") and (ch.response is not None or bool(ch.sensitivity))
+        for ch in station.channels
+    )
 
 
 def _uncalibrated(changes: Sequence[EventChange], window: Window) -> list[DataProblem]:
@@ -386,18 +355,21 @@ class ScreeningStage:
     def _stream(
         self, event: Event, network: MonitoringNetwork, context: StageContext
     ) -> Stream | None:
-        """The waveforms of the stations within the discriminant's distance range only."""
+        """The verticals (the ratios use nothing else) of the stations within the
+        discriminant's distance range only (1 km of slack at its near end)."""
         if context.source is None or not self.config.regional.enabled:
             return None
         o = event.origin
-        max_deg = self.config.regional.max_distance_km / DEG_KM
-        near = {code for code, d in _station_distances(event, network) if d <= max_deg}
+        cfg = self.config.regional
+        min_deg = (cfg.min_distance_km - 1.0) / DEG_KM
+        max_deg = cfg.max_distance_km / DEG_KM
+        near = {code for code, d in _station_distances(event, network) if min_deg <= d <= max_deg}
         if not near:
             return None
         m = self.margins()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            source = select_stations(context.source, near)
+            source = select_stations(context.source, near, channel="*Z")
             return source.read(o.time - m.before, o.time + m.after).stream
 
     def run(

@@ -115,9 +115,17 @@ def bilinear(
     exactly as its own 2-D table would, for one cell search. Compiled (numba);
     :func:`bilinear_py` is the reference it is tested against.
     """
-    xa, ya = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    xa, ya = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    # The location's Geiger steps call this thousands of times with a scalar depth: the
+    # common cases skip np.broadcast_arrays, which took longer than the kernel.
+    if ya.ndim == 0 and xa.ndim > 0:
+        ya = np.full(xa.shape, ya)
+    elif xa.shape != ya.shape:
+        xa, ya = np.broadcast_arrays(xa, ya)
     tab = np.ascontiguousarray(table, dtype=np.float64)
-    k = int(np.prod(tab.shape[2:], dtype=np.int64))
+    k = 1
+    for n in tab.shape[2:]:
+        k *= int(n)
     flat = tab.reshape(tab.shape[0], tab.shape[1], k)
     out = _bilinear_nb(
         flat,

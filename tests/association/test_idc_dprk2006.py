@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import pytest
 from obspy import UTCDateTime
 
 from openndc.association import AssociationConfig, associate
@@ -17,7 +18,20 @@ from tests.support.ims import read_css_arrivals, read_ims_network
 ORIGIN = (UTCDateTime(1160357727.5751), 41.3119, 129.0189)
 
 
-def test_dprk_2006_rebuilt_from_the_idc_arrivals(shared_data: Path) -> None:
+#: The REB options of the IMS-style benchmark (benchmarks/bench_association_ims.py).
+REB = AssociationConfig(
+    ndc_min_defining_small=6.0,
+    ndc_ignore_baz_sigma=90.0,
+    ndc_ignore_slowness_sigma=10.0,
+    ndc_refine_depths=(35.0, 70.0, 225.0, 300.0, 600.0),
+    ndc_coda_not_defining=True,
+)
+
+
+@pytest.mark.parametrize("config", [AssociationConfig(), REB], ids=["default", "reb"])
+def test_dprk_2006_rebuilt_from_the_idc_arrivals(
+    shared_data: Path, config: AssociationConfig
+) -> None:
     dets = read_css_arrivals(shared_data / "idc_css_samples/geotool_dprk2006/DPRK_test.arrival")
     net = read_ims_network(
         shared_data / "ims_site_tables/ims.site", ORIGIN[0], {d.station for d in dets}
@@ -25,7 +39,7 @@ def test_dprk_2006_rebuilt_from_the_idc_arrivals(shared_data: Path) -> None:
     assert len(dets) == 24
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # INK and FITZ are not in the IMS site table
-        res = associate(dets, net, AssociationConfig())
+        res = associate(dets, net, config)
     assert len(res.events) == 1
     o = res.events[0].origin
     km = float(distance_azimuth(ORIGIN[1], ORIGIN[2], o.latitude, o.longitude)[0]) * DEG_KM

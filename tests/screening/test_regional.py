@@ -282,3 +282,27 @@ def test_gappy_station_uses_the_covering_segment() -> None:
     net = MonitoringNetwork("t", (station_north("XX", "A", 45.0, 20.0, 500.0),))
     values = measure_network(Stream([early, full]), 45.0, 20.0, T0, net, RegionalConfig())
     assert len([v for v in values if v.ratio == "P/S"]) == 4
+
+
+def test_band_rms_is_scipy_sosfiltfilt_of_the_butterworth_design() -> None:
+    """The filter designed once per band and rate gives the very samples of designing it
+    for each trace and filtering with :func:`scipy.signal.sosfiltfilt`."""
+    from scipy import signal as sig
+
+    from openndc.screening.regional import band_rms
+
+    rng = np.random.default_rng(7)
+    for n in (200, 4000):
+        x = rng.standard_normal(n).cumsum()
+        for fs in (20.0, 40.0, 100.0):
+            for band in ((0.5, 2.0), (2.0, 4.0), (6.0, 12.0), (8.0, 16.0)):
+                nyq = 0.5 * fs
+                lo, hi = band[0] / nyq, min(band[1] / nyq, 0.95)
+                got = band_rms(x, fs, band)
+                if not 0 < lo < hi:
+                    assert np.isnan(got).all()
+                    continue
+                sos = sig.butter(4, [lo, hi], btype="bandpass", output="sos")
+                assert np.array_equal(got, sig.sosfiltfilt(sos, x))
+    with pytest.raises(ValueError, match="padlen"):
+        band_rms(np.ones(20), 40.0, (2.0, 4.0))  # shorter than the filter's padding
