@@ -12,9 +12,12 @@ rewritten on arrays (details in ``docs/association.md``):
    ``T_min``/``T_max`` the travel times to the nearest / farthest point of the box.
 3. *Search*: the node with the most picks is split in two along its longest side (time
    counted in km at the P velocity); large nodes go to a priority queue, small ones are
-   explored depth first. A node that no longer holds enough picks (``local_min_picks``
-   distinct station-phases, P at ``local_min_p_stations``, S at ``local_min_s_stations``,
-   both at ``local_min_ps_stations``) is dropped.
+   explored depth first. Each node first applies PyOcto's distance criterion for the whole
+   box (a site with picks at its nearest distance from the box, a silent site at its
+   farthest: no pick goes that some epicentre in the box would keep). A node that no
+   longer holds enough picks (``local_min_picks`` distinct station-phases, P at
+   ``local_min_p_stations``, S at ``local_min_s_stations``, both at
+   ``local_min_ps_stations``) is dropped.
 4. *Event*: a leaf (longest side <= ``local_node_size``) is located by a coarse-to-fine
    grid search that maximises the kernel agreement of the picks' origin times (PyOcto's
    exponential EDT; several starts, the kernel narrowing with the grid step), then the
@@ -34,6 +37,7 @@ is the same code run by the Python interpreter (the reference, tested against it
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 import types
 from dataclasses import dataclass
@@ -62,6 +66,8 @@ __all__ = [
     "run_octree_search",
     "search_local",
 ]
+
+_log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -179,7 +185,8 @@ class LocalParams(NamedTuple):
 
 class LocalResult(NamedTuple):
     """Events found: origin ``x``, ``y``, ``z`` [km] and ``t`` [s]; the picks of event
-    ``k`` are ``members[offsets[k]:offsets[k + 1]]`` (pick indices)."""
+    ``k`` are ``members[offsets[k]:offsets[k + 1]]`` (pick indices); ``counters`` the work
+    done (:data:`COUNTERS`)."""
 
     x: FloatArray
     y: FloatArray
@@ -187,9 +194,16 @@ class LocalResult(NamedTuple):
     t: FloatArray
     offsets: IntArray
     members: IntArray
+    counters: dict[str, int]
 
 
 # --------------------------------------------------------------------------- kernel
+#: The work :func:`octree_search` counts: nodes visited, leaves located (candidates), grid
+#: searches, grid points evaluated by them and events accepted.
+COUNTERS = ("nodes", "candidates", "grid_searches", "grid_points", "events")
+N_COUNTERS = len(COUNTERS)
+_C_NODES, _C_TRIES, _C_LOCATES, _C_POINTS, _C_EVENTS = range(N_COUNTERS)
+
 # The functions below are written once and compiled with numba; ``*_py`` are the same
 # functions run by the interpreter (``.py_func``), the reference the tests compare with.
 
@@ -279,29 +293,65 @@ def _sufficient(idx: IntArray, picks: Any, flags: IntArray, prm: Any) -> bool:
     )  # fmt: skip
 
 
-def _origin_agreement(
-    x: float, y: float, z: float, idx: IntArray, picks: Any, tt: FloatArray, step: float,
-    sigma: float, work: FloatArray,
-) -> tuple[float, float]:  # fmt: skip
-    """Agreement of the picks' origin times at (x, y, z) (sum over pairs of a Gaussian of
-    their difference, PyOcto's exponential EDT, an option there) and the origin time [s]
-    it implies."""
+def _distances(x: float, y: float, idx: IntArray, picks: Any, out: FloatArray) -> None:
+    """Epicentral distances [km] from (x, y) to the sites of picks ``idx``, into ``out``."""
+    for k in range(idx.size):
+        s = picks.station[idx[k]]
+        out[k] = math.sqrt((x - picks.sx[s]) ** 2 + (y - picks.sy[s]) ** 2)
+
+
+def _origin_times_at(
+    dist: FloatArray, z: float, idx: IntArray, picks: Any, tt: FloatArray, step: float,
+    out: FloatArray,
+) -> int:  # fmt: skip
+    """The origin times [s] the picks ``idx`` imply at depth ``z`` [km] and their epicentral
+    distances ``dist`` [km], sorted, into ``out``; their number (picks out of the tables'
+    reach are left out)."""
     n = 0
-    for i in idx:
+    for k in range(idx.size):
+        i = idx[k]
         s = picks.station[i]
-        d = math.sqrt((x - picks.sx[s]) ** 2 + (y - picks.sy[s]) ** 2)
-        v = _tt(tt, step, picks.phase[i], d, z + picks.selev[s])
+        v = _tt(tt, step, picks.phase[i], dist[k], z + picks.selev[s])
         if not math.isnan(v):
-            work[n] = picks.t[i] - v
+            # insertion sort: a few dozen values, no allocation
+            o = picks.t[i] - v
+            m = n
+            while m > 0 and out[m - 1] > o:
+                out[m] = out[m - 1]
+                m -= 1
+            out[m] = o
             n += 1
+    return n
+
+
+def _pair_sum(o: FloatArray, n: int, sigma: float) -> float:
+    """Sum over pairs of sorted origin times ``o[:n]`` of a Gaussian of their difference
+    (PyOcto's exponential EDT, an option there); pairs beyond 3.5 sigma (< 0.3 % each)
+    are left out. -1 when there are no origin times."""
     if n == 0:
-        return -1.0, np.nan
-    o = np.sort(work[:n])
+        return -1.0
+    inv = 1.0 / (2.0 * sigma * sigma)
+    reach = 3.5 * sigma
+    total = 0.0
+    for a in range(n - 1):
+        oa = o[a]
+        for b in range(a + 1, n):
+            dd = o[b] - oa
+            if dd > reach:
+                break
+            total += math.exp(-dd * dd * inv)
+    return total
+
+
+def _densest_time(o: FloatArray, n: int, sigma: float) -> float:
+    """The origin time [s] the sorted ``o[:n]`` agree on: the weighted mean around the
+    one with the largest kernel sum; NaN when there are none."""
+    if n == 0:
+        return np.nan
+    inv = 1.0 / (2.0 * sigma * sigma)
+    reach = 3.5 * sigma
     best = -1.0
     best_k = 0
-    total = 0.0
-    inv = 1.0 / (2.0 * sigma * sigma)
-    reach = 3.5 * sigma  # beyond this a pair adds < 0.3 %
     lo = 0
     hi = 0
     for a in range(n):
@@ -312,18 +362,38 @@ def _origin_agreement(
         acc = 0.0
         for b in range(lo, hi):
             acc += math.exp(-((o[a] - o[b]) ** 2) * inv)
-        total += acc
         if acc > best:
             best = acc
             best_k = a
-    # origin time: weighted mean around the densest origin time
     wsum = 0.0
     tsum = 0.0
     for a in range(n):
         w = math.exp(-((o[a] - o[best_k]) ** 2) * inv)
         wsum += w
         tsum += w * o[a]
-    return 0.5 * (total - n), tsum / wsum
+    return tsum / wsum
+
+
+def _agreement(
+    x: float, y: float, z: float, idx: IntArray, picks: Any, tt: FloatArray, step: float,
+    sigma: float, work: FloatArray,
+) -> float:  # fmt: skip
+    """Agreement of the picks' origin times at (x, y, z): :func:`_pair_sum`. ``work`` is a
+    (2, n_picks) scratch array."""
+    _distances(x, y, idx, picks, work[1])
+    n = _origin_times_at(work[1], z, idx, picks, tt, step, work[0])
+    return _pair_sum(work[0], n, sigma)
+
+
+def _origin_agreement(
+    x: float, y: float, z: float, idx: IntArray, picks: Any, tt: FloatArray, step: float,
+    sigma: float, work: FloatArray,
+) -> tuple[float, float]:  # fmt: skip
+    """:func:`_agreement` at (x, y, z) and the origin time [s] it implies
+    (:func:`_densest_time`)."""
+    _distances(x, y, idx, picks, work[1])
+    n = _origin_times_at(work[1], z, idx, picks, tt, step, work[0])
+    return _pair_sum(work[0], n, sigma), _densest_time(work[0], n, sigma)
 
 
 def _polish(
@@ -337,14 +407,16 @@ def _polish(
     while stp >= 0.25:
         ox, oy, oz = bx, by, bz
         sig = math.hypot(prm.edt_sigma, 0.87 * stp / prm.vs)
-        best, _ = _origin_agreement(ox, oy, oz, idx, picks, tt, step, sig, work)
+        best = _agreement(ox, oy, oz, idx, picks, tt, step, sig, work)
         for i in range(-1, 2):
             x = min(max(ox + i * stp, prm.x0), prm.x1)
             for j in range(-1, 2):
                 y = min(max(oy + j * stp, prm.y0), prm.y1)
                 for k in range(-1, 2):
                     z = min(max(oz + k * stp, prm.z0), prm.z1)
-                    q, _ = _origin_agreement(x, y, z, idx, picks, tt, step, sig, work)
+                    if i == 0 and j == 0 and k == 0:
+                        continue  # the centre, evaluated above
+                    q = _agreement(x, y, z, idx, picks, tt, step, sig, work)
                     if q > best + 1e-9:
                         best, bx, by, bz = q, x, y, z
         stp /= 2.0
@@ -354,29 +426,42 @@ def _polish(
 
 def _locate(
     idx: IntArray, picks: Any, tt: FloatArray, step: float, prm: Any, cx: float, cy: float,
-    half: float, grid: float, work: FloatArray,
+    half: float, grid: float, work: FloatArray, cnt: IntArray,
 ) -> tuple[float, float, float, float]:  # fmt: skip
     """Grid search of the origin: points ``grid`` [km] apart within ``half`` [km] of (cx, cy)
-    horizontally and over the whole depth range, then :func:`_polish` from each of the
-    ``N_STARTS`` best separated points; the best at ``edt_sigma`` wins. At a step ``g`` the
-    agreement kernel is widened to ``hypot(edt_sigma, 0.87 g / vs)`` (the S-time error of
-    the farthest point of a cell from a grid point), so that a coarse grid does not step
-    over the true optimum's basin; the several starts keep a wide basin of many loosely
-    agreeing picks from hiding a narrow one of tightly agreeing picks."""
+    horizontally (inside the search box: points clamped onto its edge are evaluated once)
+    and over the whole depth range, then :func:`_polish` from each of the ``N_STARTS`` best
+    separated points; the best at ``edt_sigma`` wins. At a step ``g`` the agreement kernel
+    is widened to ``hypot(edt_sigma, 0.87 g / vs)`` (the S-time error of the farthest point
+    of a cell from a grid point), so that a coarse grid does not step over the true
+    optimum's basin; the several starts keep a wide basin of many loosely agreeing picks
+    from hiding a narrow one of tightly agreeing picks."""
     n_keep = 3
     top_q = np.full(n_keep, -2.0)
     top = np.zeros((n_keep, 3))
     n_h = math.ceil(half / grid)
     n_z = math.ceil((prm.z1 - prm.z0) / grid)
     sig = math.hypot(prm.edt_sigma, 0.87 * grid / prm.vs)
+    cnt[_C_LOCATES] += 1
     sep2 = (1.5 * grid) ** 2
+    px = np.nan
     for i in range(-n_h, n_h + 1):
         x = min(max(cx + i * grid, prm.x0), prm.x1)
+        if x == px:
+            continue
+        px = x
+        py = np.nan
         for j in range(-n_h, n_h + 1):
             y = min(max(cy + j * grid, prm.y0), prm.y1)
+            if y == py:
+                continue
+            py = y
+            cnt[_C_POINTS] += n_z + 1
+            _distances(x, y, idx, picks, work[1])  # the same for the whole column
             for k in range(n_z + 1):
                 z = min(prm.z0 + k * grid, prm.z1)
-                q, _ = _origin_agreement(x, y, z, idx, picks, tt, step, sig, work)
+                n = _origin_times_at(work[1], z, idx, picks, tt, step, work[0])
+                q = _pair_sum(work[0], n, sig)
                 # keep the n_keep best points that are more than 1.5 cells apart
                 slot = -1
                 for m in range(n_keep):
@@ -434,14 +519,18 @@ def _gather(
 
 
 def _distance_filter(
-    idx: IntArray, x: float, y: float, picks: Any, active: npt.NDArray[np.bool_],
-    fraction: float, flags: IntArray,
+    idx: IntArray, x0: float, x1: float, y0: float, y1: float, picks: Any,
+    active: npt.NDArray[np.bool_], fraction: float, flags: IntArray,
 ) -> IntArray:  # fmt: skip
-    """PyOcto's distance criterion: walking the active sites (those with picks in the
-    slice) outwards from epicentre (x, y), drop the picks of the sites beyond the last
-    point where at least ``fraction`` of the sites passed have a pick of ``idx``: an event
-    seen far away is also seen close by, so far picks with silent near sites are another
-    event's. ``flags`` is a zeroed per-site scratch array, zeroed again on return."""
+    """PyOcto's distance criterion for epicentres in the box ``x0..x1``, ``y0..y1`` [km] (a
+    point when ``x0 == x1`` and ``y0 == y1``): walking the active sites (those with picks in
+    the slice) outwards, drop the picks of the sites beyond the last point where at least
+    ``fraction`` of the sites passed have a pick of ``idx``: an event seen far away is also
+    seen close by, so far picks with silent near sites are another event's. For a box the
+    walk is the most lenient one the box allows (as PyOcto's per-node filter): a site with
+    picks counts at its nearest distance from the box, a silent site at its farthest, so no
+    pick is dropped that a point of the box would keep. ``flags`` is a zeroed per-site
+    scratch array, zeroed again on return."""
     if fraction <= 0.0 or idx.size == 0:
         return idx
     n_act = 0
@@ -463,7 +552,15 @@ def _distance_filter(
     k = 0
     for s in range(active.size):
         if active[s]:
-            d[k] = (x - picks.sx[s]) ** 2 + (y - picks.sy[s]) ** 2
+            sx = picks.sx[s]
+            sy = picks.sy[s]
+            if flags[s] == 1:  # nearest point of the box
+                dx = max(x0 - sx, 0.0, sx - x1)
+                dy = max(y0 - sy, 0.0, sy - y1)
+            else:  # farthest point of the box
+                dx = max(abs(sx - x0), abs(sx - x1))
+                dy = max(abs(sy - y0), abs(sy - y1))
+            d[k] = dx * dx + dy * dy
             site[k] = s
             k += 1
     order = np.argsort(d, kind="mergesort")
@@ -477,10 +574,16 @@ def _distance_filter(
             cut = n_act
         elif cut == n_act:
             cut = r
+    n_drop = 0
     for r in range(cut, n_act):
         s = site[order[r]]
         if flags[s] == 1:
             flags[s] = 2  # dropped
+            n_drop += 1
+    if n_drop == 0:
+        for i in idx:
+            flags[picks.station[i]] = 0
+        return idx
     out = np.empty(idx.size, np.int64)
     n = 0
     for i in idx:
@@ -517,20 +620,23 @@ def _split(box: FloatArray, vp: float) -> tuple[FloatArray, FloatArray]:
 def _try_event(
     leaf: IntArray, box: FloatArray, picks: Any, used: npt.NDArray[np.bool_], tt: FloatArray,
     step: float, prm: Any, n_sites: int, flags: IntArray, work: FloatArray,
-    active: npt.NDArray[np.bool_],
+    active: npt.NDArray[np.bool_], cnt: IntArray,
 ) -> tuple[IntArray, float, float, float, float]:  # fmt: skip
     """Locate a leaf's picks, gather and relocate; the members (empty when rejected).
     ``active`` marks the sites with picks in the slice (the distance criterion)."""
     cx = 0.5 * (box[0] + box[1])
     cy = 0.5 * (box[2] + box[3])
     size = prm.node_size
-    x, y, z, t0 = _locate(leaf, picks, tt, step, prm, cx, cy, 2.0 * size, 0.4 * size, work)
+    cnt[_C_TRIES] += 1
+    x, y, z, t0 = _locate(leaf, picks, tt, step, prm, cx, cy, 2.0 * size, 0.4 * size, work,
+                          cnt)  # fmt: skip
     members = np.empty(0, np.int64)
     for r in range(prm.refinements):
         if math.isnan(t0):
             return np.empty(0, np.int64), x, y, z, t0
         members = _gather(x, y, z, t0, picks, used, tt, step, n_sites, prm.pick_tolerance)
-        members = _distance_filter(members, x, y, picks, active, prm.min_pick_fraction, flags)
+        members = _distance_filter(members, x, x, y, y, picks, active, prm.min_pick_fraction,
+                                   flags)  # fmt: skip
         if not _sufficient(members, picks, flags, prm):
             return np.empty(0, np.int64), x, y, z, t0
         if r == 0:
@@ -540,14 +646,16 @@ def _try_event(
             bx = 0.5 * (prm.x0 + prm.x1)
             by = 0.5 * (prm.y0 + prm.y1)
             half = 0.5 * max(prm.x1 - prm.x0, prm.y1 - prm.y0)
-            x, y, z, t0 = _locate(members, picks, tt, step, prm, bx, by, half, 0.5 * size, work)
+            x, y, z, t0 = _locate(members, picks, tt, step, prm, bx, by, half, 0.5 * size, work,
+                                  cnt)  # fmt: skip
         else:
             x, y, z, t0 = _locate(members, picks, tt, step, prm, x, y, 0.5 * size, 0.2 * size,
-                                  work)  # fmt: skip
+                                  work, cnt)  # fmt: skip
     if math.isnan(t0):
         return np.empty(0, np.int64), x, y, z, t0
     members = _gather(x, y, z, t0, picks, used, tt, step, n_sites, prm.pick_tolerance)
-    members = _distance_filter(members, x, y, picks, active, prm.min_pick_fraction, flags)
+    members = _distance_filter(members, x, x, y, y, picks, active, prm.min_pick_fraction,
+                                   flags)  # fmt: skip
     if not _sufficient(members, picks, flags, prm):
         return np.empty(0, np.int64), x, y, z, t0
     return members, x, y, z, t0
@@ -556,19 +664,21 @@ def _try_event(
 def octree_search(
     picks: Any, tt: FloatArray, step: float, prm: Any, n_sites: int, n_dets: int,
     keys: npt.NDArray[np.int64], tried: Any,
-) -> tuple[FloatArray, IntArray]:  # fmt: skip
-    """The octree search (module docstring) over all slices. Returns ``(origins, members)``:
-    ``origins[k] = (x, y, z, t, n_members)`` and the member pick indices concatenated.
+) -> tuple[FloatArray, IntArray, IntArray]:  # fmt: skip
+    """The octree search (module docstring) over all slices. Returns ``(origins, members,
+    counters)``: ``origins[k] = (x, y, z, t, n_members)``, the member pick indices
+    concatenated and the work done (:data:`COUNTERS`).
     ``keys`` are random 64-bit integers per pick (to recognise a set of picks tried) and
     ``tried`` an empty int -> int mapping (a numba typed ``Dict`` when compiled)."""
     used = np.zeros(n_dets, np.bool_)
     flags = np.zeros(n_sites, np.int64)
-    work = np.empty(picks.t.size, np.float64)
+    work = np.empty((2, picks.t.size), np.float64)
+    cnt = np.zeros(N_COUNTERS, np.int64)
     origins = List()
     members_out = List()
     n = picks.t.size
     if n == 0:
-        return np.zeros((0, 5)), np.zeros(0, np.int64)
+        return np.zeros((0, 5)), np.zeros(0, np.int64), cnt
     start = picks.t[0]
     last = picks.t[n - 1]
     all_idx = np.arange(n)
@@ -593,7 +703,12 @@ def octree_search(
             while len(stack) > 0:
                 j = stack.pop()
                 b = boxes[j]
+                cnt[_C_NODES] += 1
                 idx = _keep_in_box(members[j], b, picks, used, tt, step, prm.tolerance)
+                # PyOcto's per-node distance criterion: picks no epicentre of the node can
+                # keep leave it, so mixtures of far picks die here, not after a location
+                idx = _distance_filter(idx, b[0], b[1], b[2], b[3], picks, active,
+                                       prm.min_pick_fraction, flags)  # fmt: skip
                 if not _sufficient(idx, picks, flags, prm):
                     continue
                 if _width(b, prm.vp) <= prm.node_size:
@@ -602,10 +717,11 @@ def octree_search(
                         continue
                     tried[h] = 1
                     got, x, y, z, t0 = _try_event(idx, b, picks, used, tt, step, prm, n_sites,
-                                                  flags, work, active)  # fmt: skip
+                                                  flags, work, active, cnt)  # fmt: skip
                     if got.size > 0:
                         for i in got:
                             used[picks.det[i]] = True
+                        cnt[_C_EVENTS] += 1
                         origins.append(np.array([x, y, z, t0, float(got.size)]))
                         members_out.append(got)
                     continue
@@ -640,12 +756,12 @@ def octree_search(
         m = members_out[k]
         flat[p : p + m.size] = m
         p += m.size
-    return out, flat
+    return out, flat, cnt
 
 
 _KERNEL_FUNCTIONS = (
-    "_tt", "_tt_range", "_keep_in_box", "_sufficient", "_origin_agreement", "_polish",
-    "_locate",
+    "_tt", "_tt_range", "_keep_in_box", "_sufficient", "_distances", "_origin_times_at",
+    "_pair_sum", "_densest_time", "_agreement", "_origin_agreement", "_polish", "_locate",
     "_gather", "_distance_filter", "_pick_hash", "_width", "_split", "_try_event", "octree_search",
 )  # fmt: skip
 
@@ -674,14 +790,15 @@ def run_octree_search(
         if not _JIT:
             _JIT.append(_compile())
         tried: Any = Dict.empty(numba.int64, numba.int64)
-        origins, flat = _JIT[0](picks, tables.tt, tables.step_km, prm, n_sites, n_dets, keys,
+        origins, flat, cnt = _JIT[0](picks, tables.tt, tables.step_km, prm, n_sites, n_dets, keys,
                                 tried)  # fmt: skip
     else:
-        origins, flat = octree_search(picks, tables.tt, tables.step_km, prm, n_sites, n_dets,
+        origins, flat, cnt = octree_search(picks, tables.tt, tables.step_km, prm, n_sites, n_dets,
                                       keys, {})  # fmt: skip
     counts = origins[:, 4].astype(np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return LocalResult(origins[:, 0], origins[:, 1], origins[:, 2], origins[:, 3], offsets, flat)
+    return LocalResult(origins[:, 0], origins[:, 1], origins[:, 2], origins[:, 3], offsets, flat,
+                       dict(zip(COUNTERS, cnt.tolist(), strict=True)))  # fmt: skip
 
 
 #: The interpreted reference of the search (the same code, not compiled).
@@ -761,6 +878,7 @@ def search_local(
         int(config.local_min_ps_stations), float(config.local_min_pick_fraction),
     )  # fmt: skip
     res = run_octree_search(picks, tables, prm, len(dets.site_lat), len(dets.t), compiled=compiled)
+    _log.debug("local search: %d picks, %s", picks.t.size, res.counters)
     hyps: list[LocalHypothesis] = []
     for k in range(res.t.size):
         m = res.members[res.offsets[k] : res.offsets[k + 1]]

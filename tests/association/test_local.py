@@ -103,13 +103,88 @@ def test_distance_criterion_drops_far_picks_behind_silent_sites() -> None:
     active = np.ones(len(sites), np.bool_)
     flags = np.zeros(len(sites), np.int64)
     picks, idx = _picks_at(sites, [0, 1, 2, 19])
-    kept = _distance_filter(idx, 0.0, 0.0, picks, active, 0.25, flags)
+    kept = _distance_filter(idx, 0.0, 0.0, 0.0, 0.0, picks, active, 0.25, flags)
     assert sorted(picks.station[kept].tolist()) == [0, 1, 2]
     assert not flags.any()  # scratch zeroed again
     # the same picks seen from the far end: now the three "near" ones are the far ones
-    kept = _distance_filter(idx, 21.0, 0.0, picks, active, 0.25, flags)
+    kept = _distance_filter(idx, 21.0, 21.0, 0.0, 0.0, picks, active, 0.25, flags)
     assert sorted(picks.station[kept].tolist()) == [19]
     picks, idx = _picks_at(sites, [0, 1, 2, 4, 5, 19])  # 6 of 20 > 0.25: met globally
-    assert _distance_filter(idx, 0.0, 0.0, picks, active, 0.25, flags).size == 6
+    assert _distance_filter(idx, 0.0, 0.0, 0.0, 0.0, picks, active, 0.25, flags).size == 6
     picks, idx = _picks_at(sites, [0, 1, 2, 19])
-    assert _distance_filter(idx, 0.0, 0.0, picks, active, 0.0, flags).size == 4  # off
+    assert _distance_filter(idx, 0.0, 0.0, 0.0, 0.0, picks, active, 0.0, flags).size == 4  # off
+
+
+def test_distance_criterion_of_a_box_keeps_what_any_point_in_it_keeps() -> None:
+    """The per-node filter (PyOcto's): for a box, a site with picks counts at its nearest
+    distance and a silent site at its farthest, so a pick kept for some epicentre in the
+    box is never dropped for the box (random networks, boxes and points)."""
+    from openndc.association.local import _distance_filter
+
+    rng = np.random.default_rng(11)
+    n_dropped_by_box = 0
+    for _ in range(300):
+        sites = [(float(a), float(b)) for a, b in rng.uniform(-50, 50, (25, 2))]
+        picked = sorted(rng.choice(25, size=int(rng.integers(2, 7)), replace=False).tolist())
+        picks, idx = _picks_at(sites, picked)
+        active = rng.uniform(size=25) < 0.8
+        active[picked] = True
+        flags = np.zeros(25, np.int64)
+        x0, y0 = rng.uniform(-50, 40, 2)
+        w = float(rng.uniform(0.5, 30.0))
+        by_box = set(_distance_filter(idx, x0, x0 + w, y0, y0 + w, picks, active, 0.25,
+                                      flags).tolist())  # fmt: skip
+        n_dropped_by_box += idx.size - len(by_box)
+        pts = rng.uniform(0, w, (5, 2))
+        for x, y in zip(pts[:, 0] + x0, pts[:, 1] + y0, strict=True):
+            by_point = _distance_filter(idx, x, x, y, y, picks, active, 0.25, flags)
+            assert set(by_point.tolist()) <= by_box
+        assert not flags.any()
+    assert n_dropped_by_box > 0  # the box filter does drop picks
+
+
+def test_pair_sum_and_origin_times_against_brute_force() -> None:
+    """The agreement kernel: the sum over pairs of a Gaussian of origin-time differences
+    (pairs beyond 3.5 sigma left out), from origin times sorted by insertion; the origin
+    time lies among the densest ones."""
+    from openndc.association.local import (
+        LocalPicks,
+        _densest_time,
+        _distances,
+        _origin_times_at,
+        _pair_sum,
+    )
+
+    rng = np.random.default_rng(4)
+    tables = _constant_tables()
+    for n in (1, 2, 7, 40):
+        sx, sy = rng.uniform(-30, 30, n), rng.uniform(-30, 30, n)
+        t = np.sort(rng.uniform(0, 20, n))
+        picks = LocalPicks(t, np.arange(n), rng.integers(0, 2, n), np.arange(n), sx, sy,
+                           np.zeros(n))  # fmt: skip
+        idx = np.arange(n)
+        work = np.empty((2, n))
+        _distances(3.0, -4.0, idx, picks, work[1])
+        m = _origin_times_at(work[1], 8.0, idx, picks, tables.tt, tables.step_km, work[0])
+        d = np.hypot(3.0 - sx, -4.0 - sy)
+        tt = np.where(picks.phase == 0, np.hypot(d, 8.0) / 6.0, np.hypot(d, 8.0) / 3.4)
+        expect = np.sort(t - tt)
+        assert m == n
+        np.testing.assert_allclose(work[0, :m], expect, atol=2e-3)  # table interpolation
+        o = work[0, :m]
+        diff = o[:, None] - o[None, :]
+        g = np.exp(-(diff**2) / (2 * 0.7**2))
+        g[np.abs(diff) > 3.5 * 0.7] = 0.0
+        brute = 0.5 * (g.sum() - m) if m > 0 else -1.0
+        assert abs(_pair_sum(o, m, 0.7) - brute) < 1e-9 * max(1.0, brute)
+        t0 = _densest_time(o, m, 0.7)
+        assert o.min() <= t0 <= o.max()
+    assert _pair_sum(np.empty(0), 0, 0.7) == -1.0
+    assert np.isnan(_densest_time(np.empty(0), 0, 0.7))
+
+
+def _constant_tables() -> object:
+    from openndc.association.local import build_local_tables
+
+    tables, _ = build_local_tables(MODEL, ("P", "S"), 100.0, 20.0)
+    return tables
