@@ -8,8 +8,7 @@ OpenNDC's SeedLink server at ``--speed`` x real time into ``openndc run``'s mach
   (its onset fixed) minus (a) the wall time when the record holding its onset had been
   archived, and (b) the wall time when the data its measurement reads had been archived
   (pipeline-added: the trigger plus :func:`~openndc.detection.streaming.onset_delay` for a
-  station; for an array, the end of its 60-s block plus the detection tail, since arrays
-  still run the detection stage per block);
+  station; for an array, the last sample its measurement read, ``extra["data_end"]``);
 - detection, ``--blocks``: the block runner (detection included) as before: wall time when
   the block's detections are stored minus when the data to onset + the detection tail had
   arrived;
@@ -17,13 +16,21 @@ OpenNDC's SeedLink server at ``--speed`` x real time into ``openndc run``'s mach
   time when the data its last defining detection needs had been archived (so it includes
   the detection's own pipeline-added time and the association cadence);
 - CPU: this process's CPU seconds per wall second (acquisition + pipeline), which at x1 is
-  the cost of running the network live.
+  the cost of running the network live; and the wall time of each association run.
+
+``--detail`` lists every detection and first origin with its latencies (the evidence for
+where a tail comes from); ``--scenario``/``--inventory`` replay another archive (e.g. the
+synthetic day of ``benchmarks/synthetic_day.py``, with many events). The server gets a copy of
+the replayed span only (it reads whole day files before serving).
 
 Usage::
 
     python benchmarks/bench_live.py --speed 20 --minutes 30
     python benchmarks/bench_live.py --speed 1 --minutes 5
     python benchmarks/bench_live.py --speed 20 --minutes 30 --blocks   # the peer: blocks
+    python benchmarks/bench_live.py --scenario benchmarks/out/day \
+        --inventory benchmarks/out/day/stations.xml --speed 1 --minutes 16 \
+        --start 2024-03-01T14:23:00 --detail          # first origins at x1, several events
 """
 
 from __future__ import annotations
@@ -59,6 +66,25 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def _span_archive(src: Path, dst: Path, t0: UTCDateTime, t1: UTCDateTime) -> Path:
+    """The records of ``src`` (an SDS tree) between ``t0`` and ``t1`` copied into ``dst``:
+    the replaying server reads whole day files before it serves (a minute for a 132-channel
+    day on a loaded machine), so it gets only the span replayed."""
+    from obspy import read
+
+    days = {(t0 + k * 86400.0).strftime("%Y.%j") for k in range(int((t1 - t0) // 86400) + 2)}
+    for f in sorted(src.rglob("*.D.*")):
+        if ".".join(f.name.split(".")[-2:]) not in days:
+            continue
+        st = read(str(f), starttime=t0, endtime=t1)
+        if not len(st):
+            continue
+        out = dst / f.relative_to(src)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        st.write(str(out), format="MSEED", reclen=512)
+    return dst
+
+
 def _stats(name: str, lat: list[float]) -> None:
     if lat:
         a = np.array(lat)
@@ -78,6 +104,15 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=30.0, help="data minutes to replay")
     ap.add_argument("--block", type=float, default=60.0, help="processing block [s]")
     ap.add_argument("--blocks", action="store_true", help="the block runner instead of streaming")
+    ap.add_argument(
+        "--inventory", default=None, help="StationXML (default: SCENARIO/inventory.xml)"
+    )
+    ap.add_argument(
+        "--stream-arrays", action="store_true", help="stream the arrays too (LiveRunner)"
+    )
+    ap.add_argument(
+        "--detail", action="store_true", help="list every detection and origin with its latency"
+    )
     args = ap.parse_args()
     scen, start = Path(args.scenario), UTCDateTime(args.start)
     config = ProcessConfig(runner=RunnerConfig(window=args.block))
@@ -87,7 +122,10 @@ def main() -> None:
     clock = DataClock()
     lock = threading.Lock()
     holder: list[LiveRunner] = []
-    network = read_inventory(str(scen / "inventory.xml"))
+    inventory = Path(args.inventory) if args.inventory else scen / "inventory.xml"
+    network = read_inventory(str(inventory))
+    t_wall0 = time.perf_counter()
+    detail: list[str] = []
     elements = {a.code: [e.station for e in a.elements] for a in network.arrays}
 
     def on_record(rec: object) -> None:
@@ -114,6 +152,8 @@ def main() -> None:
         return max(out) if out else None
 
     def need_of(d: Detection) -> UTCDateTime:
+        if d.method == "beam" and d.extra and "data_end" in d.extra:  # streamed arrays
+            return UTCDateTime(d.extra["data_end"])
         if d.method == "beam":  # arrays: the detection stage on the block, with its tail
             block_end = (np.floor(d.time.timestamp / args.block) + 1) * args.block
             return UTCDateTime(block_end) + tail
@@ -138,6 +178,14 @@ def main() -> None:
                 onset_lat[kind].append(now - w_onset)
             if w_need is not None:
                 added_lat[kind].append(now - w_need)
+            if args.detail:
+                detail.append(
+                    f"{now - t_wall0:8.1f} det {d.station:6s} {kind:6s} onset {d.time} "
+                    f"need {need_of(d)} after-onset "
+                    f"{now - w_onset if w_onset is not None else float('nan'):6.1f} added "
+                    f"{now - w_need if w_need is not None else float('nan'):6.1f} s "
+                    f"band {d.extra.get('band') if d.extra else ''} snr {d.snr:.1f}"
+                )
 
     def progress(r: WindowReport) -> None:  # the block runner's detections
         if not args.blocks:
@@ -163,10 +211,22 @@ def main() -> None:
         known = [w for w in needs if w is not None]
         if known:
             org_lat.append(now - max(known))
+        if args.detail:
+            last = max(known) if known else float("nan")
+            detail.append(
+                f"{now - t_wall0:8.1f} origin {ev.origin.time} "
+                f"{ev.origin.latitude:.2f} {ev.origin.longitude:.2f}"
+                f" {len(known)} defining, after their data {now - last:6.1f} s"
+            )
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = ServerThread(scen / "sds", replay_start=start, speed=args.speed)
-        port = server.start()
+        span = _span_archive(
+            scen / "sds", Path(tmp) / "source", start - 600.0, start + args.minutes * 60.0 + 60.0
+        )
+        server = ServerThread(span, replay_start=start, speed=args.speed)
+        port = server.start(
+            timeout=600.0
+        )  # replay reads the day files first: slow on a loaded machine
         acq = Acquisition(
             Path(tmp) / "sds",
             AcquisitionConfig(seedlink=(f"127.0.0.1:{port}",)),
@@ -175,12 +235,11 @@ def main() -> None:
         )
         with BulletinStore(f"sqlite:///{tmp}/b.db") as store:
             store_holder.append(store)
-            ctx = StageContext(
-                InventorySource(scen / "inventory.xml"), store, ArchiveSource(Path(tmp) / "sds")
-            )
+            ctx = StageContext(InventorySource(inventory), store, ArchiveSource(Path(tmp) / "sds"))
             runner = LiveRunner(
                 ctx, config, start=start, progress=progress, on_event=on_event,
                 streaming=not args.blocks, on_detections=on_detections,
+                stream_arrays=args.stream_arrays,
             )  # fmt: skip
             holder.append(runner)
             stop = threading.Event()
@@ -203,6 +262,10 @@ def main() -> None:
         _stats(f"detection ({what}) after its onset's record", onset_lat[kind])
         _stats(f"detection ({what}), pipeline-added (after the data it needs)", added_lat[kind])
     _stats("first origin after its last defining detection's data", org_lat)
+    if not args.blocks:
+        _stats("association runs (wall)", runner.assoc_seconds)
+    for line in detail:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=5.0,
         help="streaming: associate at most this often [s of wall time] when detections came",
     )
+    p.add_argument(
+        "--stream-arrays",
+        action="store_true",
+        help="streaming: stream the arrays too (beams and f-k with state) instead of running "
+        "the detection stage on each complete 60-s block of their elements",
+    )
     p.add_argument("--start", type=parse_time, help="process from this data time on")
     p.add_argument("--from-start", action="store_true", help="ask servers for all they hold")
     p.add_argument("--metrics-port", type=int, help="serve Prometheus /metrics on 127.0.0.1")
@@ -189,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
         runner = LiveRunner(
             context, config, start=args.start, identity=f"live {archive.resolve()}",
             on_event=_event, streaming=not args.blocks, associate_every=args.associate_every,
+            stream_arrays=args.stream_arrays,
         )  # fmt: skip
         runners.append(runner)
         acquisition.start()

@@ -26,9 +26,10 @@ zero-phase pick window and the broad-band filter's start-up see).
 :class:`StreamingDetector` does this for a network: single stations per channel (the
 preferred vertical of each station, as the stage), with the station-level measurements
 that need data long after the onset (3-C polarization, the Wood-Anderson amplitude for ML,
-the phase name) sent later as an *update* of the same detection (same identifier). Array
-elements are left out: the array detector (beams, f-k) does not carry state yet, so the
-live runner runs the detection stage on them per block, as the batch runner does.
+the phase name) sent later as an *update* of the same detection (same identifier). Arrays
+are streamed the same way (:class:`openndc.detection.array.stream.ArrayStream`: per-element
+filter state, beams and their STA/LTA state, f-k at each arrival) from the elements'
+records aligned on one time grid; an array detection is emitted once, measured.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from obspy import Stream, Trace, UTCDateTime
 
+from openndc.detection.array.stream import ArrayStream
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.filters import bandpass_sos, sosfilt_state, sosfilt_zi
 from openndc.detection.phase_id import first_arrivals_are_p, identify_phase
@@ -53,7 +55,7 @@ from openndc.detection.stage import (
 from openndc.detection.stalta import recursive_sta_lta_warm, sta_lta_state, trigger_onsets
 from openndc.detection.station import _filter_pad, _measure, _Trigger, _warm_samples
 from openndc.model.detection import Detection
-from openndc.model.inventory import ChannelInfo, MonitoringNetwork, Station
+from openndc.model.inventory import Array, ChannelInfo, MonitoringNetwork, Station
 
 __all__ = ["ChannelStream", "StreamingDetector", "onset_delay", "update_delay"]
 
@@ -321,6 +323,7 @@ class _Buffer:
     start_ns: int
     fs: float
     data: np.ndarray
+    epoch: int = 0  # which segment of the channel (a new one after each gap)
 
     @property
     def end_ns(self) -> int:
@@ -350,6 +353,151 @@ class _Pending:
     due: UTCDateTime
 
 
+class _ArrayFeed:
+    """One array's element records, aligned on one sample grid, into an :class:`ArrayStream`.
+
+    The stream starts once every element has data (or, after ``wait`` seconds of data,
+    with at least ``min_elements``); it ends (open triggers closed, as at a batch window's
+    end) when a member element has a gap or falls ``lag`` seconds behind the others, and
+    starts again with the elements then current; an element that comes back is taken in
+    once it has ``rejoin`` seconds of data.
+    """
+
+    wait = 20.0
+    lag = 30.0
+    rejoin = 60.0
+
+    def __init__(self, array: Array, codes: tuple[str, ...], detector: StreamingDetector) -> None:
+        self.array = array
+        self.codes = codes  # the beam group's elements, in the array's order
+        self.detector = detector
+        self.stream: ArrayStream | None = None
+        self.ids: dict[str, str] = {}  # element -> trace id used (one channel for the array)
+        self._cands: dict[tuple[str, str], dict[str, str]] = {}  # (loc, cha) -> element ids
+        self.t_ns = 0  # time of the stream's next sample
+        self._epochs: dict[str, int] = {}  # the element buffers the stream began from
+
+    def member_id(self, trace_id: str) -> bool:
+        """Whether the trace is an element's candidate channel (a vertical for a seismic
+        array); the array uses the channel most of its elements have, as in batch."""
+        _, sta, loc, cha = trace_id.split(".")
+        config = self.detector.config
+        if self.array.kind == "seismic" and cha[-1:] not in config.components:
+            return False
+        self._cands.setdefault((loc, cha), {})[sta] = trace_id
+        return True
+
+    def _choose(self) -> None:
+        """The channel (location, code) most elements have; then the highest rate."""
+        bufs = self.detector._buffers
+
+        def rank(key: tuple[str, str]) -> tuple[int, float, tuple[str, str]]:
+            ids = self._cands[key]
+            rates = [bufs[t].fs for t in ids.values() if t in bufs]
+            return (len(ids), max(rates, default=0.0), key)
+
+        if self._cands:
+            self.ids = dict(self._cands[max(self._cands, key=rank)])
+
+    def advance(self) -> list[Detection]:
+        bufs = self.detector._buffers
+        if self.stream is None:
+            self._choose()
+        have = {c: bufs[t] for c, t in self.ids.items() if t in bufs and len(bufs[t].data)}
+        out: list[Detection] = []
+        if self.stream is not None:
+            members = self.stream.codes
+            broken = [
+                c
+                for c in members
+                if c not in have or have[c].epoch != self._epochs[c]  # a gap: the buffer began anew
+            ]
+            newest = max((have[c].end_ns for c in members if c in have), default=0)
+            late = [c for c in members if c in have and newest - have[c].end_ns > self.lag * 1e9]
+            back = [
+                c
+                for c in self.codes
+                if c in have
+                and c not in members
+                and have[c].start_ns <= self.t_ns - self.rejoin * 1e9
+                and have[c].end_ns >= self.t_ns
+            ]
+            if broken or late or back:
+                log.info(
+                    "array %s: stream restarted (%s)",
+                    self.array.code,
+                    ", ".join(
+                        [f"{c} gap" for c in broken]
+                        + [f"{c} late" for c in late]
+                        + [f"{c} back" for c in back]
+                    ),
+                )
+                out += self._finish()
+        if self.stream is None and not self._start(have):
+            return out
+        assert self.stream is not None
+        members = self.stream.codes
+        end = min(have[c].end_ns for c in members)
+        fs = self.stream.fs
+        n = math.floor((end - self.t_ns) * fs / 1e9 + 1e-6)
+        if n <= 0:
+            return out
+        block = np.empty((len(members), n))
+        for i, c in enumerate(members):
+            b = have[c]
+            k = round((self.t_ns - b.start_ns) * fs / 1e9)
+            block[i] = b.data[k : k + n]
+        out += self.stream.extend(block)
+        self.t_ns = self.stream.start.ns + round(self.stream.n * 1e9 / fs)
+        return out
+
+    def _start(self, have: dict[str, _Buffer]) -> bool:
+        config = self.detector.config
+        live = {c: b for c, b in have.items() if np.ptp(b.data) > 0}  # flat: a dead element
+        if len(live) < max(1, config.array.min_elements):
+            return False
+        fs = max(b.fs for b in live.values())
+        live = {c: b for c, b in live.items() if b.fs == fs}
+        span = max(b.end_ns for b in live.values()) - min(b.start_ns for b in live.values())
+        heard = {sta for ids in self._cands.values() for sta in ids}
+        if len(heard) < len(self.codes) and span < self.wait * 1e9:
+            return False  # wait a little for the elements not heard from yet
+        newest = max(b.end_ns for b in live.values())
+        live = {c: b for c, b in live.items() if newest - b.end_ns <= self.lag * 1e9}
+        # from the latest first sample, never again over data a former stream had
+        t0 = max([b.start_ns for b in live.values()] + [self.t_ns])
+        live = {c: b for c, b in live.items() if b.end_ns > t0}
+        if len(live) < max(1, config.array.min_elements):
+            return False
+        codes = tuple(c for c in self.codes if c in live)
+        any_id = self.ids[codes[0]]
+        _, _, loc, cha = any_id.split(".")
+        channels = {
+            c: info
+            for c in codes
+            if (info := _channel_info_of(self.detector._station(self.ids[c]), self.ids[c]))
+            is not None
+        }
+        # the common grid: the latest first sample, others' samples rounded onto it
+        self.t_ns = t0
+        self._epochs = {c: live[c].epoch for c in codes}
+        self.stream = ArrayStream(
+            self.array, codes, fs, UTCDateTime(ns=t0), config,
+            channel=cha, location=loc, channels=channels,
+        )  # fmt: skip
+        return True
+
+    def _finish(self) -> list[Detection]:
+        stream, self.stream = self.stream, None
+        return stream.finish() if stream is not None else []
+
+    def flush(self) -> list[Detection]:
+        return self._finish()
+
+    def fixed_until(self) -> UTCDateTime | None:
+        return self.stream.fixed_until() if self.stream is not None else None
+
+
 class StreamingDetector:
     """Streaming detection over a network (see the module docstring).
 
@@ -366,6 +514,7 @@ class StreamingDetector:
         config: DetectionConfig | None = None,
         *,
         keep: float = 180.0,
+        arrays: bool = True,
     ) -> None:
         self.network = network
         self.config = config or DetectionConfig()
@@ -374,11 +523,18 @@ class StreamingDetector:
         self._buffers: dict[str, _Buffer] = {}
         self._pending: list[_Pending] = []
         self._history: dict[str, list[Detection]] = {}
-        self._skip: set[str] = set()  # array elements: left to the detection stage
+        self._skip: set[str] = set()  # array elements: beamed, not detected on alone
+        self._arrays: dict[str, _ArrayFeed] = {}  # element station code -> its array's feed
         if self.config.array.enabled:
             for array in network.arrays:
-                self._skip.update(e.station for e in _beam_elements(array, self.config))
+                codes = tuple(e.station for e in _beam_elements(array, self.config))
+                feed = _ArrayFeed(array, codes, self)
+                self._skip.update(codes)
+                if arrays:  # else left to the caller (the detection stage per block)
+                    for c in codes:
+                        self._arrays[c] = feed
         self._detected: dict[str, bool] = {}
+        self._epoch = 0
 
     # -- input --------------------------------------------------------------------------
 
@@ -404,7 +560,8 @@ class StreamingDetector:
             if trace_id not in self._buffers:
                 self._detected.clear()  # a new channel may be a station's preferred one
             out += self._restart(trace_id)
-            buf = self._buffers[trace_id] = _Buffer(start.ns, float(fs), np.zeros(0))
+            self._epoch += 1
+            buf = self._buffers[trace_id] = _Buffer(start.ns, float(fs), np.zeros(0), self._epoch)
         buf.data = np.concatenate((buf.data, samples.astype(np.float64)))
         excess = len(buf.data) - round(self.keep * fs)
         if excess > round(30 * fs):
@@ -412,7 +569,10 @@ class StreamingDetector:
             buf.start_ns += round(excess * 1e9 / fs)
         sta = trace_id.split(".")[1]
         if sta in self._skip:
-            return []
+            feed = self._arrays.get(sta)
+            if feed is not None and feed.member_id(trace_id):
+                out += self._arrays_named(feed.advance())
+            return out
         if self._is_detected(trace_id, fs):
             ch = self._channels.get(trace_id)
             if ch is None:
@@ -430,12 +590,19 @@ class StreamingDetector:
         out: list[Detection] = []
         for trace_id in list(self._channels):
             out += self._restart(trace_id)
+        for feed in {id(f): f for f in self._arrays.values()}.values():
+            out += self._arrays_named(feed.flush())
         out += self._updates(force=True)
         return out
 
     def fixed_until(self) -> UTCDateTime | None:
         """The earliest time before which every detecting channel has emitted its onsets."""
         times = [ch.fixed_until() for ch in self._channels.values()]
+        times += [
+            t
+            for f in {id(f): f for f in self._arrays.values()}.values()
+            if (t := f.fixed_until()) is not None
+        ]
         return min(times) if times else None
 
     # -- internals ----------------------------------------------------------------------
@@ -476,6 +643,15 @@ class StreamingDetector:
             self._pending.append(_Pending(det, det.time + update_delay(self.config)))
             out.append(det)
         return out
+
+    def _arrays_named(self, found: list[Detection]) -> list[Detection]:
+        """Array detections named as the detection stage names them."""
+        return [
+            dataclasses.replace(
+                d, phase=d.phase or identify_phase(d, self.config.phase_id, is_array=True)
+            )
+            for d in found
+        ]
 
     def _named(self, det: Detection) -> Detection:
         """``first_arrivals_are_p`` with the station's earlier detections as context."""

@@ -15,9 +15,8 @@ By default (``streaming=True``) detection does not wait for blocks: every archiv
 is handed to :class:`~openndc.detection.streaming.StreamingDetector` (the detection
 stage's kernels with their filter and STA/LTA state carried per channel), whose detections
 are stored as soon as their onsets are fixed (and stored again, superseding, when the
-station-level measurements follow). Arrays (beams, f-k: no state carried yet) go through
-the detection stage on every complete block of their elements, read from the archive as
-the batch runner reads its windows. Association, location and magnitudes then run
+station-level measurements follow); arrays too (beams, their STA/LTA and f-k, state
+carried per array). Association, location and magnitudes then run
 event-driven, when new detections have come and at most every ``associate_every`` seconds,
 through :func:`~openndc.pipeline.runner.run_batch` on the detections stored (the same
 stage adapters, look-back and identity rules). With ``streaming=False`` the whole batch
@@ -27,6 +26,7 @@ See docs/live.md for what each costs and the latencies measured.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import queue
@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 from obspy import UTCDateTime
+from sqlalchemy.exc import OperationalError
 
 from openndc import __version__
 from openndc.detection.streaming import StreamingDetector
@@ -116,6 +117,9 @@ class LiveRunner:
     identity: str = "live"
     streaming: bool = True
     associate_every: float = 5.0
+    #: arrays streamed (beams and f-k with state, arrivals final ~40 s of data after their
+    #: trigger) instead of the detection stage per complete block of their elements
+    stream_arrays: bool = False
     on_detections: DetectionCallback | None = None
     reports: list[RunReport] = field(default_factory=list)
     n_detections: int = 0
@@ -124,11 +128,19 @@ class LiveRunner:
         default_factory=queue.SimpleQueue, repr=False
     )
     _detector: StreamingDetector | None = field(default=None, repr=False)
+    _head: tuple[str, UTCDateTime, float, Any] | None = field(default=None, repr=False)
     _fed: DataClock = field(default_factory=DataClock, repr=False)
     _arrays: list[str] = field(default_factory=list, repr=False)
     _array_next: UTCDateTime | None = None
     _dirty: bool = False
     _last_assoc: float = 0.0
+    _assoc: threading.Thread | None = field(default=None, repr=False)
+    #: detections made and not yet stored (a store that found the database locked by the
+    #: association run's write is tried again on the next record)
+    _unstored: dict[str, Detection] = field(default_factory=dict, repr=False)
+    _assoc_out: list[RunReport | BaseException] = field(default_factory=list, repr=False)
+    #: wall seconds each association run took (a benchmark's evidence)
+    assoc_seconds: list[float] = field(default_factory=list)
 
     @property
     def block(self) -> float:
@@ -150,43 +162,92 @@ class LiveRunner:
         self._detect()
         if data_time is not None:
             self._detect_arrays(data_time)
+        report = self._associated()
         # associate up to the data the detector has seen (behind the archive in a catch-up)
         fed = self._fed.now()
-        if data_time is None or fed is None or not self._dirty:
-            return None
+        if data_time is None or fed is None or not self._dirty or self._assoc is not None:
+            return report
         if time.monotonic() - self._last_assoc < self.associate_every:
+            return report
+        # Association runs beside detection (its own thread): records keep being detected
+        # on and detections stored while it works, instead of queueing behind it.
+        until = min(data_time, fed)
+        self._dirty = False
+        self._assoc = threading.Thread(
+            target=self._associate_into, args=(until,), name="openndc-associate", daemon=True
+        )
+        self._assoc.start()
+        return report
+
+    def _associate_into(self, data_time: UTCDateTime) -> None:
+        try:
+            report = self._associate(data_time)
+            if report is not None:
+                self._assoc_out.append(report)
+        except BaseException as exc:  # re-raised in the runner's thread by _associated
+            self._assoc_out.append(exc)
+
+    def _associated(self, wait: bool = False) -> RunReport | None:
+        """The report of the association run that ended (re-raising its error), if any."""
+        if self._assoc is None or (self._assoc.is_alive() and not wait):
             return None
-        return self._associate(min(data_time, fed))
+        self._assoc.join()
+        self._assoc = None
+        out = self._assoc_out[:]
+        self._assoc_out.clear()
+        for item in out:
+            if isinstance(item, BaseException):
+                raise item
+        return out[-1] if out else None  # type: ignore[return-value]
 
     def _detect(self, budget: float = 1.0) -> None:
         """Feed the records queued to the detector (for at most ``budget`` seconds, so that
         association runs in time during a catch-up) and store what it emitted."""
-        found: dict[str, Detection] = {}
         t_end = time.monotonic() + budget
         while time.monotonic() < t_end:
             try:
-                stream, start, fs, samples = self._queue.get_nowait()
+                if self._head is not None:
+                    (stream, start, fs, samples), self._head = self._head, None
+                else:
+                    stream, start, fs, samples = self._queue.get_nowait()
             except queue.Empty:
                 break
             if self._detector is None:
                 network, _ = self.context.network(Window(start, start + 1.0))
-                self._detector = StreamingDetector(network, self.config.detection)
+                self._detector = StreamingDetector(
+                    network, self.config.detection, arrays=self.stream_arrays
+                )
                 self._arrays = sorted(
                     {e.station for a in network.arrays for e in a.elements}
-                    if self.config.detection.array.enabled
+                    if self.config.detection.array.enabled and not self.stream_arrays
                     else set()
                 )
             for det in self._detector.feed(stream, start, fs, samples):
-                found[det.id] = det
+                self._unstored[det.id] = det
+            self._store_now()
             self._fed.record(stream, start + len(samples) / fs, start)
-        if found:
-            self._store(list(found.values()))
+        self._store_now()
+
+    def _store_now(self) -> None:
+        """Store the detections made, at once; kept for the next try when the database is
+        locked (SQLite: one writer at a time, and association may be writing)."""
+        if not self._unstored:
+            return
+        try:
+            self._store(list(self._unstored.values()))
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            log.info("database locked by another writer: %d detections kept for the next try",
+                     len(self._unstored))  # fmt: skip
+            return
+        self._unstored.clear()
 
     def _detect_arrays(self, data_time: UTCDateTime) -> None:
-        """The detection stage on the arrays' elements for every complete block (with its
-        tail), read from the archive: the batch runner's windows exactly (the array
-        detector does not carry state yet, see openndc.detection.streaming)."""
-        if not self._arrays or self.context.source is None:
+        """Arrays not streamed (``stream_arrays=False``): the detection stage on the arrays'
+        elements for every complete block (with its tail), read from the archive: the batch
+        runner's windows exactly."""
+        if self.stream_arrays or not self._arrays or self.context.source is None:
             return
         if self._array_next is None:
             first = self.start if self.start is not None else data_time - self.block
@@ -203,8 +264,9 @@ class LiveRunner:
             window = Window(self._array_next, self._array_next + self.block)
             found += stage.run(None, window, light).products
             self._array_next = window.end
-        if found:
-            self._store(found)
+        for det in found:
+            self._unstored[det.id] = det
+        self._store_now()
 
     def _store(self, dets: list[Detection]) -> None:
         store = self.context.require_store("live runner")
@@ -230,6 +292,7 @@ class LiveRunner:
             self._next = self.start if self.start is not None else data_time - self.block
         if data_time - self._next < 1.0:
             return None
+        t0 = time.monotonic()
         report = run_batch(
             self.context,
             self.config,
@@ -242,8 +305,8 @@ class LiveRunner:
             on_event=self.on_event,
         )
         self._next = data_time
-        self._dirty = False
         self._last_assoc = time.monotonic()
+        self.assoc_seconds.append(self._last_assoc - t0)
         report.n_detections = self.n_detections
         self.n_detections = 0
         self.reports.append(report)
@@ -251,20 +314,30 @@ class LiveRunner:
 
     def pending(self) -> int:
         """Records queued and not yet detected on (a backlog: the detector is behind)."""
-        return self._queue.qsize()
+        return self._queue.qsize() + (self._head is not None)
+
+    def _wait_for_record(self, timeout: float) -> None:
+        """Block until a record is queued (or ``timeout`` s): the streaming loop wakes on
+        data instead of polling."""
+        if self._head is None:
+            with contextlib.suppress(queue.Empty):
+                self._head = self._queue.get(timeout=timeout)
 
     def finish(self, data_time: UTCDateTime | None) -> RunReport | None:
         """End of the run: the streaming detector's last detections, a last association."""
         if not self.streaming:
             return None
-        while not self._queue.empty():
+        self._associated(wait=True)
+        while self.pending():
             self._detect()
-        if self._detector is not None:
-            rest = self._detector.flush()
-            if rest:
-                self._store(rest)
         if data_time is not None:
             self._detect_arrays(data_time)
+        rest = list(self._unstored.values())
+        self._unstored.clear()
+        if self._detector is not None:
+            rest += self._detector.flush()
+        if rest:
+            self._store(rest)
         if data_time is None or not self._dirty:
             return None
         return self._associate(data_time)
@@ -314,5 +387,9 @@ class LiveRunner:
             if status is not None and time.monotonic() - last_status >= status_every:
                 status(self)
                 last_status = time.monotonic()
-            if report is None:
+            if report is not None:
+                continue
+            if self.streaming:
+                self._wait_for_record(poll)
+            else:
                 stop.wait(poll)

@@ -59,6 +59,7 @@ from openndc.detection.array.kernels import DEG_KM, beam, beam_triggers, plane_w
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.filters import causal_bandpass, zerophase_bandpass
 from openndc.detection.onset import aic_cf, backsearch_onset, refine_onset
+from openndc.detection.station import _warm_samples
 from openndc.model.detection import Detection
 from openndc.model.inventory import Array, ChannelInfo
 
@@ -350,6 +351,43 @@ def _band_beams(band: BandConfig, steer: list[SteeringBeam]) -> np.ndarray:
     )
 
 
+@dataclass(frozen=True)
+class _BandPlan:
+    """How one band's beams are triggered on (shared by batch and streaming)."""
+
+    ib: int
+    band: BandConfig
+    fmax: float  # upper corner used [Hz] (below 0.45 fs)
+    index: np.ndarray  # steering beams formed in this band
+    delays: np.ndarray  # (n_beams, n_el) [s]
+    q: int  # decimation factor
+    fsq: float
+    nsta: int
+    nlta: int
+    nwarm: int
+
+
+def _band_plans(
+    fs: float, bands: tuple[BandConfig, ...], steer: list[SteeringBeam], delays: np.ndarray,
+    config: DetectionConfig,
+) -> list[_BandPlan]:  # fmt: skip
+    out = []
+    for ib, band in enumerate(bands):
+        fmax = min(band.freq_max, 0.45 * fs)
+        if band.freq_min >= fmax:
+            continue
+        index = _band_beams(band, steer)
+        q = decimation_factor(fs, band.freq_max)
+        fsq = fs / q
+        nsta = round(band.sta * fsq)
+        nlta = max(nsta + 1, round(band.lta * fsq))  # as station.py: sta < lta after rounding
+        if nsta < 1:
+            continue
+        nwarm = _warm_samples(band, fsq, config.warmup)
+        out.append(_BandPlan(ib, band, fmax, index, delays[index], q, fsq, nsta, nlta, nwarm))
+    return out
+
+
 def _find_triggers(
     ad: ArrayData,
     bands: tuple[BandConfig, ...],
@@ -359,32 +397,36 @@ def _find_triggers(
 ) -> list[_Trigger]:
     out: list[_Trigger] = []
     n_samp = ad.data.shape[1]
-    for ib, band in enumerate(bands):
-        index = _band_beams(band, steer)
-        band_delays = delays[index]
-        q = decimation_factor(ad.fs, band.freq_max)
-        fsq = ad.fs / q
-        nsta = round(band.sta * fsq)
-        nlta = max(nsta + 1, round(band.lta * fsq))  # as station.py: sta < lta after rounding
-        if nlta * q >= n_samp or nsta < 1:
-            continue
-        fmax = min(band.freq_max, 0.45 * ad.fs)
-        if band.freq_min >= fmax:
+    for plan in _band_plans(ad.fs, bands, steer, delays, config):
+        if plan.nlta * plan.q >= n_samp:
             continue
         # Triggers only need to find the arrival (``_measure`` re-picks the onset on full-rate,
-        # zero-phase data), so one causal pass is enough here: half the filtering cost.
-        filt = causal_bandpass(ad.data, ad.fs, band.freq_min, fmax, band.corners)
+        # zero-phase data), so one causal pass is enough here: half the filtering cost. The
+        # filter starts in the steady state of the first sample (elements may carry a large
+        # offset: from a zero state it would ring for minutes), the STA/LTA from the noise
+        # there is (warm, as the single-station detector's): the result does not depend on
+        # the elements' offsets nor, after the warm-up, on where the window begins.
+        filt = causal_bandpass(
+            ad.data, ad.fs, plan.band.freq_min, plan.fmax, plan.band.corners, steady=True
+        )
         # the band-limited data, decimated (every q-th sample): beams and STA/LTA at fs / q
-        filt = np.ascontiguousarray(filt[:, ::q])
+        filt = np.ascontiguousarray(filt[:, :: plan.q])
         # beams, STA/LTA and triggers in one pass per beam (the beams are never written out)
         trig = beam_triggers(
-            filt, fsq, band_delays, nsta, nlta, band.threshold_on, band.threshold_off
-        )
-        for b, i0, i1, snr in trig:
-            if (i1 - i0) / fsq < config.min_duration:
-                continue
-            out.append(_Trigger(int(i0) * q, ib, int(index[int(b)]), float(snr)))
+            filt, plan.fsq, plan.delays, plan.nsta, plan.nlta, plan.band.threshold_on,
+            plan.band.threshold_off, nwarm=plan.nwarm,
+        )  # fmt: skip
+        out += _triggers_of(trig, plan, config)
     return out
+
+
+def _triggers_of(rows: np.ndarray, plan: _BandPlan, config: DetectionConfig) -> list[_Trigger]:
+    """Kernel rows ``(beam, on, off, peak)`` (decimated samples) as triggers at full rate."""
+    return [
+        _Trigger(int(i0) * plan.q, plan.ib, int(plan.index[int(b)]), float(snr))
+        for b, i0, i1, snr in rows
+        if (i1 - i0) / plan.fsq >= config.min_duration
+    ]
 
 
 def _merge(triggers: list[_Trigger], fs: float, config: DetectionConfig) -> list[_Trigger]:
@@ -425,15 +467,7 @@ def detect_array(
     ad = gather_array_data(stream, array, config)
     if ad is None:
         return []
-    infra = array.kind == "infrasound"
-    bands = INFRASOUND_BANDS if infra else tuple(config.bands)
-    aperture = _aperture(ad.offsets_km)
-    smax = config.array.infrasound_slowness_max if infra else config.array.slowness_max
-    min_fstat = config.array.min_fstat
-    steer = beam_set(array.kind, aperture, smax)
-    delays = np.array(
-        [plane_wave_delays(ad.offsets_km, b.backazimuth_deg, b.slowness_s_per_km) for b in steer]
-    )
+    bands, steer, delays = _steering(array, ad.offsets_km, config)
     triggers = _merge(_find_triggers(ad, bands, steer, delays, config), ad.fs, config)
     log.debug(
         "array %s: %d elements, %d beams, %d bands: %d arrivals before the F test",
@@ -446,19 +480,7 @@ def detect_array(
     out: list[Detection] = []
     for trig in triggers:
         det = _measure(ad, array, trig, bands[trig.band], delays[trig.beam], config, channels)
-        if det is None:
-            continue
-        if not det.fstat >= min_fstat:
-            log.debug(
-                "array %s: %s dropped: F = %.2f < %.2f", array.code, det.time, det.fstat, min_fstat
-            )
-            continue
-        if out and det.time - out[-1].time < config.merge_window:
-            # two triggers re-picked onto one onset (mis-steered beams): keep the stronger
-            if det.snr > out[-1].snr:
-                out[-1] = det
-            continue
-        out.append(det)
+        _accept(det, out, config)
     return out
 
 
@@ -479,16 +501,13 @@ def _measure(
     fs = ad.fs
     infra = array.kind == "infrasound"
     acfg = config.array
-    margin = int(30.0 * fs)
-    before = int((config.onset.before + acfg.fk_lead + 2.0 * _max_abs(beam_delays)) * fs) + margin
-    after = (
-        int((max(config.amplitude.mb_window, acfg.fk_window) + config.onset.after) * fs)
-        + int(2.0 * _max_abs(beam_delays) * fs)
-        + margin
-    )
+    before, after = _measure_extent(fs, beam_delays, config)
     s0 = max(0, trig.index - before)
     s1 = min(ad.data.shape[1], trig.index + after)
     seg = ad.data[:, s0:s1]
+    # demeaned here: the measurement does not depend on the elements' offsets, nor on where
+    # the window (batch) or the buffer (streaming) begins
+    seg = seg - seg.mean(axis=1, keepdims=True)
     filt = _bandpass(seg, fs, band)
     if filt is None:
         return None
@@ -559,8 +578,60 @@ def _measure(
             "relpower": fk.relpower,
             "n_elements": len(ad.codes),
             "elements": ad.codes,
+            "trigger_time": ad.starttime + trig.index / fs,
+            # the last sample the measurement read (when the arrival could be final)
+            "data_end": ad.starttime + (s1 - 1) / fs,
         },
     )
+
+
+def _measure_extent(fs: float, beam_delays: np.ndarray, config: DetectionConfig) -> tuple[int, int]:
+    """Samples before and after its trigger that an arrival's measurement reads (the onset
+    and f-k windows, the mb window, the beam's move-out and 30 s of filter padding)."""
+    acfg = config.array
+    margin = int(30.0 * fs)
+    move = 2.0 * _max_abs(beam_delays)
+    before = int((config.onset.before + acfg.fk_lead + move) * fs) + margin
+    after = (
+        int((max(config.amplitude.mb_window, acfg.fk_window) + config.onset.after) * fs)
+        + int(move * fs)
+        + margin
+    )
+    return before, after
+
+
+def _accept(det: Detection | None, out: list[Detection], config: DetectionConfig) -> bool:
+    """Whether a measured arrival is kept (appended to ``out``, or replacing its last one)."""
+    if det is None:
+        return False
+    min_fstat = config.array.min_fstat
+    if not det.fstat >= min_fstat:
+        log.debug(
+            "array %s: %s dropped: F = %.2f < %.2f", det.station, det.time, det.fstat, min_fstat
+        )
+        return False
+    if out and det.time - out[-1].time < config.merge_window:
+        # two triggers re-picked onto one onset (mis-steered beams): keep the stronger
+        if det.snr > out[-1].snr:
+            out[-1] = det
+            return True
+        return False
+    out.append(det)
+    return True
+
+
+def _steering(
+    array: Array, offsets_km: np.ndarray, config: DetectionConfig
+) -> tuple[tuple[BandConfig, ...], list[SteeringBeam], np.ndarray]:
+    """The bands, steering beams and their delays ``(n_beams, n_el)`` [s] of an array."""
+    infra = array.kind == "infrasound"
+    bands = INFRASOUND_BANDS if infra else tuple(config.bands)
+    smax = config.array.infrasound_slowness_max if infra else config.array.slowness_max
+    steer = beam_set(array.kind, _aperture(offsets_km), smax)
+    delays = np.array(
+        [plane_wave_delays(offsets_km, b.backazimuth_deg, b.slowness_s_per_km) for b in steer]
+    ).reshape(len(steer), len(offsets_km))
+    return bands, steer, delays
 
 
 def _max_abs(a: np.ndarray) -> float:

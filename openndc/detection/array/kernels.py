@@ -34,16 +34,19 @@ import math
 import numba
 import numpy as np
 
-from openndc.detection.stalta import recursive_sta_lta_py, trigger_onsets_py
+from openndc.detection.stalta import recursive_sta_lta_warm_py, trigger_onsets_py
 
 __all__ = [
     "backazimuth_from_slowness",
     "beam",
     "beam_py",
+    "beam_trigger_state",
     "beam_triggers",
     "beam_triggers_py",
+    "beam_triggers_span",
     "beams",
     "beams_py",
+    "close_open_triggers",
     "fk_power",
     "fk_power_py",
     "fk_spectra",
@@ -210,31 +213,33 @@ def _emit(out: np.ndarray, k: int, b: int, i0: int, i1: int, peak: float) -> np.
 
 
 @numba.njit(cache=True, nogil=True)
-def _beam_triggers(
+def _beam_triggers_span(
     data: np.ndarray,
+    d0: int,
+    n_total: int,
     fs: float,
     delays: np.ndarray,
+    t_a: int,
+    t_b: int,
     nsta: int,
     nlta: int,
+    nwarm: int,
     on: float,
     off: float,
+    state: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover
-    n_el, n = data.shape
+    # data: (n_el, m) samples of global indices [d0, d0 + m) of a record n_total long so far;
+    # beams, STA/LTA and triggers for global output samples [t_a, t_b); state (nb, 6) per
+    # beam: sta, lta, samples seen, trigger open (0/1), its start, its peak ratio.
+    n_el = data.shape[0]
     nb = delays.shape[0]
     buf = np.empty((_GROUP, _BLOCK), dtype=np.float64)
     ratio = np.empty((_GROUP, _BLOCK), dtype=np.float64)
     out = np.empty((64, 4), dtype=np.float64)
     k = 0
-    csta = 1.0 / nsta
-    clta = 1.0 / nlta
     inv = 1.0 / n_el
     k0s = np.empty((_GROUP, n_el), dtype=np.int64)
     fracs = np.empty((_GROUP, n_el), dtype=np.float64)
-    sta = np.empty(_GROUP, dtype=np.float64)
-    lta = np.empty(_GROUP, dtype=np.float64)
-    active = np.zeros(_GROUP, dtype=np.bool_)
-    start = np.zeros(_GROUP, dtype=np.int64)
-    peak = np.zeros(_GROUP, dtype=np.float64)
     for g0 in range(0, nb, _GROUP):
         ng = min(_GROUP, nb - g0)
         for g in range(ng):
@@ -243,13 +248,10 @@ def _beam_triggers(
                 k0 = math.floor(shift)
                 fracs[g, j] = shift - k0
                 k0s[g, j] = int(k0)
-            sta[g] = 0.0
-            lta[g] = 1e-99
-            active[g] = False
-        for t0 in range(0, n, _BLOCK):
-            t1 = min(n, t0 + _BLOCK)
+        for t0 in range(t_a, t_b, _BLOCK):
+            t1 = min(t_b, t0 + _BLOCK)
             m = t1 - t0
-            # the beams on [t0, t1): exactly _beam_into's sums, element by element
+            # the beams on [t0, t1): position t + shift must lie in [0, n_total - 1]
             for g in range(ng):
                 bg = buf[g]
                 for t in range(m):
@@ -259,62 +261,112 @@ def _beam_triggers(
                     frac = fracs[g, j]
                     w0 = 1.0 - frac
                     lo = max(t0, -k0i)
-                    hi = min(t1, n - 1 - k0i)
+                    hi = min(t1, n_total - 1 - k0i)
                     if hi > lo:
-                        src = data[j, lo + k0i : hi + k0i + 1]
+                        src = data[j, lo + k0i - d0 : hi + k0i - d0 + 1]
                         dst = bg[lo - t0 : hi - t0]
                         for u in range(dst.shape[0]):
                             dst[u] += w0 * src[u] + frac * src[u + 1]
-                    t_last = n - 1 - k0i
+                    t_last = n_total - 1 - k0i
                     if frac == 0.0 and t0 <= t_last < t1:
-                        bg[t_last - t0] += data[j, n - 1]
-            # recursive STA/LTA of the group (as _recursive_sta_lta: 0 before nlta)
+                        bg[t_last - t0] += data[j, n_total - 1 - d0]
+            # the warm recursive STA/LTA of the group (as _recursive_sta_lta_warm)
             for t in range(m):
-                ta = t0 + t
-                if ta == 0:
-                    for g in range(ng):
-                        ratio[g, 0] = 0.0
-                    continue
                 for g in range(ng):
+                    st = state[g0 + g]
                     v = buf[g, t] * inv
                     sq = v * v
-                    sta[g] = csta * sq + (1.0 - csta) * sta[g]
-                    lta[g] = clta * sq + (1.0 - clta) * lta[g]
-                    ratio[g, t] = sta[g] / lta[g]
-                if ta < nlta:
-                    for g in range(ng):
+                    seen = st[2]
+                    kk = seen + 1.0
+                    csta = max(1.0 / nsta, 1.0 / kk)
+                    clta = max(1.0 / nlta, 1.0 / kk)
+                    st[0] = csta * sq + (1.0 - csta) * st[0]
+                    st[1] = clta * sq + (1.0 - clta) * st[1]
+                    st[2] = kk
+                    if seen >= nwarm and st[1] > 0.0:
+                        ratio[g, t] = st[0] / st[1]
+                    else:
                         ratio[g, t] = 0.0
             # trigger state machines (as _trigger_onsets) and the peak ratio of each trigger
             for g in range(ng):
+                st = state[g0 + g]
                 rg = ratio[g]
-                act = active[g]
-                st = start[g]
-                pk = peak[g]
                 for t in range(m):
                     r = rg[t]
-                    if not act:
+                    if st[3] == 0.0:
                         if r > on:
-                            act = True
-                            st = t0 + t
-                            pk = r
+                            st[3] = 1.0
+                            st[4] = t0 + t
+                            st[5] = r
                     else:
-                        if r > pk:
-                            pk = r
+                        if r > st[5]:
+                            st[5] = r
                         if r < off:
-                            out = _emit(out, k, g0 + g, st, t0 + t, pk)
+                            out = _emit(out, k, g0 + g, int(st[4]), t0 + t, st[5])
                             k += 1
-                            act = False
-                active[g] = act
-                start[g] = st
-                peak[g] = pk
-        for g in range(ng):
-            if active[g]:
-                out = _emit(out, k, g0 + g, start[g], n - 1, peak[g])
-                k += 1
-    # by beam, then time
+                            st[3] = 0.0
     res = out[:k]
-    order = np.argsort(res[:, 0] * (n + 1.0) + res[:, 1], kind="mergesort")
+    order = np.argsort(res[:, 0] * (t_b + 1.0) + res[:, 1], kind="mergesort")
     return res[order].copy()
+
+
+def beam_trigger_state(n_beams: int) -> np.ndarray:
+    """A fresh state for :func:`beam_triggers_span`: per beam ``[sta, lta, samples seen,
+    trigger open (0/1), its start sample, its peak ratio]``."""
+    return np.zeros((int(n_beams), 6), dtype=np.float64)
+
+
+def beam_triggers_span(
+    data: np.ndarray,
+    d0: int,
+    n_total: int,
+    fs: float,
+    delays_s: np.ndarray,
+    t_a: int,
+    t_b: int,
+    nsta: int,
+    nlta: int,
+    nwarm: int,
+    on: float,
+    off: float,
+    state: np.ndarray,
+) -> np.ndarray:
+    """:func:`beam_triggers` on a span of a record that grows: the streaming form.
+
+    ``data`` ``(n_el, m)`` holds the record's samples ``[d0, d0 + m)`` (global indices; the
+    record is ``n_total`` samples long so far, ``d0 + m == n_total``); the beams, STA/LTA
+    and triggers are computed for the output samples ``[t_a, t_b)``, the recursions and
+    open triggers carried in ``state`` (:func:`beam_trigger_state`, updated in place).
+    A beam sample ``t`` reads the elements at ``t + delay``: the caller keeps ``t_b <=
+    n_total - 1 - max(floor(delay * fs))`` until the record ends (then ``t_b = n_total``,
+    positions past the end counting as zero, as in :func:`beams`), and ``d0 <= t_a +
+    min(floor(delay * fs))``. Returns the triggers that *closed*, ``(k, 4)`` rows ``(beam,
+    on, off, peak ratio)`` in global samples, ordered by beam then time; a trigger still
+    open stays in ``state``. Calls on consecutive spans give exactly one call's numbers.
+    """
+    d, dl = _check_beam_input(data, delays_s)
+    if dl.ndim != 2:
+        raise ValueError(f"delays_s must be (n_beams, n_el), got {dl.shape}")
+    if nsta < 1 or nlta <= nsta or nwarm < 1:
+        raise ValueError(f"need 1 <= nsta < nlta and nwarm >= 1, got {nsta}, {nlta}, {nwarm}")
+    if state.shape != (dl.shape[0], 6) or state.dtype != np.float64:
+        raise ValueError(f"state must be float64 ({dl.shape[0]}, 6), got {state.shape}")
+    if d0 + d.shape[1] != n_total or t_b < t_a:
+        raise ValueError(f"inconsistent span: d0={d0}, m={d.shape[1]}, n_total={n_total}")
+    return np.asarray(
+        _beam_triggers_span(
+            d, int(d0), int(n_total), float(fs), dl, int(t_a), int(t_b), int(nsta), int(nlta),
+            int(nwarm), float(on), float(off), state,
+        )
+    )  # fmt: skip
+
+
+def close_open_triggers(state: np.ndarray, last: int) -> np.ndarray:
+    """The triggers still open in ``state`` closed at sample ``last`` (the end of a record,
+    as :func:`openndc.detection.stalta.trigger_onsets` closes them): ``(k, 4)`` rows."""
+    rows = [(b, st[4], last, st[5]) for b, st in enumerate(state) if st[3] != 0.0]
+    state[:, 3] = 0.0
+    return np.array(rows, dtype=np.float64).reshape(-1, 4)
 
 
 def beam_triggers(
@@ -325,24 +377,32 @@ def beam_triggers(
     nlta: int,
     on: float,
     off: float,
+    nwarm: int | None = None,
 ) -> np.ndarray:
     """STA/LTA triggers on many beams without writing the beams out (one pass per beam).
 
     For each row of ``delays_s`` ``(n_beams, n_el)`` [s] the beam of ``data`` ``(n_el,
-    n_samp)`` at ``fs`` [Hz] (:func:`beams`), its recursive STA/LTA (``nsta``, ``nlta``
-    samples; :func:`openndc.detection.stalta.recursive_sta_lta`) and its trigger intervals
-    (ratio above ``on`` opens, below ``off`` closes;
-    :func:`openndc.detection.stalta.trigger_onsets`). Returns ``(k, 4)`` float rows ``(beam
-    index, on sample, off sample, max STA/LTA ratio on [on, off])`` ordered by beam, then
-    time. The same numbers as those functions composed (:func:`beam_triggers_py`), in one
-    serial numba loop over blocks of samples.
+    n_samp)`` at ``fs`` [Hz] (:func:`beams`), its warm recursive STA/LTA (``nsta``, ``nlta``
+    samples, ratio 0 for the first ``nwarm`` samples, default ``nlta``;
+    :func:`openndc.detection.stalta.recursive_sta_lta_warm`) and its trigger intervals
+    (ratio above ``on`` opens, below ``off`` closes, one open at the end closes at the last
+    sample; :func:`openndc.detection.stalta.trigger_onsets`). Returns ``(k, 4)`` float rows
+    ``(beam index, on sample, off sample, max STA/LTA ratio on [on, off])`` ordered by
+    beam, then time. The same numbers as those functions composed (:func:`beam_triggers_py`),
+    in one serial numba loop over blocks of samples (:func:`beam_triggers_span` on the whole).
     """
     d, dl = _check_beam_input(data, delays_s)
     if dl.ndim != 2:
         raise ValueError(f"delays_s must be (n_beams, n_el), got {dl.shape}")
     if nsta < 1 or nlta <= nsta:
         raise ValueError(f"need 1 <= nsta < nlta, got nsta={nsta}, nlta={nlta}")
-    return np.asarray(_beam_triggers(d, float(fs), dl, int(nsta), int(nlta), float(on), float(off)))
+    n = d.shape[1]
+    state = beam_trigger_state(dl.shape[0])
+    warm = int(nlta if nwarm is None else nwarm)
+    rows = beam_triggers_span(d, 0, n, fs, dl, 0, n, nsta, nlta, max(1, warm), on, off, state)
+    rows = np.concatenate((rows, close_open_triggers(state, n - 1)))
+    order = np.argsort(rows[:, 0] * (n + 1.0) + rows[:, 1], kind="mergesort")
+    return rows[order]
 
 
 def beam_triggers_py(
@@ -353,11 +413,13 @@ def beam_triggers_py(
     nlta: int,
     on: float,
     off: float,
+    nwarm: int | None = None,
 ) -> np.ndarray:
     """Plain reference version of :func:`beam_triggers` (beams, STA/LTA, triggers in turn)."""
     rows: list[tuple[float, float, float, float]] = []
+    warm = max(1, int(nlta if nwarm is None else nwarm))
     for b, d in enumerate(np.asarray(delays_s, dtype=np.float64)):
-        cft = recursive_sta_lta_py(beam_py(data, fs, d), nsta, nlta)
+        cft = recursive_sta_lta_warm_py(beam_py(data, fs, d), nsta, nlta, warm)
         for i0, i1 in trigger_onsets_py(cft, on, off):
             rows.append((b, i0, i1, float(cft[i0 : i1 + 1].max())))
     return np.array(rows, dtype=np.float64).reshape(-1, 4)

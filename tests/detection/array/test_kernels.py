@@ -7,10 +7,13 @@ from openndc.detection.array.kernels import (
     backazimuth_from_slowness,
     beam,
     beam_py,
+    beam_trigger_state,
     beam_triggers,
     beam_triggers_py,
+    beam_triggers_span,
     beams,
     beams_py,
+    close_open_triggers,
     fk_power,
     fk_power_py,
     fk_spectra,
@@ -18,7 +21,7 @@ from openndc.detection.array.kernels import (
     plane_wave_delays,
     slowness_vector,
 )
-from openndc.detection.stalta import recursive_sta_lta, trigger_onsets
+from openndc.detection.stalta import recursive_sta_lta_warm, trigger_onsets
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -45,8 +48,8 @@ def test_beam_triggers_matches_reference_on_random_input(seed: int) -> None:
     dl = rng.uniform(-0.6, 0.6, (nb, n_el))
     dl[0] = 0.0
     dl[-1] = np.round(dl[-1] * 20.0) / 20.0
-    fast = beam_triggers(data, 20.0, dl, 5, 40, 2.0, 1.2)
-    ref = beam_triggers_py(data, 20.0, dl, 5, 40, 2.0, 1.2)
+    fast = beam_triggers(data, 20.0, dl, 5, 40, 2.0, 1.2, nwarm=12)
+    ref = beam_triggers_py(data, 20.0, dl, 5, 40, 2.0, 1.2, nwarm=12)
     assert len(ref) > nb  # the test exercises many triggers
     assert fast.shape == ref.shape
     np.testing.assert_array_equal(fast[:, :3], ref[:, :3])
@@ -54,9 +57,39 @@ def test_beam_triggers_matches_reference_on_random_input(seed: int) -> None:
     # and exactly the fast kernels composed (beams, recursive STA/LTA, trigger onsets)
     rows = []
     for b, x in enumerate(beams(data, 20.0, dl)):
-        cft = recursive_sta_lta(x, 5, 40)
+        cft = recursive_sta_lta_warm(x, 5, 40, 12)
         rows += [(b, i0, i1, cft[i0 : i1 + 1].max()) for i0, i1 in trigger_onsets(cft, 2.0, 1.2)]
     np.testing.assert_array_equal(fast, np.array(rows).reshape(-1, 4))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_beam_triggers_span_in_random_pieces_equals_one_call(seed: int) -> None:
+    """The streaming form: spans of a growing record, the state carried, give the numbers
+    of one call on the whole record (the beams read ahead by their largest delay)."""
+    rng = np.random.default_rng(seed)
+    fs, n_el, n = 20.0, 6, 4000
+    data = rng.standard_normal((n_el, n)) * np.exp(1.5 * rng.standard_normal(n))
+    dl = rng.uniform(-0.8, 0.8, (11, n_el))
+    whole = beam_triggers(data, fs, dl, 5, 40, 2.0, 1.2, nwarm=30)
+    state = beam_trigger_state(len(dl))
+    k0 = np.floor(dl * fs).astype(int)
+    keep_back, ahead = max(0, -int(k0.min())), max(0, int(k0.max())) + 1
+    rows, t_a, d0, avail = [], 0, 0, 0
+    while avail < n:
+        avail = min(n, avail + int(rng.integers(1, 400)))
+        t_b = avail if avail == n else max(t_a, avail - ahead)
+        d0 = max(0, min(d0 + int(rng.integers(0, 300)), t_a - keep_back))  # the buffer trimmed
+        rows.append(
+            beam_triggers_span(
+                data[:, d0:avail], d0, avail, fs, dl, t_a, t_b, 5, 40, 30, 2.0, 1.2, state
+            )
+        )
+        t_a = t_b
+    rows.append(close_open_triggers(state, n - 1))
+    got = np.concatenate(rows)
+    got = got[np.lexsort((got[:, 1], got[:, 0]))]
+    assert len(whole) > 10
+    np.testing.assert_array_equal(got, whole)
 
 
 def test_beam_triggers_finds_a_steered_arrival_and_rejects_bad_input() -> None:
