@@ -8,14 +8,11 @@ from __future__ import annotations
 import dataclasses
 import random
 import socket
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from obspy import UTCDateTime
 from obspy.core.event import Catalog, CreationInfo, OriginUncertainty, QuantityError
 from obspy.core.event import Event as QEvent
@@ -38,6 +35,7 @@ from openndc.model.event import Bulletin
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.pipeline.process import ProcessConfig, build_bulletin
 from openndc.traveltime import load_travel_times
+from tests.services.conftest import LiveServer
 from tests.support.ims import read_css_arrivals, read_ims_network
 from tests.support.synthetic import SyntheticEvent, synthetic_detections, true_event_of
 
@@ -239,31 +237,6 @@ def test_cli_reports_an_unreadable_reference_in_one_line(
     assert len(err) == 1 and "nope.xml" in err[0] and "no such file" in err[0]
 
 
-class _Server:
-    """The project's FDSN web services in a uvicorn thread on a free loopback port."""
-
-    def __init__(self, app: object) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")  # type: ignore[arg-type]
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture
 def fdsn_url(tmp_path: Path) -> Iterator[str]:
     from openndc.services.app import create_app
@@ -274,8 +247,8 @@ def fdsn_url(tmp_path: Path) -> Iterator[str]:
         store.store(Bulletin(tuple(refs), name="REB"))
     (tmp_path / "sds").mkdir()
     app = create_app(db, tmp_path / "sds", "kz", workspace=False)
-    with _Server(app) as server:
-        yield f"http://127.0.0.1:{server.port}"
+    with LiveServer(app) as server:
+        yield server.url
 
 
 def test_fdsn_event_service_as_reference(
