@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from obspy import UTCDateTime, read_events
 
-from openndc.association import AssociationConfig, associate
+from openndc.association import AssociationConfig, associate, reb_rules_config
 from openndc.model import Detection, MonitoringNetwork
 from openndc.model.errors import ConfigError
 from openndc.model.geodesy import DEG_KM, distance_azimuth
@@ -50,17 +50,8 @@ from tests.support.ims import read_ims_network
 
 T0 = UTCDateTime(2024, 1, 1)
 
-#: The options for a network of IMS primary stations (docs/association.md): the REB's
-#: three-station events (``ndc_min_defining_small``, checked against the network and the
-#: data's own uncertainties), 3-C azimuths and slownesses weighted by their uncertainty
-#: rather than dropped, and depths chosen among more levels (with depth phases).
-REB_RULES = AssociationConfig(
-    ndc_min_defining_small=6.0,
-    ndc_ignore_baz_sigma=90.0,
-    ndc_ignore_slowness_sigma=10.0,
-    ndc_refine_depths=(35.0, 70.0, 225.0, 300.0, 600.0),
-    ndc_coda_not_defining=True,
-)
+#: The REB rules (docs/association.md): ``openndc.association.reb_rules_config``.
+REB_RULES = reb_rules_config()
 
 
 def _shared() -> Path:

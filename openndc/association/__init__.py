@@ -12,7 +12,7 @@ from openndc.association.associate import (
     associate,
     lookback_seconds,
 )
-from openndc.association.config import AssociationConfig, local_config
+from openndc.association.config import AssociationConfig, local_config, reb_rules_config
 from openndc.association.tables import ConstantVelocity
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "associate",
     "local_config",
     "lookback_seconds",
+    "reb_rules_config",
 ]

@@ -13,7 +13,7 @@ from typing import Literal
 
 from openndc.model.config import field_
 
-__all__ = ["AssociationConfig", "AssociationMethod", "local_config"]
+__all__ = ["AssociationConfig", "AssociationMethod", "local_config", "reb_rules_config"]
 
 #: 'ndc': P-driven event formation (regional + teleseismic network); 'grid': back-projection
 #: on a candidate grid; 'local': octree search for dense local networks.
@@ -372,5 +372,22 @@ def local_config(**overrides: object) -> AssociationConfig:
         local_min_p_stations=2,
         local_min_s_stations=2,
         local_min_ps_stations=2,
+    )
+    return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+def reb_rules_config(**overrides: object) -> AssociationConfig:
+    """The opt-in REB rules for a network of IMS primary stations (docs/association.md):
+    three-station events (``ndc_min_defining_small``, checked against the network and the
+    data's own uncertainties), 3-C back-azimuths and slownesses weighted by their
+    uncertainty rather than dropped, coda detections not counted as defining data, and
+    depths chosen among more levels (with depth phases). Keyword arguments override fields.
+    """
+    base = AssociationConfig(
+        ndc_min_defining_small=6.0,
+        ndc_ignore_baz_sigma=90.0,
+        ndc_ignore_slowness_sigma=10.0,
+        ndc_refine_depths=(35.0, 70.0, 225.0, 300.0, 600.0),
+        ndc_coda_not_defining=True,
     )
     return replace(base, **overrides)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from obspy import UTCDateTime
 
-from openndc.association import AssociationConfig, associate
+from openndc.association import AssociationConfig, associate, reb_rules_config
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from tests.support.ims import read_css_arrivals, read_ims_network
 
@@ -19,13 +19,7 @@ ORIGIN = (UTCDateTime(1160357727.5751), 41.3119, 129.0189)
 
 
 #: The REB options of the IMS-style benchmark (benchmarks/bench_association_ims.py).
-REB = AssociationConfig(
-    ndc_min_defining_small=6.0,
-    ndc_ignore_baz_sigma=90.0,
-    ndc_ignore_slowness_sigma=10.0,
-    ndc_refine_depths=(35.0, 70.0, 225.0, 300.0, 600.0),
-    ndc_coda_not_defining=True,
-)
+REB = reb_rules_config()
 
 
 @pytest.mark.parametrize("config", [AssociationConfig(), REB], ids=["default", "reb"])
