@@ -217,6 +217,16 @@ def _score(label: str, config: AssociationConfig, dets: list[Detection],
         if ks:
             f = sum(1 for k in ks if found[k] >= 1)
             print(f"M {lo}-{hi} (>= 3 P stations): {f}/{len(ks)} found")
+    for k in range(len(evs)):
+        if n_sta.get(k, 0) >= 3 and found[k] == 0:
+            t0, la, lo, z, m = evs[k]
+            print(f"  missed: ev{k} {t0} {la:.2f} {lo:.2f} {z:.0f} km M {m:.1f}, "
+                  f"{n_sta[k]} P stations")  # fmt: skip
+    for e, major in zip(res.events, majors, strict=True):
+        if major < 0:
+            o = e.origin
+            print(f"  false: {o.time} {o.latitude:.2f} {o.longitude:.2f}: "
+                  + ", ".join(f"{a.detection.station} {a.phase}" for a in e.arrivals))  # fmt: skip
     joined: Counter[str] = Counter()
     wrong: Counter[str] = Counter()
     for e, major in zip(res.events, majors, strict=True):

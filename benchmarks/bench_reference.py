@@ -25,6 +25,7 @@ Usage::
 
     python benchmarks/bench_reference.py              # the whole synthetic day
     python benchmarks/bench_reference.py --hours 6    # the first 6 hours of it
+    python benchmarks/bench_reference.py --detections-from DIR/without.db  # no detection
 """
 
 from __future__ import annotations
@@ -143,10 +144,16 @@ def make_reference(
 
 
 def run_pipeline(
-    day: Any, network: Any, duration: float, db: Path, reference: str, workers: int
+    day: Any,
+    network: Any,
+    duration: float,
+    db: Path,
+    reference: str,
+    workers: int,
+    detect: bool | None = None,
 ) -> dict[str, Any]:
-    """The batch runner over the day into ``db``; with ``reference`` from the detections
-    already in ``db`` (copied from the run without)."""
+    """The batch runner over the day into ``db``; with ``reference`` (or ``detect`` false)
+    from the detections already in ``db`` (copied from the run without)."""
     import dataclasses
 
     from openndc.bulletin import BulletinStore
@@ -164,8 +171,9 @@ def run_pipeline(
     with BulletinStore(f"sqlite:///{db}") as store:
         ctx = StageContext(network, store, ArchiveSource(day.root), str(day.root))
         report = run_batch(
-            ctx, config, day.start, day.start + duration, workers=workers, detect=not reference
-        )
+            ctx, config, day.start, day.start + duration, workers=workers,
+            detect=not reference if detect is None else detect,
+        )  # fmt: skip
         events = list(store.load(day.start - config.runner.lookback, day.start + duration))
     return {"events": events, "timings": dict(report.timings), "wall": time.perf_counter() - t0}
 
@@ -258,6 +266,13 @@ def main(argv: list[str] | None = None) -> None:
         "detections and events are used instead of running the pipeline without the "
         "reference again",
     )
+    ap.add_argument(
+        "--detections-from",
+        type=Path,
+        default=None,
+        help="a database holding the day's detections (an earlier run's without.db): both "
+        "runs associate, locate, ... from them, without the detection stage",
+    )
     a = ap.parse_args(argv)
     duration = a.hours * 3600.0 if a.hours else 86400.0
     day = sd.generate_day(a.out_dir / "day", duration=86400.0)
@@ -275,6 +290,9 @@ def main(argv: list[str] | None = None) -> None:
     if a.reuse_without is not None:  # the run without the reference, made before
         db0 = a.reuse_without
         without = {"events": _load_events(db0), "timings": {}}
+    elif a.detections_from is not None:  # the same detections, no detection stage
+        _copy_detections(a.detections_from, db0)
+        without = run_pipeline(day, network, duration, db0, "", a.workers, detect=False)
     else:
         without = run_pipeline(day, network, duration, db0, "", a.workers)
     n_det = _copy_detections(db0, db1)  # the second run starts from the same detections

@@ -456,8 +456,10 @@ _PROVENANCE_NAMES = {
     "grid": "grid back-projection",
 }
 
-#: Phases that join an event without defining it (later phases, T, I).
+#: Phases that join an event without defining it (later phases, T, I) ...
 _JOINING = LATER_NAMES | {"T", "I"}
+#: ... except depth phases at teleseismic distances of a deep event (time-defining).
+_DEPTH_PHASES = frozenset({"pP", "sP"})
 
 _METHOD_NAMES = {
     "ndc": "P-driven association (openndc.association.ndc)",
@@ -535,6 +537,10 @@ def _hypothesis_event(
     for j, (i, ph) in enumerate(zip(idx, h.phases, strict=True)):
         rb = float((dets.baz[i] - baz_pred[j] + 180.0) % 360.0 - 180.0)
         first = ph not in _JOINING
+        # a teleseismic depth phase of a deep hypothesis defines its time: the location
+        # stage frees the depth with it (else it fixes a far event's depth at 0 km and
+        # moves its origin 10-16 s early for a 50-km teleseism)
+        depth_phase = ph in _DEPTH_PHASES and float(h.depth) >= 15.0 and float(dist[j]) >= 20.0
         arrivals.append(
             Arrival(
                 dets.items[i],
@@ -542,7 +548,7 @@ def _hypothesis_event(
                 distance=float(dist[j]),
                 azimuth=float(az[j]),
                 backazimuth_residual=rb,
-                time_defining=first,
+                time_defining=first or depth_phase,
                 backazimuth_defining=first and bool(np.isfinite(rb)),
                 slowness_defining=first and bool(np.isfinite(dets.slow[i])),
             )

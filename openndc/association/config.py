@@ -190,7 +190,9 @@ class AssociationConfig:
         unit="s",
         help="after an event is accepted, each site's records from its first P to this long "
         "after its S/Lg are its coda; a later event needs P outside such codas at "
-        "ndc_min_p_stations stations (coda detections do not make an event)",
+        "ndc_min_p_stations stations (coda detections do not make an event), unless its P "
+        "in codas are at more sites than the codas' own detection rates make by chance "
+        "(< 1 %, later phases of the coda's event not counted): a second event in the coda",
     )
     later_phases: tuple[str, ...] = field_(
         ("pP", "sP", "PcP", "ScP", "PKiKP", "PKP", "PP", "SS", "ScS", "Rg"),
@@ -261,6 +263,15 @@ class AssociationConfig:
         "event's depth is chosen (P-time misfit, and depth phases pP/sP at two or more "
         "teleseismic stations, beyond what each site's rate of coda detections explains); "
         "the IMS-style benchmark uses 35, 70, 225, 300, 600",
+    )
+    ndc_depth_phase_depths: tuple[float, ...] = field_(
+        tuple(float(h) for h in (*range(15, 100, 5), *range(100, 300, 10), *range(300, 701, 25))),
+        unit="km",
+        help="depths tried for an event's depth phases: where free detections after the P at "
+        "two or more teleseismic (>= 20 deg) sites fit the pP or sP delay of one of them, "
+        "beyond what each site's rate of detections explains (1 % over all depths tried), "
+        "and the P times agree, the event takes that depth and its pP/sP join it; () turns "
+        "this off",
     )
     ndc_min_defining: float = field_(
         9.0,

@@ -16,10 +16,16 @@ The approach of the IDC's Global Association and SeisComP's scautoloc, reduced t
    and queued again. An accepted hypothesis is refined (local grid search), gets its S-type
    phases (Sn/S/Lg) and must pass the acceptance: ``min_p_stations`` stations with P,
    ``min_defining`` data (more than the 4 unknowns), residuals within the phase tolerances.
+4. *Depth phases*: the delays of free detections after a teleseismic P that fit pP / sP at
+   one depth at more sites than chance explains set the depth (P times alone trade it
+   against the origin time); an accepted event's pP / sP make no other event.
+5. *Codas*: P in accepted events' codas make no event unless they are at more sites than
+   the codas' own detection rates explain (a doublet, an aftershock).
 """
 
 from __future__ import annotations
 
+import copy
 import heapq
 import logging
 import math
@@ -27,12 +33,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
 from openndc.association.config import AssociationConfig
-from openndc.association.tables import _fibonacci_lattice, _regional_lattice, network_extent
+from openndc.association.later import CLASS_LATER
+from openndc.association.nodes import (
+    CELL_FACTOR,
+    CandidateDetections,
+    NodeTables,
+    PerModelCache,
+    build_node_tables,
+    cached_node_tables,
+    network_core,
+    score_nodes,
+    score_nodes_py,
+)
 from openndc.model.errors import ConfigError
 from openndc.model.event import Event
 from openndc.model.geodesy import distance_azimuth
@@ -51,11 +67,6 @@ log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-#: A node stands for its cell: a P time may differ from the node's prediction by the time
-#: tolerance plus ``CELL_FACTOR`` x half cell [deg] x slowness [s/deg] (the driver's site
-#: absorbs part of the offset into the origin time).
-CELL_FACTOR = 1.0
-
 #: Nodes tried per driver detection for a small event (below ``ndc_min_defining``).
 _SMALL_CANDIDATES = 200
 #: Nodes grown per driver detection for a small event before it is given up.
@@ -63,6 +74,12 @@ _SMALL_TRIES = 5
 
 #: Depth phases count from this distance [deg] on (teleseismic; see ``_depth_phases``).
 _DEPTH_PHASE_MIN_DISTANCE = 20.0
+#: A depth from pP / sP delays (``_depth_from_phases``) is taken when chance explains
+#: its fitting sites with a probability below this (over all the depths tried).
+_DEPTH_PHASE_FAP = 0.01
+#: P detections in other events' codas make a new event when chance explains their number
+#: of sites with a probability below this, over all the nodes of the search.
+_CODA_FAP = 0.01
 
 #: First-arrival phases the NDC method names (those in ``AssociationConfig.phases``).
 _FIRST_P = ("Pg", "Pn", "P", "PKP")
@@ -76,284 +93,57 @@ class _Source:
         self, source: Any, depths: tuple[float, ...], phases: tuple[str, ...] = _FIRST_P
     ) -> None:
         self.dist = np.arange(0.0, 180.001, 0.05)
-        self.depths = tuple(float(d) for d in depths)
+        self.depths: tuple[float, ...] = ()
+        self.phases = phases
+        self.source = source
         self.tp: dict[float, FloatArray] = {}
         self.sp: dict[float, FloatArray] = {}
         self.names: dict[float, npt.NDArray[Any]] = {}
-        for h in self.depths:
-            best_t = np.full(self.dist.shape, np.inf)
-            best_p = np.full(self.dist.shape, np.nan)
-            names = np.full(self.dist.shape, "", dtype="<U4")
-            for ph in (p for p in _FIRST_P if p in phases):
-                try:
-                    t, p, _ = source.derivatives(ph, self.dist, h)
-                except ConfigError:
-                    continue  # a phase this model lacks
-                t = np.asarray(t, float)
-                ok = np.isfinite(t) & (t < best_t - 0.05)
-                best_t[ok] = t[ok]
-                best_p[ok] = np.asarray(p, float)[ok]
-                names[ok] = ph
-            best_t[~np.isfinite(best_t)] = np.nan
-            self.tp[h] = best_t
-            self.sp[h] = np.abs(best_p)
-            self.names[h] = names
-        self.source = source
+        for h in depths:
+            self.add_depth(float(h))
+
+    def add_depth(self, depth: float) -> None:
+        """Tabulate the first P at ``depth`` [km] (a depth the depth phases call for)."""
+        h = float(depth)
+        if h in self.tp:
+            return
+        best_t = np.full(self.dist.shape, np.inf)
+        best_p = np.full(self.dist.shape, np.nan)
+        names = np.full(self.dist.shape, "", dtype="<U4")
+        for ph in (p for p in _FIRST_P if p in self.phases):
+            try:
+                t, p, _ = self.source.derivatives(ph, self.dist, h)
+            except ConfigError:
+                continue  # a phase this model lacks
+            t = np.asarray(t, float)
+            ok = np.isfinite(t) & (t < best_t - 0.05)
+            best_t[ok] = t[ok]
+            best_p[ok] = np.asarray(p, float)[ok]
+            names[ok] = ph
+        best_t[~np.isfinite(best_t)] = np.nan
+        self.tp[h] = best_t
+        self.sp[h] = np.abs(best_p)
+        self.names[h] = names
+        self.depths = tuple(sorted((*self.depths, h)))
+
+    def copy(self) -> _Source:
+        """The same tables with a depth index of its own: depths one copy tabulates later
+        are not among the other's ``depths``."""
+        out = copy.copy(self)
+        out.tp, out.sp, out.names = dict(self.tp), dict(self.sp), dict(self.names)
+        return out
 
     def p_time(self, dist: FloatArray, depth: float) -> tuple[FloatArray, FloatArray]:
-        """First-P time [s] and slowness [s/deg] at ``dist`` [deg] for a table depth."""
-        h = min(self.depths, key=lambda x: abs(x - depth))
+        """First-P time [s] and slowness [s/deg] at ``dist`` [deg] for ``depth`` [km]
+        (tabulated on first use)."""
+        h = float(depth)
+        self.add_depth(h)
         return np.interp(dist, self.dist, self.tp[h]), np.interp(dist, self.dist, self.sp[h])
 
 
-def network_core(
-    site_lat: FloatArray, site_lon: FloatArray, fraction: float = 0.75
-) -> tuple[float, float, float]:
-    """Centre (latitude, longitude) [deg] and radius [deg] of the network's core: the
-    medoid site (least median distance to the others) and the distance within which
-    ``fraction`` of the sites lie. A few far stations (an NDC's distant IMS partners) then
-    do not stretch the fine regional lattice over half the globe."""
-    lat = np.asarray(site_lat, float)
-    lon = np.asarray(site_lon, float)
-    if lat.size <= 2:
-        return network_extent(lat, lon)
-    d, _, _ = distance_azimuth(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-    d = np.asarray(d, float)
-    k = int(np.argmin(np.median(d, axis=1)))
-    return float(lat[k]), float(lon[k]), float(np.quantile(d[k], fraction))
-
-
-@dataclass
-class NodeTables:
-    """Candidate origins: nodes (latitude, longitude [deg], depth [km], half cell [deg]) and
-    per node and site the first-P time [s], predicted back-azimuth [deg] and slowness
-    [s/deg]."""
-
-    latitude: FloatArray
-    longitude: FloatArray
-    depth: FloatArray
-    half_cell: FloatArray
-    tp: npt.NDArray[np.float32]
-    baz: npt.NDArray[np.float32]
-    slow: npt.NDArray[np.float32]
-
-
-def build_node_tables(
-    site_lat: FloatArray,
-    site_lon: FloatArray,
-    src: _Source,
-    *,
-    regional_spacing: float,
-    regional_margin: float,
-    global_spacing: float,
-    depths: tuple[float, ...],
-) -> NodeTables:
-    """Nodes around the network (``regional_spacing``) and worldwide (``global_spacing``)."""
-    lat0, lon0, radius = network_core(site_lat, site_lon)
-    # at most ~40 nodes along the lattice radius: a wide network gets a coarser lattice
-    # (the refinement after the search recovers the precision)
-    regional_spacing = max(regional_spacing, (radius + regional_margin) / 40.0)
-    rl, ro = _regional_lattice(lat0, lon0, radius + regional_margin, regional_spacing)
-    gl, go = _fibonacci_lattice(global_spacing)
-    gd, _, _ = distance_azimuth(lat0, lon0, gl, go)
-    far = np.asarray(gd) > radius + regional_margin
-    lats = np.concatenate([rl, gl[far]])
-    lons = np.concatenate([ro, go[far]])
-    half = np.concatenate([np.full(rl.size, 0.5 * regional_spacing),
-                           np.full(int(far.sum()), 0.5 * global_spacing)])  # fmt: skip
-    n0 = lats.size
-    ns = site_lat.size
-    dist, _, baz = distance_azimuth(lats[:, None], lons[:, None], site_lat[None, :],
-                                    site_lon[None, :])  # fmt: skip
-    dist = np.asarray(dist, float)
-    tp = np.empty((n0 * len(depths), ns), np.float32)
-    sl = np.empty((n0 * len(depths), ns), np.float32)
-    for k, h in enumerate(depths):
-        t, p = src.p_time(dist.ravel(), h)
-        tp[k * n0 : (k + 1) * n0] = t.reshape(n0, ns)
-        sl[k * n0 : (k + 1) * n0] = p.reshape(n0, ns)
-    nd = len(depths)
-    return NodeTables(
-        np.tile(lats, nd),
-        np.tile(lons, nd),
-        np.repeat(np.asarray(depths, float), n0),
-        np.tile(half, nd),
-        tp,
-        np.tile(np.asarray(baz, np.float32), (nd, 1)),
-        sl,
-    )
-
-
-# --------------------------------------------------------------------------- kernels
-
-
-@numba.njit(cache=True, parallel=True)
-def score_nodes(  # pragma: no cover - compiled
-    drv: int,
-    tp: npt.NDArray[np.float32],
-    nbaz: npt.NDArray[np.float32],
-    nslow: npt.NDArray[np.float32],
-    half_cell: FloatArray,
-    t: FloatArray,
-    site: IntArray,
-    baz: FloatArray,
-    btol: FloatArray,
-    slow: FloatArray,
-    stol: FloatArray,
-    bw: FloatArray,
-    sw: FloatArray,
-    usable: npt.NDArray[np.bool_],
-    j_lo: int,
-    j_hi: int,
-    tol: float,
-    n_sites: int,
-) -> tuple[FloatArray, FloatArray]:
-    """Score of every node for driver detection ``drv``: the number of defining data (P
-    times of distinct sites plus fitting back-azimuths and slownesses, weighted ``bw`` /
-    ``sw`` by their uncertainty) and the sum of absolute time residuals [s]; -1 where the
-    driver's own azimuth/slowness do not fit.
-
-    Detections are sorted by time, so each node scans only the detections between its
-    earliest and latest predicted P (binary search), and the per-site scratch arrays are
-    allocated once per block of nodes."""
-    n_nodes = tp.shape[0]
-    score = np.full(n_nodes, -1.0)
-    rsum = np.zeros(n_nodes)
-    sd = site[drv]
-    tw = t[j_lo:j_hi]
-    block = 256
-    n_blocks = (n_nodes + block - 1) // block
-    for b in numba.prange(n_blocks):
-        best = np.full(n_sites, np.inf)
-        gain = np.zeros(n_sites)
-        for n in range(b * block, min((b + 1) * block, n_nodes)):
-            t_d = tp[n, sd]
-            if not np.isfinite(t_d):
-                continue
-            extra = 0.0
-            if np.isfinite(baz[drv]):
-                db = abs((baz[drv] - nbaz[n, sd] + 180.0) % 360.0 - 180.0)
-                if db > btol[drv]:
-                    continue
-                extra += bw[drv]
-            if np.isfinite(slow[drv]):
-                if abs(slow[drv] - nslow[n, sd]) > stol[drv]:
-                    continue
-                extra += sw[drv]
-            o = t[drv] - t_d
-            # window of this node: earliest to latest predicted P, widened by the tolerance
-            tmin = np.inf
-            tmax = -np.inf
-            smax = 0.0
-            for s in range(n_sites):
-                v = tp[n, s]
-                if np.isfinite(v):
-                    tmin = min(tmin, v)
-                    tmax = max(tmax, v)
-                    smax = max(smax, nslow[n, s])
-            w = tol + half_cell[n] * smax * CELL_FACTOR + 1e-6
-            a = j_lo + np.searchsorted(tw, o + tmin - w)
-            z = j_lo + np.searchsorted(tw, o + tmax + w, side="right")
-            for j in range(a, z):
-                s = site[j]
-                if s == sd or not usable[j]:
-                    continue
-                tt = tp[n, s]
-                if not np.isfinite(tt):
-                    continue
-                r = abs(t[j] - o - tt)
-                if r > tol + half_cell[n] * nslow[n, s] * CELL_FACTOR or r >= best[s]:
-                    continue
-                g = 1.0
-                if np.isfinite(baz[j]):
-                    if abs((baz[j] - nbaz[n, s] + 180.0) % 360.0 - 180.0) <= btol[j]:
-                        g += bw[j]
-                    elif bw[j] >= 1.0:  # a well-measured azimuth pointing elsewhere
-                        continue
-                if np.isfinite(slow[j]):
-                    if abs(slow[j] - nslow[n, s]) > stol[j]:
-                        continue
-                    g += sw[j]
-                best[s] = r
-                gain[s] = g
-            sc = 1.0 + extra
-            rs = 0.0
-            for s in range(n_sites):
-                if np.isfinite(best[s]):
-                    sc += gain[s]
-                    rs += best[s]
-                    best[s] = np.inf
-                    gain[s] = 0.0
-            score[n] = sc
-            rsum[n] = rs
-    return score, rsum
-
-
-def score_nodes_py(
-    drv: int,
-    tp: npt.NDArray[np.float32],
-    nbaz: npt.NDArray[np.float32],
-    nslow: npt.NDArray[np.float32],
-    half_cell: FloatArray,
-    t: FloatArray,
-    site: IntArray,
-    baz: FloatArray,
-    btol: FloatArray,
-    slow: FloatArray,
-    stol: FloatArray,
-    bw: FloatArray,
-    sw: FloatArray,
-    usable: npt.NDArray[np.bool_],
-    j_lo: int,
-    j_hi: int,
-    tol: float,
-    n_sites: int,
-) -> tuple[FloatArray, FloatArray]:
-    """Plain-Python reference of :func:`score_nodes` (same arguments and result)."""
-    n_nodes = tp.shape[0]
-    score = np.full(n_nodes, -1.0)
-    rsum = np.zeros(n_nodes)
-    sd = int(site[drv])
-
-    def angle(a: float, b: float) -> float:
-        return abs((a - b + 180.0) % 360.0 - 180.0)
-
-    for n in range(n_nodes):
-        if not math.isfinite(tp[n, sd]):
-            continue
-        extra = 0.0
-        if math.isfinite(baz[drv]):
-            if angle(baz[drv], nbaz[n, sd]) > btol[drv]:
-                continue
-            extra += bw[drv]
-        if math.isfinite(slow[drv]):
-            if abs(slow[drv] - nslow[n, sd]) > stol[drv]:
-                continue
-            extra += sw[drv]
-        o = t[drv] - float(tp[n, sd])
-        best: dict[int, tuple[float, float]] = {}
-        for j in range(j_lo, j_hi):
-            s = int(site[j])
-            if s == sd or not usable[j] or not math.isfinite(tp[n, s]):
-                continue
-            r = abs(t[j] - o - float(tp[n, s]))
-            lim = tol + half_cell[n] * nslow[n, s] * CELL_FACTOR
-            if r > lim or (s in best and r >= best[s][0]):
-                continue
-            g = 1.0
-            if math.isfinite(baz[j]):
-                if angle(baz[j], nbaz[n, s]) <= btol[j]:
-                    g += bw[j]
-                elif bw[j] >= 1.0:  # a well-measured azimuth pointing elsewhere
-                    continue
-            if math.isfinite(slow[j]):
-                if abs(slow[j] - nslow[n, s]) > stol[j]:
-                    continue
-                g += sw[j]
-            best[s] = (r, g)
-        score[n] = 1.0 + extra + sum(g for _, g in best.values())
-        rsum[n] = sum(r for r, _ in best.values())
-    return score, rsum
+#: First-P tables of the last few depth sets per travel-time model (:class:`_Source`:
+#: 0.2-0.4 s to build, once per window before).
+_SOURCES: PerModelCache[_Source] = PerModelCache(4)
 
 
 # --------------------------------------------------------------------------- search
@@ -406,9 +196,26 @@ class _Ndc:
                 f"(one of {_FIRST_P}); got {config.phases}"
             )
         depths = sorted({0.0, *config.ndc_depths, *config.ndc_refine_depths})
-        self.src = _Source(source, tuple(d for d in depths if d <= config.max_depth), config.phases)
+        levels = tuple(d for d in depths if d <= config.max_depth)
+        # the tables of these depths are built once per model (a copy per run: depths
+        # tabulated later by one association are not among another's)
+        self.src = _SOURCES.get(
+            source, (levels, config.phases), lambda: _Source(source, levels, config.phases)
+        ).copy()
+        # the depths among which an event's depth is chosen by its P times (fixed: depths
+        # the depth phases call for are tabulated as they come)
+        self.levels = self.src.depths
         self.source = source
-        self.nodes = build_node_tables(
+        self.phase_depths = np.array(
+            sorted({float(h) for h in config.ndc_depth_phase_depths if 0.0 < h <= config.max_depth})
+        )
+        self._depth_delay_max = self._longest_depth_delay()
+        # detections per second at each site over the input (P-type and later phases)
+        span = max(float(dets.t[-1] - dets.t[0]) if len(dets.t) else 0.0, 3600.0)
+        lp = (dets.cls & (1 | CLASS_LATER)) != 0
+        self.site_rate = np.bincount(dets.site[lp], minlength=len(dets.site_lat)) / span
+        self.source = source
+        self.nodes = cached_node_tables(
             dets.site_lat,
             dets.site_lon,
             self.src,
@@ -417,6 +224,7 @@ class _Ndc:
             global_spacing=config.global_spacing,
             depths=(0.0, *config.ndc_depths),
         )
+        self.node_arrays = self.nodes.arrays()
         bs = np.where(np.isfinite(dets.bsig), dets.bsig, config.ndc_default_baz_sigma)
         ss = np.where(np.isfinite(dets.ssig), dets.ssig, config.ndc_default_slowness_sigma)
         # Azimuth / slowness constrain within 2.5 sigma; as defining data they are weighted
@@ -448,17 +256,49 @@ class _Ndc:
         self.coda_lo = np.empty((0, self.n_sites))
         self.coda_hi = np.empty((0, self.n_sites))
         self.coda_baz = np.empty((0, self.n_sites))
+        self.coda_events: list[NdcHypothesis] = []
+
+    def _longest_depth_delay(self) -> float:
+        """Longest delay [s] of pP / sP after P at teleseismic distances for the deepest of
+        ``phase_depths`` (0 when there are none)."""
+        if self.phase_depths.size == 0:
+            return 0.0
+        dist = np.arange(_DEPTH_PHASE_MIN_DISTANCE, 180.0, 5.0)
+        h = np.full(dist.shape, float(self.phase_depths[-1]))
+        first = np.full(dist.shape, np.inf)
+        for ph in ("P", "PKP"):
+            try:
+                t, _, _ = self.source.derivatives(ph, dist, h)
+            except ConfigError:
+                continue  # a phase this model lacks
+            first = np.fmin(first, np.where(np.isfinite(t), np.asarray(t, float), np.inf))
+        out = 0.0
+        for ph in ("pP", "sP"):
+            try:
+                t, _, _ = self.source.derivatives(ph, dist, h)
+            except ConfigError:
+                continue
+            delay = np.asarray(t, float) - first
+            if np.isfinite(delay).any():
+                out = max(out, float(np.nanmax(np.where(np.isfinite(delay), delay, np.nan))))
+        return out
+
+    def _table_depth(self, depth: float) -> float:
+        """The depth level or depth-phase depth nearest ``depth`` [km]: a known event's depth
+        (any value) for its coda, which is coarse, without a new travel-time table each."""
+        return min((*self.levels, *self.phase_depths.tolist()), key=lambda h: abs(h - depth))
 
     def _add_coda(self, hyp: NdcHypothesis) -> None:
         """Record the coda interval of an accepted event at every site."""
         d, cfg = self.d, self.cfg
         dist, _, baz = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat, d.site_lon)
         dist = np.asarray(dist, float)
-        tp, _ = self.src.p_time(dist, hyp.depth)
-        ts, _ = self._first_s(dist, hyp.depth)
+        depth = self._table_depth(hyp.depth)
+        tp, _ = self.src.p_time(dist, depth)
+        ts, _ = self._first_s(dist, depth)
         tlg = np.full(dist.shape, np.nan)
         if self._lg_model:
-            tlg = np.where(dist <= 20.0, self.source.derivatives("Lg", dist, hyp.depth)[0], np.nan)
+            tlg = np.where(dist <= 20.0, self.source.derivatives("Lg", dist, depth)[0], np.nan)
         # end of the S-type arrivals: Lg (regional) or the first S (1.8 x P where none)
         end = np.fmax(np.where(np.isfinite(ts), ts, tp * 1.8), tlg)
         lo = hyp.t0 + tp - cfg.p_tolerance
@@ -466,6 +306,7 @@ class _Ndc:
         self.coda_lo = np.vstack([self.coda_lo, np.where(np.isfinite(tp), lo, np.inf)])
         self.coda_hi = np.vstack([self.coda_hi, np.where(np.isfinite(tp), hi, -np.inf)])
         self.coda_baz = np.vstack([self.coda_baz, np.asarray(baz, float)])
+        self.coda_events.append(hyp)
 
     def _in_coda(self, idx: IntArray) -> npt.NDArray[np.bool_]:
         """Whether detections ``idx`` fall in the coda of an accepted event at their site
@@ -480,6 +321,80 @@ class _Ndc:
         other_way = np.isfinite(b) & (_angle(b, self.coda_baz[:, s]) > self.btol[idx])
         return np.any(inside & ~other_way, axis=0)
 
+    def _coda_by_chance(self, hyp: NdcHypothesis, coda_p: IntArray) -> bool:
+        """Whether the P detections ``coda_p`` of ``hyp`` lying in accepted events' codas
+        (at that many distinct sites) are what the codas' own detections make by chance.
+
+        Each site whose predicted P of ``hyp`` falls in a coda has there a rate of
+        detections (those in the coda interval over its length); one of them falls within
+        the P tolerance of the prediction with probability ``1 - exp(-rate x 2 tol)``. The
+        number of sites is compared with that Poisson binomial, times the nodes of the
+        search (every node could have made such a hypothesis): below ``_CODA_FAP`` it is
+        not chance. A few re-triggers make a small coda event; a second large event in the
+        first one's coda (a doublet) is many sites at once. Detections that fit a phase
+        the coda's event predicts (S, Lg, ``later_phases``) are its own and count as chance
+        (they line up across sites: the S of a large event labelled P at arrays)."""
+        d, cfg = self.d, self.cfg
+        dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat, d.site_lon)
+        dist = np.atleast_1d(np.asarray(dist, float))
+        tp, _ = self.src.p_time(dist, hyp.depth)
+        at = hyp.t0 + tp
+        inside = (at[None, :] >= self.coda_lo) & (at[None, :] <= self.coda_hi)
+        sites = np.flatnonzero(np.isfinite(tp) & inside.any(axis=0))
+        coda_p = coda_p[~self._explained(coda_p)]
+        n_obs = len(set(d.site[coda_p].tolist()))
+        if sites.size == 0 or n_obs == 0:
+            return True
+        prob = np.zeros(sites.size)
+        for k, s in enumerate(sites):
+            e = int(np.argmax(inside[:, s]))
+            lo_t, hi_t = float(self.coda_lo[e, s]), float(self.coda_hi[e, s])
+            lo = int(np.searchsorted(d.t, lo_t))
+            hi = int(np.searchsorted(d.t, hi_t, side="right"))
+            rate = float(np.count_nonzero(d.site[lo:hi] == s)) / max(hi_t - lo_t, 1.0)
+            tol = cfg.p_tolerance if dist[s] < 20.0 else cfg.ndc_teleseismic_p_tolerance
+            prob[k] = 1.0 - math.exp(-rate * 2.0 * tol)
+        # P(at least n_obs sites) for independent sites (Poisson binomial)
+        below = np.zeros(n_obs)
+        below[0] = 1.0
+        for q in prob:
+            below[1:] = below[1:] * (1.0 - q) + below[:-1] * q
+            below[0] *= 1.0 - q
+        tail = max(0.0, 1.0 - float(below.sum()))
+        chance = tail * self.nodes.latitude.size
+        log.debug("ndc: hypothesis at %.1f s with P in codas at %d sites: %.3g by chance",
+                  hyp.t0, n_obs, chance)  # fmt: skip
+        return chance >= _CODA_FAP
+
+    def _explained(self, idx: IntArray) -> npt.NDArray[np.bool_]:
+        """Whether detections ``idx`` (in codas) fit a phase of an accepted event whose
+        coda they are in: its first S (``s_tolerance``), Lg, or one of ``later_phases``
+        (``later_tolerance``)."""
+        d, cfg = self.d, self.cfg
+        out = np.zeros(idx.size, dtype=np.bool_)
+        s, t = d.site[idx], d.t[idx]
+        inside = (t >= self.coda_lo[:, s]) & (t <= self.coda_hi[:, s])
+        for e in np.flatnonzero(inside.any(axis=1)):
+            ev = self.coda_events[int(e)]
+            k = np.flatnonzero(inside[e] & ~out)
+            if k.size == 0:
+                continue
+            dist, _, _ = distance_azimuth(ev.latitude, ev.longitude, d.site_lat[s[k]],
+                                          d.site_lon[s[k]])  # fmt: skip
+            dist = np.atleast_1d(np.asarray(dist, float))
+            dt = t[k] - ev.t0
+            ts, _ = self._first_s(dist, self._table_depth(ev.depth))
+            fit = np.abs(dt - ts) <= cfg.s_tolerance
+            phases = [p for p in ("Lg", *cfg.later_phases) if p != "Lg" or self._lg_model]
+            for ph in phases:
+                try:
+                    tt, _, _ = self.source.derivatives(ph, dist, np.full(dist.shape, ev.depth))
+                except ConfigError:
+                    continue  # a phase this model lacks
+                fit |= np.abs(dt - np.asarray(tt, float)) <= cfg.later_tolerance
+            out[k[fit]] = True
+        return out
+
     # ---------------------------------------------------------------- hypotheses
     def evaluate(self, drv: int) -> tuple[float, int, float] | None:
         """Best node of driver ``drv``: (score, node, origin time) or ``None``."""
@@ -493,10 +408,14 @@ class _Ndc:
         lo = int(np.searchsorted(d.t, d.t[drv] - self.dmax))
         hi = int(np.searchsorted(d.t, d.t[drv] + self.dmax))
         n = self.nodes
+        dets = CandidateDetections(d.t, d.site, self.baz, self.btol, self.slow, self.stol,
+                               self.bw, self.sw, usable)  # fmt: skip
+        # exact scores where they are used: from the least score a node is taken with up,
+        # or only the best ones once they reach ndc_min_defining
         score, rsum = score_nodes(
-            drv, n.tp, n.baz, n.slow, n.half_cell, d.t, d.site, self.baz, self.btol,
-            self.slow, self.stol, self.bw, self.sw, usable, lo, hi, self.cfg.p_tolerance,
-            self.n_sites,
+            drv, self.node_arrays, dets, lo, hi, self.cfg.p_tolerance,
+            min(self.cfg.ndc_min_defining, self.cfg.ndc_min_defining_small),
+            self.cfg.ndc_min_defining,
         )  # fmt: skip
         top = float(score.max()) if score.size else -1.0
         if top < min(self.cfg.ndc_min_defining, self.cfg.ndc_min_defining_small):
@@ -613,8 +532,7 @@ class _Ndc:
         dist = np.asarray(dist, float)
         baz = np.asarray(baz, float)
         tpp, pp = self.src.p_time(dist, depth)
-        h = min(self.src.depths, key=lambda x: abs(x - depth))
-        pname = self.src.names[h][np.clip(np.rint(dist / 0.05).astype(int), 0, 3600)]
+        pname = self.src.names[float(depth)][np.clip(np.rint(dist / 0.05).astype(int), 0, 3600)]
         tol_p = np.where(dist < 20.0, cfg.p_tolerance, cfg.ndc_teleseismic_p_tolerance)
         tol_p = np.maximum(tol_p, cfg.pick_sigma_factor * np.nan_to_num(d.tsig[idx]))
         tol_p = tol_p + CELL_FACTOR * cell * np.nan_to_num(pp)
@@ -674,7 +592,7 @@ class _Ndc:
         return members, phases, n_data
 
     def _first_s(self, dist: FloatArray, depth: float) -> tuple[FloatArray, npt.NDArray[Any]]:
-        key = ("S", min(self.src.depths, key=lambda x: abs(x - depth)))
+        key = ("S", float(depth))
         cache = self.__dict__.setdefault("_scache", {})
         if key not in cache:
             best = np.full(self.src.dist.shape, np.inf)
@@ -748,10 +666,45 @@ class _Ndc:
                 continue
             out.append(hyp)
             self._add_coda(hyp)
-            self.alive[hyp.members] = False
-            removed_at[hyp.members] = version
+            # its members and its depth phases (they join it after the search, in
+            # attach_later_phases) are no other event's
+            taken = np.concatenate([np.asarray(hyp.members, dtype=np.int64),
+                                    self._depth_phase_detections(hyp)])  # fmt: skip
+            self.alive[taken] = False
+            removed_at[taken] = version
             version += 1
         return out
+
+    def _depth_phase_detections(self, hyp: NdcHypothesis) -> IntArray:
+        """Alive P-type detections at teleseismic sites that fit the pP or sP of ``hyp``
+        (deeper than 15 km) within ``later_tolerance``, from its direction where an
+        azimuth is measured: at arrays they have the P's azimuth and nearly its slowness,
+        and three of them made a false event."""
+        none = np.zeros(0, dtype=np.int64)
+        if hyp.depth < 15.0:
+            return none
+        d, tol = self.d, self.cfg.later_tolerance
+        lo = int(np.searchsorted(d.t, hyp.t0))
+        hi = int(np.searchsorted(d.t, hyp.t0 + self.cfg.ndc_max_travel_time + 300.0))
+        idx = lo + np.flatnonzero(self.alive[lo:hi] & ((d.cls[lo:hi] & (1 | CLASS_LATER)) != 0))
+        if idx.size == 0:
+            return none
+        s = d.site[idx]
+        dist, _, baz = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[s], d.site_lon[s])
+        dist = np.atleast_1d(np.asarray(dist, float))
+        baz = np.atleast_1d(np.asarray(baz, float))
+        b = self.baz[idx]
+        ok = (dist >= _DEPTH_PHASE_MIN_DISTANCE) & ~(
+            np.isfinite(b) & (_angle(b, baz) > self.btol[idx])
+        )
+        fit = np.zeros(idx.size, dtype=np.bool_)
+        for ph in ("pP", "sP"):
+            try:
+                t, _, _ = self.source.derivatives(ph, dist, np.full(dist.shape, hyp.depth))
+            except ConfigError:
+                continue  # a phase this model lacks
+            fit |= np.abs(d.t[idx] - hyp.t0 - np.asarray(t, float)) <= tol
+        return idx[ok & fit]
 
     def _build(
         self, drv: int, lat: float, lon: float, depth: float, t0: float, half: float
@@ -773,12 +726,17 @@ class _Ndc:
     def _grow(
         self, drv: int, lat: float, lon: float, depth: float, t0: float, half: float
     ) -> tuple[NdcHypothesis, float] | None:
-        """Gather, refine the epicentre and the depth, gather again (twice)."""
+        """Gather, refine the epicentre and the depth, gather again (twice; three times
+        where the depth phases set the depth)."""
         members, phases, n_data = self.gather(lat, lon, depth, t0, cell=half)
         if drv not in members:
             members.append(drv)
             phases.append("P")
-        for _ in range(2):
+        rounds, by_phases = 0, False
+        while rounds < 2 or (by_phases and rounds < 3):
+            # a third round where the depth phases set the depth: the gathers at the node's
+            # depth may have taken a pP for the P
+            rounds += 1
             p_idx = self._p_members(members, phases)
             if p_idx.size < 2:
                 return None
@@ -786,14 +744,143 @@ class _Ndc:
             # depth among the table depths for the refined epicentre: the shallowest whose
             # misfit is within 1 of the best (most events are shallow; a deep node must earn
             # it)
-            fits = [self._misfit(lat, lon, h, p_idx) for h in self.src.depths]
+            fits = [self._misfit(lat, lon, h, p_idx) for h in self.levels]
             mis = [m - self._depth_phases(lat, lon, h, o, members)
-                   for h, (m, o) in zip(self.src.depths, fits, strict=True)]  # fmt: skip
+                   for h, (m, o) in zip(self.levels, fits, strict=True)]  # fmt: skip
             k = next(k for k, m in enumerate(mis) if m <= min(mis) + 1.0)
-            depth, t0 = self.src.depths[k], fits[k][1]
+            depth, t0 = self.levels[k], fits[k][1]
+            phase_depth = self._depth_from_phases(lat, lon, p_idx, members)
+            by_phases = False
+            if phase_depth is not None:
+                # the depth the pP/sP delays call for, unless the P times contradict it
+                m_h, o_h = self._misfit(lat, lon, phase_depth[0], p_idx)
+                if m_h - phase_depth[1] <= min(mis) + 1.0:
+                    by_phases = True
+                    depth, t0 = phase_depth[0], o_h
+                    if phase_depth[2]:
+                        # the P before a depth phase taken for it: refine from those P
+                        swap = phase_depth[2]
+                        p_new = np.array([swap.get(int(j), int(j)) for j in p_idx])
+                        lat, lon, t0 = self.refine(lat, lon, depth, p_new, max(half, 0.1))
             members, phases, n_data = self.gather(lat, lon, depth, t0)
             half = max(half / 4.0, 0.05)
         return NdcHypothesis(t0, lat, lon, depth, members, phases), n_data
+
+    def _depth_from_phases(
+        self, lat: float, lon: float, p_idx: IntArray, members: list[int]
+    ) -> tuple[float, float, dict[int, int]] | None:
+        """The depth [km] of ``ndc_depth_phase_depths`` whose pP / sP delays after P best
+        fit the free detections around the P detections ``p_idx`` at teleseismic sites of
+        the epicentre (lat, lon), the number of sites they fit, and the P detections that
+        are the depth phase of an earlier free detection at their site (taken for the P:
+        member -> the earlier one); ``None`` when fewer than two sites fit or chance
+        explains them.
+
+        Delays after the observed P do not depend on the origin time (which P times alone
+        trade against depth), and the path's error mostly cancels in them. A site fits when
+        a free detection lies within half ``later_tolerance`` of its predicted pP or sP
+        delay. Chance: each site has its own rate of detections (the larger of its rate
+        over the input and that around this P, the fitting detection left out); the number
+        of fitting sites must be improbable (Poisson tail) below ``_DEPTH_PHASE_FAP`` times
+        the number of distinct delays the depths tried (their span over the window)."""
+        grid = self.phase_depths
+        if grid.size == 0 or p_idx.size < 2:
+            return None
+        d, tol = self.d, 0.5 * self.cfg.later_tolerance  # a delay: the origin time cancels
+        s = d.site[p_idx]
+        dist, _, _ = distance_azimuth(lat, lon, d.site_lat[s], d.site_lon[s])
+        dist = np.atleast_1d(np.asarray(dist, float))
+        far = dist >= _DEPTH_PHASE_MIN_DISTANCE
+        if int(far.sum()) < 2:
+            return None
+        s, t_p, dist, mem = s[far], d.t[p_idx][far], dist[far], p_idx[far]
+        w = float(self._depth_delay_max) + tol
+        after, before = self._free_around(s, t_p, members, w)
+        if sum(1 for a, b in zip(after, before, strict=True) if a.size or b.size) < 2:
+            return None
+        res_a = np.full((s.size, grid.size), np.inf)  # a detection after P as the phase
+        res_b = np.full((s.size, grid.size), np.inf)  # the taken "P" as the phase
+        arg_b = np.full((s.size, grid.size), -1, dtype=np.int64)
+        n_win = np.zeros((s.size, grid.size))
+        delays, span = self._depth_delays(dist, grid)
+        for delay in delays:
+            ok = np.isfinite(delay)
+            n_win += ok
+            for k in range(s.size):
+                if after[k].size:
+                    obs = d.t[after[k]] - t_p[k]
+                    r = np.min(np.abs(obs[:, None] - delay[k][None, :]), axis=0)
+                    res_a[k] = np.fmin(res_a[k], np.where(ok[k], r, np.inf))
+                if before[k].size:
+                    rr = np.abs((t_p[k] - d.t[before[k]])[:, None] - delay[k][None, :])
+                    r = np.where(ok[k], np.min(rr, axis=0), np.inf)
+                    better = r < res_b[k]
+                    res_b[k] = np.where(better, r, res_b[k])
+                    arg_b[k] = np.where(better, before[k][np.argmin(rr, axis=0)], arg_b[k])
+        res = np.fmin(res_a, res_b)
+        hit = res <= tol
+        n = hit.sum(axis=0)
+        top = int(n.max())
+        if top < 2:
+            return None
+        cand = np.flatnonzero(n == top)
+        best = int(cand[np.argmin(np.where(hit[:, cand], res[:, cand], 0.0).sum(axis=0))])
+        # the rate around this P: the detections after and before it that were looked at
+        rate = np.array([max(self.site_rate[s[k]],
+                             (after[k].size + before[k].size - hit[k, best]) / (2.0 * w))
+                         for k in range(s.size)])  # fmt: skip
+        chance = float(np.sum(1.0 - np.exp(-rate * n_win[:, best] * 2.0 * tol)))
+        fap = max(1.0, span / (2.0 * tol)) * _poisson_tail(top, chance)
+        log.debug("ndc: depth phases at %d sites fit %.0f km (chance %.3g)", top, grid[best], fap)
+        if fap >= _DEPTH_PHASE_FAP:
+            return None
+        swaps = {int(mem[k]): int(arg_b[k, best]) for k in range(s.size)
+                 if hit[k, best] and res_b[k, best] < res_a[k, best]}  # fmt: skip
+        return float(grid[best]), float(top), swaps
+
+    def _free_around(
+        self, sites: IntArray, t_p: FloatArray, members: list[int], w: float
+    ) -> tuple[list[IntArray], list[IntArray]]:
+        """Free P-type / later-phase detections (alive, not ``members``) at each of
+        ``sites`` within ``w`` [s] after and before its P time ``t_p`` (1 s apart)."""
+        d = self.d
+        taken = np.zeros(len(d.t), dtype=np.bool_)
+        taken[np.asarray(members, dtype=np.int64)] = True
+        free = self.alive & ~taken & ((d.cls & (1 | CLASS_LATER)) != 0)
+        after: list[IntArray] = []
+        before: list[IntArray] = []
+        for k in range(sites.size):
+            for a, b, out in ((1.0, w, after), (-w, -1.0, before)):
+                lo = int(np.searchsorted(d.t, t_p[k] + a))
+                hi = int(np.searchsorted(d.t, t_p[k] + b, side="right"))
+                out.append(lo + np.flatnonzero((d.site[lo:hi] == sites[k]) & free[lo:hi]))
+        return after, before
+
+    def _depth_delays(self, dist: FloatArray, grid: FloatArray) -> tuple[list[FloatArray], float]:
+        """Delays [s] of pP and sP after the first P (P or PKP), sites ``dist`` [deg] x
+        depths ``grid`` [km] (NaN where the model has none), and the largest span of one
+        phase's delays over them."""
+        dd = np.repeat(dist, grid.size)
+        hh = np.tile(grid, dist.size)
+        first = np.full(dd.shape, np.inf)
+        for ph in ("P", "PKP"):
+            try:
+                t, _, _ = self.source.derivatives(ph, dd, hh)
+            except ConfigError:
+                continue  # a phase this model lacks
+            first = np.fmin(first, np.where(np.isfinite(t), np.asarray(t, float), np.inf))
+        out: list[FloatArray] = []
+        span = 0.0
+        for ph in ("pP", "sP"):
+            try:
+                t, _, _ = self.source.derivatives(ph, dd, hh)
+            except ConfigError:
+                continue  # a phase this model lacks
+            delay = (np.asarray(t, float) - first).reshape(dist.size, grid.size)
+            if np.isfinite(delay).any():
+                span = max(span, float(np.nanmax(delay) - np.nanmin(delay)))
+            out.append(delay)
+        return out, span
 
     def _depth_phases(
         self, lat: float, lon: float, depth: float, t0: float, members: list[int]
@@ -919,6 +1006,10 @@ class _Ndc:
         # explained by it: they do not count as this event's stations (nor, with
         # ndc_coda_not_defining, as its data)
         coda = self._in_coda(p_idx)
+        if coda.any() and not self._coda_by_chance(hyp, p_idx[coda]):
+            # more P in codas than their detections make by chance: a new event in the
+            # coda of another (an aftershock, a doublet), its P are its own
+            coda = np.zeros_like(coda)
         if len(set(self.d.site[p_idx[~coda]].tolist())) < cfg.ndc_min_p_stations:
             log.debug("ndc: hypothesis at %.1f s made of coda detections: dropped", hyp.t0)
             return None

@@ -829,14 +829,18 @@ def associate_with_reference(
     known: Sequence[Event] = (),
 ) -> Any:
     """:func:`join_reference`, then the free association of the remaining detections (with
-    ``known``, the events already in the bulletin, as :func:`associate` takes them); a
-    free event within ``ndc_merge_time`` and ``ndc_merge_distance`` of a joined reference
+    ``known``, the events already in the bulletin, and the joined reference events as
+    :func:`associate` takes them: their codas and splits make no event); a free event
+    within ``ndc_merge_time`` and ``ndc_merge_distance`` of a joined reference
     event is a split of it: dropped, its detections left unassociated. Returns an
     :class:`~openndc.association.AssociationResult` with the reference events first."""
     from openndc.association.associate import associate
 
     _check_slowness_units(detections)
     joined = join_reference(detections, network, reference, config, travel_times)
+    # the joined reference events are known to the free association: their codas (an S
+    # coda's second detections once made a false event) and their splits make no event
+    known = [*known, *joined.events]
     try:
         result = associate(joined.remaining, network, config, travel_times, known=known)
     except AssociationError:

@@ -182,33 +182,3 @@ def test_kernels_match_references(seed: int) -> None:
     rb = refine_py(start, 0.05, 5.0, 2, 2.0, 20.0, 30.0, *data)
     np.testing.assert_allclose(ra[:3], rb[:3], atol=1e-9)
     assert ra.hypothesis.n_arrivals == rb.hypothesis.n_arrivals
-
-
-@pytest.mark.parametrize("seed", [0, 1])
-def test_ndc_score_kernel_matches_reference(seed: int) -> None:
-    from openndc.association.ndc import score_nodes, score_nodes_py
-
-    rng = np.random.default_rng(seed)
-    n_nodes, n_sites, n_det = 600, 5, 30  # several blocks of the parallel kernel
-    tp = rng.uniform(0, 100, (n_nodes, n_sites)).astype(np.float32)
-    tp[0, 1] = np.nan
-    nbaz = rng.uniform(0, 360, (n_nodes, n_sites)).astype(np.float32)
-    nslow = rng.uniform(5, 20, (n_nodes, n_sites)).astype(np.float32)
-    half = np.full(n_nodes, 0.25)
-    t = np.sort(rng.uniform(0, 120, n_det))
-    site = rng.integers(0, n_sites, n_det).astype(np.int64)
-    baz = np.where(rng.random(n_det) < 0.5, rng.uniform(0, 360, n_det), np.nan)
-    slow = np.where(rng.random(n_det) < 0.5, rng.uniform(5, 20, n_det), np.nan)
-    btol = np.full(n_det, 60.0)
-    stol = np.full(n_det, 5.0)
-    bw = rng.uniform(0.1, 1.0, n_det)  # defining-datum weights of azimuths, slownesses
-    sw = rng.uniform(0.1, 1.0, n_det)
-    usable = rng.random(n_det) < 0.9
-    for drv in (0, 7, 15):
-        args = (drv, tp, nbaz, nslow, half, t, site, baz, btol, slow, stol, bw, sw, usable, 0,
-                n_det, 5.0, n_sites)  # fmt: skip
-        s1, r1 = score_nodes(*args)
-        s2, r2 = score_nodes_py(*args)
-        np.testing.assert_allclose(s1, s2)
-        np.testing.assert_allclose(r1, r2, atol=1e-4)
-        assert (s1 > 1).any()

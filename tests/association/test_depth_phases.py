@@ -1,0 +1,102 @@
+"""Deep teleseisms' depth phases ('ndc' method, ``ndc_depth_phase_depths``): a teleseism
+50-300 km deep seen by IMS arrays (real geometry) with P and pP, among false detections at
+every primary station. P times alone trade depth against origin time; the pP delays after P
+fix the depth, and the pP detections join the event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from obspy import UTCDateTime
+
+from openndc.association import AssociationConfig, associate
+from openndc.location import locate
+from openndc.model import Detection
+from openndc.model.geodesy import distance_azimuth
+from openndc.traveltime import load_travel_times
+from tests.support.ims import read_ims_network
+
+T0 = UTCDateTime(2024, 1, 1)
+EPICENTRE = (50.7, 157.8)  # Kamchatka (the 2006 CMT doublet ObsPy ships, multiple_events.ndk)
+
+
+def _network(shared_data: Path) -> tuple[object, set[str]]:
+    root = shared_data / "ims_site_tables"
+    primary = set()
+    for line in (root / "ims.affiliation").read_text().splitlines():
+        p = line.split()
+        if len(p) >= 2 and p[0] == "IMS_PRI":
+            primary.add(p[1])
+    arrays = set()
+    for line in (root / "ims.site").read_text().splitlines():
+        p = line.split()
+        if len(p) >= 11 and p[-4] != p[0]:
+            arrays.add(p[-4])
+    return read_ims_network(root / "ims.site", T0, primary), arrays & primary
+
+
+def _detections(net: object, arrays: set[str], depth: float, seed: int) -> list[Detection]:
+    """P at every array 20-95 deg away, pP at those beyond 25 deg (as an array detector
+    labels it: P), 2 false detections per site-hour at every primary station."""
+    rng = np.random.default_rng(seed)
+    tt = load_travel_times("ak135")
+    t0 = T0 + 1800.0
+    out = []
+    for s in net.stations:  # type: ignore[attr-defined]
+        d_, _, baz_ = distance_azimuth(EPICENTRE[0], EPICENTRE[1], s.latitude, s.longitude)
+        d, baz = float(d_), float(baz_)
+        if s.code not in arrays or not 20.0 <= d <= 95.0:
+            continue
+        for ph in ("P", "pP"):
+            if ph == "pP" and d < 25.0:
+                continue
+            t, p, _ = tt.derivatives(ph, [d], [depth])
+            when = t0 + float(t[0]) + float(rng.normal(0, 0.5))
+            out.append(Detection("IM", s.code, "", "cb", when,
+                                 time_uncertainty=0.5, phase="P",
+                                 backazimuth=(baz + float(rng.normal(0, 4.0))) % 360.0,
+                                 backazimuth_uncertainty=5.0,
+                                 slowness=abs(float(p[0])) + float(rng.normal(0, 0.5)),
+                                 slowness_uncertainty=1.0, id=f"ev-{s.code}-{ph}"))  # fmt: skip
+    codes = sorted(s.code for s in net.stations)  # type: ignore[attr-defined]
+    for k in range(4 * len(codes)):
+        code = codes[k % len(codes)]
+        out.append(Detection("IM", code, "", "BHZ", T0 + float(rng.uniform(0, 7200)),
+                             time_uncertainty=1.0, phase="P",
+                             backazimuth=float(rng.uniform(0, 360)), backazimuth_uncertainty=25.0,
+                             slowness=float(rng.uniform(4, 25)), slowness_uncertainty=4.0,
+                             id=f"false-{k}"))  # fmt: skip
+    return sorted(out, key=lambda d: (d.time, d.id))
+
+
+@pytest.mark.parametrize("depth", [50.0, 120.0, 300.0])
+def test_deep_teleseism_takes_its_depth_phases(shared_data: Path, depth: float) -> None:
+    net, arrays = _network(shared_data)
+    dets = _detections(net, arrays, depth, seed=int(depth))
+    n_pp = sum(d.id.endswith("-pP") for d in dets)
+    assert n_pp >= 4
+    res = associate(dets, net)  # type: ignore[arg-type]
+    ev = [e for e in res.events if any(a.detection.id.startswith("ev-") for a in e.arrivals)]
+    assert len(ev) == 1, [e.origin for e in res.events]
+    assert len(res.events) == 1  # the false detections make no event
+    o = ev[0].origin
+    assert abs(o.depth_km - depth) <= 15.0, o
+    assert abs(float(o.time - (T0 + 1800.0))) <= 3.0, o
+    pp = [a for a in ev[0].arrivals if a.detection.id.endswith("-pP")]
+    assert len(pp) >= n_pp - 1
+    assert all(a.phase in ("pP", "sP") for a in pp), [a.phase for a in pp]
+    # they define the time, so the location stage frees the depth with them
+    assert all(a.time_defining for a in pp)
+    loc = locate(ev[0].arrivals, net, initial=o).origin  # type: ignore[arg-type]
+    assert not loc.depth_fixed and abs(loc.depth_km - depth) <= 15.0, loc
+    assert abs(float(loc.time - (T0 + 1800.0))) <= 2.0, loc
+    # without the depth-phase depths the event is placed elsewhere in depth and its pP
+    # stay out (the behaviour this replaces)
+    off = associate(dets, net, AssociationConfig(ndc_depth_phase_depths=()))  # type: ignore[arg-type]
+    o_off = [e for e in off.events if any(a.detection.id.startswith("ev-") for a in e.arrivals)]
+    assert o_off and (
+        abs(o_off[0].origin.depth_km - depth) > 15.0
+        or sum(a.detection.id.endswith("-pP") for a in o_off[0].arrivals) < n_pp - 1
+    )
