@@ -18,6 +18,7 @@ is taken on each horizontal separately and the two are combined by their geometr
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Iterable, Mapping
@@ -62,7 +63,10 @@ WA_PAZ: dict[str, object] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def _filter_gain(fs: float, freq_min: float, freq_max: float, corners: int, f: float) -> float:
+    """Gain of the band-pass at ``f`` [Hz] (cached: a period measured in samples takes few
+    values, and ``sosfreqz`` costs 2 ms a call)."""
     sos = filters.bandpass_sos(corners, freq_min, freq_max, fs)
     _, h = signal.sosfreqz(sos, worN=[f], fs=fs)
     return float(abs(h[0]))
