@@ -108,7 +108,9 @@ def main() -> None:
         "--inventory", default=None, help="StationXML (default: SCENARIO/inventory.xml)"
     )
     ap.add_argument(
-        "--stream-arrays", action="store_true", help="stream the arrays too (LiveRunner)"
+        "--block-arrays",
+        action="store_true",
+        help="arrays per complete 60-s block instead of streamed (LiveRunner stream_arrays=False)",
     )
     ap.add_argument(
         "--detail", action="store_true", help="list every detection and origin with its latency"
@@ -239,7 +241,7 @@ def main() -> None:
             runner = LiveRunner(
                 ctx, config, start=start, progress=progress, on_event=on_event,
                 streaming=not args.blocks, on_detections=on_detections,
-                stream_arrays=args.stream_arrays,
+                stream_arrays=not args.block_arrays,
             )  # fmt: skip
             holder.append(runner)
             stop = threading.Event()

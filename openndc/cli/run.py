@@ -68,11 +68,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=5.0,
         help="streaming: associate at most this often [s of wall time] when detections came",
     )
-    p.add_argument(
+    arrays = p.add_mutually_exclusive_group()
+    arrays.add_argument(
         "--stream-arrays",
+        dest="stream_arrays",
         action="store_true",
-        help="streaming: stream the arrays too (beams and f-k with state) instead of running "
-        "the detection stage on each complete 60-s block of their elements",
+        default=True,
+        help="streaming: stream the arrays too, beams and f-k with state",
+    )
+    arrays.add_argument(
+        "--block-arrays",
+        dest="stream_arrays",
+        action="store_false",
+        default=argparse.SUPPRESS,  # the default is --stream-arrays
+        help="streaming: detect on the arrays per complete 60-s block of their elements (the "
+        "detection stage, as `process`) instead of streaming them",
     )
     p.add_argument("--start", type=parse_time, help="process from this data time on")
     p.add_argument("--from-start", action="store_true", help="ask servers for all they hold")

@@ -23,6 +23,7 @@ from obspy.signal.rotate import rotate2zne
 from openndc import __version__
 from openndc.detection.amplitude import wood_anderson_amplitude
 from openndc.detection.array import detect_array
+from openndc.detection.array.detector import array_warmup_seconds
 from openndc.detection.config import DetectionConfig
 from openndc.detection.filters import zerophase_bandpass
 from openndc.detection.phase_id import first_arrivals_are_p, identify_phase
@@ -35,7 +36,13 @@ from openndc.model.inventory import Array, ArrayElement, ChannelInfo, Monitoring
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 
-__all__ = ["DetectionResult", "detect", "pick_s_detection", "warmup_seconds"]
+__all__ = [
+    "DetectionResult",
+    "detect",
+    "pick_s_detection",
+    "station_warmup_seconds",
+    "warmup_seconds",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +57,16 @@ class DetectionResult:
 
 
 def warmup_seconds(config: DetectionConfig) -> float:
-    """Data needed before a window's start so that detections at its start are valid [s]."""
+    """Data needed before a window's start so that detections at its start are valid [s]:
+    a station's (:func:`station_warmup_seconds`) or, with arrays, the arrays' longer one
+    (:func:`~openndc.detection.array.detector.array_warmup_seconds`)."""
+    station = station_warmup_seconds(config)
+    return max(station, array_warmup_seconds(config)) if config.array.enabled else station
+
+
+def station_warmup_seconds(config: DetectionConfig) -> float:
+    """Data a single station's detector reads before a window's start [s]: its longest LTA
+    window, the onset search and 10 s of filter settling."""
     longest_lta = max((b.lta for b in config.bands), default=0.0)
     return longest_lta + config.onset.before + 10.0
 
@@ -104,6 +120,12 @@ def detect(
                     "amplitudes left in counts, no location use",
                 )
             )
+        if start is not None:  # a station reads its own warm-up (the arrays' is longer)
+            t0 = start - station_warmup_seconds(config)  # [t0, ...): as an archive reads
+            traces = [tr.slice(t0, nearest_sample=False) for tr in traces]
+            traces = [tr for tr in traces if tr.stats.npts]
+            if not traces:
+                continue
         detections.extend(_detect_on_station(Stream(traces), station, config))
 
     if start is not None or end is not None:
@@ -346,7 +368,8 @@ def _measure_station(
 
 
 def _common_rate(seg: Stream) -> Stream:
-    """The segment with every trace at the lowest sampling rate among them (anti-aliased).
+    """The segment with every trace at the lowest sampling rate among them (anti-aliased);
+    a trace already at that rate is the input's own (not copied).
 
     Stations often record the vertical at a higher rate than the horizontals (e.g. BHZ at
     100 Hz, BH1/BH2 at 20 Hz); 3-C analysis needs one rate.
@@ -354,8 +377,8 @@ def _common_rate(seg: Stream) -> Stream:
     rate = min(tr.stats.sampling_rate for tr in seg)
     out = Stream()
     for tr in seg:
-        tr = tr.copy()
         if tr.stats.sampling_rate > rate * (1 + 1e-9):
+            tr = tr.copy()  # only a trace that is filtered (in place) needs its own copy
             # Zero-phase anti-alias filter: a causal one (ObsPy's decimate default) delays the
             # resampled trace against the others and ruins the polarization.
             factor = tr.stats.sampling_rate / rate

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from obspy import Stream, Trace, UTCDateTime
 
+from openndc.detection.array.detector import array_warmup_seconds
 from openndc.detection.array.stream import ArrayStream
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.filters import bandpass_sos, sosfilt_state, sosfilt_zi
@@ -360,11 +361,13 @@ class _ArrayFeed:
     with at least ``min_elements``); it ends (open triggers closed, as at a batch window's
     end) when a member element has a gap or falls ``lag`` seconds behind the others, and
     starts again with the elements then current; an element that comes back is taken in
-    once it has ``rejoin`` seconds of data.
+    once it has ``rejoin`` seconds of data. ``wait`` and ``lag`` are at least 3 times the
+    longest record an element has sent: elements' records end at different times (a
+    4096-byte record holds ~100 s at 40 Hz), which is not an element falling behind.
     """
 
-    wait = 20.0
-    lag = 30.0
+    wait = 120.0
+    lag = 300.0
     rejoin = 60.0
 
     def __init__(self, array: Array, codes: tuple[str, ...], detector: StreamingDetector) -> None:
@@ -376,6 +379,7 @@ class _ArrayFeed:
         self._cands: dict[tuple[str, str], dict[str, str]] = {}  # (loc, cha) -> element ids
         self.t_ns = 0  # time of the stream's next sample
         self._epochs: dict[str, int] = {}  # the element buffers the stream began from
+        self._key = ("", "")  # the (location, channel) the array uses
 
     def member_id(self, trace_id: str) -> bool:
         """Whether the trace is an element's candidate channel (a vertical for a seismic
@@ -397,12 +401,15 @@ class _ArrayFeed:
             return (len(ids), max(rates, default=0.0), key)
 
         if self._cands:
-            self.ids = dict(self._cands[max(self._cands, key=rank)])
+            self._key = max(self._cands, key=rank)
+            self.ids = dict(self._cands[self._key])
 
     def advance(self) -> list[Detection]:
         bufs = self.detector._buffers
         if self.stream is None:
             self._choose()
+        elif len(self._cands[self._key]) > len(self.ids):  # elements heard since the start
+            self.ids = dict(self._cands[self._key])
         have = {c: bufs[t] for c, t in self.ids.items() if t in bufs and len(bufs[t].data)}
         out: list[Detection] = []
         if self.stream is not None:
@@ -413,7 +420,8 @@ class _ArrayFeed:
                 if c not in have or have[c].epoch != self._epochs[c]  # a gap: the buffer began anew
             ]
             newest = max((have[c].end_ns for c in members if c in have), default=0)
-            late = [c for c in members if c in have and newest - have[c].end_ns > self.lag * 1e9]
+            lag = self._slack(self.lag) * 1e9
+            late = [c for c in members if c in have and newest - have[c].end_ns > lag]
             back = [
                 c
                 for c in self.codes
@@ -424,8 +432,9 @@ class _ArrayFeed:
             ]
             if broken or late or back:
                 log.info(
-                    "array %s: stream restarted (%s)",
+                    "array %s: stream restarted at %s (%s)",
                     self.array.code,
+                    UTCDateTime(ns=self.t_ns),
                     ", ".join(
                         [f"{c} gap" for c in broken]
                         + [f"{c} late" for c in late]
@@ -451,6 +460,11 @@ class _ArrayFeed:
         self.t_ns = self.stream.start.ns + round(self.stream.n * 1e9 / fs)
         return out
 
+    def _slack(self, seconds: float) -> float:
+        """``seconds``, or 3 times the longest record of the array's elements [s]."""
+        records = self.detector._record_s
+        return max([seconds] + [3.0 * records.get(t, 0.0) for t in self.ids.values()])
+
     def _start(self, have: dict[str, _Buffer]) -> bool:
         config = self.detector.config
         live = {c: b for c, b in have.items() if np.ptp(b.data) > 0}  # flat: a dead element
@@ -460,13 +474,17 @@ class _ArrayFeed:
         live = {c: b for c, b in live.items() if b.fs == fs}
         span = max(b.end_ns for b in live.values()) - min(b.start_ns for b in live.values())
         heard = {sta for ids in self._cands.values() for sta in ids}
-        if len(heard) < len(self.codes) and span < self.wait * 1e9:
+        if len(heard) < len(self.codes) and span < self._slack(self.wait) * 1e9:
             return False  # wait a little for the elements not heard from yet
         newest = max(b.end_ns for b in live.values())
-        live = {c: b for c, b in live.items() if newest - b.end_ns <= self.lag * 1e9}
-        # from the latest first sample, never again over data a former stream had
-        t0 = max([b.start_ns for b in live.values()] + [self.t_ns])
-        live = {c: b for c, b in live.items() if b.end_ns > t0}
+        live = {c: b for c, b in live.items() if newest - b.end_ns <= self._slack(self.lag) * 1e9}
+        # From the latest first sample; a restart reads again up to the arrays' warm-up of
+        # what the former stream had (as a batch window reads its warm-up), but triggers
+        # only after the former stream's end: its STA/LTA is then the batch detector's.
+        warm = round(array_warmup_seconds(config) * 1e9)
+        t0 = max([b.start_ns for b in live.values()] + [self.t_ns - warm if self.t_ns else 0])
+        if any(b.end_ns <= max(t0, self.t_ns) for b in live.values()):
+            return False  # an element in time has not reached the common start: wait for it
         if len(live) < max(1, config.array.min_elements):
             return False
         codes = tuple(c for c in self.codes if c in live)
@@ -479,11 +497,15 @@ class _ArrayFeed:
             is not None
         }
         # the common grid: the latest first sample, others' samples rounded onto it
+        quiet = max(0, self.t_ns - t0) / 1e9
         self.t_ns = t0
+        log.debug("array %s: stream of %d elements from %s, triggers after %.0f s",
+                  self.array.code, len(codes), UTCDateTime(ns=t0), quiet)  # fmt: skip
         self._epochs = {c: live[c].epoch for c in codes}
         self.stream = ArrayStream(
             self.array, codes, fs, UTCDateTime(ns=t0), config,
             channel=cha, location=loc, channels=channels,
+            quiet=quiet,
         )  # fmt: skip
         return True
 
@@ -535,6 +557,8 @@ class StreamingDetector:
                         self._arrays[c] = feed
         self._detected: dict[str, bool] = {}
         self._epoch = 0
+        self._record_s: dict[str, float] = {}  # longest record seen per channel [s]
+        self._element_keep = max(self.keep, array_warmup_seconds(self.config) + 30.0)
 
     # -- input --------------------------------------------------------------------------
 
@@ -563,12 +587,17 @@ class StreamingDetector:
             self._epoch += 1
             buf = self._buffers[trace_id] = _Buffer(start.ns, float(fs), np.zeros(0), self._epoch)
         buf.data = np.concatenate((buf.data, samples.astype(np.float64)))
-        excess = len(buf.data) - round(self.keep * fs)
+        sta = trace_id.split(".")[1]
+        # an array element keeps the warm-up a restarted array stream reads again
+        keep = self._element_keep if sta in self._arrays else self.keep
+        excess = len(buf.data) - round(keep * fs)
         if excess > round(30 * fs):
             buf.data = buf.data[excess:]
             buf.start_ns += round(excess * 1e9 / fs)
-        sta = trace_id.split(".")[1]
         if sta in self._skip:
+            rec = samples.size / fs
+            if rec > self._record_s.get(trace_id, 0.0):
+                self._record_s[trace_id] = rec
             feed = self._arrays.get(sta)
             if feed is not None and feed.member_id(trace_id):
                 out += self._arrays_named(feed.advance())

@@ -16,8 +16,11 @@ is handed to :class:`~openndc.detection.streaming.StreamingDetector` (the detect
 stage's kernels with their filter and STA/LTA state carried per channel), whose detections
 are stored as soon as their onsets are fixed (and stored again, superseding, when the
 station-level measurements follow); arrays too (beams, their STA/LTA and f-k, state
-carried per array). Association, location and magnitudes then run
-event-driven, when new detections have come and at most every ``associate_every`` seconds,
+carried per array; ``stream_arrays=False``: the detection stage per complete block of their
+elements instead). Association, location and magnitudes then run
+event-driven, when a detection was added or an update changed what association reads
+(not the amplitudes alone, nor a detection stored again unchanged) and at most every
+``associate_every`` seconds,
 through :func:`~openndc.pipeline.runner.run_batch` on the detections stored (the same
 stage adapters, look-back and identity rules). With ``streaming=False`` the whole batch
 runner runs per block, detection included (reading ``warm-up + block + tail`` per block).
@@ -100,6 +103,24 @@ class DataClock:
 DetectionCallback = Callable[[list[Detection]], None]
 
 
+_AMPLITUDE_FIELDS = frozenset(
+    {"amplitude", "amplitude_unit", "period", "amplitude_wa", "dominant_frequency"}
+)
+
+
+def _association_input(det: Detection) -> tuple[Any, ...]:
+    """What association and location read of a detection (its time first): every
+    measurement but the amplitudes."""
+    rec = {f.name: getattr(det, f.name) for f in dataclasses.fields(det) if f.compare}
+    values = [rec.pop("time").timestamp]
+    values += [
+        repr(v) if isinstance(v, float) else v  # nan == nan
+        for k, v in sorted(rec.items())
+        if k not in _AMPLITUDE_FIELDS
+    ]
+    return tuple(values)
+
+
 @dataclass
 class LiveRunner:
     """The pipeline on data as they arrive (see the module docstring).
@@ -118,8 +139,9 @@ class LiveRunner:
     streaming: bool = True
     associate_every: float = 5.0
     #: arrays streamed (beams and f-k with state, arrivals final ~40 s of data after their
-    #: trigger) instead of the detection stage per complete block of their elements
-    stream_arrays: bool = False
+    #: trigger; the default) or, False, the detection stage per complete block of their
+    #: elements
+    stream_arrays: bool = True
     on_detections: DetectionCallback | None = None
     reports: list[RunReport] = field(default_factory=list)
     n_detections: int = 0
@@ -141,6 +163,9 @@ class LiveRunner:
     _assoc_out: list[RunReport | BaseException] = field(default_factory=list, repr=False)
     #: wall seconds each association run took (a benchmark's evidence)
     assoc_seconds: list[float] = field(default_factory=list)
+    #: what association reads of each detection stored (by id), to run it again only when
+    #: that changed
+    _inputs: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def block(self) -> float:
@@ -281,9 +306,29 @@ class LiveRunner:
         ]
         store.store_detections(dets, replace=True)
         self.n_detections += len(dets)
-        self._dirty = True
+        # association runs again only when its input changed: a new detection, or an update
+        # of what association and location read. An update of amplitudes alone (the
+        # station-level measurements) changes no event (an event changes with its set of
+        # arrivals and their phases; its magnitudes are measured then, from the stored
+        # amplitudes); the same detection stored again (a retry) changes nothing; an event
+        # closes by its age alone.
+        for d in dets:
+            key = _association_input(d)
+            if self._inputs.get(d.id) != key:
+                self._inputs[d.id] = key
+                self._dirty = True
+        self._forget_inputs()
         if self.on_detections is not None:
             self.on_detections(dets)
+
+    def _forget_inputs(self) -> None:
+        """Drop the inputs of detections older than twice the association's look-back
+        before the newest (no run reads them again), in bites."""
+        if len(self._inputs) < 20000:
+            return
+        newest = max(key[0] for key in self._inputs.values())
+        old = newest - 2.0 * float(self.config.runner.lookback)
+        self._inputs = {k: v for k, v in self._inputs.items() if v[0] >= old}
 
     def _associate(self, data_time: UTCDateTime) -> RunReport | None:
         """Association → location → magnitudes on the detections stored, for the data time

@@ -66,7 +66,8 @@ def test_live_run_on_a_replay_equals_process(
         warnings.simplefilter("ignore", DataQualityWarning)
         args = ["-q", "process", "--archive", str(scen / "sds"), "--inventory", inv]
         args += ["--db", batch_db, "--start", str(start), "--end", str(start + SPAN - 120)]
-        # the live run's 60-s windows (arrays are detected per window, as in batch)
+        # 60-s windows: each reads the arrays' warm-up before it (array_warmup_seconds), so
+        # its arrivals are those of the live run's arrays, streamed since the data began
         args += ["--window", "60"]
         assert main([*args, "--workers", "1", "--no-progress", "--no-surface-waves"]) == 0
         server = ServerThread(scen / "sds", replay_start=start, speed=60.0)
@@ -114,3 +115,41 @@ def test_a_detection_update_supersedes_the_first_version(tmp_path: Path) -> None
         current = store.load_detections(t - 1, t + 1)
         assert len(current) == 1 and current[0].amplitude_wa == 12.5 and current[0].phase == "Pn"
         assert len(store.load_detections(t - 1, t + 1, include_superseded=True)) == 2
+
+
+def test_association_runs_again_only_when_its_input_changed(tmp_path: Path) -> None:
+    """A detection stored again unchanged (a retry) or updated with amplitudes alone starts
+    no association run (no event changes with it); a new one, or an update of what
+    association reads (the phase name), does."""
+    import dataclasses
+
+    from openndc.model.detection import Detection
+    from openndc.pipeline.contract import StageContext
+    from openndc.pipeline.live import LiveRunner
+    from openndc.pipeline.process import ProcessConfig
+
+    t0 = UTCDateTime("2024-03-01T00:40:00")
+    det = Detection(network="KZ", station="AKTO", location="", channel="BHZ",
+                    time=t0 + 30, snr=9.0, method="stalta", id="KZ.AKTO..BHZ-a")  # fmt: skip
+    with BulletinStore(f"sqlite:///{tmp_path / 'b.db'}") as store:
+        ctx = StageContext(read_inventory("kz"), store, None, "test")
+        runner = LiveRunner(ctx, ProcessConfig(), start=t0, associate_every=0.0)
+
+        def runs(data_time: UTCDateTime) -> int:
+            runner._fed.record("KZ.AKTO..BHZ", data_time)  # the data the detector has seen
+            runner.step(data_time)
+            runner._associated(wait=True)
+            return len(runner.reports)
+
+        runner._store([det])
+        assert runs(t0 + 60) == 1
+        runner._store([det])  # the same detection again: nothing to associate anew
+        assert runs(t0 + 70) == 1
+        det = dataclasses.replace(det, amplitude_wa=3.0, period=0.4)  # amplitudes measured
+        runner._store([det])
+        assert runs(t0 + 80) == 1
+        assert len(store.load_detections(t0, t0 + 60)) == 1  # the update is stored
+        runner._store([dataclasses.replace(det, phase="Pn")])  # the phase named
+        assert runs(t0 + 90) == 2
+        runner._store([dataclasses.replace(det, id="KZ.AKTO..BHZ-b", time=t0 + 50)])
+        assert runs(t0 + 100) == 3

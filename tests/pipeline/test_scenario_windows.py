@@ -42,7 +42,9 @@ def test_a_scenario_span_is_processed_and_scored_without_an_archive(
     assert (truth / "inventory.xml").is_file() and (truth / "bulletin.xml").is_file()
     with BulletinStore(db) as store:
         n_events, n_det = len(store.load()), store.counts()["detection"]
-    assert n_events == 1 and n_det > 50
+    # every detection of the span is stored, not only the event's ~10 arrivals (49 with the
+    # arrays' 374-s warm-up and band-passed f-k of this session; over 50 before)
+    assert n_events == 1 and n_det > 40
     # a rerun with the same scenario skips the window and stores nothing twice
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)

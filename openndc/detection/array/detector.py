@@ -14,10 +14,13 @@ Recipe (per array, per call):
    the one with the highest STA/LTA is kept (its beam and band); arrivals within
    ``dead_time`` of a kept one are dropped.
 4. Onset: AIC (Maeda 1985) on the best beam in its band, ``[trigger - onset.before, trigger
-   + onset.after]``. F-k on ``[onset - fk_lead, onset - fk_lead + fk_window]`` with each
-   element's window pre-shifted by the best beam's (whole-sample) delays — the shifts are
-   undone exactly in phase, so the grid is absolute and large arrays keep the signal in
-   every element's window.
+   + onset.after]``. F-k on ``[onset - fk_lead, onset - fk_lead + fk_window]`` of the
+   elements band-passed (zero-phase, the whole segment) in ``fk_freq_min``-``fk_freq_max``
+   (infrasound: the detecting band), with each element's window pre-shifted by the best
+   beam's (whole-sample) delays — the shifts are undone exactly in phase, so the grid is
+   absolute and large arrays keep the signal in every element's window. The peak is tested
+   against the noise just before the window (:data:`FK_NOISE_WINDOWS`,
+   :func:`openndc.detection.array.fk.with_noise`).
 5. Amplitude: half peak-to-peak and period on the f-k beam band-passed in the mb band
    (0.8-4.5 Hz) within ``amplitude.mb_window`` after the onset; in nm when every element's
    sensitivity is given (velocity sensors), else counts.
@@ -54,8 +57,13 @@ import numpy as np
 from obspy import Stream, Trace, UTCDateTime
 
 from openndc.detection.amplitude import counts_to_nm, half_peak_to_peak
-from openndc.detection.array.fk import FKResult, fk_analysis
-from openndc.detection.array.kernels import DEG_KM, beam, beam_triggers, plane_wave_delays
+from openndc.detection.array.fk import FKResult, fk_analysis, with_noise
+from openndc.detection.array.kernels import (
+    DEG_KM,
+    beam,
+    beam_triggers,
+    plane_wave_delays,
+)
 from openndc.detection.config import BandConfig, DetectionConfig
 from openndc.detection.filters import causal_bandpass, zerophase_bandpass
 from openndc.detection.onset import aic_cf, backsearch_onset, refine_onset
@@ -64,10 +72,12 @@ from openndc.model.detection import Detection
 from openndc.model.inventory import Array, ChannelInfo
 
 __all__ = [
+    "ARRAY_WARMUP_LTAS",
     "INFRASOUND_BANDS",
     "MAX_RING_AZIMUTHS",
     "ArrayData",
     "SteeringBeam",
+    "array_warmup_seconds",
     "beam_set",
     "decimation_factor",
     "detect_array",
@@ -87,7 +97,19 @@ MAX_RING_AZIMUTHS = 24
 """Most azimuthal beams on one ring (large arrays hit it: the delay error there exceeds a
 quarter period at ``f_ref``; the f-k measurement at each arrival corrects the direction)."""
 
+ARRAY_WARMUP_LTAS = 6.0
+"""Data an array's beams need before a trigger, in LTA windows of its longest band. The warm
+recursive LTA starts as the mean of its first LTA window, then forgets it as
+``exp(-(t - lta) / lta)``: after 6 LTA windows the start weighs exp(-5) = 0.7 %, so the
+STA/LTA no longer depends on where the data began (a batch window's warm-up, or the start
+of a live stream)."""
+
 _DEAD_RATIO = 1e-3  # an element this much quieter (rms) than the median is dead
+
+FK_NOISE_WINDOWS = 3
+"""F-k windows of noise just before the f-k window (same length, band and pre-shifts) that
+the f-k peak is tested against (:func:`openndc.detection.array.fk.with_noise`: a peak below
+``NOISE_BEAM_RATIO`` times the strongest beam they hold gets the whole grid as uncertainty)."""
 
 
 class _Outages:
@@ -171,6 +193,15 @@ def beam_set(kind: str, aperture_km: float, slowness_max: float) -> list[Steerin
             baz = 360.0 * k / n_az
             out.append(SteeringBeam(f"s{s * DEG_KM:.1f}-b{baz:.0f}", baz, s))
     return out
+
+
+def array_warmup_seconds(config: DetectionConfig) -> float:
+    """Data needed before a window's start so that array detections at its start do not
+    depend on it [s]: :data:`ARRAY_WARMUP_LTAS` LTA windows of the longest array band
+    (seismic or infrasound) plus the onset search before a trigger and 10 s of filter
+    settling (as the station detector's warm-up)."""
+    longest = max((b.lta for b in (*config.bands, *INFRASOUND_BANDS)), default=0.0)
+    return ARRAY_WARMUP_LTAS * longest + config.onset.before + 10.0
 
 
 # --------------------------------------------------------------------------------------
@@ -513,23 +544,28 @@ def _measure(
         return None
     itrig = trig.index - s0
     onset = _aic_onset(beam(filt, fs, beam_delays), fs, itrig, config)
+    fkdata = filt if infra else _fk_band_data(seg, fs, band, config)
+    if fkdata is None:
+        return None
     fmin, fmax = (band.freq_min, band.freq_max) if infra else (acfg.fk_freq_min, acfg.fk_freq_max)
-    fk = _fk_at(seg, fs, ad.offsets_km, onset, beam_delays, fmin, fmax, infra, config)
+    fk = _fk_at(fkdata, fs, ad.offsets_km, onset, beam_delays, fmin, fmax, infra, config)
     if fk is None:
         return None
+    cut_delays = beam_delays  # the delays the f-k windows were cut on
     # Second pass on the f-k beam: a mis-steered best beam (large arrays) shifts the onset by
     # up to max|delay difference|; re-pick on the f-k beam and redo f-k there.
     fk_delays = plane_wave_delays(ad.offsets_km, fk.backazimuth_deg, fk.slowness_s_per_km)
     widen = _max_abs(beam_delays - fk_delays)
     if widen > 0.5 / fs:
         onset2 = _aic_onset(beam(filt, fs, fk_delays), fs, itrig, config, widen)
-        fk2 = _fk_at(seg, fs, ad.offsets_km, onset2, fk_delays, fmin, fmax, infra, config)
+        fk2 = _fk_at(fkdata, fs, ad.offsets_km, onset2, fk_delays, fmin, fmax, infra, config)
         if fk2 is not None and fk2.fstat >= fk.fstat:
-            onset, fk = onset2, fk2
+            onset, fk, cut_delays = onset2, fk2, fk_delays
     if not fk.fstat >= acfg.min_fstat:
         # Incoherent across the array: dropped before the costlier onset and amplitude work.
         log.debug("array %s: arrival at sample %d dropped: F = %.2f", array.code, itrig, fk.fstat)
         return None
+    fk = _fk_noise(fkdata, fs, ad.offsets_km, onset, cut_delays, fk, fmin, fmax, config)
     fk_delays = plane_wave_delays(ad.offsets_km, fk.backazimuth_deg, fk.slowness_s_per_km)
     onset = _sharpen_onset(seg, filt, fs, onset, fk_delays, band)
     onset = _backsearch_beam(seg, fs, onset, fk_delays, band, config)
@@ -576,6 +612,7 @@ def _measure(
         extra={
             "band": band.name,
             "relpower": fk.relpower,
+            "noise_relpower": fk.noise_relpower,
             "n_elements": len(ad.codes),
             "elements": ad.codes,
             "trigger_time": ad.starttime + trig.index / fs,
@@ -708,6 +745,68 @@ def _aic_onset(
     return i0 + edge + int(np.argmin(inner)) if inner.size else itrig
 
 
+def _fk_band_data(
+    seg: np.ndarray, fs: float, band: BandConfig, config: DetectionConfig
+) -> np.ndarray | None:
+    """The elements' segment band-passed (zero-phase) in the f-k band, for :func:`_fk_at`.
+
+    The f-k spectra are taken on short windows (``fk_window``, 4 s): elements carrying a
+    drift and microseisms hundreds of times larger than the arrival (the demo's KURK: slopes
+    of 100-500 counts/s, 300-700 counts left after a linear fit, against a 35-count Pn in
+    0.8-4.5 Hz) leak that power through the window's taper into every bin of the band. The
+    leak is nearly common to all elements, so it peaks where the windows are aligned: at the
+    pre-shift vector (the triggering beam's, back-azimuth 180 deg and 5.1 s/deg there) or at
+    zero slowness. Filtering the whole segment first (tens of seconds, its edges far from
+    the window) leaves only the band in the window (docs/arrays.md, "Why KURK said 180°").
+    """
+    acfg = config.array
+    return _bandpass(seg, fs, BandConfig("fk", acfg.fk_freq_min, acfg.fk_freq_max, band.corners))
+
+
+def _fk_cut(
+    seg: np.ndarray, fs: float, onset: int, delays: np.ndarray, config: DetectionConfig
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """First samples ``lo`` and whole-sample shifts ``k`` of the elements' f-k windows (cut
+    on ``delays`` [s] when they fit in ``seg``, else unshifted) and their length."""
+    acfg = config.array
+    nwin = round(acfg.fk_window * fs)
+    w0 = onset - round(acfg.fk_lead * fs)
+    k = np.round(delays * fs).astype(int)
+    lo = w0 + k
+    if np.any(lo < 0) or np.any(lo + nwin > seg.shape[1]):
+        k = np.zeros_like(k)
+        lo = np.full_like(k, min(max(w0, 0), max(seg.shape[1] - nwin, 0)))
+    return lo, k, nwin
+
+
+def _fk_window(seg: np.ndarray, lo: np.ndarray, nwin: int) -> np.ndarray:
+    return np.array([seg[j, lo[j] : lo[j] + nwin] for j in range(seg.shape[0])])
+
+
+def _fk_noise(
+    seg: np.ndarray,
+    fs: float,
+    offsets: np.ndarray,
+    onset: int,
+    delays: np.ndarray,
+    fk: FKResult,
+    fmin: float,
+    fmax: float,
+    config: DetectionConfig,
+) -> FKResult:
+    """``fk`` with its uncertainties against the noise just before its window: up to
+    :data:`FK_NOISE_WINDOWS` windows cut alike (:func:`~openndc.detection.array.fk.with_noise`);
+    ``fk`` itself when the segment holds none."""
+    lo, k, nwin = _fk_cut(seg, fs, onset, delays, config)
+    starts = [lo - i * nwin for i in range(1, FK_NOISE_WINDOWS + 1)]
+    noise = [_fk_window(seg, s, nwin) for s in starts if nwin > 0 and s.min() >= 0]
+    if not noise:
+        return fk
+    return with_noise(
+        fk, np.array(noise), fs, offsets, fmin=fmin, fmax=min(fmax, 0.45 * fs), shifts_s=k / fs
+    )
+
+
 def _fk_at(
     seg: np.ndarray,
     fs: float,
@@ -720,14 +819,8 @@ def _fk_at(
     config: DetectionConfig,
 ) -> FKResult | None:
     acfg = config.array
-    nwin = round(acfg.fk_window * fs)
-    w0 = onset - round(acfg.fk_lead * fs)
-    k = np.round(beam_delays * fs).astype(int)
-    lo = w0 + k
-    if np.any(lo < 0) or np.any(lo + nwin > seg.shape[1]):
-        k = np.zeros_like(k)
-        lo = np.full_like(k, min(max(w0, 0), max(seg.shape[1] - nwin, 0)))
-    win = np.array([seg[j, lo[j] : lo[j] + nwin] for j in range(seg.shape[0])])
+    lo, k, nwin = _fk_cut(seg, fs, onset, beam_delays, config)
+    win = _fk_window(seg, lo, nwin)
     if win.shape[1] < 8:
         return None
     try:

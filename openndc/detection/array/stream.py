@@ -68,6 +68,7 @@ class _BandRun:
     k0_min: int  # floor(delay * fsq) extremes over the band's beams and elements
     k0_max: int
     buf: np.ndarray  # decimated filtered data (n_el, m) from decimated sample d0
+    nwarm: int  # decimated samples before the beams may trigger
     d0: int = 0
     nq: int = 0  # decimated samples so far
     t_next: int = 0  # next beam sample to compute
@@ -79,7 +80,10 @@ class ArrayStream:
 
     ``codes`` are the elements used (in the array's order), ``start`` the time of their
     first common sample; ``extend(block)`` appends the next ``(n_el, m)`` samples and returns
-    the arrivals now final; ``finish()`` ends the segment and returns the rest.
+    the arrivals now final; ``finish()`` ends the segment and returns the rest. ``quiet`` [s]:
+    no trigger opens before ``start + quiet`` (a stream restarted while the batch detector's
+    data go on: its STA/LTA has converged only after
+    :func:`~openndc.detection.array.detector.array_warmup_seconds`).
     """
 
     def __init__(
@@ -93,6 +97,7 @@ class ArrayStream:
         channel: str = "",
         location: str = "",
         channels: Mapping[str, ChannelInfo] | None = None,
+        quiet: float = 0.0,
     ) -> None:
         self.array = array
         self.codes = tuple(codes)
@@ -118,6 +123,7 @@ class ArrayStream:
                     int(k0.min()) if k0.size else 0,
                     int(k0.max()) if k0.size else 0,
                     np.zeros((len(self.codes), 0)),
+                    max(plan.nwarm, round(quiet * plan.fsq)),
                 )
             )
         self.n = 0  # samples received per element
@@ -201,7 +207,7 @@ class ArrayStream:
         band = plan.band
         rows = beam_triggers_span(
             run.buf, run.d0, run.nq, plan.fsq, plan.delays, run.t_next, t_b, plan.nsta,
-            plan.nlta, plan.nwarm, band.threshold_on, band.threshold_off, run.state,
+            plan.nlta, run.nwarm, band.threshold_on, band.threshold_off, run.state,
         )  # fmt: skip
         for b, i0, i1, snr in rows:
             self._add(run, b, i0, i1, snr)

@@ -203,3 +203,33 @@ def test_refined_peak_equals_obspy_on_the_fine_grid() -> None:
     assert abs((r.backazimuth_deg - row[3] % 360 + 180) % 360 - 180) < 0.5
     assert abs(r.slowness_s_per_km - row[4]) <= 0.0011
     assert r.relpower == pytest.approx(row[1], rel=1e-3)
+
+
+def test_with_noise_flags_a_peak_no_stronger_than_the_noise_beams() -> None:
+    """``with_noise``: a window whose peak is less than twice the strongest beam of the noise
+    windows gets the whole grid as uncertainty; against incoherent noise it is unchanged."""
+    from openndc.detection.array.fk import NOISE_BEAM_RATIO, with_noise
+
+    arr = ring_array()
+    xy = arr.offsets_km()
+    kw = dict(slowness_max=0.4, slowness_step=0.01, fmin=0.8, fmax=4.5)
+    weak = _window(plane_wave_stream(arr, baz=60.0, slowness=0.08, amp=3.0, seed=1), 99.5, 4.0)
+    r = fk_analysis(weak, 40.0, xy, **kw)  # type: ignore[arg-type]
+    assert r.backazimuth_uncertainty_deg < 90.0 and r.noise_relpower == 0.0
+    # noise windows holding a stronger plane wave from elsewhere (coherent noise)
+    loud = plane_wave_stream(arr, baz=200.0, slowness=0.2, amp=8.0, seed=2)
+    noise = np.array([_window(loud, t, 4.0) for t in (99.5, 100.5, 101.5)])
+    flagged = with_noise(r, noise, 40.0, xy, fmin=0.8, fmax=4.5)
+    assert r.relpower < NOISE_BEAM_RATIO * flagged.noise_relpower
+    assert flagged.backazimuth_uncertainty_deg == 180.0
+    assert flagged.slowness_uncertainty_s_per_km == pytest.approx(0.4)
+    assert (flagged.backazimuth_deg, flagged.fstat) == (r.backazimuth_deg, r.fstat)
+    # incoherent noise of the same level: the measurement stands
+    quiet = plane_wave_stream(arr, amp=0.0, seed=3)
+    noise = np.array([_window(quiet, t, 4.0) for t in (20.0, 24.0, 28.0)])
+    kept = with_noise(r, noise, 40.0, xy, fmin=0.8, fmax=4.5)
+    assert 0.0 < kept.noise_relpower < r.relpower / NOISE_BEAM_RATIO
+    assert kept.backazimuth_uncertainty_deg == r.backazimuth_uncertainty_deg
+    # fk_analysis(noise=...) is the same test
+    same = fk_analysis(weak, 40.0, xy, noise=noise, **kw)  # type: ignore[arg-type]
+    assert same.noise_relpower == pytest.approx(kept.noise_relpower)
