@@ -264,24 +264,9 @@ class _Ndc:
         if self.phase_depths.size == 0:
             return 0.0
         dist = np.arange(_DEPTH_PHASE_MIN_DISTANCE, 180.0, 5.0)
-        h = np.full(dist.shape, float(self.phase_depths[-1]))
-        first = np.full(dist.shape, np.inf)
-        for ph in ("P", "PKP"):
-            try:
-                t, _, _ = self.source.derivatives(ph, dist, h)
-            except ConfigError:
-                continue  # a phase this model lacks
-            first = np.fmin(first, np.where(np.isfinite(t), np.asarray(t, float), np.inf))
-        out = 0.0
-        for ph in ("pP", "sP"):
-            try:
-                t, _, _ = self.source.derivatives(ph, dist, h)
-            except ConfigError:
-                continue
-            delay = np.asarray(t, float) - first
-            if np.isfinite(delay).any():
-                out = max(out, float(np.nanmax(np.where(np.isfinite(delay), delay, np.nan))))
-        return out
+        delays, _ = self._depth_delays(dist, self.phase_depths[-1:].astype(float))
+        finite = [x[np.isfinite(x)] for x in delays]
+        return max((float(x.max()) for x in finite if x.size), default=0.0)
 
     def _table_depth(self, depth: float) -> float:
         """The depth level or depth-phase depth nearest ``depth`` [km]: a known event's depth
