@@ -19,6 +19,7 @@ from obspy import UTCDateTime
 from openndc.model.provenance import Provenance
 
 __all__ = [
+    "AMPLITUDE_COLUMNS",
     "DETECTION_COLUMNS",
     "EVALUATION_MODES",
     "ONSETS",
@@ -125,6 +126,12 @@ DETECTION_COLUMNS: tuple[ColumnSpec, ...] = (
         "automatic (made by software) or manual (by an analyst); empty when not reported",
         EVALUATION_MODES,
     ),
+)
+
+#: The columns of the amplitude measurements (for magnitudes): the detection's other
+#: columns are what association and location read.
+AMPLITUDE_COLUMNS = frozenset(
+    {"amplitude", "amplitude_unit", "period", "amplitude_wa", "dominant_frequency"}
 )
 
 _NAN = math.nan

@@ -46,7 +46,7 @@ from sqlalchemy.exc import OperationalError
 from openndc import __version__
 from openndc.detection.streaming import StreamingDetector
 from openndc.model.config import to_mapping
-from openndc.model.detection import Detection
+from openndc.model.detection import AMPLITUDE_COLUMNS, Detection
 from openndc.model.provenance import Provenance
 from openndc.pipeline.contract import StageContext, Window, select_stations
 from openndc.pipeline.process import ProcessConfig
@@ -103,11 +103,6 @@ class DataClock:
 DetectionCallback = Callable[[list[Detection]], None]
 
 
-_AMPLITUDE_FIELDS = frozenset(
-    {"amplitude", "amplitude_unit", "period", "amplitude_wa", "dominant_frequency"}
-)
-
-
 def _association_input(det: Detection) -> tuple[Any, ...]:
     """What association and location read of a detection (its time first): every
     measurement but the amplitudes."""
@@ -116,7 +111,7 @@ def _association_input(det: Detection) -> tuple[Any, ...]:
     values += [
         repr(v) if isinstance(v, float) else v  # nan == nan
         for k, v in sorted(rec.items())
-        if k not in _AMPLITUDE_FIELDS
+        if k not in AMPLITUDE_COLUMNS
     ]
     return tuple(values)
 
