@@ -37,6 +37,7 @@ explosion population (``U_x >= -1.96``); natural: ``U_x < -1.96`` and ``p >= 0.0
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+log = logging.getLogger(__name__)
 _KM_PER_DEG = math.pi * EARTH_RADIUS_KM / 180.0
 
 #: Group-velocity windows [km/s] (fast, slow) of the regional phases.
@@ -186,6 +188,7 @@ def measure_station(
     x = np.asarray(trace.data, dtype=np.float64)
     if len(x) < 10 or not np.all(np.isfinite(x)):
         return []
+    raw = x
     x = signal.detrend(x)
     offset = float(trace.stats.starttime - origin_time)  # trace start [s after origin]
     win = {k: (a - offset, b - offset) for k, (a, b) in phase_windows(distance_km).items()}
@@ -205,6 +208,16 @@ def measure_station(
     shift = i0 / fs
     win = {k: (a - shift, b - shift) for k, (a, b) in win.items()}
     noise_end -= shift
+    flat = _flat_windows(raw[i0:i1], fs, {"noise": (noise_end - 60.0, noise_end)} | win, used)
+    if flat:
+        # A dead channel (constant counts): its filtered "signal" is rounding error, and
+        # ratios of rounding errors are any number (log10 P/S of +8 were seen).
+        log.info(
+            "regional P/S: %s: %s window(s) flat (constant counts), station not measured",
+            trace.id,
+            "/".join(flat),
+        )
+        return []
     values: list[StationValue] = []
     for band in config.bands_hz:
         if band[1] >= 0.5 * fs:
@@ -235,6 +248,20 @@ def measure_station(
                 )
             )
     return values
+
+
+def _flat_windows(
+    x: FloatArray, fs: float, windows: dict[str, tuple[float, float]], used: set[str]
+) -> list[str]:
+    """The noise window and the used phase windows in which the raw counts never change."""
+    out = []
+    for name, (t0, t1) in windows.items():
+        if name != "noise" and name not in used:
+            continue
+        seg = x[max(round(t0 * fs), 0) : max(round(t1 * fs), 0)]
+        if seg.size and float(np.ptp(seg)) == 0.0:
+            out.append(name)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -306,3 +306,23 @@ def test_band_rms_is_scipy_sosfiltfilt_of_the_butterworth_design() -> None:
                 assert np.array_equal(got, sig.sosfiltfilt(sos, x))
     with pytest.raises(ValueError, match="padlen"):
         band_rms(np.ones(20), 40.0, (2.0, 4.0))  # shorter than the filter's padding
+
+
+def test_flat_channel_is_not_measured() -> None:
+    """A dead channel (constant counts all along) gives no ratios: its filtered windows are
+    rounding error, whose ratios are any number (the demo's dead BRVK BHZ gave log10 P/S
+    +8.6 and typed an earthquake "explosion suspected")."""
+    tr = synth_trace("XX", "A", 500.0, -0.5, seed=1)
+    net = MonitoringNetwork("t", (station_north("XX", "A", 45.0, 20.0, 500.0),))
+    dead = tr.copy()
+    dead.data = np.full(len(tr.data), 1234.0)
+    assert measure_network(Stream([dead]), 45.0, 20.0, T0, net, RegionalConfig()) == []
+    # the same station with its noise window flat (dead before P, e.g. a restart) neither
+    cut = tr.copy()
+    fs = cut.stats.sampling_rate
+    p0 = phase_windows(500.0)["P"][0] - float(cut.stats.starttime - T0)
+    cut.data = cut.data.astype(np.float64)
+    cut.data[: int((p0 - 1.0) * fs)] = 7.0
+    assert measure_network(Stream([cut]), 45.0, 20.0, T0, net, RegionalConfig()) == []
+    # and it does not stop the live station beside it
+    assert measure_network(Stream([dead, tr]), 45.0, 20.0, T0, net, RegionalConfig())
