@@ -138,6 +138,16 @@ def print_report(
             "with this configuration (--reprocess to run them again)"
         )
     bulletin = store.load(start, end)
+    # The run's own events with origins before the span (a teleseism's P arrives up to
+    # ~20 min after its origin): found from the span's data, so listed with it.
+    own = set(report.new) | set(report.updated)
+    shown = {e.id for e in bulletin}
+    if own - shown:
+        earlier = store.load(None, start, event_ids=sorted(own - shown))
+        if len(earlier):
+            bulletin = dataclasses.replace(
+                bulletin, events=tuple(earlier.events) + tuple(bulletin.events)
+            )
     print_event_table(bulletin)
     times = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items() if v > 0)
     print(
