@@ -181,18 +181,32 @@ def _wa_trace(
     return np.asarray(y * 1e9, dtype=np.float64)
 
 
+#: Data either side of the amplitude window simulated with it [s].
+_WA_PAD_S = 60.0
+
+
 def _zero_to_peak(
     tr: Trace, onset: UTCDateTime, window: float, ch: ChannelInfo, mag: float
 ) -> tuple[float, float]:
     fs = float(tr.stats.sampling_rate)
+    start = tr.stats.starttime
     x = np.asarray(tr.data, dtype=np.float64)
+    # Simulate on the window and _WA_PAD_S either side, not the whole trace: an hour at
+    # 100 Hz is a 2**20-point FFT per detection and component. 60 s gives the same
+    # amplitudes as the whole trace (largest difference 0.0000 log10 units on 68 real SCSN
+    # detections away from the trace ends; 0.0003 with 30 s).
+    k0 = max(0, int((onset - start - _WA_PAD_S) * fs))
+    k1 = min(len(x), math.ceil((onset + window - start + _WA_PAD_S) * fs) + 1)
+    if k0 > 0 or k1 < len(x):
+        x = x[k0:k1]
+        start = start + k0 / fs
     if not np.all(np.isfinite(x)):
         x = np.nan_to_num(x, nan=float(np.nanmean(x)) if np.isfinite(x).any() else 0.0)
     y = _wa_trace(x, fs, ch, mag)
     if y is None:
         return math.nan, math.nan
-    i0 = max(0, round((onset - tr.stats.starttime) * fs))
-    i1 = min(len(y), round((onset + window - tr.stats.starttime) * fs) + 1)
+    i0 = max(0, round((onset - start) * fs))
+    i1 = min(len(y), round((onset + window - start) * fs) + 1)
     if i1 - i0 < 3:
         return math.nan, math.nan
     seg = y[i0:i1]

@@ -153,3 +153,30 @@ def test_wood_anderson_prefers_horizontals_and_needs_metadata() -> None:
     assert amp_h == pytest.approx(amp_n * 2.0, rel=1e-6)  # geometric mean of 1x and 4x
     with pytest.raises(ValueError, match="response or sensitivity"):
         wood_anderson_amplitude([z, n, e], T0 + 48, 30.0, {})
+
+
+def test_wood_anderson_on_a_long_trace_is_that_of_the_whole_trace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The simulation runs on the window and 60 s either side: on an hour of data the
+    amplitude is that of simulating the whole hour (the plain, slow reference) -- except
+    near the hour's ends, where the whole hour's 5 % taper (180 s) used to damp it."""
+    import openndc.detection.amplitude as amplitude
+
+    _paz, resp = _geophone()
+    rng = np.random.default_rng(3)
+    event = _noise_event()
+    hour = rng.normal(size=int(3600 * FS)) * 50
+    k = int(1800 * FS)
+    hour[k : k + len(event)] += event
+    tr = Trace(hour, header={"sampling_rate": FS, "starttime": T0, "channel": "HHE"})
+    ch = {tr.id: ChannelInfo("HHE", response=resp)}
+    # the event, twice; stationary noise inside the hour; noise near both ends
+    onsets = [T0 + 1848, T0 + 1849.5, T0 + 600.0, T0 + 30.0, T0 + 3560.0]
+    cut = [wood_anderson_amplitude([tr], t, 30.0, ch)[0] for t in onsets]
+    monkeypatch.setattr(amplitude, "_WA_PAD_S", 1e9)
+    whole = [wood_anderson_amplitude([tr], t, 30.0, ch)[0] for t in onsets]
+    assert cut[:3] == pytest.approx(whole[:3], rel=1e-3)
+    noise = cut[2]
+    assert cut[3] == pytest.approx(noise, rel=0.25) and cut[4] == pytest.approx(noise, rel=0.25)
+    assert whole[3] < 0.5 * noise  # the old whole-hour taper
