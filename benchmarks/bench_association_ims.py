@@ -8,27 +8,43 @@
   latitude, longitude, depth, magnitude as published; origin times re-spaced to one event
   every ~6 minutes so that records overlap), the six global CMT origins ObsPy ships
   (``multiple_events.ndk``: 29-152 km deep) and the 2006 DPRK LocSAT origin.
-- *Detections* (seeded): P where the magnitude exceeds a distance-dependent threshold
-  (``2.6 + 1.4 log10(distance / 1 deg)``, arrays 0.3 better, a random station term
-  sigma 0.3) -- so small events are seen by two to four stations; S / Lg within 20 deg; pP
-  beyond 20 deg for events deeper than 40 km and PcP at 20-60 deg; T at hydroacoustic
-  stations within 90 deg of shallow events (1.48 km/s, +- 5 s) and I at infrasound arrays
-  within 15 deg (celerity 0.30-0.34 km/s, back-azimuth +- 3 deg); pick noise 0.5 s
-  (arrays) / 1 s (3-C), back-azimuth noise 5 deg (arrays) / 25 deg (3-C, reported as
-  such), slowness noise 1 / 4 s/deg; false detections 2 per site-hour. Detections are
-  labelled as a detector would: P or S by slowness at arrays, P/S at 3-C stations, later
-  phases as P, T and I as such.
+- *Detections* (seeded), one physical model for detection and amplitude: every P carries
+  the ``amplitude`` [nm] (half peak-to-peak) and ``period`` [s] the detector fills for mb,
+  ``log10(A/T) = mb - Q(Delta, h) + e`` with the IDC's mb correction ``Q`` (Veith-Clawson
+  1972, :func:`openndc.model.mb.mb_q`; Q(2 deg) closer than 2 deg and Q(100 deg) + 0.5
+  beyond 100 deg, as the scenario synthesizer does) and a station-magnitude scatter ``e``
+  of sigma 0.3 (the spread of IDC station mb about the network mb). Each site has a noise
+  level ``N`` in log10(A/T) [nm/s], drawn once (3-C 0.3, arrays 0.0 after the beam's gain,
+  sigma 0.3 between sites); a station detects its P when ``A/T >= N x 3`` (SNR 3) and, as
+  before, 90 % of the time (outages, masking); ``snr`` is ``A / (T N)``. The period is
+  1.0 s beyond 20 deg and 0.5 s closer (x 10^N(0, 0.1)). S / Lg within 20 deg where the P
+  is 0.3 above the threshold (half of them), amplitude x 2; pP beyond 20 deg for events
+  deeper than 40 km and PcP at 20-60 deg (40 % each, with the P's amplitude x 10^-0.3 and x
+  10^-0.6); T at hydroacoustic stations within 90 deg of shallow events (1.48 km/s, +- 5 s)
+  and I at infrasound arrays within 15 deg (celerity 0.30-0.34 km/s, back-azimuth +- 3 deg),
+  without amplitudes; pick noise 0.5 s (arrays) / 1 s (3-C), back-azimuth noise 5 deg
+  (arrays) / 25 deg (3-C, reported as such), slowness noise 1 / 4 s/deg. False detections
+  2 per site-hour with amplitudes at their site's noise level: SNR 3 x 10^x, x exponential
+  with mean 0.2 (just above the threshold, a Pareto tail of exponent ~2.2 in amplitude),
+  period 0.3-1.5 s. Detections are labelled as a detector would: P or S by slowness at
+  arrays, P/S at 3-C stations, later phases as P, T and I as such.
 
 Scored by detection content: a found event belongs to the true event that gives most of
 its arrivals; recall, precision and splits by the number of stations with a P (the
 defining data the REB asks for: >= 3 primary stations).
 
-Usage: ``python benchmarks/bench_association_ims.py [--seed 1]``.
+Configurations: the defaults, the REB's three-station events alone
+(``reb_rules_config(ndc_coda_not_defining=False, ndc_refine_depths=())``) and all the REB
+options (``reb_rules_config()``); ``--no-amplitudes`` runs them without the amplitude
+evidence (``ndc_amplitude_evidence=False``).
+
+Usage: ``python benchmarks/bench_association_ims.py [--seed 1] [--no-amplitudes]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -43,15 +59,24 @@ from openndc.association import AssociationConfig, associate, reb_rules_config
 from openndc.model import Detection, MonitoringNetwork
 from openndc.model.errors import ConfigError
 from openndc.model.geodesy import DEG_KM, distance_azimuth
+from openndc.model.mb import mb_q
+from openndc.scenario.signals import MB_MIN_DISTANCE_DEG
 from openndc.traveltime import load_travel_times
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support
 from tests.support.ims import read_ims_network
 
 T0 = UTCDateTime(2024, 1, 1)
+#: Spread of station mb about the event's mb (IDC station magnitudes: ~0.3).
+STATION_MB_SIGMA = 0.3
+#: A station detects a P whose A/T is this many times its noise level.
+SNR_THRESHOLD = 3.0
 
 #: The REB rules (docs/association.md): ``openndc.association.reb_rules_config``.
 REB_RULES = reb_rules_config()
+#: The REB's three-station events alone (3-C azimuths weighted, ndc_min_defining_small) with
+#: the default coda and depth rules.
+THREE_STATION = reb_rules_config(ndc_coda_not_defining=False, ndc_refine_depths=())
 
 
 def _shared() -> Path:
@@ -98,6 +123,14 @@ def origins() -> list[tuple[float, float, float, float]]:
 Origin = tuple[UTCDateTime, float, float, float, float]
 
 
+def _q(distance: float, depth: float) -> float:
+    """The mb correction Q(Delta, h) of the set: Veith-Clawson (1972), Q(2 deg) closer than
+    2 deg, Q(100 deg) + 0.5 beyond 100 deg (the scenario synthesizer's conventions)."""
+    if distance > 100.0:
+        return float(mb_q(100.0, depth)) + 0.5
+    return float(mb_q(max(distance, MB_MIN_DISTANCE_DEG), depth))
+
+
 def detections(
     net: MonitoringNetwork, kinds: dict[str, str], arrays: set[str], seed: int
 ) -> tuple[list[Detection], list[Origin]]:
@@ -106,17 +139,23 @@ def detections(
     evs = []
     for k, (la, lo, z, m) in enumerate(origins()):
         evs.append((T0 + 360.0 * k + float(rng.uniform(0, 180)), la, lo, z, m))
-    term = {s.code: float(rng.normal(0, 0.3)) for s in net.stations}
+    # noise level per site, log10(A/T) [nm/s] (arrays: after the beam's gain)
+    noise = {s.code: float(rng.normal(0.0 if s.code in arrays else 0.3, 0.3))
+             for s in net.stations}  # fmt: skip
     out: list[Detection] = []
 
     def add(code: str, t: UTCDateTime, phase: str, k: int, name: str, baz: float,
-            slow: float, array: bool) -> None:  # fmt: skip
+            slow: float, array: bool, log_at: float = math.nan,
+            period: float = math.nan) -> None:  # fmt: skip
         bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
+        amp = period * 10.0**log_at
         out.append(Detection(
             "IM", code, "", "cb" if array else "BHZ", t + float(rng.normal(0, ts)),
             time_uncertainty=ts, phase=phase,
             backazimuth=float((baz + rng.normal(0, bs)) % 360.0), backazimuth_uncertainty=bs,
             slowness=float(max(slow + rng.normal(0, ss), 0.1)), slowness_uncertainty=ss,
+            snr=float(10.0 ** (log_at - noise[code])), amplitude=float(amp),
+            amplitude_unit="nm" if math.isfinite(amp) else "", period=float(period),
             id=f"ev{k}-{code}-{name}"))  # fmt: skip
 
     for k, (t0, la, lo, z, m) in enumerate(evs):
@@ -140,9 +179,11 @@ def detections(
                                          id=f"ev{k}-{s.code}-I"))  # fmt: skip
                 continue
             array = s.code in arrays
-            thr = 2.6 + 1.4 * np.log10(max(d, 0.5)) + term[s.code] - (0.3 if array else 0.0)
-            if m < thr or rng.random() > 0.9:
+            log_at = m - _q(d, z) + float(rng.normal(0.0, STATION_MB_SIGMA))
+            snr_excess = log_at - noise[s.code] - math.log10(SNR_THRESHOLD)
+            if snr_excess < 0.0 or rng.random() > 0.9:
                 continue
+            period = (1.0 if d >= 20.0 else 0.5) * 10.0 ** float(rng.normal(0.0, 0.1))
             best = None
             for ph in ("Pg", "Pn", "P", "PKP"):
                 try:
@@ -153,18 +194,20 @@ def detections(
                     best = (float(tp[0]), abs(float(pp[0])), ph)
             if best is None:
                 continue
-            add(s.code, t0 + best[0], "P", k, best[2], baz, best[1], array)
-            if d <= 20 and m >= thr + 0.3 and rng.random() < 0.5:
+            add(s.code, t0 + best[0], "P", k, best[2], baz, best[1], array, log_at, period)
+            if d <= 20 and snr_excess >= 0.3 and rng.random() < 0.5:
                 ph = "Lg" if d >= 2 else "Sg"
                 ts_, sp, _ = tt.derivatives(ph, [d], [z])
                 if np.isfinite(ts_[0]):
                     lab = "S" if (not array or abs(float(sp[0])) > 15) else "P"
-                    add(s.code, t0 + float(ts_[0]), lab, k, ph, baz, abs(float(sp[0])), array)
-            for ph, ok in (("pP", z > 40 and d > 20), ("PcP", 20 <= d <= 60)):
+                    add(s.code, t0 + float(ts_[0]), lab, k, ph, baz, abs(float(sp[0])), array,
+                        log_at + 0.3, 2.0 * period)  # fmt: skip
+            for ph, ok, rel in (("pP", z > 40 and d > 20, -0.3), ("PcP", 20 <= d <= 60, -0.6)):
                 if ok and rng.random() < 0.4:
                     tl, pl, _ = tt.derivatives(ph, [d], [z])
                     if np.isfinite(tl[0]):
-                        add(s.code, t0 + float(tl[0]), "P", k, ph, baz, abs(float(pl[0])), array)
+                        add(s.code, t0 + float(tl[0]), "P", k, ph, baz, abs(float(pl[0])),
+                            array, log_at + rel, period)  # fmt: skip
     span = float(evs[-1][0] - T0) + 1800.0
     n = 0
     for s in net.stations:
@@ -172,8 +215,10 @@ def detections(
             continue
         array = s.code in arrays
         for _ in range(int(rng.poisson(2.0 * span / 3600.0))):
+            log_snr = math.log10(SNR_THRESHOLD) + float(rng.exponential(0.2))
             add(s.code, T0 + float(rng.uniform(0, span)), "P", -1, f"false{n}",
-                float(rng.uniform(0, 360)), float(rng.uniform(4, 25)), array)  # fmt: skip
+                float(rng.uniform(0, 360)), float(rng.uniform(4, 25)), array,
+                noise[s.code] + log_snr, float(rng.uniform(0.3, 1.5)))  # fmt: skip
             out[-1] = replace(out[-1], id=f"false-{n}")
             n += 1
     out.sort(key=lambda d: (d.time, d.id))
@@ -243,6 +288,9 @@ def _score(label: str, config: AssociationConfig, dets: list[Detection],
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--no-amplitudes", action="store_true", help="the same without the amplitude evidence"
+    )
     args = ap.parse_args()
     root = _shared() / "ims_site_tables"
     kinds = _affiliation(root / "ims.affiliation")
@@ -262,7 +310,12 @@ def main() -> None:
         f"IMS-style set: {len(net.stations)} sites ({n_pri} primary seismic), {len(evs)} "
         f"origins, {len(dets)} detections"
     )
-    for label, config in (("default", AssociationConfig()), ("REB rules", REB_RULES)):
+    configs = [("default", AssociationConfig()), ("three-station", THREE_STATION),
+               ("REB rules", REB_RULES)]  # fmt: skip
+    if args.no_amplitudes:
+        configs = [(f"{k} (no amplitude evidence)", replace(c, ndc_amplitude_evidence=False))
+                   for k, c in configs]  # fmt: skip
+    for label, config in configs:
         _score(label, config, dets, net, evs, n_sta)
     truth_t = sum(1 for d in dets if d.phase in ("T", "I"))
     print(

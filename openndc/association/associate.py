@@ -33,6 +33,7 @@ import numpy.typing as npt
 from obspy import UTCDateTime
 
 from openndc.association.config import AssociationConfig
+from openndc.association.evidence import log_amplitude_period
 from openndc.association.kernels import (
     DetectionArrays,
     Hypothesis,
@@ -110,6 +111,8 @@ class _Detections:
     site_lon: npt.NDArray[np.float64]
     site_names: list[str]
     site_elev_km: npt.NDArray[np.float64]
+    #: log10(A/T) [nm/s] of detections with an amplitude in nm and a period, else NaN
+    log_at: npt.NDArray[np.float64]
 
 
 def _finite(x: Any) -> float:
@@ -236,6 +239,7 @@ def _ingest(
         np.array(site_lon, dtype=np.float64),
         sorted(site_index, key=site_index.__getitem__),
         np.array(site_elev, dtype=np.float64),
+        log_amplitude_period(col("amplitude"), [d.amplitude_unit for d in items], col("period")),
     )
 
 

@@ -246,7 +246,24 @@ class AssociationConfig:
         help="a small event (below ndc_min_defining) needs P at this fraction of the sites "
         "(with P detections in the input) out to its farthest P station: an event seen far "
         "away is seen close by, a chance combination of detections is not; PyOcto's "
-        "min_pick_fraction, as local_min_pick_fraction",
+        "min_pick_fraction, as local_min_pick_fraction; where the amplitude evidence "
+        "(ndc_amplitude_evidence) gives a verdict, its silence test replaces this one",
+    )
+    ndc_amplitude_evidence: bool = field_(
+        True,
+        help="a small event (below ndc_min_defining, or with P at up to "
+        "ndc_evidence_max_stations stations) must also fit its amplitudes: its P "
+        "stations' mb (log10(A/T) + the IDC's Veith-Clawson Q) agree about its "
+        "maximum-likelihood mb, and the operating stations that did not detect it would "
+        "have missed it (detection probability from each station's threshold, a low "
+        "quantile of its own detections' A/T; openndc.association.evidence); without "
+        "amplitudes in nm the earlier rules alone apply",
+    )
+    ndc_evidence_max_stations: int = field_(
+        4,
+        help="the amplitude evidence (ndc_amplitude_evidence) is asked of every event with P "
+        "at up to this many stations (besides those below ndc_min_defining): three arrays' "
+        "azimuths and slownesses make 9 defining data by chance as well",
     )
     ndc_coda_not_defining: bool = field_(
         False,

@@ -37,6 +37,12 @@ import numpy as np
 import numpy.typing as npt
 
 from openndc.association.config import AssociationConfig
+from openndc.association.evidence import (
+    SILENT_WINDOW,
+    AmplitudeEvidence,
+    site_thresholds,
+    small_event_evidence,
+)
 from openndc.association.later import CLASS_LATER
 from openndc.association.nodes import (
     CELL_FACTOR,
@@ -240,6 +246,9 @@ class _Ndc:
         # sites that detect P at all (the network a small event is checked against)
         self.p_site = np.zeros(len(dets.site_lat), dtype=np.bool_)
         self.p_site[dets.site[self.is_p]] = True
+        # detection threshold per site in log10(A/T) [nm/s], from its own P-type detections
+        self.threshold = site_thresholds(dets.log_at[self.is_p], dets.site[self.is_p],
+                                         len(dets.site_lat))  # fmt: skip
         self.alive = np.ones(len(dets.t), dtype=np.bool_)
         self._lg_model = _has_phase(source, "Lg")
         self._s_kinds: list[tuple[str, float]] = []
@@ -256,6 +265,8 @@ class _Ndc:
         self.coda_lo = np.empty((0, self.n_sites))
         self.coda_hi = np.empty((0, self.n_sites))
         self.coda_baz = np.empty((0, self.n_sites))
+        # whether the coda's event was seen at the site (known events: everywhere)
+        self.coda_seen = np.empty((0, self.n_sites), dtype=np.bool_)
         self.coda_events: list[NdcHypothesis] = []
 
     def _longest_depth_delay(self) -> float:
@@ -291,6 +302,9 @@ class _Ndc:
         self.coda_lo = np.vstack([self.coda_lo, np.where(np.isfinite(tp), lo, np.inf)])
         self.coda_hi = np.vstack([self.coda_hi, np.where(np.isfinite(tp), hi, -np.inf)])
         self.coda_baz = np.vstack([self.coda_baz, np.asarray(baz, float)])
+        seen = np.full(self.n_sites, not hyp.members, dtype=np.bool_)
+        seen[d.site[np.asarray(hyp.members, dtype=np.int64)]] = True
+        self.coda_seen = np.vstack([self.coda_seen, seen])
         self.coda_events.append(hyp)
 
     def _in_coda(self, idx: IntArray) -> npt.NDArray[np.bool_]:
@@ -962,6 +976,39 @@ class _Ndc:
         n = sum(v.size for v in terms)
         return n > 4 and x2 <= float(chi2.ppf(0.99, n - 4))
 
+    def _amplitude_evidence(self, hyp: NdcHypothesis, p_idx: IntArray) -> AmplitudeEvidence | None:
+        """Amplitude and negative evidence of a small hypothesis
+        (:func:`~openndc.association.evidence.small_event_evidence`): its P detections'
+        A/T (the first at each site), and the operating sites (a threshold from their own
+        detections) without any detection within ``SILENT_WINDOW`` of their predicted P,
+        outside the codas of accepted events seen there. ``None``: no verdict (off, or no
+        amplitudes)."""
+        if not self.cfg.ndc_amplitude_evidence or not np.isfinite(self.d.log_at[p_idx]).any():
+            return None
+        d = self.d
+        p_idx = p_idx[np.argsort(d.t[p_idx], kind="stable")]
+        p_idx = p_idx[np.sort(np.unique(d.site[p_idx], return_index=True)[1])]
+        _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
+        cand = np.flatnonzero(self.p_site & np.isfinite(self.threshold))
+        cand = cand[~np.isin(cand, d.site[p_idx])]
+        dc, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[cand],
+                                    d.site_lon[cand])  # fmt: skip
+        dc = np.atleast_1d(np.asarray(dc, float))
+        tp, _ = self.src.p_time(dc, hyp.depth)
+        at = hyp.t0 + tp
+        silent = np.isfinite(tp) & (dc <= 100.0)
+        lo = np.searchsorted(d.t, at - SILENT_WINDOW)
+        hi = np.searchsorted(d.t, at + SILENT_WINDOW, side="right")
+        for k in np.flatnonzero(silent):
+            silent[k] = not bool(np.any(d.site[lo[k] : hi[k]] == cand[k]))
+        if self.coda_lo.shape[0]:
+            # in the coda of an accepted event that was seen at the site: masked
+            masked = (at[None, :] >= self.coda_lo[:, cand]) & (at[None, :] <= self.coda_hi[:, cand])
+            silent &= ~(masked & self.coda_seen[:, cand]).any(axis=0)
+        return small_event_evidence(d.log_at[p_idx], self.threshold[d.site[p_idx]], dist,
+                                    self.threshold[cand[silent]], dc[silent],
+                                    hyp.depth)  # fmt: skip
+
     def _p_weights(self, hyp: NdcHypothesis, p_idx: IntArray) -> FloatArray:
         """Defining data of each P detection ``p_idx`` of ``hyp``: its time, plus its
         back-azimuth and slowness weights where they fit (as counted by :meth:`gather`)."""
@@ -1000,9 +1047,19 @@ class _Ndc:
             return None
         if cfg.ndc_coda_not_defining and coda.any():
             n_data = min(n_data, float(np.sum(self._p_weights(hyp, p_idx)[~coda])))
-        if n_data < cfg.ndc_min_defining and (
-            n_data < cfg.ndc_min_defining_small
-            or not self._nearest_ok(hyp.latitude, hyp.longitude, p_sites)
+        small = n_data < cfg.ndc_min_defining
+        if small and n_data < cfg.ndc_min_defining_small:
+            return None
+        ev = None
+        if small or len(p_sites) <= cfg.ndc_evidence_max_stations:
+            ev = self._amplitude_evidence(hyp, p_idx)
+            if ev is not None and not ev.consistent:
+                log.debug("ndc: hypothesis at %.1f s rejected by its amplitudes: %s",
+                          hyp.t0, ev)  # fmt: skip
+                return None
+        if small and (
+            # with amplitudes the silence test (above) replaces the network-consistency test
+            (ev is None and not self._nearest_ok(hyp.latitude, hyp.longitude, p_sites))
             or not self._fits_within_errors(hyp, p_idx)
         ):
             return None

@@ -22,11 +22,12 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from openndc.magnitude.calibration import mb_from_amplitude, ml_from_amplitude
+from openndc.magnitude.calibration import ml_from_amplitude
 from openndc.magnitude.config import MbConfig, MlConfig
 from openndc.model.event import Arrival, Event, StationMagnitude
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.model.inventory import MonitoringNetwork
+from openndc.model.mb import mb_from_amplitude
 
 __all__ = ["arrival_distance", "station_mb", "station_ml"]
 

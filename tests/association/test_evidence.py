@@ -1,0 +1,175 @@
+"""Amplitude and negative evidence of small hypotheses (``openndc.association.evidence``):
+the shared mb correction, the two tests on their own, and three-station events at the real
+IMS primary sites: one whose station magnitudes agree is found, the same geometry made of
+noise-level detections with quiet closer stations silent is not."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from obspy import UTCDateTime
+
+from openndc.association import associate, reb_rules_config
+from openndc.association import evidence as ev
+from openndc.magnitude import calibration
+from openndc.magnitude.config import MbConfig
+from openndc.magnitude.station import station_mb as stage_station_mb
+from openndc.model import Detection
+from openndc.model.event import Arrival, Event, Origin
+from openndc.model.geodesy import distance_azimuth
+from openndc.model.inventory import MonitoringNetwork
+from openndc.model.mb import mb_q
+from openndc.traveltime import load_travel_times
+from tests.support.ims import read_ims_network
+
+T0 = UTCDateTime(2024, 1, 1)
+EVENT = (33.91, 10.19, 10.0)  # an ISC Tunisia origin (bulletins/isc_tunisia_mloc)
+#: Quiet stations (low noise) at 1.9, 15.2 and 19.0 deg from it.
+QUIET = ("KEST", "GERES", "BRMAR")
+
+
+@pytest.mark.parametrize(
+    ("distance", "depth", "vc72"),
+    [(20.0, 0.0, 2.77), (40.0, 0.0, 3.32), (60.0, 100.0, 3.10), (90.0, 800.0, 2.91)],
+)
+def test_shared_mb_correction_is_the_magnitude_stages(
+    distance: float, depth: float, vc72: float
+) -> None:
+    # Veith & Clawson (1972) Table 2 (peak-to-peak) + log10(2) for half peak-to-peak
+    assert float(mb_q(distance, depth)) == pytest.approx(vc72 + math.log10(2.0), abs=1e-9)
+    assert calibration.mb_q is mb_q  # moved, not copied
+    # the association's station mb equals the magnitude stage's for the same A, T
+    amp, per = 7.0, 0.9
+    origin = Origin(T0, 0.0, 0.0, depth)
+    det = Detection("IM", "X", "", "BHZ", T0 + 300.0, phase="P", amplitude=amp, period=per,
+                    amplitude_unit="nm", snr=10.0, id="d")  # fmt: skip
+    event = Event("e", origin, (Arrival(det, "P", distance=distance),))
+    stage = stage_station_mb(event, config=MbConfig(distance_min=0.0))
+    assert len(stage) == 1
+    mine = ev.station_mb(np.array([math.log10(amp / per)]), np.array([distance]), depth)
+    assert float(mine[0]) == pytest.approx(stage[0].value, abs=1e-9)
+
+
+def test_magnitude_estimate_and_the_two_tests() -> None:
+    dist = np.array([5.0, 15.0, 30.0])
+    log_at = 4.0 - mb_q(dist, 10.0)  # mb 4.0 at all three
+    thresholds = np.full(3, -1.0)
+    far = np.array([60.0, 70.0, 80.0])
+    deaf = np.full(3, 2.0)  # silent stations that could not have seen an mb 4 (threshold ~6)
+    e = ev.small_event_evidence(log_at, thresholds, dist, deaf, far, 10.0)
+    assert e is not None and e.consistent
+    assert e.magnitude == pytest.approx(4.0, abs=0.02)
+    # three magnitudes that disagree (3.0, 4.0, 5.0): not one event
+    spread = ev.small_event_evidence(log_at + np.array([-1.0, 0.0, 1.0]), thresholds, dist,
+                                     deaf, far, 10.0)  # fmt: skip
+    assert spread is not None and not spread.consistent and spread.spread > spread.spread_limit
+    # quiet stations close by that did not detect an mb 4: the silence rejects it
+    near = np.array([3.0, 4.0, 6.0, 8.0])
+    quiet = np.full(4, -0.5)  # thresholds mb ~2.3-3.1
+    silent = ev.small_event_evidence(log_at, thresholds, dist, quiet, near, 10.0)
+    assert silent is not None and not silent.consistent and silent.p_silence < ev.ALPHA
+    # silent stations whose threshold is the event's mb pull the estimate down (Ringdal)
+    assert ev.censored_magnitude(np.array([4.0, 4.1]), np.full(4, 4.0)) < 4.0
+    # no amplitudes: no verdict
+    none = ev.small_event_evidence(np.full(3, np.nan), thresholds, dist, quiet, near, 10.0)
+    assert none is None
+
+
+def test_silence_p_value_matches_simulation() -> None:
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0.05, 0.6, 12)
+    exact = ev.silence_p_value(p[:3], p[3:8])
+    miss = rng.random((100_000, 8)) >= p[:8]
+    w = -np.log1p(-p[:8])
+    sim = float(np.mean((miss * w).sum(axis=1) >= w[3:].sum() - 1e-9))
+    assert exact == pytest.approx(sim, abs=0.02)
+
+
+def _network(shared: Path) -> tuple[MonitoringNetwork, dict[str, tuple[float, float]]]:
+    root = shared / "ims_site_tables"
+    primary = set()
+    for line in (root / "ims.affiliation").read_text().splitlines():
+        p = line.split()
+        if len(p) >= 2 and p[0] == "IMS_PRI":
+            primary.add(p[1])
+    net = read_ims_network(root / "ims.site", T0, primary)
+    return net, {s.code: (s.latitude, s.longitude) for s in net.stations}
+
+
+def _detections(
+    sites: dict[str, tuple[float, float]], seen: dict[str, bool], log_at: dict[str, float]
+) -> list[Detection]:
+    """P of the Tunisian origin at ``seen`` (station: is an array) with ``log10(A/T)``,
+    among noise detections (1.5 per site-hour, A/T at the site's noise level x SNR 3-5)."""
+    rng = np.random.default_rng(3)
+    tt = load_travel_times("ak135")
+    t0 = T0 + 1800.0
+    out = []
+    for code, array in seen.items():
+        lat, lon = sites[code]
+        d, _, baz = distance_azimuth(EVENT[0], EVENT[1], lat, lon)
+        best = min(
+            (float(t[0]), abs(float(p[0])))
+            for ph in ("Pg", "Pn", "P")
+            for t, p, _ in [tt.derivatives(ph, [float(d)], [EVENT[2]])]
+            if np.isfinite(t[0])
+        )
+        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
+        out.append(Detection("IM", code, "", "BHZ", t0 + best[0] + float(rng.normal(0, ts)),
+                             time_uncertainty=ts, phase="P",
+                             backazimuth=float(baz) + float(rng.normal(0, bs)),
+                             backazimuth_uncertainty=bs,
+                             slowness=best[1] + float(rng.normal(0, ss)),
+                             slowness_uncertainty=ss, amplitude=10.0 ** log_at[code],
+                             amplitude_unit="nm", period=1.0, id=f"ev-{code}"))  # fmt: skip
+    for code in sorted(sites):
+        noise = -0.6 if code in QUIET else 0.2  # log10(A/T) [nm/s]
+        for k in range(3):
+            out.append(Detection("IM", code, "", "BHZ", T0 + float(rng.uniform(0, 7200)),
+                                 time_uncertainty=1.0, phase="P",
+                                 backazimuth=float(rng.uniform(0, 360)),
+                                 backazimuth_uncertainty=25.0,
+                                 slowness=float(rng.uniform(4, 25)), slowness_uncertainty=4.0,
+                                 amplitude=10.0 ** (noise + np.log10(rng.uniform(3, 5))),
+                                 amplitude_unit="nm", period=1.0,
+                                 id=f"false-{code}-{k}"))  # fmt: skip
+    return sorted(out, key=lambda d: (d.time, d.id))
+
+
+def _found(result: object) -> list[Event]:
+    return [e for e in result.events  # type: ignore[attr-defined]
+            if any(a.detection.id.startswith("ev-") for a in e.arrivals)]  # fmt: skip
+
+
+def test_three_station_event_with_agreeing_magnitudes_is_found(shared_data: Path) -> None:
+    net, sites = _network(shared_data)
+    seen = {"KEST": False, "ESDC": True, "AKASG": True}
+    mb = 3.9  # each station's A/T gives mb 3.9 at its distance
+    log_at = {c: mb - float(mb_q(max(float(distance_azimuth(EVENT[0], EVENT[1], *sites[c])[0]),
+                                     ev.MB_MIN_DISTANCE), EVENT[2])) for c in seen}  # fmt: skip
+    res = associate(_detections(sites, seen, log_at), net, reb_rules_config())
+    found = _found(res)
+    assert len(found) == 1 and len(res.events) == 1, [e.origin for e in res.events]
+    assert {f"ev-{c}" for c in seen} <= {a.detection.id for a in found[0].arrivals}
+
+
+def test_chance_triplet_with_quiet_closer_stations_silent_is_rejected(
+    shared_data: Path,
+) -> None:
+    net, sites = _network(shared_data)
+    # three arrays (12.7-21.8 deg) whose detections line up for the origin, each at its
+    # noise level (SNR 4), while three quiet stations as close or closer detect nothing
+    seen = {"ESDC": True, "AKASG": True, "BRTR": True}
+    log_at = {c: 0.2 + math.log10(4.0) for c in seen}
+    dets = _detections(sites, seen, log_at)
+    without = associate(dets, net, reb_rules_config(ndc_amplitude_evidence=False))
+    assert len(_found(without)) == 1  # time, azimuth and slowness alone accept it
+    res = associate(dets, net, reb_rules_config())
+    assert not res.events, [e.origin for e in res.events]
+    # detections without amplitudes are not penalised: the earlier rules alone apply
+    bare = [replace(d, amplitude=math.nan, amplitude_unit="") for d in dets]
+    assert len(_found(associate(bare, net, reb_rules_config()))) == 1
