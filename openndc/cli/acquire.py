@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,17 @@ def run(args: argparse.Namespace) -> int:
         metrics_port=args.metrics_port,
         from_start=args.from_start,
     )
+
+    async def main() -> None:
+        # Ctrl-C and SIGTERM (systemd's stop) both end it cleanly: the archive fsynced, the
+        # state saved. Handlers set here also work where SIGINT is ignored (a background job).
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel if task is not None else (lambda: None))
+        with contextlib.suppress(asyncio.CancelledError):
+            await acq.run()
+
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(acq.run())
+        asyncio.run(main())
     return 0

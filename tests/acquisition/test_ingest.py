@@ -32,7 +32,8 @@ T0 = UTCDateTime(2026, 3, 1, 0, 0, 0)
 REPO = Path(__file__).resolve().parents[2]
 
 _CHILD = """
-import asyncio, logging, sys
+import asyncio, logging, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started ignoring it
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 from openndc.acquisition import Acquisition, AcquisitionConfig
 cfg = AcquisitionConfig(seedlink=(sys.argv[1],), streams=("KZ_*", "II_KURK:*.BH?"),
@@ -296,3 +297,33 @@ def test_server_restart_and_corrupt_record_over_the_wire(
         assert np.array_equal(a.data, b.data), a.id
     keys = _keys(dst)
     assert len(keys) == len(set(keys))
+
+
+def test_acquire_cli_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """`openndc acquire` under a service manager: SIGTERM (systemd's stop) ends it with exit
+    0, the archive complete and the state saved -- also when started ignoring SIGINT, as a
+    background job is."""
+    seconds = 120.0
+    src, dst, state = tmp_path / "src", tmp_path / "dst", tmp_path / "state.json"
+    make_sds(src, T0, seconds)
+    total = _samples(src, seconds)
+    srv = ServerThread(src, replay_start=T0, speed=40, backlog=1e9)
+    port = srv.start()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "openndc.cli.main", "acquire", "--seedlink",
+           f"127.0.0.1:{port}", "--streams", "KZ_*,II_KURK:*.BH?", "--archive", str(dst), "--state",
+           str(state), "--from-start"]  # fmt: skip
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        )
+        _wait_complete(dst, seconds, total, timeout=40)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        srv.stop()
+    assert state.exists()
+    _assert_same(src, dst, seconds)
