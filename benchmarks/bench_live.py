@@ -120,13 +120,16 @@ def main() -> None:
     config = ProcessConfig(runner=RunnerConfig(window=args.block))
     tail = DetectionStage(config.detection).margins().after
     station_need = onset_delay(config.detection, 40.0)
-    arrivals: dict[str, tuple[list[int], list[float]]] = {}
+    # per (station, channel): a 3-C station's three channels send records that end at
+    # different times, and a detection needs its own channel's data
+    arrivals: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
     clock = DataClock()
     lock = threading.Lock()
     holder: list[LiveRunner] = []
     inventory = Path(args.inventory) if args.inventory else scen / "inventory.xml"
     network = read_inventory(str(inventory))
     t_wall0 = time.perf_counter()
+    t_perf_mono = time.perf_counter() - time.monotonic()  # the runner times with monotonic()
     detail: list[str] = []
     elements = {a.code: [e.station for e in a.elements] for a in network.arrays}
 
@@ -134,19 +137,21 @@ def main() -> None:
         stream, end = str(rec.stream), rec.end  # type: ignore[attr-defined]
         now = time.perf_counter()
         with lock:
-            ends, walls = arrivals.setdefault(stream.split(".")[1], ([], []))
+            _, sta, _, cha = stream.split(".")
+            ends, walls = arrivals.setdefault((sta, cha), ([], []))
             ends.append(int(end.ns))
             walls.append(now)
         clock.record(stream, end, rec.start)  # type: ignore[attr-defined]
         if holder:
             holder[0].feed(stream, rec.start, rec.sample_rate, rec.data)  # type: ignore[attr-defined]
 
-    def data_wall(station: str, t: UTCDateTime) -> float | None:
-        """When the station's (an array's elements') data reached ``t`` (wall clock)."""
+    def data_wall(station: str, channel: str, t: UTCDateTime) -> float | None:
+        """When the station's (an array's elements') data of ``channel`` reached ``t`` (wall
+        clock)."""
         out = []
         for sta in elements.get(station, [station]):
             with lock:
-                ends, walls = arrivals.get(sta, ([], []))
+                ends, walls = arrivals.get((sta, channel), ([], []))
                 i = bisect.bisect_left(ends, int(t.ns))
                 w = walls[i] if i < len(walls) else None
             if w is not None:
@@ -166,6 +171,9 @@ def main() -> None:
     added_lat: dict[str, list[float]] = {"stalta": [], "beam": []}
     org_lat: list[float] = []
     seen: set[str] = set()
+    #: the data each detection needs, noted when it is stored (an event's arrivals are read
+    #: back from the database, without the measurement's extra fields: trigger, data end)
+    need_by_id: dict[str, UTCDateTime] = {}
     store_holder: list[BulletinStore] = []
 
     def on_detections(dets: list[Detection]) -> None:
@@ -174,7 +182,9 @@ def main() -> None:
             if d.id in seen:
                 continue  # an update of a detection already counted
             seen.add(d.id)
-            w_onset, w_need = data_wall(d.station, d.time), data_wall(d.station, need_of(d))
+            need_by_id[d.id] = need_of(d)
+            w_onset = data_wall(d.station, d.channel, d.time)
+            w_need = data_wall(d.station, d.channel, need_of(d))
             kind = "beam" if d.method == "beam" else "stalta"
             if w_onset is not None:
                 onset_lat[kind].append(now - w_onset)
@@ -189,12 +199,18 @@ def main() -> None:
                     f"band {d.extra.get('band') if d.extra else ''} snr {d.snr:.1f}"
                 )
 
+    def on_withdrawn(names: list[str]) -> None:
+        if args.detail:
+            now = time.perf_counter()
+            detail.extend(f"{now - t_wall0:8.1f} withdrawn {n}" for n in names)
+
     def progress(r: WindowReport) -> None:  # the block runner's detections
         if not args.blocks:
             return
         now = time.perf_counter()
         for d in store_holder[0].load_detections(r.window.start, r.window.end):
-            w_onset, w_need = data_wall(d.station, d.time), data_wall(d.station, d.time + tail)
+            w_onset = data_wall(d.station, d.channel, d.time)
+            w_need = data_wall(d.station, d.channel, d.time + tail)
             kind = "beam" if d.method == "beam" else "stalta"
             if w_onset is not None:
                 onset_lat[kind].append(now - w_onset)
@@ -206,7 +222,13 @@ def main() -> None:
             return
         now = time.perf_counter()
         needs = [
-            data_wall(a.station, a.time + tail if args.blocks else need_of(a.detection))
+            data_wall(
+                a.station,
+                a.detection.channel,
+                a.time + tail
+                if args.blocks
+                else need_by_id.get(a.detection.id, need_of(a.detection)),
+            )
             for a in ev.arrivals
             if a.time_defining
         ]
@@ -221,7 +243,7 @@ def main() -> None:
                 f" {len(known)} defining, after their data {now - last:6.1f} s"
             )
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         span = _span_archive(
             scen / "sds", Path(tmp) / "source", start - 600.0, start + args.minutes * 60.0 + 60.0
         )
@@ -241,7 +263,7 @@ def main() -> None:
             runner = LiveRunner(
                 ctx, config, start=start, progress=progress, on_event=on_event,
                 streaming=not args.blocks, on_detections=on_detections,
-                stream_arrays=not args.block_arrays,
+                stream_arrays=not args.block_arrays, on_withdrawn=on_withdrawn,
             )  # fmt: skip
             holder.append(runner)
             stop = threading.Event()
@@ -252,13 +274,14 @@ def main() -> None:
             runner.run(clock.now, stop, poll=0.2)
             acq.stop()
             cpu, elapsed = _cpu() - cpu0, time.perf_counter() - t0
-            backlog = runner.pending()
+            backlog, withdrawn = runner.pending(), runner.n_withdrawn
         server.stop()
     reached = clock.now()
     mode = f"blocks of {args.block:g} s" if args.blocks else "streaming"
     print(f"replay x{args.speed:g}, {args.minutes:g} data minutes, {mode}")
     print(f"data time reached {reached} (started {start}); wall {elapsed:.0f} s")
     print(f"records not yet detected on at the end (backlog): {backlog}")
+    print(f"array arrivals withdrawn (a stronger one re-picked within merge_window): {withdrawn}")
     print(f"CPU {cpu:.1f} s = {cpu / elapsed:.3f} CPU-s per wall second (all of this process)")
     for kind, what in (("stalta", "stations"), ("beam", "arrays")):
         _stats(f"detection ({what}) after its onset's record", onset_lat[kind])
@@ -266,6 +289,13 @@ def main() -> None:
     _stats("first origin after its last defining detection's data", org_lat)
     if not args.blocks:
         _stats("association runs (wall)", runner.assoc_seconds)
+    if args.detail:  # association runs, on the same clock (a detection tail beside one?)
+        mono0 = t_wall0 - t_perf_mono
+        detail += [
+            f"{t - mono0:8.1f} association run of {dt:.1f} s"
+            for t, dt in zip(runner.assoc_started, runner.assoc_seconds, strict=True)
+        ]
+        detail.sort(key=lambda line: float(line.split()[0]))
     for line in detail:
         print(line)
 

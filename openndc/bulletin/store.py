@@ -642,6 +642,23 @@ class BulletinStore:
             raise self._fail(f"store {len(detections)} detections", exc) from exc
         return added, superseded
 
+    def withdraw_detections(self, names: Iterable[str]) -> int:
+        """Mark the current detections with these identifiers superseded (a live array
+        arrival replaced by a stronger one re-picked near it); they stay in the database,
+        since origins may refer to them. Returns how many rows were marked."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return 0
+        query = select(DetectionRow).where(_DET.detname.in_(wanted), _DET.superseded.is_(False))
+        try:
+            with Session(self.engine) as session, session.begin():
+                rows = list(session.scalars(query))
+                for row in rows:
+                    row.superseded = True
+        except SQLAlchemyError as exc:
+            raise self._fail(f"withdraw {len(wanted)} detections", exc) from exc
+        return len(rows)
+
     def load_detections(
         self,
         start: UTCDateTime,

@@ -29,7 +29,9 @@ that need data long after the onset (3-C polarization, the Wood-Anderson amplitu
 the phase name) sent later as an *update* of the same detection (same identifier). Arrays
 are streamed the same way (:class:`openndc.detection.array.stream.ArrayStream`: per-element
 filter state, beams and their STA/LTA state, f-k at each arrival) from the elements'
-records aligned on one time grid; an array detection is emitted once, measured.
+records aligned on one time grid; an array detection is emitted once, measured, as soon
+as it is measured; one that a later, stronger arrival within ``merge_window`` replaces (the
+batch rule) is then handed over by :meth:`StreamingDetector.withdrawn`.
 """
 
 from __future__ import annotations
@@ -380,6 +382,8 @@ class _ArrayFeed:
         self.t_ns = 0  # time of the stream's next sample
         self._epochs: dict[str, int] = {}  # the element buffers the stream began from
         self._key = ("", "")  # the (location, channel) the array uses
+        #: arrivals emitted, then replaced by a stronger one (ArrayStream.withdrawn)
+        self.withdrawn: list[Detection] = []
 
     def member_id(self, trace_id: str) -> bool:
         """Whether the trace is an element's candidate channel (a vertical for a seismic
@@ -457,6 +461,7 @@ class _ArrayFeed:
             k = round((self.t_ns - b.start_ns) * fs / 1e9)
             block[i] = b.data[k : k + n]
         out += self.stream.extend(block)
+        self.withdrawn += self.stream.withdrawn()
         self.t_ns = self.stream.start.ns + round(self.stream.n * 1e9 / fs)
         return out
 
@@ -511,7 +516,11 @@ class _ArrayFeed:
 
     def _finish(self) -> list[Detection]:
         stream, self.stream = self.stream, None
-        return stream.finish() if stream is not None else []
+        if stream is None:
+            return []
+        out = stream.finish()
+        self.withdrawn += stream.withdrawn()
+        return out
 
     def flush(self) -> list[Detection]:
         return self._finish()
@@ -622,6 +631,16 @@ class StreamingDetector:
         for feed in {id(f): f for f in self._arrays.values()}.values():
             out += self._arrays_named(feed.flush())
         out += self._updates(force=True)
+        return out
+
+    def withdrawn(self) -> list[Detection]:
+        """Array arrivals emitted earlier and since replaced by a stronger one within
+        ``merge_window`` (the batch detector keeps only the stronger): each handed over
+        once; the caller withdraws them (the live runner marks them superseded)."""
+        out: list[Detection] = []
+        for feed in {id(f): f for f in self._arrays.values()}.values():
+            out += self._arrays_named(feed.withdrawn)
+            feed.withdrawn = []
         return out
 
     def fixed_until(self) -> UTCDateTime | None:

@@ -17,7 +17,12 @@ stage's kernels with their filter and STA/LTA state carried per channel), whose 
 are stored as soon as their onsets are fixed (and stored again, superseding, when the
 station-level measurements follow); arrays too (beams, their STA/LTA and f-k, state
 carried per array; ``stream_arrays=False``: the detection stage per complete block of their
-elements instead). Association, location and magnitudes then run
+elements instead). An array arrival is stored as soon as it is measured; when a later,
+stronger one within ``merge_window`` replaces it (the batch detector's rule), the replaced
+one is *withdrawn*: marked superseded in the database (kept there, as a window rerun's
+superseded rows), which changes association's input as a new detection does, so the next
+association run no longer reads it (an event that had it gets a new origin version with
+the same identifier). Association, location and magnitudes then run
 event-driven, when a detection was added or an update changed what association reads
 (not the amplitudes alone, nor a detection stored again unchanged) and at most every
 ``associate_every`` seconds,
@@ -47,6 +52,7 @@ from openndc import __version__
 from openndc.detection.streaming import StreamingDetector
 from openndc.model.config import to_mapping
 from openndc.model.detection import AMPLITUDE_COLUMNS, Detection
+from openndc.model.errors import BulletinError
 from openndc.model.provenance import Provenance
 from openndc.pipeline.contract import StageContext, Window, select_stations
 from openndc.pipeline.process import ProcessConfig
@@ -133,13 +139,17 @@ class LiveRunner:
     identity: str = "live"
     streaming: bool = True
     associate_every: float = 5.0
-    #: arrays streamed (beams and f-k with state, arrivals final ~40 s of data after their
-    #: trigger; the default) or, False, the detection stage per complete block of their
-    #: elements
+    #: arrays streamed (beams and f-k with state, arrivals stored once measured, withdrawn
+    #: when a stronger one replaces them; the default) or, False, the detection stage per
+    #: complete block of their elements
     stream_arrays: bool = True
     on_detections: DetectionCallback | None = None
+    #: called with the identifiers of the detections just withdrawn (marked superseded)
+    on_withdrawn: Callable[[list[str]], None] | None = None
     reports: list[RunReport] = field(default_factory=list)
     n_detections: int = 0
+    #: array arrivals withdrawn so far (replaced by a stronger one within merge_window)
+    n_withdrawn: int = 0
     _next: UTCDateTime | None = None
     _queue: queue.SimpleQueue[tuple[str, UTCDateTime, float, Any]] = field(
         default_factory=queue.SimpleQueue, repr=False
@@ -155,9 +165,13 @@ class LiveRunner:
     #: detections made and not yet stored (a store that found the database locked by the
     #: association run's write is tried again on the next record)
     _unstored: dict[str, Detection] = field(default_factory=dict, repr=False)
+    #: identifiers of detections withdrawn and not yet marked superseded (same retry)
+    _withdraw: set[str] = field(default_factory=set, repr=False)
     _assoc_out: list[RunReport | BaseException] = field(default_factory=list, repr=False)
     #: wall seconds each association run took (a benchmark's evidence)
     assoc_seconds: list[float] = field(default_factory=list)
+    #: when each association run began (``time.monotonic()``), beside ``assoc_seconds``
+    assoc_started: list[float] = field(default_factory=list)
     #: what association reads of each detection stored (by id), to run it again only when
     #: that changed
     _inputs: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
@@ -244,24 +258,53 @@ class LiveRunner:
                 )
             for det in self._detector.feed(stream, start, fs, samples):
                 self._unstored[det.id] = det
+            self._take_withdrawn()
             self._store_now()
             self._fed.record(stream, start + len(samples) / fs, start)
         self._store_now()
 
+    def _take_withdrawn(self) -> None:
+        """The array arrivals the detector withdrew (a stronger one replaced each): to be
+        marked superseded once stored."""
+        if self._detector is None:
+            return
+        for det in self._detector.withdrawn():
+            self._withdraw.add(det.id or det.stable_id)
+
     def _store_now(self) -> None:
-        """Store the detections made, at once; kept for the next try when the database is
-        locked (SQLite: one writer at a time, and association may be writing)."""
-        if not self._unstored:
+        """Store the detections made and mark those withdrawn, at once; kept for the next
+        try when the database is locked (SQLite: one writer at a time, and association may
+        be writing)."""
+        if not self._unstored and not self._withdraw:
             return
         try:
-            self._store(list(self._unstored.values()))
-        except OperationalError as exc:
+            if self._unstored:
+                self._store(list(self._unstored.values()))
+                self._unstored.clear()
+            if self._withdraw:
+                self._withdraw_now()
+        except (OperationalError, BulletinError) as exc:
             if "locked" not in str(exc):
                 raise
-            log.info("database locked by another writer: %d detections kept for the next try",
-                     len(self._unstored))  # fmt: skip
-            return
-        self._unstored.clear()
+            log.info("database locked by another writer: %d detections and %d withdrawals "
+                     "kept for the next try", len(self._unstored), len(self._withdraw))  # fmt: skip
+
+    def _withdraw_now(self) -> None:
+        """Mark the withdrawn detections superseded (stored before: a withdrawn one still
+        unstored went in with the detections just before). Association's input changed: the
+        next run no longer reads them."""
+        store = self.context.require_store("live runner")
+        names = sorted(self._withdraw)
+        n = store.withdraw_detections(names)
+        self._withdraw.clear()
+        log.info("%d array arrival(s) withdrawn for a stronger one re-picked near each "
+                 "(%d rows marked superseded): %s", len(names), n, ", ".join(names))  # fmt: skip
+        self.n_withdrawn += len(names)
+        for name in names:
+            self._inputs.pop(name, None)
+        self._dirty = True
+        if self.on_withdrawn is not None:
+            self.on_withdrawn(names)
 
     def _detect_arrays(self, data_time: UTCDateTime) -> None:
         """Arrays not streamed (``stream_arrays=False``): the detection stage on the arrays'
@@ -347,6 +390,7 @@ class LiveRunner:
         self._next = data_time
         self._last_assoc = time.monotonic()
         self.assoc_seconds.append(self._last_assoc - t0)
+        self.assoc_started.append(t0)
         report.n_detections = self.n_detections
         self.n_detections = 0
         self.reports.append(report)
@@ -376,8 +420,11 @@ class LiveRunner:
         self._unstored.clear()
         if self._detector is not None:
             rest += self._detector.flush()
+            self._take_withdrawn()
         if rest:
             self._store(rest)
+        if self._withdraw:
+            self._withdraw_now()
         if data_time is None or not self._dirty:
             return None
         return self._associate(data_time)
@@ -433,3 +480,4 @@ class LiveRunner:
                 self._wait_for_record(poll)
             else:
                 stop.wait(poll)
+        self._associated(wait=True)  # no association run left writing after the loop

@@ -153,3 +153,60 @@ def test_association_runs_again_only_when_its_input_changed(tmp_path: Path) -> N
         assert runs(t0 + 90) == 2
         runner._store([dataclasses.replace(det, id="KZ.AKTO..BHZ-b", time=t0 + 50)])
         assert runs(t0 + 100) == 3
+
+
+def test_a_withdrawn_array_arrival_leaves_its_event_which_keeps_its_identity(
+    tmp_path: Path,
+) -> None:
+    """A streamed array arrival withdrawn for a stronger one re-picked near it (the batch
+    detector's rule) is marked superseded in the database (kept there), starts an
+    association run, and the event that had it gets a new origin version with the
+    replacement instead, under the same identifier."""
+    import dataclasses
+
+    from openndc.pipeline.contract import StageContext
+    from openndc.pipeline.live import LiveRunner
+    from openndc.pipeline.process import ProcessConfig
+    from openndc.traveltime import load_travel_times
+    from tests.support.synthetic import SyntheticEvent, synthetic_detections
+
+    t0 = UTCDateTime("2024-03-01T00:40:00")
+    net = read_inventory("kz")
+    event = SyntheticEvent(t0 + 120.0, 41.7, 88.4, 0.0)  # Lop Nor
+    dets = synthetic_detections(net, [event], load_travel_times("ak135"), seed=3,
+                                pick_sigma=0.3, p_probability=1.0, s_probability=0.8,
+                                false_per_site_hour=0.0)  # fmt: skip
+    with BulletinStore(f"sqlite:///{tmp_path / 'b.db'}") as store:
+        ctx = StageContext(net, store, None, "test")
+        runner = LiveRunner(ctx, ProcessConfig(), start=t0, associate_every=0.0)
+
+        def runs(data_time: UTCDateTime) -> int:
+            runner._fed.record("KZ.AKTO..BHZ", data_time)
+            runner.step(data_time)
+            runner._associated(wait=True)
+            return len(runner.reports)
+
+        runner._store(dets)
+        assert runs(t0 + 720) == 1
+        (first,) = store.load()
+        beams = {a.detection.id: a for a in first.arrivals if a.detection.method == "beam"}
+        weak = next(d for d in dets if d.id in beams and beams[d.id].time_defining)
+        strong = dataclasses.replace(weak, id=f"{weak.id}-stronger", time=weak.time + 0.2,
+                                     snr=weak.snr + 5.0)  # fmt: skip
+        # what the live runner does with an arrival the stream withdrew: the replacement
+        # stored, the withdrawn one marked superseded, association run again
+        runner._unstored[strong.id] = strong
+        runner._withdraw.add(weak.id)
+        runner._store_now()
+        assert runner.n_withdrawn == 1 and not runner._withdraw
+        assert runs(t0 + 740) == 2
+        (now,) = store.load()
+        names = {a.detection.id for a in now.arrivals}
+        assert now.id == first.id  # the event's identity kept
+        assert weak.id not in names and strong.id in names
+        assert len(store.versions(first.id)) == 2
+        # nothing lost: the withdrawn row stays, flagged superseded
+        assert weak.id not in {d.id for d in store.load_detections(t0, t0 + 900)}
+        kept = store.load_detections(t0, t0 + 900, include_superseded=True, names=[weak.id])
+        assert [d.id for d in kept] == [weak.id]
+        assert store.withdraw_detections([weak.id]) == 0  # withdrawn once

@@ -16,12 +16,16 @@ piece (a record's worth, a second) and carries their state:
   f-k, onset sharpening and back-search, mb amplitude) as soon as the data it reads have
   arrived (the trigger plus the f-k / mb windows, the beam's move-out and 30 s of filter
   padding), on a buffer of the raw element data;
-- the last arrival kept, held until no later one can be re-picked within ``merge_window``
-  of it (the batch detector then keeps the stronger of the two).
+- every arrival emitted as soon as it is measured; when a later, stronger arrival within
+  ``merge_window`` replaces it (the batch detector keeps the stronger of two arrivals
+  re-picked that close), the replacement is emitted and the replaced one is *withdrawn*:
+  :meth:`ArrayStream.withdrawn` hands it over (the live runner marks it superseded in the
+  database, and association no longer reads it).
 
-Over one continuous segment the detections equal ``detect_array`` on that segment (a test
-streams an array in random pieces). A gap in an element ends the segment (open triggers
-close at its last sample, as at a batch window's end).
+Over one continuous segment the detections emitted minus those withdrawn equal
+``detect_array`` on that segment (a test streams an array in random pieces). A gap in an
+element ends the segment (open triggers close at its last sample, as at a batch window's
+end).
 """
 
 from __future__ import annotations
@@ -80,7 +84,9 @@ class ArrayStream:
 
     ``codes`` are the elements used (in the array's order), ``start`` the time of their
     first common sample; ``extend(block)`` appends the next ``(n_el, m)`` samples and returns
-    the arrivals now final; ``finish()`` ends the segment and returns the rest. ``quiet`` [s]:
+    the arrivals just measured; ``finish()`` ends the segment and returns the rest;
+    ``withdrawn()`` the arrivals emitted before and since replaced by a stronger one within
+    ``merge_window`` (the batch rule). ``quiet`` [s]:
     no trigger opens before ``start + quiet`` (a stream restarted while the batch detector's
     data go on: its STA/LTA has converged only after
     :func:`~openndc.detection.array.detector.array_warmup_seconds`).
@@ -132,7 +138,9 @@ class ArrayStream:
         self._closed: list[_Trigger] = []
         self._todo: list[_Trigger] = []
         self._last: _Trigger | None = None
-        self._held: list[Detection] = []  # the last arrival kept, not emitted yet
+        #: the last arrival kept (emitted): a later one within merge_window may replace it
+        self._kept: list[Detection] = []
+        self._withdrawn: list[Detection] = []  # emitted, then replaced: not handed over yet
         self._merge = self.config.merge_window * self.fs
         self._dead = self.config.dead_time * self.fs
         smax = max((b.slowness_s_per_km for b in self.steer), default=0.0)
@@ -179,12 +187,19 @@ class ArrayStream:
                 self._add(run, b, i0, i1, snr)
         self._decide(final=True)
         out = self._measure_ready(final=True)
-        out += self._held
-        self._held = []
+        self._kept = []
+        return out
+
+    def withdrawn(self) -> list[Detection]:
+        """The arrivals emitted earlier that a stronger one within ``merge_window`` has
+        since replaced (each handed over once)."""
+        out, self._withdrawn = self._withdrawn, []
         return out
 
     def fixed_until(self) -> UTCDateTime:
-        """Arrivals before this time are all emitted (later ones may still come)."""
+        """Arrivals before this time are all emitted (later ones may still come, and the
+        last one emitted may still be withdrawn for a stronger one within
+        ``merge_window``)."""
         return self.start + max(0, self._first_pending() - self._back) / self.fs
 
     # -- internals ----------------------------------------------------------------------
@@ -281,18 +296,19 @@ class ArrayStream:
                 self.config,
                 self.channels,
             )
-            if _accept(det, self._held, self.config) and len(self._held) > 1:
-                out += self._held[:-1]  # the one held before is final: nothing re-picks near it
-                self._held = self._held[-1:]
+            before = self._kept[-1] if self._kept else None
+            if not _accept(det, self._kept, self.config):
+                continue
+            # emitted at once; one that replaced the last arrival withdraws it
+            now = self._kept[-1]
+            if before is not None and self._kept[0] is not before:
+                if any(d is before for d in out):  # not handed over yet: never emitted
+                    out = [d for d in out if d is not before]
+                else:
+                    self._withdrawn.append(before)
+            out.append(now)
+            self._kept = [now]
         self._todo = waiting
-        # release the held arrival once no later trigger's onset can come within
-        # merge_window of it
-        if self._held and not final:
-            t_held = self._held[0].time
-            earliest = self.start + (self._first_pending() - self._back) / self.fs
-            if earliest - t_held >= self.config.merge_window:
-                out += self._held
-                self._held = []
         return out
 
     def _trim(self) -> None:
