@@ -23,8 +23,7 @@ from openndc.model.event import Arrival, Event, Origin
 from openndc.model.geodesy import distance_azimuth
 from openndc.model.inventory import MonitoringNetwork
 from openndc.model.mb import mb_q
-from openndc.traveltime import load_travel_times
-from tests.support.ims import read_ims_network
+from tests.support.ims import event_p_detections, read_ims_network
 
 T0 = UTCDateTime(2024, 1, 1)
 EVENT = (33.91, 10.19, 10.0)  # an ISC Tunisia origin (bulletins/isc_tunisia_mloc)
@@ -106,26 +105,7 @@ def _detections(
     """P of the Tunisian origin at ``seen`` (station: is an array) with ``log10(A/T)``,
     among noise detections (1.5 per site-hour, A/T at the site's noise level x SNR 3-5)."""
     rng = np.random.default_rng(3)
-    tt = load_travel_times("ak135")
-    t0 = T0 + 1800.0
-    out = []
-    for code, array in seen.items():
-        lat, lon = sites[code]
-        d, _, baz = distance_azimuth(EVENT[0], EVENT[1], lat, lon)
-        best = min(
-            (float(t[0]), abs(float(p[0])))
-            for ph in ("Pg", "Pn", "P")
-            for t, p, _ in [tt.derivatives(ph, [float(d)], [EVENT[2]])]
-            if np.isfinite(t[0])
-        )
-        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
-        out.append(Detection("IM", code, "", "BHZ", t0 + best[0] + float(rng.normal(0, ts)),
-                             time_uncertainty=ts, phase="P",
-                             backazimuth=float(baz) + float(rng.normal(0, bs)),
-                             backazimuth_uncertainty=bs,
-                             slowness=best[1] + float(rng.normal(0, ss)),
-                             slowness_uncertainty=ss, amplitude=10.0 ** log_at[code],
-                             amplitude_unit="nm", period=1.0, id=f"ev-{code}"))  # fmt: skip
+    out = event_p_detections(EVENT, T0 + 1800.0, sites, seen, rng, log_at)
     for code in sorted(sites):
         noise = -0.6 if code in QUIET else 0.2  # log10(A/T) [nm/s]
         for k in range(3):

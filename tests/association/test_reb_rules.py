@@ -12,8 +12,7 @@ from obspy import UTCDateTime
 from openndc.association import AssociationConfig, associate
 from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
-from openndc.traveltime import load_travel_times
-from tests.support.ims import read_ims_network
+from tests.support.ims import event_p_detections, read_ims_network
 
 T0 = UTCDateTime(2024, 1, 1)
 EVENT = (33.91, 10.19, 10.0)  # an ISC Tunisia origin (bulletins/isc_tunisia_mloc)
@@ -25,25 +24,7 @@ REB = AssociationConfig(
 
 def _detections(net_codes: list[str], sites: dict[str, tuple[float, float]]) -> list[Detection]:
     rng = np.random.default_rng(3)
-    tt = load_travel_times("ak135")
-    t0 = T0 + 1800.0
-    out = []
-    for code, array in SEEN.items():
-        lat, lon = sites[code]
-        d, _, baz = distance_azimuth(EVENT[0], EVENT[1], lat, lon)
-        best = min(
-            (float(t[0]), abs(float(p[0])))
-            for ph in ("Pg", "Pn", "P")
-            for t, p, _ in [tt.derivatives(ph, [float(d)], [EVENT[2]])]
-            if np.isfinite(t[0])
-        )
-        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
-        out.append(Detection("IM", code, "", "BHZ", t0 + best[0] + float(rng.normal(0, ts)),
-                             time_uncertainty=ts, phase="P",
-                             backazimuth=float(baz) + float(rng.normal(0, bs)),
-                             backazimuth_uncertainty=bs,
-                             slowness=best[1] + float(rng.normal(0, ss)),
-                             slowness_uncertainty=ss, id=f"ev-{code}"))  # fmt: skip
+    out = event_p_detections(EVENT, T0 + 1800.0, sites, SEEN, rng)
     for k in range(3 * len(net_codes)):  # ~1.5 false detections per site-hour
         code = net_codes[k % len(net_codes)]
         out.append(Detection("IM", code, "", "BHZ", T0 + float(rng.uniform(0, 7200)),

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from obspy import UTCDateTime
 
 from openndc.model.detection import Detection
 from openndc.model.inventory import MonitoringNetwork, Station
 
-__all__ = ["read_css_arrivals", "read_ims_network"]
+__all__ = ["event_p_detections", "read_css_arrivals", "read_ims_network"]
 
 
 def _jdate(when: UTCDateTime) -> int:
@@ -104,4 +106,44 @@ def read_css_arrivals(path: str | Path) -> list[Detection]:
             )
         )
     out.sort(key=lambda d: (d.time, d.id))
+    return out
+
+
+def event_p_detections(
+    event: tuple[float, float, float],
+    t0: UTCDateTime,
+    sites: dict[str, tuple[float, float]],
+    seen: dict[str, bool],
+    rng: np.random.Generator,
+    log_at: dict[str, float] | None = None,
+) -> list[Detection]:
+    """The first P (ak135 Pg/Pn/P) of ``event`` (lat, lon, depth) at origin time ``t0`` at
+    each station of ``seen`` (station: is an array), as a detector measures it: time,
+    back-azimuth and slowness with an array's (0.5 s, 5 deg, 1 s/deg) or a 3-C station's
+    (1 s, 25 deg, 4 s/deg) noise; with ``log_at`` an amplitude [nm] of that log10(A/T) at
+    1 s. Identifiers ``ev-STATION``."""
+    from openndc.model.geodesy import distance_azimuth
+    from openndc.traveltime import load_travel_times
+
+    tt = load_travel_times("ak135")
+    out = []
+    for code, array in seen.items():
+        lat, lon = sites[code]
+        d, _, baz = distance_azimuth(event[0], event[1], lat, lon)
+        best = min(
+            (float(t[0]), abs(float(p[0])))
+            for ph in ("Pg", "Pn", "P")
+            for t, p, _ in [tt.derivatives(ph, [float(d)], [event[2]])]
+            if np.isfinite(t[0])
+        )
+        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
+        amp: dict[str, Any] = {}
+        if log_at is not None:
+            amp = {"amplitude": 10.0 ** log_at[code], "amplitude_unit": "nm", "period": 1.0}
+        out.append(Detection("IM", code, "", "BHZ", t0 + best[0] + float(rng.normal(0, ts)),
+                             time_uncertainty=ts, phase="P",
+                             backazimuth=float(baz) + float(rng.normal(0, bs)),
+                             backazimuth_uncertainty=bs,
+                             slowness=best[1] + float(rng.normal(0, ss)),
+                             slowness_uncertainty=ss, id=f"ev-{code}", **amp))  # fmt: skip
     return out
