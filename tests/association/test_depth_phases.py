@@ -16,7 +16,7 @@ from openndc.location import locate
 from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.support.ims import read_ims_network
+from tests.support.ims import false_p_detections, read_ims_network
 
 T0 = UTCDateTime(2024, 1, 1)
 EPICENTRE = (50.7, 157.8)  # Kamchatka (the 2006 CMT doublet ObsPy ships, multiple_events.ndk)
@@ -61,13 +61,7 @@ def _detections(net: object, arrays: set[str], depth: float, seed: int) -> list[
                                  slowness=abs(float(p[0])) + float(rng.normal(0, 0.5)),
                                  slowness_uncertainty=1.0, id=f"ev-{s.code}-{ph}"))  # fmt: skip
     codes = sorted(s.code for s in net.stations)  # type: ignore[attr-defined]
-    for k in range(4 * len(codes)):
-        code = codes[k % len(codes)]
-        out.append(Detection("IM", code, "", "BHZ", T0 + float(rng.uniform(0, 7200)),
-                             time_uncertainty=1.0, phase="P",
-                             backazimuth=float(rng.uniform(0, 360)), backazimuth_uncertainty=25.0,
-                             slowness=float(rng.uniform(4, 25)), slowness_uncertainty=4.0,
-                             id=f"false-{k}"))  # fmt: skip
+    out += false_p_detections(codes, 4 * len(codes), rng, T0)
     return sorted(out, key=lambda d: (d.time, d.id))
 
 

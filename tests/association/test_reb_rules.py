@@ -12,7 +12,7 @@ from obspy import UTCDateTime
 from openndc.association import AssociationConfig, associate
 from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
-from tests.support.ims import event_p_detections, read_ims_network
+from tests.support.ims import event_p_detections, false_p_detections, read_ims_network
 
 T0 = UTCDateTime(2024, 1, 1)
 EVENT = (33.91, 10.19, 10.0)  # an ISC Tunisia origin (bulletins/isc_tunisia_mloc)
@@ -25,13 +25,8 @@ REB = AssociationConfig(
 def _detections(net_codes: list[str], sites: dict[str, tuple[float, float]]) -> list[Detection]:
     rng = np.random.default_rng(3)
     out = event_p_detections(EVENT, T0 + 1800.0, sites, SEEN, rng)
-    for k in range(3 * len(net_codes)):  # ~1.5 false detections per site-hour
-        code = net_codes[k % len(net_codes)]
-        out.append(Detection("IM", code, "", "BHZ", T0 + float(rng.uniform(0, 7200)),
-                             time_uncertainty=1.0, phase="P",
-                             backazimuth=float(rng.uniform(0, 360)), backazimuth_uncertainty=25.0,
-                             slowness=float(rng.uniform(4, 25)), slowness_uncertainty=4.0,
-                             id=f"false-{k}"))  # fmt: skip
+    # ~1.5 false detections per site-hour
+    out += false_p_detections(net_codes, 3 * len(net_codes), rng, T0)
     return sorted(out, key=lambda d: (d.time, d.id))
 
 

@@ -26,7 +26,7 @@ from obspy import UTCDateTime
 from openndc.model.detection import Detection
 from openndc.model.inventory import MonitoringNetwork, Station
 
-__all__ = ["event_p_detections", "read_css_arrivals", "read_ims_network"]
+__all__ = ["event_p_detections", "false_p_detections", "read_css_arrivals", "read_ims_network"]
 
 
 def _jdate(when: UTCDateTime) -> int:
@@ -146,4 +146,21 @@ def event_p_detections(
                              backazimuth_uncertainty=bs,
                              slowness=best[1] + float(rng.normal(0, ss)),
                              slowness_uncertainty=ss, id=f"ev-{code}", **amp))  # fmt: skip
+    return out
+
+
+def false_p_detections(
+    codes: list[str], n: int, rng: np.random.Generator, t0: UTCDateTime, span: float = 7200.0
+) -> list[Detection]:
+    """``n`` false P detections taken in turn at ``codes``, uniform in ``[t0, t0 + span)``,
+    with random back-azimuths and slownesses as a 3-C station reports them. Identifiers
+    ``false-K``."""
+    out = []
+    for k in range(n):
+        code = codes[k % len(codes)]
+        out.append(Detection("IM", code, "", "BHZ", t0 + float(rng.uniform(0, span)),
+                             time_uncertainty=1.0, phase="P",
+                             backazimuth=float(rng.uniform(0, 360)), backazimuth_uncertainty=25.0,
+                             slowness=float(rng.uniform(4, 25)), slowness_uncertainty=4.0,
+                             id=f"false-{k}"))  # fmt: skip
     return out
