@@ -194,6 +194,16 @@ class AssociationConfig:
         "in codas are at more sites than the codas' own detection rates make by chance "
         "(< 1 %, later phases of the coda's event not counted): a second event in the coda",
     )
+    ndc_coda_q: float = field_(
+        300.0,
+        help="coda Q at 1 Hz (Aki & Chouet 1975: 100-300 in active regions, 300-1000 in stable "
+        "ones): where an accepted event's arrival at a site has an SNR, its coda there (see "
+        "ndc_coda) masks any detection only until it decays to SNR 2 (a weak arrival rings for "
+        "a minute, an SNR-10^4 one for ~10 min); later, within the coda interval, only "
+        "detections fitting the event's own phases (S, Lg, later_phases) are its coda, and "
+        "sites where the event was not seen are masked only for those. 0: the whole interval "
+        "masks everything at every site",
+    )
     later_phases: tuple[str, ...] = field_(
         ("pP", "sP", "PcP", "ScP", "PKiKP", "PKP", "PP", "SS", "ScS", "Rg"),
         help="later phases ('ndc'): a detection left over after event formation (or one the "

@@ -62,6 +62,7 @@ from openndc.model.geodesy import distance_azimuth
 __all__ = [
     "NodeTables",
     "build_node_tables",
+    "coda_end",
     "network_core",
     "score_nodes",
     "score_nodes_py",
@@ -86,6 +87,8 @@ _DEPTH_PHASE_FAP = 0.01
 #: P detections in other events' codas make a new event when chance explains their number
 #: of sites with a probability below this, over all the nodes of the search.
 _CODA_FAP = 0.01
+#: A coda rings (can re-trigger a detector) until it decays to this SNR (coda_end).
+_CODA_END_SNR = 2.0
 
 #: First-arrival phases the NDC method names (those in ``AssociationConfig.phases``).
 _FIRST_P = ("Pg", "Pn", "P", "PKP")
@@ -166,6 +169,28 @@ class NdcHypothesis:
     depth: float
     members: list[int]
     phases: list[str]
+
+
+def coda_end(lapse: FloatArray, snr: FloatArray, q: float, end_snr: float) -> FloatArray:
+    """Lapse time [s after the origin] at which the coda of an arrival at ``lapse`` [s] with
+    signal-to-noise ratio ``snr`` decays to ``end_snr`` x the noise (no re-trigger after).
+
+    The single-scattering coda envelope of Aki & Chouet (1975, JGR 80(23), 3322-3342),
+    ``A(t) ~ t^-1 exp(-pi f t / Qc)`` at 1 Hz with coda Q ``q``: the end solves
+    ``(t1 / t) exp(-pi (t - t1) / q) = end_snr / snr`` (bisection; ``lapse`` itself where
+    ``snr <= end_snr``). A strong arrival (SNR 10^4) keeps a coda for ~10 min at Qc 300, a
+    weak one (SNR 5) for ~1 min.
+    """
+    t1 = np.maximum(np.asarray(lapse, float), 1.0)
+    target = np.log(end_snr / np.maximum(np.asarray(snr, float), end_snr))
+    lo = t1.copy()
+    hi = t1 + 50.0 * q  # exp(-50 pi) is far below any SNR ratio
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        above = np.log(t1 / mid) - math.pi * (mid - t1) / q > target
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+    return np.asarray(hi, float)
 
 
 def _has_phase(source: Any, phase: str) -> bool:
@@ -250,6 +275,12 @@ class _Ndc:
         self.threshold = site_thresholds(dets.log_at[self.is_p], dets.site[self.is_p],
                                          len(dets.site_lat))  # fmt: skip
         self.alive = np.ones(len(dets.t), dtype=np.bool_)
+        # detection SNRs (NaN where not given): an accepted event's coda at a site lasts
+        # as long as its arrivals there ring above the noise (coda_end)
+        snr = np.array(
+            [x.snr if x.snr is not None else math.nan for x in dets.items], dtype=np.float64
+        )
+        self.snr = np.where(snr > 0.0, snr, np.nan)
         self._lg_model = _has_phase(source, "Lg")
         self._s_kinds: list[tuple[str, float]] = []
         if any(p in config.phases for p in _FIRST_S):
@@ -267,6 +298,9 @@ class _Ndc:
         self.coda_baz = np.empty((0, self.n_sites))
         # whether the coda's event was seen at the site (known events: everywhere)
         self.coda_seen = np.empty((0, self.n_sites), dtype=np.bool_)
+        # end of the coda that can re-trigger: from the SNR of the event's arrivals at the
+        # site (ndc_coda_q); the whole interval where the SNR is unknown, -inf where unseen
+        self.coda_ring = np.empty((0, self.n_sites))
         self.coda_events: list[NdcHypothesis] = []
 
     def _longest_depth_delay(self) -> float:
@@ -303,8 +337,16 @@ class _Ndc:
         self.coda_hi = np.vstack([self.coda_hi, np.where(np.isfinite(tp), hi, -np.inf)])
         self.coda_baz = np.vstack([self.coda_baz, np.asarray(baz, float)])
         seen = np.full(self.n_sites, not hyp.members, dtype=np.bool_)
-        seen[d.site[np.asarray(hyp.members, dtype=np.int64)]] = True
+        m = np.asarray(hyp.members, dtype=np.int64)
+        seen[d.site[m]] = True
         self.coda_seen = np.vstack([self.coda_seen, seen])
+        ring = np.where(seen, hi, -np.inf)
+        if cfg.ndc_coda_q > 0.0 and m.size:
+            known = np.isfinite(self.snr[m])
+            ends = coda_end(d.t[m] - hyp.t0, self.snr[m], cfg.ndc_coda_q, _CODA_END_SNR)
+            ring[d.site[m[known]]] = -np.inf
+            np.maximum.at(ring, d.site[m[known]], hyp.t0 + ends[known])
+        self.coda_ring = np.vstack([self.coda_ring, np.where(np.isfinite(tp), ring, -np.inf)])
         self.coda_events.append(hyp)
 
     def _in_coda(self, idx: IntArray) -> npt.NDArray[np.bool_]:
@@ -318,7 +360,14 @@ class _Ndc:
         inside = (t >= self.coda_lo[:, s]) & (t <= self.coda_hi[:, s])
         b = self.baz[idx]
         other_way = np.isfinite(b) & (_angle(b, self.coda_baz[:, s]) > self.btol[idx])
-        return np.any(inside & ~other_way, axis=0)
+        inside &= ~other_way
+        # where the event's arrivals still ring (or their SNR is unknown) any detection is
+        # its coda; elsewhere in the interval only those that fit one of its phases
+        out = np.any(inside & (t <= self.coda_ring[:, s]), axis=0)
+        rest = np.flatnonzero(~out & np.any(inside, axis=0))
+        if rest.size:
+            out[rest] = self._explained(idx[rest])
+        return np.asarray(out, dtype=np.bool_)
 
     def _coda_by_chance(self, hyp: NdcHypothesis, coda_p: IntArray) -> bool:
         """Whether the P detections ``coda_p`` of ``hyp`` lying in accepted events' codas
@@ -642,13 +691,18 @@ class _Ndc:
                 continue
             hyp = self._build(i, float(n.latitude[k]), float(n.longitude[k]),
                               float(n.depth[k]), o, float(n.half_cell[k]))  # fmt: skip
-            if hyp is None and -neg < cfg.ndc_min_defining:
-                # a small event: other nodes may explain the driver (the first failed)
-                for _, k2, o2 in self.candidates(i, _SMALL_TRIES)[1:]:
-                    hyp = self._build(i, float(n.latitude[k2]), float(n.longitude[k2]),
-                                      float(n.depth[k2]), o2, float(n.half_cell[k2]))  # fmt: skip
-                    if hyp is not None:
-                        break
+            if -neg < cfg.ndc_min_defining:
+                # a small event: with few data other nodes may explain the driver as well or
+                # better (or where the first failed); of those accepted, the one that
+                # explains most detections (an S-P time at the closest station places a
+                # small event), then the smallest RMS of its P residuals
+                tried = [hyp] + [
+                    self._build(i, float(n.latitude[k2]), float(n.longitude[k2]),
+                                float(n.depth[k2]), o2, float(n.half_cell[k2]))
+                    for _, k2, o2 in self.candidates(i, _SMALL_TRIES)[1:]
+                ]  # fmt: skip
+                ok = [h for h in tried if h is not None]
+                hyp = min(ok, key=lambda h: (-len(h.members), self._p_rms(h))) if ok else None
             if hyp is None:
                 continue
             if any(
@@ -1020,6 +1074,12 @@ class _Ndc:
         ok = np.isfinite(sl) & np.isfinite(p)
         ok[ok] = np.abs(sl[ok] - p[ok]) <= self.stol[p_idx][ok]
         return np.asarray(w + np.where(ok, self.sw[p_idx], 0.0), float)
+
+    def _p_rms(self, hyp: NdcHypothesis) -> float:
+        """RMS [s] of the P residuals of ``hyp``."""
+        p_idx = self._p_members(hyp.members, hyp.phases)
+        t, _, _, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
+        return float(np.sqrt(np.mean((self.d.t[p_idx] - hyp.t0 - t) ** 2)))
 
     @staticmethod
     def _p_members(members: list[int], phases: list[str]) -> IntArray:

@@ -7,9 +7,11 @@ none."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 from obspy import UTCDateTime
 
 from openndc.association import associate
@@ -73,3 +75,90 @@ def test_doublet_in_the_coda_is_found_and_retriggers_are_not(shared_data: Path) 
         own = sum(a.detection.id.startswith(f"{who}-") for a in e.arrivals)
         assert own >= 20
     assert UTCDateTime(0) < res.events[0].origin.time  # both have real origins
+
+
+# --------------------------------------------------------- how long a coda rings (ndc_coda_q)
+
+
+def _coda_end_reference(lapse: float, snr: float, q: float, end_snr: float) -> float:
+    """Plain reference of :func:`coda_end`: the first 0.01-s step where the Aki & Chouet
+    envelope (t1 / t) exp(-pi (t - t1) / q), from ``snr`` at ``lapse``, is at ``end_snr``."""
+    t = np.arange(lapse, lapse + 5000.0, 0.01)
+    env = snr * (lapse / t) * np.exp(-np.pi * (t - lapse) / q)
+    below = np.flatnonzero(env <= end_snr)
+    return float(t[below[0]])
+
+
+def test_coda_end_matches_its_reference() -> None:
+    from openndc.association.ndc import coda_end
+
+    lapse = np.array([30.0, 280.0, 280.0, 700.0, 700.0, 100.0])
+    snr = np.array([5.0, 10.0, 1e4, 4.0, 1e3, 1.5])
+    got = coda_end(lapse, snr, 300.0, 2.0)
+    want = [_coda_end_reference(a, b, 300.0, 2.0) for a, b in zip(lapse, snr, strict=True)]
+    np.testing.assert_allclose(got, want, atol=0.02)
+    assert got[-1] == pytest.approx(100.0)  # below the end SNR: no coda at all
+    # a weak arrival rings for about a minute, an SNR-10^4 one for about ten
+    assert 20.0 < got[1] - 280.0 < 120.0
+    assert 400.0 < got[2] - 280.0 < 900.0
+
+
+SEQUENCE = ((1800.0, 34.35, 8.40), (2100.0, 34.40, 8.45))  # two aftershocks 5 min apart
+
+
+def _sequence(net: object, arrays: set[str], snr: float, seed: int) -> list[Detection]:
+    """Two small shallow events at one place (Tunisia) seen at the three nearest arrays
+    20-95 deg away with ``snr``: each one's P at those arrays lies in the other's coda
+    interval (first P to S + ndc_coda), from the same direction."""
+    rng = np.random.default_rng(seed)
+    tt = load_travel_times("ak135")
+    la, lo = SEQUENCE[0][1:]
+    near = sorted((float(distance_azimuth(la, lo, s.latitude, s.longitude)[0]), s.code)
+                  for s in net.stations  # type: ignore[attr-defined]
+                  if s.code in arrays)  # fmt: skip
+    codes = [c for d, c in near if 20.0 <= d <= 95.0][:3]
+    out = []
+    for k, (t0, la, lo) in enumerate(SEQUENCE):
+        for s in net.stations:  # type: ignore[attr-defined]
+            if s.code not in codes:
+                continue
+            d_, _, baz_ = distance_azimuth(la, lo, s.latitude, s.longitude)
+            t, p, _ = tt.derivatives("P", [float(d_)], [0.0])
+            when = T0 + t0 + float(t[0]) + float(rng.normal(0, 0.3))
+            out.append(Detection("IM", s.code, "", "cb", when,
+                                 time_uncertainty=0.5, phase="P",
+                                 backazimuth=(float(baz_) + float(rng.normal(0, 3))) % 360.0,
+                                 backazimuth_uncertainty=5.0,
+                                 slowness=abs(float(p[0])) + float(rng.normal(0, 0.5)),
+                                 slowness_uncertainty=1.0, snr=snr,
+                                 id=f"ev{k}-{s.code}"))  # fmt: skip
+    return sorted(out, key=lambda d: (d.time, d.id))
+
+
+def test_a_weak_events_coda_does_not_hide_the_next_event(shared_data: Path) -> None:
+    """SNR 5 at each array: the first event's coda is over within a minute, so the second
+    (5 min later) is an event; with the whole interval as coda (ndc_coda_q = 0, the old
+    rule) it is lost."""
+    from openndc.association import AssociationConfig
+
+    net, arrays = _network(shared_data)
+    dets = _sequence(net, arrays, snr=5.0, seed=3)
+    res = associate(dets, net)  # type: ignore[arg-type]
+    found = sorted({a.detection.id.split("-")[0] for e in res.events for a in e.arrivals})
+    assert len(res.events) == 2 and found == ["ev0", "ev1"]
+    old = associate(dets, net, AssociationConfig(ndc_coda_q=0.0))  # type: ignore[arg-type]
+    assert len(old.events) == 1
+
+
+def test_a_strong_events_retriggers_stay_its_coda(shared_data: Path) -> None:
+    """The doublet with the SNRs of large events (10^4 at their P, re-triggers at 20): the
+    first one's coda rings for minutes, its re-triggers make no event, the second is found."""
+    net, arrays = _network(shared_data)
+    dets = [replace(d, snr=1e4 if d.id.startswith("ev") else 20.0)
+            for d in _detections(net, arrays, seed=5)]  # fmt: skip
+    res = associate(dets, net)  # type: ignore[arg-type]
+    found = []
+    for e in res.events:
+        ids = [a.detection.id.split("-")[0] for a in e.arrivals]
+        found.append(max(set(ids), key=ids.count))
+    assert sorted(found) == ["ev0", "ev1"]
