@@ -42,6 +42,7 @@ from openndc.association.evidence import (
     AmplitudeEvidence,
     site_thresholds,
     small_event_evidence,
+    station_mb,
 )
 from openndc.association.later import CLASS_LATER
 from openndc.association.nodes import (
@@ -87,6 +88,9 @@ _DEPTH_PHASE_FAP = 0.01
 #: P detections in other events' codas make a new event when chance explains their number
 #: of sites with a probability below this, over all the nodes of the search.
 _CODA_FAP = 0.01
+#: The network-consistency test of a small event is weighed by sensitivity with threshold
+#: magnitudes at this many of its sites (:meth:`_Ndc._sensitive_ok`), else counted.
+_EVIDENCE_MIN_STATIONS = 3
 #: A coda rings (can re-trigger a detector) until it decays to this SNR (coda_end).
 _CODA_END_SNR = 2.0
 
@@ -493,9 +497,10 @@ class _Ndc:
             b = self.baz[j]
             fit &= ~(np.isfinite(b) & (_angle(b, n.baz[k, d.site[j]]) > self.btol[j]))
             sites = {int(x) for x in d.site[j[fit]]} | {int(d.site[drv])}
-            if len(sites) >= cfg.ndc_min_p_stations and self._nearest_ok(
-                float(n.latitude[k]), float(n.longitude[k]), sites
-            ):
+            if len(sites) >= cfg.ndc_min_p_stations and (
+                self._consistent(float(n.latitude[k]), float(n.longitude[k]),
+                                 float(n.depth[k]), np.append(j[fit], drv), sites)
+            ):  # fmt: skip
                 out.append((float(score[k]), int(k), o))
                 if len(out) >= limit:
                     break
@@ -994,6 +999,48 @@ class _Ndc:
             chance += 1.0 - math.exp(-n_other * n_win[k] * 2.0 * tol / w)
         return float(n) if _poisson_tail(n, chance) < 0.01 else 0.0
 
+    def _sensitive_ok(self, lat: float, lon: float, depth: float, idx: IntArray) -> bool | None:
+        """The network-consistency test weighed by sensitivity, for a small hypothesis at
+        (lat, lon, depth) with P detections ``idx``: a station detects an event above its
+        threshold magnitude (its threshold log10(A/T) + Q at its distance), so an event seen
+        by stations of threshold up to ``t`` is seen by those at least as sensitive. The
+        detecting sites must be ``ndc_min_detecting_fraction`` of themselves and the silent
+        operating sites within 100 deg whose threshold magnitude is at most the highest of
+        theirs. :meth:`_nearest_ok` counts every P-detecting site alike, however noisy, and
+        rejects an event seen at a quiet distant array while noisier closer sites are silent;
+        this one does not, and still rejects noise detections at noisy distant sites while
+        as sensitive ones are silent. ``None`` (no verdict): amplitude evidence off, or
+        fewer than ``_EVIDENCE_MIN_STATIONS`` detecting sites with a threshold magnitude
+        (one or two cannot tell; PKP beyond 100 deg has none)."""
+        if not self.cfg.ndc_amplitude_evidence:
+            return None
+        d = self.d
+        det_sites = np.unique(d.site[idx])
+        dist, _, _ = distance_azimuth(lat, lon, d.site_lat[det_sites], d.site_lon[det_sites])
+        dist = np.atleast_1d(np.asarray(dist, float))
+        t_det = station_mb(self.threshold[det_sites], dist, depth)
+        ok = np.isfinite(t_det) & (dist <= 100.0)
+        ok &= np.isin(det_sites, d.site[idx[np.isfinite(d.log_at[idx])]])
+        if int(ok.sum()) < _EVIDENCE_MIN_STATIONS:
+            return None
+        bar = float(t_det[ok].max())
+        cand = np.flatnonzero(self.p_site & np.isfinite(self.threshold))
+        cand = cand[~np.isin(cand, det_sites)]
+        dc, _, _ = distance_azimuth(lat, lon, d.site_lat[cand], d.site_lon[cand])
+        dc = np.atleast_1d(np.asarray(dc, float))
+        t_c = station_mb(self.threshold[cand], dc, depth)
+        n_sensitive = int(np.sum((dc <= 100.0) & (t_c <= bar)))
+        n_det = int(ok.sum())
+        return n_det >= self.cfg.ndc_min_detecting_fraction * (n_det + n_sensitive)
+
+    def _consistent(
+        self, lat: float, lon: float, depth: float, idx: IntArray, p_sites: set[int]
+    ) -> bool:
+        """The network-consistency test of a small hypothesis: by sensitivity where the
+        amplitudes allow (:meth:`_sensitive_ok`), else by count (:meth:`_nearest_ok`)."""
+        ok = self._sensitive_ok(lat, lon, depth, idx)
+        return self._nearest_ok(lat, lon, p_sites) if ok is None else ok
+
     def _nearest_ok(self, lat: float, lon: float, p_sites: set[int]) -> bool:
         """Whether ``p_sites`` are at least ``ndc_min_detecting_fraction`` of the
         P-detecting sites out to the farthest of them from (lat, lon) (PyOcto's distance
@@ -1056,8 +1103,11 @@ class _Ndc:
         for k in np.flatnonzero(silent):
             silent[k] = not bool(np.any(d.site[lo[k] : hi[k]] == cand[k]))
         if self.coda_lo.shape[0]:
-            # in the coda of an accepted event that was seen at the site: masked
-            masked = (at[None, :] >= self.coda_lo[:, cand]) & (at[None, :] <= self.coda_hi[:, cand])
+            # while the coda of an accepted event seen at the site rings there (coda_end;
+            # its whole interval where its SNR is unknown), the site is deaf: masked
+            masked = (at[None, :] >= self.coda_lo[:, cand]) & (
+                at[None, :] <= self.coda_ring[:, cand]
+            )
             silent &= ~(masked & self.coda_seen[:, cand]).any(axis=0)
         return small_event_evidence(d.log_at[p_idx], self.threshold[d.site[p_idx]], dist,
                                     self.threshold[cand[silent]], dc[silent],
@@ -1118,8 +1168,7 @@ class _Ndc:
                           hyp.t0, ev)  # fmt: skip
                 return None
         if small and (
-            # with amplitudes the silence test (above) replaces the network-consistency test
-            (ev is None and not self._nearest_ok(hyp.latitude, hyp.longitude, p_sites))
+            not self._consistent(hyp.latitude, hyp.longitude, hyp.depth, p_idx, p_sites)
             or not self._fits_within_errors(hyp, p_idx)
         ):
             return None

@@ -153,3 +153,39 @@ def test_chance_triplet_with_quiet_closer_stations_silent_is_rejected(
     # detections without amplitudes are not penalised: the earlier rules alone apply
     bare = [replace(d, amplitude=math.nan, amplitude_unit="") for d in dets]
     assert len(_found(associate(bare, net, reb_rules_config()))) == 1
+
+
+def test_sensitive_distant_station_judged_by_amplitudes(shared_data: Path) -> None:
+    """KEST (2 deg) and two quiet arrays, GERES (15 deg) and MKAR (55 deg), see an mb 3.7;
+    the 12 noisier sites closer than MKAR do not (their noise detections lie outside the
+    event's half hour). Counting every P-detecting site alike (3 of 15 out to 55 deg: too
+    few) rejects it; weighed by sensitivity (three threshold magnitudes) the sites as
+    sensitive as the least sensitive detecting one are the three themselves, and it is
+    found."""
+    net, sites = _network(shared_data)
+    seen = {"KEST": False, "GERES": True, "MKAR": True}
+    mb = 3.7
+    log_at = {c: mb - float(mb_q(max(float(distance_azimuth(EVENT[0], EVENT[1], *sites[c])[0]),
+                                     ev.MB_MIN_DISTANCE), EVENT[2])) for c in seen}  # fmt: skip
+    rng = np.random.default_rng(4)
+    dets = event_p_detections(EVENT, T0 + 1800.0, sites, seen, rng, log_at)
+    for code in sorted(sites):
+        noise = -0.6 if code in seen else 0.2  # log10(A/T) [nm/s]
+        for k in range(3):
+            when = float(rng.uniform(0, 5400))
+            when += 1800.0 if when >= 1500.0 else 0.0  # none in 1500-3300 s
+            dets.append(Detection("IM", code, "", "BHZ", T0 + when,
+                                  time_uncertainty=1.0, phase="P",
+                                  backazimuth=float(rng.uniform(0, 360)),
+                                  backazimuth_uncertainty=25.0,
+                                  slowness=float(rng.uniform(4, 25)), slowness_uncertainty=4.0,
+                                  amplitude=10.0 ** (noise + np.log10(rng.uniform(3, 5))),
+                                  amplitude_unit="nm", period=1.0,
+                                  id=f"false-{code}-{k}"))  # fmt: skip
+    dets.sort(key=lambda d: (d.time, d.id))
+    res = associate(dets, net, reb_rules_config())
+    found = _found(res)
+    assert len(found) == 1 and len(res.events) == 1, [e.origin for e in res.events]
+    assert {f"ev-{c}" for c in seen} <= {a.detection.id for a in found[0].arrivals}
+    without = associate(dets, net, reb_rules_config(ndc_amplitude_evidence=False))
+    assert not _found(without)
