@@ -305,6 +305,10 @@ class _Ndc:
         # end of the coda that can re-trigger: from the SNR of the event's arrivals at the
         # site (ndc_coda_q); the whole interval where the SNR is unknown, -inf where unseen
         self.coda_ring = np.empty((0, self.n_sites))
+        # the arrival whose coda rings longest at each site: its time [s] and SNR (NaN:
+        # unknown), for the coda's level at a later detection (coda_level)
+        self.coda_pk_t = np.empty((0, self.n_sites))
+        self.coda_pk_snr = np.empty((0, self.n_sites))
         self.coda_events: list[NdcHypothesis] = []
 
     def _longest_depth_delay(self) -> float:
@@ -345,12 +349,19 @@ class _Ndc:
         seen[d.site[m]] = True
         self.coda_seen = np.vstack([self.coda_seen, seen])
         ring = np.where(seen, hi, -np.inf)
+        pk_t = np.full(self.n_sites, np.nan)
+        pk_snr = np.full(self.n_sites, np.nan)
         if cfg.ndc_coda_q > 0.0 and m.size:
-            known = np.isfinite(self.snr[m])
+            known = np.flatnonzero(np.isfinite(self.snr[m]))
             ends = coda_end(d.t[m] - hyp.t0, self.snr[m], cfg.ndc_coda_q, _CODA_END_SNR)
             ring[d.site[m[known]]] = -np.inf
-            np.maximum.at(ring, d.site[m[known]], hyp.t0 + ends[known])
+            for k in known[np.argsort(ends[known], kind="stable")]:  # the longest last
+                site = d.site[m[k]]
+                ring[site] = hyp.t0 + ends[k]
+                pk_t[site], pk_snr[site] = d.t[m[k]], self.snr[m[k]]
         self.coda_ring = np.vstack([self.coda_ring, np.where(np.isfinite(tp), ring, -np.inf)])
+        self.coda_pk_t = np.vstack([self.coda_pk_t, pk_t])
+        self.coda_pk_snr = np.vstack([self.coda_pk_snr, pk_snr])
         self.coda_events.append(hyp)
 
     def _in_coda(self, idx: IntArray) -> npt.NDArray[np.bool_]:
@@ -366,12 +377,30 @@ class _Ndc:
         other_way = np.isfinite(b) & (_angle(b, self.coda_baz[:, s]) > self.btol[idx])
         inside &= ~other_way
         # where the event's arrivals still ring (or their SNR is unknown) any detection is
-        # its coda; elsewhere in the interval only those that fit one of its phases
-        out = np.any(inside & (t <= self.coda_ring[:, s]), axis=0)
+        # its coda, unless it stands out of the coda (an SNR above _CODA_END_SNR x the
+        # coda's level then: a new arrival, not a re-trigger); elsewhere in the interval
+        # only those that fit one of its phases
+        ringing = inside & (t <= self.coda_ring[:, s])
+        snr = self.snr[idx]
+        level = self._coda_level(t, s)
+        ringing &= ~(np.isfinite(snr) & np.isfinite(level) & (snr > _CODA_END_SNR * level))
+        out = np.any(ringing, axis=0)
         rest = np.flatnonzero(~out & np.any(inside, axis=0))
         if rest.size:
             out[rest] = self._explained(idx[rest])
         return np.asarray(out, dtype=np.bool_)
+
+    def _coda_level(self, t: FloatArray, s: IntArray) -> FloatArray:
+        """The coda's level (in SNR) of each accepted event (rows) at times ``t`` [s] at
+        sites ``s`` (columns): the Aki & Chouet envelope of :func:`coda_end` from its
+        longest-ringing arrival there; NaN where that arrival's SNR is unknown."""
+        pk_t, pk_snr = self.coda_pk_t[:, s], self.coda_pk_snr[:, s]
+        t0 = np.array([h.t0 for h in self.coda_events])[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            decay = ((pk_t - t0) / np.maximum(t - t0, 1.0)) * np.exp(
+                -math.pi * np.maximum(t - pk_t, 0.0) / self.cfg.ndc_coda_q
+            )
+        return np.asarray(np.where(t >= pk_t, pk_snr * np.minimum(decay, 1.0), pk_snr), float)
 
     def _coda_by_chance(self, hyp: NdcHypothesis, coda_p: IntArray) -> bool:
         """Whether the P detections ``coda_p`` of ``hyp`` lying in accepted events' codas

@@ -106,7 +106,13 @@ def test_coda_end_matches_its_reference() -> None:
 SEQUENCE = ((1800.0, 34.35, 8.40), (2100.0, 34.40, 8.45))  # two aftershocks 5 min apart
 
 
-def _sequence(net: object, arrays: set[str], snr: float, seed: int) -> list[Detection]:
+def _sequence(
+    net: object,
+    arrays: set[str],
+    snr: float,
+    seed: int,
+    events: tuple[tuple[float, float, float], ...] = SEQUENCE,
+) -> list[Detection]:
     """Two small shallow events at one place (Tunisia) seen at the three nearest arrays
     20-95 deg away with ``snr``: each one's P at those arrays lies in the other's coda
     interval (first P to S + ndc_coda), from the same direction."""
@@ -118,7 +124,7 @@ def _sequence(net: object, arrays: set[str], snr: float, seed: int) -> list[Dete
                   if s.code in arrays)  # fmt: skip
     codes = [c for d, c in near if 20.0 <= d <= 95.0][:3]
     out = []
-    for k, (t0, la, lo) in enumerate(SEQUENCE):
+    for k, (t0, la, lo) in enumerate(events):
         for s in net.stations:  # type: ignore[attr-defined]
             if s.code not in codes:
                 continue
@@ -148,6 +154,23 @@ def test_a_weak_events_coda_does_not_hide_the_next_event(shared_data: Path) -> N
     assert len(res.events) == 2 and found == ["ev0", "ev1"]
     old = associate(dets, net, AssociationConfig(ndc_coda_q=0.0))  # type: ignore[arg-type]
     assert len(old.events) == 1
+
+
+def test_a_new_arrival_standing_out_of_a_ringing_coda_is_not_coda(shared_data: Path) -> None:
+    """Two events 2 min apart at the three nearest arrays, the first at SNR 50 (its coda
+    rings ~3 min): the second's P at SNR 50 stand out of the coda's level then (~10) and
+    make an event; at SNR 3 they would be re-triggers of it and make none."""
+    net, arrays = _network(shared_data)
+    seq = ((1800.0, 34.35, 8.40), (1920.0, 34.40, 8.45))
+    dets = _sequence(net, arrays, snr=50.0, seed=3, events=seq)
+    res = associate(dets, net)  # type: ignore[arg-type]
+    found = [sorted({a.detection.id.split("-")[0] for a in e.arrivals}) for e in res.events]
+    assert sorted(found) == [["ev0"], ["ev1"]]
+    weak = [replace(d, snr=3.0) if d.id.startswith("ev1") else d for d in dets]
+    res = associate(weak, net)  # type: ignore[arg-type]
+    assert [sorted({a.detection.id.split("-")[0] for a in e.arrivals}) for e in res.events] == [
+        ["ev0"]
+    ]
 
 
 def test_a_strong_events_retriggers_stay_its_coda(shared_data: Path) -> None:
