@@ -527,6 +527,7 @@ def _score_clusters(  # pragma: no cover - compiled
         extra += sw[drv]
     best = np.full(n_sites, np.inf)
     gain = np.zeros(n_sites)
+    pen = np.zeros(n_sites)
     touched = np.empty(n_sites, np.int64)
     top = -1.0
     for c in np.argsort(-bound):
@@ -537,12 +538,17 @@ def _score_clusters(  # pragma: no cover - compiled
             t_d = tp[n, sd]
             if not np.isfinite(t_d):
                 continue
+            p_drv = 0.0
             if has_baz:
                 db = abs((baz[drv] - nbaz[n, sd] + 180.0) % 360.0 - 180.0)
                 if db > btol[drv]:
                     continue
-            if has_slow and abs(slow[drv] - nslow[n, sd]) > stol[drv]:
-                continue
+                p_drv += db / btol[drv]
+            if has_slow:
+                ds = abs(slow[drv] - nslow[n, sd])
+                if ds > stol[drv]:
+                    continue
+                p_drv += ds / stol[drv]
             o = t_drv - t_d
             # the node's detections lie between its earliest and latest predicted P
             w = tol + half_cell[n] * slow_max[n] * CELL_FACTOR + 1e-6
@@ -557,18 +563,26 @@ def _score_clusters(  # pragma: no cover - compiled
                 if not np.isfinite(tt):
                     continue
                 r = abs(t[j] - o - tt)
-                if r > tol + half_cell[n] * nslow[n, s] * CELL_FACTOR or r >= best[s]:
+                lim = tol + half_cell[n] * nslow[n, s] * CELL_FACTOR
+                if r > lim or r >= best[s]:
                     continue
                 g = 1.0
+                pj = r / lim
                 if np.isfinite(baz[j]):
-                    if abs((baz[j] - nbaz[n, s] + 180.0) % 360.0 - 180.0) <= btol[j]:
+                    db = abs((baz[j] - nbaz[n, s] + 180.0) % 360.0 - 180.0)
+                    if db <= btol[j]:
                         g += bw[j]
+                        pj += db / btol[j]
                     elif bw[j] >= 1.0:  # a well-measured azimuth pointing elsewhere
                         continue
+                    else:
+                        pj += 1.0
                 if np.isfinite(slow[j]):
-                    if abs(slow[j] - nslow[n, s]) > stol[j]:
+                    ds = abs(slow[j] - nslow[n, s])
+                    if ds > stol[j]:
                         continue
                     g += sw[j]
+                    pj += ds / stol[j]
                 if best[s] == np.inf:
                     # the touched sites in site order (insertion): the sums below add them
                     # in the order of a loop over all sites
@@ -580,14 +594,16 @@ def _score_clusters(  # pragma: no cover - compiled
                     n_touched += 1
                 best[s] = r
                 gain[s] = g
+                pen[s] = pj
             sc = 1.0 + extra
-            rs = 0.0
+            rs = p_drv
             for k in range(n_touched):
                 s = touched[k]
                 sc += gain[s]
-                rs += best[s]
+                rs += pen[s]
                 best[s] = np.inf
                 gain[s] = 0.0
+                pen[s] = 0.0
             score[n] = sc
             rsum[n] = rs
             top = max(top, sc)
@@ -608,8 +624,10 @@ def score_nodes(  # pragma: no cover - compiled
     """Score of the nodes for driver detection ``drv``: the number of defining data (P
     times of distinct sites plus fitting back-azimuths and slownesses, weighted ``bw`` /
     ``sw`` by their uncertainty; the detections ``j_lo:j_hi`` are the candidates) and the
-    sum of absolute time residuals [s]; -1 where the driver's own azimuth/slowness do not
-    fit.
+    misfit of the node: the sum over its data of each residual over its tolerance (time,
+    back-azimuth, slowness; a poorly measured azimuth pointing elsewhere counts 1), which
+    breaks ties of the score (a node of equal score whose azimuths fit worse is another
+    combination of detections); -1 where the driver's own azimuth/slowness do not fit.
 
     Exact for every node scoring ``floor`` or more, or (once the best score reaches
     ``enough``) for every node with the best score; a node that cannot reach that (the
@@ -657,16 +675,19 @@ def score_nodes_py(
         if not math.isfinite(tp[n, sd]):
             continue
         extra = 0.0
+        p_drv = 0.0
         if math.isfinite(baz[drv]):
             if angle(baz[drv], nbaz[n, sd]) > btol[drv]:
                 continue
             extra += bw[drv]
+            p_drv += angle(baz[drv], nbaz[n, sd]) / btol[drv]
         if math.isfinite(slow[drv]):
             if abs(slow[drv] - nslow[n, sd]) > stol[drv]:
                 continue
             extra += sw[drv]
+            p_drv += abs(slow[drv] - nslow[n, sd]) / stol[drv]
         o = t[drv] - float(tp[n, sd])
-        best: dict[int, tuple[float, float]] = {}
+        best: dict[int, tuple[float, float, float]] = {}
         for j in range(j_lo, j_hi):
             s = int(site[j])
             if s == sd or not usable[j] or not math.isfinite(tp[n, s]):
@@ -676,21 +697,26 @@ def score_nodes_py(
             if r > lim or (s in best and r >= best[s][0]):
                 continue
             g = 1.0
+            pj = r / lim
             if math.isfinite(baz[j]):
                 if angle(baz[j], nbaz[n, s]) <= btol[j]:
                     g += bw[j]
+                    pj += angle(baz[j], nbaz[n, s]) / btol[j]
                 elif bw[j] >= 1.0:  # a well-measured azimuth pointing elsewhere
                     continue
+                else:
+                    pj += 1.0
             if math.isfinite(slow[j]):
                 if abs(slow[j] - nslow[n, s]) > stol[j]:
                     continue
                 g += sw[j]
-            best[s] = (r, g)
+                pj += abs(slow[j] - nslow[n, s]) / stol[j]
+            best[s] = (r, g, pj)
         sc = 1.0 + extra
-        rs = 0.0
+        rs = p_drv
         for s in sorted(best):
             sc += best[s][1]
-            rs += best[s][0]
+            rs += best[s][2]
         score[n] = sc
         rsum[n] = rs
     return score, rsum

@@ -185,3 +185,17 @@ def test_a_strong_events_retriggers_stay_its_coda(shared_data: Path) -> None:
         ids = [a.detection.id.split("-")[0] for a in e.arrivals]
         found.append(max(set(ids), key=ids.count))
     assert sorted(found) == ["ev0", "ev1"]
+
+
+@pytest.mark.parametrize(("gap", "seed"), [(100.0, 4), (120.0, 4), (150.0, 5), (200.0, 5)])
+def test_two_events_at_three_arrays_are_not_mixed(shared_data: Path, gap: float, seed: int) -> None:
+    """Two SNR-50 events at one place ``gap`` s apart seen at the three nearest arrays: nodes
+    that combine one event's P at one array with the other's at two fit the times as well
+    (a node's score counts data, not how well they fit); their azimuths and slownesses fit
+    worse, and of equal scores the node that fits best is taken: two events, each with its
+    own detections (before: one or two events mixing both)."""
+    net, arrays = _network(shared_data)
+    seq = ((1800.0, 34.35, 8.40), (1800.0 + gap, 34.40, 8.45))
+    res = associate(_sequence(net, arrays, 50.0, seed, events=seq), net)  # type: ignore[arg-type]
+    found = [sorted({a.detection.id.split("-")[0] for a in e.arrivals}) for e in res.events]
+    assert sorted(found) == [["ev0"], ["ev1"]]
