@@ -1066,9 +1066,13 @@ class _Ndc:
         self, lat: float, lon: float, depth: float, idx: IntArray, p_sites: set[int]
     ) -> bool:
         """The network-consistency test of a small hypothesis: by sensitivity where the
-        amplitudes allow (:meth:`_sensitive_ok`), else by count (:meth:`_nearest_ok`)."""
+        amplitudes allow (:meth:`_sensitive_ok`), else by count (:meth:`_nearest_ok`) or,
+        with ``ndc_small_needs_amplitudes``, not at all (rejected)."""
         ok = self._sensitive_ok(lat, lon, depth, idx)
-        return self._nearest_ok(lat, lon, p_sites) if ok is None else ok
+        if ok is None:
+            # no amplitudes to judge it: by count, unless small events need them
+            return not self.cfg.ndc_small_needs_amplitudes and self._nearest_ok(lat, lon, p_sites)
+        return ok
 
     def _nearest_ok(self, lat: float, lon: float, p_sites: set[int]) -> bool:
         """Whether ``p_sites`` are at least ``ndc_min_detecting_fraction`` of the

@@ -18,7 +18,10 @@ T0 = UTCDateTime(2024, 1, 1)
 EVENT = (33.91, 10.19, 10.0)  # an ISC Tunisia origin (bulletins/isc_tunisia_mloc)
 SEEN = {"KEST": False, "ESDC": True, "AKASG": True}  # station: is an array
 REB = AssociationConfig(
-    ndc_min_defining_small=6.0, ndc_ignore_baz_sigma=90.0, ndc_ignore_slowness_sigma=10.0
+    ndc_min_defining_small=6.0,
+    ndc_small_needs_amplitudes=False,
+    ndc_ignore_baz_sigma=90.0,
+    ndc_ignore_slowness_sigma=10.0,
 )
 
 
@@ -41,7 +44,7 @@ def test_three_station_event_found_with_reb_rules_only(shared_data: Path) -> Non
     sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
     assert set(SEEN) <= set(sites)
     dets = _detections(sorted(sites), sites)
-    default = associate(dets, net)
+    default = associate(dets, net)  # without amplitudes no small event
     assert not any(a.detection.id.startswith("ev-") for e in default.events for a in e.arrivals)
     reb = associate(dets, net, REB)
     found = [e for e in reb.events if any(a.detection.id.startswith("ev-") for a in e.arrivals)]
