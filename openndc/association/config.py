@@ -355,6 +355,20 @@ class AssociationConfig:
         unit="s",
         help="of two events closer than this in origin time the one with fewer picks is dropped",
     )
+    local_independent_evidence: bool = field_(
+        True,
+        help="an event stands only on picks no stronger event explains: a pick within "
+        "local_pick_tolerance of a stronger event's predicted P or S at a site where that "
+        "event has no pick of the phase (whatever the pick's phase name) is that event's; an "
+        "event whose other picks miss the pick rules is dropped and those picks join the "
+        "stronger event (splits, and chance events of another event's S picks)",
+    )
+    local_merge_splits: bool = field_(
+        True,
+        help="two events within the longest S time whose picks (each free to be P or S) one "
+        "hypocentre explains better than the stronger alone, leaving too few picks for an "
+        "event, are one event (a split); a real doublet keeps its own P at most sites",
+    )
     # --- reference bulletin (openndc.association.reference) -------------------------------
     reference: str = field_(
         "",

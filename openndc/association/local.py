@@ -27,7 +27,15 @@ rewritten on arrays (details in ``docs/association.md``):
    the whole box). It is accepted when the gathered picks still suffice;
    they leave the pool, so a pick belongs to one event. A set of picks that failed once
    is not tried again.
-5. *Duplicates*: of two events within ``local_min_interevent_time`` the one with fewer
+5. *Independent evidence* (``local_independent_evidence``, :func:`independent_evidence`):
+   strongest first, an event whose picks a stronger event explains (within
+   ``local_pick_tolerance`` of its predicted P or S at a site where it has no pick of that
+   phase, whatever the pick's name) is dropped when its other picks miss the pick counts;
+   those picks join the stronger event.
+6. *Splits* (``local_merge_splits``, :func:`merge_splits`): two events whose picks (each
+   free to be P or S) one hypocentre explains better than the stronger alone, leaving too
+   few picks for an event, become one.
+7. *Duplicates*: of two events within ``local_min_interevent_time`` the one with fewer
    picks is dropped (PyOcto's rule).
 
 The search kernel :func:`octree_search` is compiled with numba; :func:`octree_search_py`
@@ -53,14 +61,18 @@ from openndc.model.config import ConfigError
 from openndc.model.geodesy import DEG_KM
 
 __all__ = [
+    "Evidence",
     "LocalFrame",
     "LocalHypothesis",
     "LocalParams",
     "LocalPicks",
     "LocalResult",
     "LocalTables",
+    "Located",
     "build_local_tables",
+    "independent_evidence",
     "local_frame",
+    "merge_splits",
     "octree_search",
     "octree_search_py",
     "run_octree_search",
@@ -762,21 +774,31 @@ def octree_search(
 _KERNEL_FUNCTIONS = (
     "_tt", "_tt_range", "_keep_in_box", "_sufficient", "_distances", "_origin_times_at",
     "_pair_sum", "_densest_time", "_agreement", "_origin_agreement", "_polish", "_locate",
-    "_gather", "_distance_filter", "_pick_hash", "_width", "_split", "_try_event", "octree_search",
+    "_gather", "_distance_filter", "_pick_hash", "_width", "_split",
+    "_try_event", "octree_search",
 )  # fmt: skip
 
 
-def _compile() -> Any:
-    """numba-compiled copies of the kernel functions, calling each other compiled."""
+def _compile() -> dict[str, Any]:
+    """numba-compiled copies of the kernel functions, calling each other compiled (by name)."""
     space = dict(globals())
     for name in _KERNEL_FUNCTIONS:
         fn = globals()[name]
         copy = types.FunctionType(fn.__code__, space, name, fn.__defaults__, fn.__closure__)
         space[name] = numba.njit(cache=True)(copy)
-    return space["octree_search"]
+    return space
 
 
-_JIT: list[Any] = []
+_JIT: list[dict[str, Any]] = []
+
+
+def _kernels(compiled: bool) -> dict[str, Any]:
+    """The kernel functions by name: numba-compiled, or the interpreted reference."""
+    if not compiled:
+        return globals()
+    if not _JIT:
+        _JIT.append(_compile())
+    return _JIT[0]
 
 
 def run_octree_search(
@@ -787,11 +809,10 @@ def run_octree_search(
     result as a :class:`LocalResult`."""
     keys = np.random.default_rng(12345).integers(1, 2**62, size=picks.t.size, dtype=np.int64)
     if compiled:
-        if not _JIT:
-            _JIT.append(_compile())
         tried: Any = Dict.empty(numba.int64, numba.int64)
-        origins, flat, cnt = _JIT[0](picks, tables.tt, tables.step_km, prm, n_sites, n_dets, keys,
-                                tried)  # fmt: skip
+        search = _kernels(True)["octree_search"]
+        origins, flat, cnt = search(picks, tables.tt, tables.step_km, prm, n_sites, n_dets, keys,
+                                    tried)  # fmt: skip
     else:
         origins, flat, cnt = octree_search(picks, tables.tt, tables.step_km, prm, n_sites, n_dets,
                                       keys, {})  # fmt: skip
@@ -803,6 +824,185 @@ def run_octree_search(
 
 #: The interpreted reference of the search (the same code, not compiled).
 octree_search_py = octree_search
+_sufficient_py = _sufficient
+
+
+# ------------------------------------------------------------------ independent evidence
+
+
+class Evidence(NamedTuple):
+    """Outcome of :func:`independent_evidence`: which events stand (``keep``) and the picks
+    of dropped events that join a standing one (``joins[k]``: ``(pick index, phase 0 P /
+    1 S)`` pairs for event ``k``)."""
+
+    keep: npt.NDArray[np.bool_]
+    joins: list[list[tuple[int, int]]]
+
+
+def independent_evidence(
+    res: LocalResult, picks: LocalPicks, tables: LocalTables, prm: LocalParams
+) -> Evidence:
+    """An event stands only on picks no stronger event explains.
+
+    Events are taken strongest first (most picks; the earlier on a tie). A pick of a weaker
+    event is *explained* by a stronger standing event when that event holds no pick of some
+    phase at the pick's site and the pick lies within ``pick_tolerance`` of its predicted
+    time for that phase, whatever the pick's own phase name (the detector's name is a
+    guess: a swarm's S is often picked on the vertical). The search hands each pick to one
+    event in the order it meets them, so a weaker event built from another event's S picks,
+    or from the remains of an event whose picks were taken first, cannot be told from a
+    real one there; here it can: an event whose unexplained picks no longer meet the pick
+    counts (``min_picks``, P at ``min_p`` sites: the test against coincidence; the S rules,
+    there to fix depth and origin time, it met with all its picks) is dropped, and each of its
+    explained picks joins the stronger event that explains it (nearest prediction, one
+    pick per site and phase). An event with enough unexplained picks stands unchanged (a
+    real second event of a doublet keeps all its picks)."""
+    n_ev = res.t.size
+    keep = np.ones(n_ev, np.bool_)
+    joins: list[list[tuple[int, int]]] = [[] for _ in range(n_ev)]
+    if n_ev < 2:
+        return Evidence(keep, joins)
+    tt, step = tables.tt, tables.step_km
+    members = [res.members[res.offsets[k] : res.offsets[k + 1]] for k in range(n_ev)]
+    # the (site, phase) slots each event holds
+    held = [{(int(picks.station[i]), int(picks.phase[i])) for i in m} for m in members]
+    order = sorted(range(n_ev), key=lambda k: (-members[k].size, res.t[k]))
+    # the pick counts are the test against coincidence; the S rules, there to fix depth and
+    # origin time, the event meets with all its picks
+    counts = prm._replace(min_s=0, min_ps=0)
+    flags = np.zeros(picks.sx.size, np.int64)
+    standing: list[int] = []
+    reach = prm.time_before + prm.pick_tolerance
+    for k in order:
+        near = [f for f in standing if abs(res.t[f] - res.t[k]) <= reach]
+        fits: list[tuple[int, int, int, float]] = []  # (pick, event, phase, |residual|)
+        explained = np.zeros(members[k].size, np.bool_)
+        for j, i in enumerate(members[k]):
+            site = int(picks.station[i])
+            for f in near:
+                dist = math.hypot(res.x[f] - picks.sx[site], res.y[f] - picks.sy[site])
+                for ph in range(2):
+                    if (site, ph) in held[f]:
+                        continue
+                    v = _tt(tt, step, ph, dist, res.z[f] + picks.selev[site])
+                    r = abs(picks.t[i] - res.t[f] - v) if not math.isnan(v) else math.inf
+                    if r <= prm.pick_tolerance:
+                        explained[j] = True
+                        fits.append((int(i), f, ph, r))
+        rest = members[k][~explained]
+        if explained.any() and not _sufficient_py(rest, picks, flags, counts):
+            keep[k] = False
+            taken: set[int] = set()
+            for i, f, ph, _ in sorted(fits, key=lambda x: x[3]):
+                site = int(picks.station[i])
+                if i in taken or (site, ph) in held[f]:
+                    continue
+                held[f].add((site, ph))
+                joins[f].append((i, ph))
+                taken.add(i)
+            continue
+        standing.append(k)
+    return Evidence(keep, joins)
+
+
+class Located(NamedTuple):
+    """An event between the search and the driver's output: origin ``x``, ``y``, ``z`` [km],
+    ``t`` [s] and its picks as ``(pick index, phase 0 P / 1 S)`` pairs (the phase may differ
+    from the pick's own name when a rule re-named it)."""
+
+    x: float
+    y: float
+    z: float
+    t: float
+    pairs: list[tuple[int, int]]
+
+
+def _both_phases(pairs: list[tuple[int, int]], picks: LocalPicks) -> tuple[LocalPicks, IntArray]:
+    """The picks of ``pairs`` each as P and as S (a pick of unknown phase, as the search
+    treats unnamed detections), sorted by time, and the pick index of each entry."""
+    src = np.array(sorted({i for i, _ in pairs}, key=lambda i: picks.t[i]), np.int64)
+    src = np.repeat(src, 2)
+    ph = np.tile(np.array([0, 1], np.int64), src.size // 2)
+    sub = LocalPicks(picks.t[src].copy(), picks.station[src].copy(), ph, picks.det[src].copy(),
+                     picks.sx, picks.sy, picks.selev)  # fmt: skip
+    return sub, src
+
+
+def merge_splits(
+    events: list[Located], picks: LocalPicks, tables: LocalTables, prm: LocalParams,
+    n_dets: int, *, compiled: bool = True,
+) -> list[Located]:  # fmt: skip
+    """One event taken for two (a split) becomes one again.
+
+    Events are taken strongest first (most picks). For a weaker event and each stronger one
+    within ``time_before`` [s], the picks of both (each free to be a P or an S) are located
+    together (over the span of both epicentres plus a leaf size) and gathered as the
+    search gathers (the pick nearest each site's predicted P and S within
+    ``pick_tolerance``). When that one hypocentre explains more picks than the stronger
+    event alone and the picks it leaves do not meet the pick counts of an event
+    (``min_picks``, P at ``min_p`` sites), the two are one event: the fragments of a split
+    share one origin, while the second event of a real doublet keeps its own P at most
+    sites, which one hypocentre cannot also explain. A pair where even a P and an S at
+    every site leave ``min_picks`` picks over is two events without a location."""
+    if len(events) < 2:
+        return events
+    k = _kernels(compiled)
+    tt, step = tables.tt, tables.step_km
+    size = prm.node_size
+    counts = prm._replace(min_s=0, min_ps=0)
+    n_sites = picks.sx.size
+    flags = np.zeros(n_sites, np.int64)
+    used = np.zeros(n_dets, np.bool_)
+    cnt = np.zeros(N_COUNTERS, np.int64)
+    order = sorted(events, key=lambda e: (-len(e.pairs), e.t))
+    standing: list[Located] = []
+    for ev in order:
+        for j, big in enumerate(standing):
+            if abs(big.t - ev.t) > prm.time_before:
+                continue
+            # one hypocentre explains at most a P and an S per site: when even that bound
+            # leaves min_picks picks over, the two are two events (a doublet), no location
+            per_site: dict[int, int] = {}
+            for i, _ in big.pairs + ev.pairs:
+                site = int(picks.station[i])
+                per_site[site] = per_site.get(site, 0) + 1
+            bound = sum(min(c, 2) for c in per_site.values())
+            if bound <= len(big.pairs) or len(big.pairs) + len(ev.pairs) - bound >= prm.min_picks:
+                continue
+            sub, src = _both_phases(big.pairs + ev.pairs, picks)
+            idx = np.arange(sub.t.size, dtype=np.int64)
+            work = np.empty((2, sub.t.size), np.float64)
+            # the origin of a split lies between its fragments' (each pulled off it by the
+            # picks it lacks) or near one of them: the span of both plus a leaf size
+            cx, cy = 0.5 * (big.x + ev.x), 0.5 * (big.y + ev.y)
+            half = 0.5 * max(abs(big.x - ev.x), abs(big.y - ev.y)) + size
+            x, y, z, t0 = k["_locate"](idx, sub, tt, step, prm, cx, cy, half, 0.5 * size, work, cnt)
+            if math.isnan(t0):
+                continue
+            got = k["_gather"](x, y, z, t0, sub, used, tt, step, n_sites, prm.pick_tolerance)
+            # per detection the phase it fits best: (|residual|, pick, phase)
+            best: dict[int, tuple[float, int, int]] = {}
+            for e in got:
+                site = int(sub.station[e])
+                v = _tt(tt, step, int(sub.phase[e]), math.hypot(x - sub.sx[site], y - sub.sy[site]),
+                        z + sub.selev[site])  # fmt: skip
+                r = abs(sub.t[e] - t0 - v)
+                d = int(sub.det[e])
+                if d not in best or r < best[d][0]:
+                    best[d] = (r, int(src[e]), int(sub.phase[e]))
+            if len(best) <= len(big.pairs):
+                continue
+            left = np.array(
+                [i for i, _ in big.pairs + ev.pairs if int(picks.det[i]) not in best], np.int64
+            )
+            if left.size and _sufficient_py(left, picks, flags, counts):
+                continue
+            pairs = sorted(((i, ph) for _, i, ph in best.values()), key=lambda p: picks.t[p[0]])
+            standing[j] = Located(x, y, z, t0, pairs)
+            break
+        else:
+            standing.append(ev)
+    return sorted(standing, key=lambda e: e.t)
 
 
 # --------------------------------------------------------------------------- driver
@@ -879,20 +1079,34 @@ def search_local(
     )  # fmt: skip
     res = run_octree_search(picks, tables, prm, len(dets.site_lat), len(dets.t), compiled=compiled)
     _log.debug("local search: %d picks, %s", picks.t.size, res.counters)
-    hyps: list[LocalHypothesis] = []
-    for k in range(res.t.size):
+    if config.local_independent_evidence:
+        ev = independent_evidence(res, picks, tables, prm)
+    else:
+        ev = Evidence(np.ones(res.t.size, np.bool_), [[] for _ in range(res.t.size)])
+    located = []
+    for k in np.flatnonzero(ev.keep):
         m = res.members[res.offsets[k] : res.offsets[k + 1]]
-        lat, lon = frame.unproject(float(res.x[k]), float(res.y[k]))
-        order = np.argsort(picks.t[m], kind="stable")
-        m = m[order]
+        pairs = [(int(i), int(picks.phase[i])) for i in m] + ev.joins[k]
+        located.append(
+            Located(float(res.x[k]), float(res.y[k]), float(res.z[k]), float(res.t[k]), pairs)
+        )
+    n_kept = len(located)
+    if config.local_merge_splits:
+        located = merge_splits(located, picks, tables, prm, len(dets.t), compiled=compiled)
+    _log.debug("local rules: %d events found, %d without independent evidence, %d merged",
+               res.t.size, res.t.size - n_kept, n_kept - len(located))  # fmt: skip
+    hyps: list[LocalHypothesis] = []
+    for e in located:
+        pairs = sorted(e.pairs, key=lambda p: picks.t[p[0]])
+        lat, lon = frame.unproject(e.x, e.y)
         hyps.append(
             LocalHypothesis(
-                float(res.t[k]),
+                e.t,
                 lat,
                 lon,
-                float(res.z[k]),
-                [int(picks.det[i]) for i in m],
-                [names[int(picks.phase[i])] for i in m],
+                e.z,
+                [int(picks.det[i]) for i, _ in pairs],
+                [names[ph] for _, ph in pairs],
             )
         )
     return _deduplicate(hyps, float(config.local_min_interevent_time))
