@@ -24,8 +24,8 @@ PRESETS: dict[str, str] = {
     "regional": "NDC default: regional and teleseismic monitoring with IMS-like stations and "
     "arrays (IDC-like bands 0.6-10 Hz, long STA/LTA, ak135, NDC association)",
     "local": "dense local networks (stations tens of km apart, events within ~150 km): "
-    "1-20 Hz bands, short STA/LTA, S picked on 3-C horizontals, grid association of Pg/Sg, "
-    "tight pick uncertainties",
+    "1-20 Hz bands, short STA/LTA, S picked on 3-C horizontals, octree association of "
+    "Pg/Sg (PyOcto's search), tight pick uncertainties",
     "osi": "on-site-inspection temporary networks (stations a few km apart, aftershocks of "
     "magnitude < 1 within ~10 km, 200+ Hz sampling): 2-40 Hz bands, very short STA/LTA, "
     "S picked, shallow fine-grid association",
