@@ -106,10 +106,28 @@ def _detections(
     among noise detections (1.5 per site-hour, A/T at the site's noise level x SNR 3-5)."""
     rng = np.random.default_rng(3)
     out = event_p_detections(EVENT, T0 + 1800.0, sites, seen, rng, log_at)
+    out += _noise_detections(sites, set(QUIET), rng)
+    return sorted(out, key=lambda d: (d.time, d.id))
+
+
+def _noise_detections(
+    sites: dict[str, tuple[float, float]],
+    quiet: set[str],
+    rng: np.random.Generator,
+    gap: tuple[float, float] | None = None,
+) -> list[Detection]:
+    """Three noise detections per site in 2 h (outside ``gap`` [s after T0] when given), A/T
+    at the site's noise level (log10 -0.6 at ``quiet`` sites, 0.2 elsewhere) x SNR 3-5."""
+    out = []
     for code in sorted(sites):
-        noise = -0.6 if code in QUIET else 0.2  # log10(A/T) [nm/s]
+        noise = -0.6 if code in quiet else 0.2  # log10(A/T) [nm/s]
         for k in range(3):
-            out.append(Detection("IM", code, "", "BHZ", T0 + float(rng.uniform(0, 7200)),
+            if gap is None:
+                when = float(rng.uniform(0, 7200))
+            else:
+                when = float(rng.uniform(0, 7200 - (gap[1] - gap[0])))
+                when += gap[1] - gap[0] if when >= gap[0] else 0.0
+            out.append(Detection("IM", code, "", "BHZ", T0 + when,
                                  time_uncertainty=1.0, phase="P",
                                  backazimuth=float(rng.uniform(0, 360)),
                                  backazimuth_uncertainty=25.0,
@@ -117,7 +135,7 @@ def _detections(
                                  amplitude=10.0 ** (noise + np.log10(rng.uniform(3, 5))),
                                  amplitude_unit="nm", period=1.0,
                                  id=f"false-{code}-{k}"))  # fmt: skip
-    return sorted(out, key=lambda d: (d.time, d.id))
+    return out
 
 
 def _found(result: object) -> list[Event]:
@@ -169,19 +187,7 @@ def test_sensitive_distant_station_judged_by_amplitudes(shared_data: Path) -> No
                                      ev.MB_MIN_DISTANCE), EVENT[2])) for c in seen}  # fmt: skip
     rng = np.random.default_rng(4)
     dets = event_p_detections(EVENT, T0 + 1800.0, sites, seen, rng, log_at)
-    for code in sorted(sites):
-        noise = -0.6 if code in seen else 0.2  # log10(A/T) [nm/s]
-        for k in range(3):
-            when = float(rng.uniform(0, 5400))
-            when += 1800.0 if when >= 1500.0 else 0.0  # none in 1500-3300 s
-            dets.append(Detection("IM", code, "", "BHZ", T0 + when,
-                                  time_uncertainty=1.0, phase="P",
-                                  backazimuth=float(rng.uniform(0, 360)),
-                                  backazimuth_uncertainty=25.0,
-                                  slowness=float(rng.uniform(4, 25)), slowness_uncertainty=4.0,
-                                  amplitude=10.0 ** (noise + np.log10(rng.uniform(3, 5))),
-                                  amplitude_unit="nm", period=1.0,
-                                  id=f"false-{code}-{k}"))  # fmt: skip
+    dets += _noise_detections(sites, set(seen), rng, gap=(1500.0, 3300.0))
     dets.sort(key=lambda d: (d.time, d.id))
     res = associate(dets, net, reb_rules_config())
     found = _found(res)
