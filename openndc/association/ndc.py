@@ -491,21 +491,38 @@ class _Ndc:
         n = self.nodes
         dets = CandidateDetections(d.t, d.site, self.baz, self.btol, self.slow, self.stol,
                                self.bw, self.sw, usable)  # fmt: skip
-        # exact scores where they are used: from the least score a node is taken with up,
-        # or only the best ones once they reach ndc_min_defining
-        score, rsum = score_nodes(
-            drv, self.node_arrays, dets, lo, hi, self.cfg.p_tolerance,
-            min(self.cfg.ndc_min_defining, self.cfg.ndc_min_defining_small),
-            self.cfg.ndc_min_defining,
-        )  # fmt: skip
+        # exact scores where they are used: from the least score a node is taken with up
+        # (a small event's, where one can be judged here), or only the best ones once they
+        # reach ndc_min_defining
+        floor = self.cfg.ndc_min_defining
+        if self._small_possible(lo, hi):
+            floor = min(floor, self.cfg.ndc_min_defining_small)
+        score, rsum = score_nodes(drv, self.node_arrays, dets, lo, hi, self.cfg.p_tolerance,
+                                  floor, self.cfg.ndc_min_defining)  # fmt: skip
         top = float(score.max()) if score.size else -1.0
-        if top < min(self.cfg.ndc_min_defining, self.cfg.ndc_min_defining_small):
+        if top < floor:
             return []
         if top < self.cfg.ndc_min_defining:
             return self._small_candidates(drv, score, rsum, lo, hi, limit)
         cand = np.flatnonzero(score == top)
         k = int(cand[np.argmin(rsum[cand])])
         return [(top, k, float(d.t[drv] - n.tp[k, d.site[drv]]))]
+
+    def _small_possible(self, lo: int, hi: int) -> bool:
+        """Whether a small event (below ``ndc_min_defining``) can be accepted from the
+        detections ``lo:hi``: the small path is on and, with ``ndc_small_needs_amplitudes``,
+        alive P detections with amplitudes there at ``_EVIDENCE_MIN_STATIONS`` sites (else
+        :meth:`_consistent` rejects every one: no need to score nodes for them)."""
+        cfg = self.cfg
+        if cfg.ndc_min_defining_small >= cfg.ndc_min_defining:
+            return False
+        if not cfg.ndc_small_needs_amplitudes:
+            return True
+        if not cfg.ndc_amplitude_evidence:
+            return False
+        d = self.d
+        j = lo + np.flatnonzero(self.alive[lo:hi] & self.is_p[lo:hi] & np.isfinite(d.log_at[lo:hi]))
+        return bool(np.unique(d.site[j]).size >= _EVIDENCE_MIN_STATIONS)
 
     def _small_candidates(
         self, drv: int, score: FloatArray, rsum: FloatArray, lo: int, hi: int, limit: int
@@ -514,9 +531,9 @@ class _Ndc:
         around the globe score alike, so take the best-scoring nodes (fewest residuals first)
         whose fitting P sites pass the network-consistency test (:meth:`_nearest_ok`)."""
         d, n, cfg = self.d, self.nodes, self.cfg
+        j = lo + np.flatnonzero(self.alive[lo:hi] & self.is_p[lo:hi])
         cand = np.flatnonzero(score >= cfg.ndc_min_defining_small)
         cand = cand[np.lexsort((rsum[cand], -score[cand]))][:_SMALL_CANDIDATES]
-        j = lo + np.flatnonzero(self.alive[lo:hi] & self.is_p[lo:hi])
         out: list[tuple[float, int, float]] = []
         for k in cand:
             o = float(d.t[drv] - n.tp[k, d.site[drv]])
