@@ -28,7 +28,7 @@ PRESETS: dict[str, str] = {
     "Pg/Sg (PyOcto's search), tight pick uncertainties",
     "osi": "on-site-inspection temporary networks (stations a few km apart, aftershocks of "
     "magnitude < 1 within ~10 km, 200+ Hz sampling): 2-40 Hz bands, very short STA/LTA, "
-    "S picked, shallow fine-grid association",
+    "S picked, octree association (P at 4 stations, no S required)",
 }
 
 

@@ -32,7 +32,7 @@ def test_local_and_osi_are_for_short_local_records() -> None:
     osi = from_mapping(ProcessConfig, load_preset("osi"), "osi")
     for cfg in (local, osi):
         assert cfg.detection.s_pick.enabled
-        assert cfg.association.method == ("local" if cfg is local else "grid")
+        assert cfg.association.method == "local"  # the octree search
         assert not cfg.association.teleseismic
         assert max(b.lta for b in cfg.detection.bands) < min(b.lta for b in default.detection.bands)
     # OSI: higher frequencies and shorter S-P than local
