@@ -64,7 +64,7 @@ from openndc.scenario.signals import MB_MIN_DISTANCE_DEG
 from openndc.traveltime import load_travel_times
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support
-from tests.support.ims import read_ims_network
+from tests.support.ims import ims_affiliations, ims_array_codes, read_ims_network
 
 T0 = UTCDateTime(2024, 1, 1)
 #: Spread of station mb about the event's mb (IDC station magnitudes: ~0.3).
@@ -83,24 +83,6 @@ def _shared() -> Path:
     return Path(
         os.environ.get("OPENNDC_SHARED_DATA", Path(__file__).parents[1] / ".." / "shared" / "data")
     )
-
-
-def _affiliation(path: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        p = line.split()
-        if len(p) >= 2 and p[0] in ("IMS_PRI", "IMS_HYD", "IMS_INF"):
-            out.setdefault(p[1], p[0])
-    return out
-
-
-def _arrays(site_path: Path) -> set[str]:
-    out = set()
-    for line in site_path.read_text().splitlines():
-        p = line.split()
-        if len(p) >= 11 and p[-4] != p[0]:
-            out.add(p[-4])
-    return out
 
 
 def origins() -> list[tuple[float, float, float, float]]:
@@ -293,9 +275,9 @@ def main() -> None:
     )
     args = ap.parse_args()
     root = _shared() / "ims_site_tables"
-    kinds = _affiliation(root / "ims.affiliation")
+    kinds = ims_affiliations(root / "ims.affiliation")
     net = read_ims_network(root / "ims.site", T0, set(kinds))
-    arrays = _arrays(root / "ims.site")
+    arrays = ims_array_codes(root / "ims.site")
     dets, evs = detections(net, kinds, arrays, args.seed)
     n_sta: Counter[int] = Counter()  # true event -> stations with a P
     for d in dets:

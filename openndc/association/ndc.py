@@ -300,10 +300,9 @@ class _Ndc:
         self.coda_lo = np.empty((0, self.n_sites))
         self.coda_hi = np.empty((0, self.n_sites))
         self.coda_baz = np.empty((0, self.n_sites))
-        # whether the coda's event was seen at the site (known events: everywhere)
-        self.coda_seen = np.empty((0, self.n_sites), dtype=np.bool_)
         # end of the coda that can re-trigger: from the SNR of the event's arrivals at the
-        # site (ndc_coda_q); the whole interval where the SNR is unknown, -inf where unseen
+        # site (ndc_coda_q); the whole interval where the SNR is unknown, -inf where the
+        # event was not seen (known events: seen everywhere)
         self.coda_ring = np.empty((0, self.n_sites))
         # the arrival whose coda rings longest at each site: its time [s] and SNR (NaN:
         # unknown), for the coda's level at a later detection (coda_level)
@@ -347,7 +346,6 @@ class _Ndc:
         seen = np.full(self.n_sites, not hyp.members, dtype=np.bool_)
         m = np.asarray(hyp.members, dtype=np.int64)
         seen[d.site[m]] = True
-        self.coda_seen = np.vstack([self.coda_seen, seen])
         ring = np.where(seen, hi, -np.inf)
         pk_t = np.full(self.n_sites, np.nan)
         pk_snr = np.full(self.n_sites, np.nan)
@@ -1158,7 +1156,7 @@ class _Ndc:
             masked = (at[None, :] >= self.coda_lo[:, cand]) & (
                 at[None, :] <= self.coda_ring[:, cand]
             )
-            silent &= ~(masked & self.coda_seen[:, cand]).any(axis=0)
+            silent &= ~masked.any(axis=0)
         return small_event_evidence(d.log_at[p_idx], self.threshold[d.site[p_idx]], dist,
                                     self.threshold[cand[silent]], dc[silent],
                                     hyp.depth)  # fmt: skip
@@ -1222,9 +1220,7 @@ class _Ndc:
             or not self._fits_within_errors(hyp, p_idx)
         ):
             return None
-        t, _, _, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
-        r = self.d.t[p_idx] - hyp.t0 - t
-        if float(np.sqrt(np.mean(r**2))) > cfg.ndc_max_rms:
+        if self._p_rms(hyp) > cfg.ndc_max_rms:
             return None
         return hyp
 

@@ -18,7 +18,8 @@ from openndc.association import associate
 from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.association.test_depth_phases import T0, _network
+from tests.association.test_depth_phases import T0
+from tests.support.ims import primary_network
 
 #: (origin time [s after T0], latitude, longitude [deg], depth [km]); ObsPy's
 #: io/ndk/tests/data/multiple_events.ndk (2006-11-15 Kuril doublet region, re-timed)
@@ -59,7 +60,7 @@ def _detections(net: object, arrays: set[str], seed: int) -> list[Detection]:
 
 
 def test_doublet_in_the_coda_is_found_and_retriggers_are_not(shared_data: Path) -> None:
-    net, arrays = _network(shared_data)
+    net, arrays = primary_network(shared_data, T0)
     dets = _detections(net, arrays, seed=5)
     res = associate(dets, net)  # type: ignore[arg-type]
     found = []
@@ -147,7 +148,7 @@ def test_a_weak_events_coda_does_not_hide_the_next_event(shared_data: Path) -> N
     rule) it is lost."""
     from openndc.association import AssociationConfig
 
-    net, arrays = _network(shared_data)
+    net, arrays = primary_network(shared_data, T0)
     dets = _sequence(net, arrays, snr=5.0, seed=3)
     res = associate(dets, net)  # type: ignore[arg-type]
     found = sorted({a.detection.id.split("-")[0] for e in res.events for a in e.arrivals})
@@ -160,7 +161,7 @@ def test_a_new_arrival_standing_out_of_a_ringing_coda_is_not_coda(shared_data: P
     """Two events 2 min apart at the three nearest arrays, the first at SNR 50 (its coda
     rings ~3 min): the second's P at SNR 50 stand out of the coda's level then (~10) and
     make an event; at SNR 3 they would be re-triggers of it and make none."""
-    net, arrays = _network(shared_data)
+    net, arrays = primary_network(shared_data, T0)
     seq = ((1800.0, 34.35, 8.40), (1920.0, 34.40, 8.45))
     dets = _sequence(net, arrays, snr=50.0, seed=3, events=seq)
     res = associate(dets, net)  # type: ignore[arg-type]
@@ -176,7 +177,7 @@ def test_a_new_arrival_standing_out_of_a_ringing_coda_is_not_coda(shared_data: P
 def test_a_strong_events_retriggers_stay_its_coda(shared_data: Path) -> None:
     """The doublet with the SNRs of large events (10^4 at their P, re-triggers at 20): the
     first one's coda rings for minutes, its re-triggers make no event, the second is found."""
-    net, arrays = _network(shared_data)
+    net, arrays = primary_network(shared_data, T0)
     dets = [replace(d, snr=1e4 if d.id.startswith("ev") else 20.0)
             for d in _detections(net, arrays, seed=5)]  # fmt: skip
     res = associate(dets, net)  # type: ignore[arg-type]
@@ -194,7 +195,7 @@ def test_two_events_at_three_arrays_are_not_mixed(shared_data: Path, gap: float,
     (a node's score counts data, not how well they fit); their azimuths and slownesses fit
     worse, and of equal scores the node that fits best is taken: two events, each with its
     own detections (before: one or two events mixing both)."""
-    net, arrays = _network(shared_data)
+    net, arrays = primary_network(shared_data, T0)
     seq = ((1800.0, 34.35, 8.40), (1800.0 + gap, 34.40, 8.45))
     res = associate(_sequence(net, arrays, 50.0, seed, events=seq), net)  # type: ignore[arg-type]
     found = [sorted({a.detection.id.split("-")[0] for a in e.arrivals}) for e in res.events]

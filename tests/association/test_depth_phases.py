@@ -16,25 +16,14 @@ from openndc.location import locate
 from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.support.ims import false_p_detections, read_ims_network
+from tests.support.ims import false_p_detections, primary_network
 
 T0 = UTCDateTime(2024, 1, 1)
 EPICENTRE = (50.7, 157.8)  # Kamchatka (the 2006 CMT doublet ObsPy ships, multiple_events.ndk)
 
 
 def _network(shared_data: Path) -> tuple[object, set[str]]:
-    root = shared_data / "ims_site_tables"
-    primary = set()
-    for line in (root / "ims.affiliation").read_text().splitlines():
-        p = line.split()
-        if len(p) >= 2 and p[0] == "IMS_PRI":
-            primary.add(p[1])
-    arrays = set()
-    for line in (root / "ims.site").read_text().splitlines():
-        p = line.split()
-        if len(p) >= 11 and p[-4] != p[0]:
-            arrays.add(p[-4])
-    return read_ims_network(root / "ims.site", T0, primary), arrays & primary
+    return primary_network(shared_data, T0)
 
 
 def _detections(net: object, arrays: set[str], depth: float, seed: int) -> list[Detection]:

@@ -23,7 +23,7 @@ from openndc.model.event import Arrival, Event, Origin
 from openndc.model.geodesy import distance_azimuth
 from openndc.model.inventory import MonitoringNetwork
 from openndc.model.mb import mb_q
-from tests.support.ims import event_p_detections, read_ims_network
+from tests.support.ims import event_p_detections, primary_network
 
 T0 = UTCDateTime(2024, 1, 1)
 EVENT = (33.91, 10.19, 10.0)  # an ISC Tunisia origin (bulletins/isc_tunisia_mloc)
@@ -89,13 +89,7 @@ def test_silence_p_value_matches_simulation() -> None:
 
 
 def _network(shared: Path) -> tuple[MonitoringNetwork, dict[str, tuple[float, float]]]:
-    root = shared / "ims_site_tables"
-    primary = set()
-    for line in (root / "ims.affiliation").read_text().splitlines():
-        p = line.split()
-        if len(p) >= 2 and p[0] == "IMS_PRI":
-            primary.add(p[1])
-    net = read_ims_network(root / "ims.site", T0, primary)
+    net, _ = primary_network(shared, T0)
     return net, {s.code: (s.latitude, s.longitude) for s in net.stations}
 
 

@@ -12,7 +12,7 @@ from obspy import UTCDateTime
 from openndc.association import AssociationConfig, associate
 from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
-from tests.support.ims import event_p_detections, false_p_detections, read_ims_network
+from tests.support.ims import event_p_detections, false_p_detections, primary_network
 
 T0 = UTCDateTime(2024, 1, 1)
 EVENT = (33.91, 10.19, 10.0)  # an ISC Tunisia origin (bulletins/isc_tunisia_mloc)
@@ -34,13 +34,7 @@ def _detections(net_codes: list[str], sites: dict[str, tuple[float, float]]) -> 
 
 
 def test_three_station_event_found_with_reb_rules_only(shared_data: Path) -> None:
-    root = shared_data / "ims_site_tables"
-    kinds = {}
-    for line in (root / "ims.affiliation").read_text().splitlines():
-        p = line.split()
-        if len(p) >= 2 and p[0] == "IMS_PRI":
-            kinds[p[1]] = p[0]
-    net = read_ims_network(root / "ims.site", T0, set(kinds))
+    net, _ = primary_network(shared_data, T0)
     sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
     assert set(SEEN) <= set(sites)
     dets = _detections(sorted(sites), sites)

@@ -26,7 +26,46 @@ from obspy import UTCDateTime
 from openndc.model.detection import Detection
 from openndc.model.inventory import MonitoringNetwork, Station
 
-__all__ = ["event_p_detections", "false_p_detections", "read_css_arrivals", "read_ims_network"]
+__all__ = [
+    "event_p_detections",
+    "false_p_detections",
+    "ims_affiliations",
+    "ims_array_codes",
+    "primary_network",
+    "read_css_arrivals",
+    "read_ims_network",
+]
+
+
+def ims_affiliations(path: str | Path) -> dict[str, str]:
+    """Station code -> network (``IMS_PRI``, ``IMS_HYD``, ``IMS_INF``; the first listed) of
+    the IMS ``affiliation`` table at ``path``."""
+    out: dict[str, str] = {}
+    for line in Path(path).read_text().splitlines():
+        p = line.split()
+        if len(p) >= 2 and p[0] in ("IMS_PRI", "IMS_HYD", "IMS_INF"):
+            out.setdefault(p[1], p[0])
+    return out
+
+
+def ims_array_codes(site_path: str | Path) -> set[str]:
+    """Codes of the arrays of a CSS3.0 ``site`` table (the ``refsta`` of rows naming
+    another code)."""
+    out = set()
+    for line in Path(site_path).read_text().splitlines():
+        p = line.split()
+        if len(p) >= 11 and p[-4] != p[0]:
+            out.add(p[-4])
+    return out
+
+
+def primary_network(shared: Path, when: UTCDateTime) -> tuple[MonitoringNetwork, set[str]]:
+    """The IMS primary seismic stations of ``shared/ims_site_tables`` in effect at ``when``,
+    and which of them are arrays."""
+    root = shared / "ims_site_tables"
+    primary = {c for c, k in ims_affiliations(root / "ims.affiliation").items() if k == "IMS_PRI"}
+    net = read_ims_network(root / "ims.site", when, primary)
+    return net, ims_array_codes(root / "ims.site") & primary
 
 
 def _jdate(when: UTCDateTime) -> int:
