@@ -300,14 +300,13 @@ class _Ndc:
         self.coda_lo = np.empty((0, self.n_sites))
         self.coda_hi = np.empty((0, self.n_sites))
         self.coda_baz = np.empty((0, self.n_sites))
-        # end of the coda that can re-trigger: from the SNR of the event's arrivals at the
-        # site (ndc_coda_q); the whole interval where the SNR is unknown, -inf where the
-        # event was not seen (known events: seen everywhere)
+        # the whole interval rings (can re-trigger a detector) where the event was seen with
+        # no SNR known (known events: seen everywhere); -inf elsewhere (ndc_coda_q)
         self.coda_ring = np.empty((0, self.n_sites))
-        # the arrival whose coda rings longest at each site: its time [s] and SNR (NaN:
-        # unknown), for the coda's level at a later detection (coda_level)
-        self.coda_pk_t = np.empty((0, self.n_sites))
-        self.coda_pk_snr = np.empty((0, self.n_sites))
+        # where the SNR of the event's arrivals at a site is known, each rings from its own
+        # time until coda_end: (event row, site) -> their times [s], SNRs and ring ends [s],
+        # by time
+        self.coda_arrivals: dict[tuple[int, int], tuple[FloatArray, FloatArray, FloatArray]] = {}
         self.coda_events: list[NdcHypothesis] = []
 
     def _longest_depth_delay(self) -> float:
@@ -332,7 +331,7 @@ class _Ndc:
         dist = np.asarray(dist, float)
         depth = self._table_depth(hyp.depth)
         tp, _ = self.src.p_time(dist, depth)
-        ts, _ = self._first_s(dist, depth)
+        ts, _, _ = self._first_s(dist, depth)
         tlg = np.full(dist.shape, np.nan)
         if self._lg_model:
             tlg = np.where(dist <= 20.0, self.source.derivatives("Lg", dist, depth)[0], np.nan)
@@ -340,26 +339,25 @@ class _Ndc:
         end = np.fmax(np.where(np.isfinite(ts), ts, tp * 1.8), tlg)
         lo = hyp.t0 + tp - cfg.p_tolerance
         hi = hyp.t0 + end + cfg.ndc_coda
-        self.coda_lo = np.vstack([self.coda_lo, np.where(np.isfinite(tp), lo, np.inf)])
-        self.coda_hi = np.vstack([self.coda_hi, np.where(np.isfinite(tp), hi, -np.inf)])
-        self.coda_baz = np.vstack([self.coda_baz, np.asarray(baz, float)])
         seen = np.full(self.n_sites, not hyp.members, dtype=np.bool_)
         m = np.asarray(hyp.members, dtype=np.int64)
         seen[d.site[m]] = True
         ring = np.where(seen, hi, -np.inf)
-        pk_t = np.full(self.n_sites, np.nan)
-        pk_snr = np.full(self.n_sites, np.nan)
         if cfg.ndc_coda_q > 0.0 and m.size:
-            known = np.flatnonzero(np.isfinite(self.snr[m]))
-            ends = coda_end(d.t[m] - hyp.t0, self.snr[m], cfg.ndc_coda_q, _CODA_END_SNR)
-            ring[d.site[m[known]]] = -np.inf
-            for k in known[np.argsort(ends[known], kind="stable")]:  # the longest last
-                site = d.site[m[k]]
-                ring[site] = hyp.t0 + ends[k]
-                pk_t[site], pk_snr[site] = d.t[m[k]], self.snr[m[k]]
+            known = m[np.isfinite(self.snr[m])]
+            ring[d.site[known]] = -np.inf
+            row = len(self.coda_events)
+            ends = hyp.t0 + coda_end(d.t[known] - hyp.t0, self.snr[known], cfg.ndc_coda_q,
+                                     _CODA_END_SNR)  # fmt: skip
+            for site in np.unique(d.site[known]):
+                k = np.flatnonzero(d.site[known] == site)
+                k = k[np.argsort(d.t[known[k]], kind="stable")]
+                self.coda_arrivals[(row, int(site))] = (d.t[known[k]], self.snr[known[k]],
+                                                        ends[k])  # fmt: skip
+        self.coda_lo = np.vstack([self.coda_lo, np.where(np.isfinite(tp), lo, np.inf)])
+        self.coda_hi = np.vstack([self.coda_hi, np.where(np.isfinite(tp), hi, -np.inf)])
+        self.coda_baz = np.vstack([self.coda_baz, np.asarray(baz, float)])
         self.coda_ring = np.vstack([self.coda_ring, np.where(np.isfinite(tp), ring, -np.inf)])
-        self.coda_pk_t = np.vstack([self.coda_pk_t, pk_t])
-        self.coda_pk_snr = np.vstack([self.coda_pk_snr, pk_snr])
         self.coda_events.append(hyp)
 
     def _in_coda(self, idx: IntArray) -> npt.NDArray[np.bool_]:
@@ -374,13 +372,12 @@ class _Ndc:
         b = self.baz[idx]
         other_way = np.isfinite(b) & (_angle(b, self.coda_baz[:, s]) > self.btol[idx])
         inside &= ~other_way
-        # where the event's arrivals still ring (or their SNR is unknown) any detection is
-        # its coda, unless it stands out of the coda (an SNR above _CODA_END_SNR x the
-        # coda's level then: a new arrival, not a re-trigger); elsewhere in the interval
-        # only those that fit one of its phases
-        ringing = inside & (t <= self.coda_ring[:, s])
+        # where the event's arrivals still ring any detection is its coda, unless it stands
+        # out of the coda (an SNR above _CODA_END_SNR x the coda's level then: a new
+        # arrival, not a re-trigger); elsewhere in the interval only those that fit one of
+        # its phases
+        ringing, level = self._coda_ringing(t, s, inside)
         snr = self.snr[idx]
-        level = self._coda_level(t, s)
         ringing &= ~(np.isfinite(snr) & np.isfinite(level) & (snr > _CODA_END_SNR * level))
         out = np.any(ringing, axis=0)
         rest = np.flatnonzero(~out & np.any(inside, axis=0))
@@ -388,17 +385,34 @@ class _Ndc:
             out[rest] = self._explained(idx[rest])
         return np.asarray(out, dtype=np.bool_)
 
-    def _coda_level(self, t: FloatArray, s: IntArray) -> FloatArray:
-        """The coda's level (in SNR) of each accepted event (rows) at times ``t`` [s] at
-        sites ``s`` (columns): the Aki & Chouet envelope of :func:`coda_end` from its
-        longest-ringing arrival there; NaN where that arrival's SNR is unknown."""
-        pk_t, pk_snr = self.coda_pk_t[:, s], self.coda_pk_snr[:, s]
-        t0 = np.array([h.t0 for h in self.coda_events])[:, None]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            decay = ((pk_t - t0) / np.maximum(t - t0, 1.0)) * np.exp(
-                -math.pi * np.maximum(t - pk_t, 0.0) / self.cfg.ndc_coda_q
-            )
-        return np.asarray(np.where(t >= pk_t, pk_snr * np.minimum(decay, 1.0), pk_snr), float)
+    def _coda_ringing(
+        self, t: FloatArray, s: IntArray, inside: npt.NDArray[np.bool_]
+    ) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+        """Whether the coda of each accepted event (rows) still rings at times ``t`` [s] at
+        sites ``s`` (columns) where ``inside`` its interval, and its level there (in SNR;
+        NaN where unknown). Each of the event's arrivals at the site with a known SNR rings
+        from its own time on, by the Aki & Chouet envelope of :func:`coda_end` (a later
+        arrival, the Lg, does not ring before it comes); before the first of them the level
+        is its SNR (a detection within the P tolerance before it). Where the SNR is unknown
+        the whole interval rings (``coda_ring``)."""
+        ringing = inside & (t <= self.coda_ring[:, s])
+        level = np.full(inside.shape, np.nan)
+        q = self.cfg.ndc_coda_q
+        for e, j in zip(*np.nonzero(inside & ~ringing), strict=True):
+            arr = self.coda_arrivals.get((int(e), int(s[j])))
+            if arr is None:
+                continue
+            ta, snr, end = arr
+            come = ta <= t[j]
+            if not come.any():  # before its first arrival (within the P tolerance)
+                level[e, j] = snr[0]
+                ringing[e, j] = snr[0] > _CODA_END_SNR
+                continue
+            t0 = self.coda_events[int(e)].t0
+            env = snr[come] * np.maximum(ta[come] - t0, 1.0) / max(t[j] - t0, 1.0)
+            level[e, j] = float(np.max(env * np.exp(-math.pi * (t[j] - ta[come]) / q)))
+            ringing[e, j] = bool(np.any(t[j] <= end[come]))
+        return ringing, level
 
     def _coda_by_chance(self, hyp: NdcHypothesis, coda_p: IntArray) -> bool:
         """Whether the P detections ``coda_p`` of ``hyp`` lying in accepted events' codas
@@ -462,7 +476,7 @@ class _Ndc:
                                           d.site_lon[s[k]])  # fmt: skip
             dist = np.atleast_1d(np.asarray(dist, float))
             dt = t[k] - ev.t0
-            ts, _ = self._first_s(dist, self._table_depth(ev.depth))
+            ts, _, _ = self._first_s(dist, self._table_depth(ev.depth))
             fit = np.abs(dt - ts) <= cfg.s_tolerance
             phases = [p for p in ("Lg", *cfg.later_phases) if p != "Lg" or self._lg_model]
             for ph in phases:
@@ -663,32 +677,35 @@ class _Ndc:
             phases.append(str(pname[j]) or "P")
             used.add(int(j))
             n_data += 1.0 + fits(j, baz[j], pp[j])[1]
-        # S-type phases: first S (Sn/Sg/S) and Lg, each at most once per site.
-        if True:
-            for ph_name, tol in self._s_kinds:
-                if ph_name == "Lg":
-                    lg_t, lg_p, _ = self.source.derivatives("Lg", dist, depth)
-                    ts = np.where(dist >= cfg.lg_min_distance, np.asarray(lg_t, float), np.nan)
-                    sp = np.abs(np.asarray(lg_p, float))
-                    names = np.full(dist.shape, "Lg")
-                else:
-                    ts, names = self._first_s(dist, depth)
-                    sp = np.full(dist.shape, np.nan)
-                rs = d.t[idx] - t0 - ts
-                taken: dict[int, tuple[float, int, str]] = {}
-                for j in np.flatnonzero(np.abs(rs) <= tol):
-                    if int(j) in used:
-                        continue
-                    ok, _ = fits(int(j), baz[j], sp[j])
-                    if ok and (s[j] not in taken or abs(rs[j]) < taken[s[j]][0]):
-                        taken[int(s[j])] = (abs(float(rs[j])), int(j), str(names[j]))
-                for _, j, nm in taken.values():
-                    members.append(int(idx[j]))
-                    phases.append(nm)
-                    used.add(j)
+        # S-type phases: first S (Sn/Sg/S) and Lg, each at most once per site; a measured
+        # slowness must fit theirs (an array's P slowness is no S)
+        for ph_name, tol in self._s_kinds:
+            if ph_name == "Lg":
+                lg_t, lg_p, _ = self.source.derivatives("Lg", dist, depth)
+                ts = np.where(dist >= cfg.lg_min_distance, np.asarray(lg_t, float), np.nan)
+                sp = np.abs(np.asarray(lg_p, float))
+                names = np.full(dist.shape, "Lg")
+            else:
+                ts, names, sp = self._first_s(dist, depth)
+            rs = d.t[idx] - t0 - ts
+            taken: dict[int, tuple[float, int, str]] = {}
+            for j in np.flatnonzero(np.abs(rs) <= tol):
+                if int(j) in used:
+                    continue
+                ok, _ = fits(int(j), baz[j], sp[j])
+                if ok and (s[j] not in taken or abs(rs[j]) < taken[s[j]][0]):
+                    taken[int(s[j])] = (abs(float(rs[j])), int(j), str(names[j]))
+            for _, j, nm in taken.values():
+                members.append(int(idx[j]))
+                phases.append(nm)
+                used.add(j)
         return members, phases, n_data
 
-    def _first_s(self, dist: FloatArray, depth: float) -> tuple[FloatArray, npt.NDArray[Any]]:
+    def _first_s(
+        self, dist: FloatArray, depth: float
+    ) -> tuple[FloatArray, npt.NDArray[Any], FloatArray]:
+        """The first S (of ``_FIRST_S`` in the configured phases) at ``dist`` [deg] from a
+        source at ``depth`` [km]: its time [s], name and slowness [s/deg] (NaN where none)."""
         key = ("S", float(depth))
         cache = self.__dict__.setdefault("_scache", {})
         if key not in cache:
@@ -704,10 +721,12 @@ class _Ndc:
                 best[ok] = t[ok]
                 names[ok] = ph
             best[~np.isfinite(best)] = np.nan
-            cache[key] = (best, names)
-        best, names = cache[key]
+            slow = np.gradient(best, self.src.dist) if best.size > 1 else np.full(1, np.nan)
+            cache[key] = (best, names, slow)
+        best, names, slow = cache[key]
         k = np.clip(np.rint(dist / 0.05).astype(int), 0, best.size - 1)
-        return np.interp(dist, self.src.dist, best), names[k]
+        return (np.interp(dist, self.src.dist, best), names[k],
+                np.interp(dist, self.src.dist, slow))  # fmt: skip
 
     def run(self, known: Sequence[NdcHypothesis] = ()) -> list[NdcHypothesis]:
         """Events best first; ``known`` events (found before, their detections not among
@@ -823,7 +842,45 @@ class _Ndc:
                 grown = alt
         if grown is None:
             return None
-        return self._accept(*grown)
+        hyp = self._accept(*grown)
+        if hyp is None:
+            # one detection that does not belong (a noise detection fitting the P times by
+            # chance, gathered in place of the event's own): the hypothesis again without it,
+            # where it keeps the other P detections (else it is another hypothesis)
+            out = self._outlier(grown[0])
+            if out is not None and out != drv:
+                self.alive[out] = False
+                try:
+                    again = self._grow(drv, lat, lon, depth, t0, half)
+                finally:
+                    self.alive[out] = True
+                kept = set(self._p_members(grown[0].members, grown[0].phases).tolist()) - {out}
+                if again is not None and kept <= set(again[0].members):
+                    hyp = self._accept(*again)
+        return hyp
+
+    def _outlier(self, hyp: NdcHypothesis) -> int | None:
+        """The P detection of a rejected hypothesis that spoils it most: the station
+        magnitude farthest from the event's where its amplitudes disagree (the spread test
+        of :func:`~openndc.association.evidence.small_event_evidence`), else the largest
+        time residual over its uncertainty where the P times do not fit them
+        (:meth:`_fits_within_errors`); ``None`` where neither test fails."""
+        d = self.d
+        p_idx = self._p_members(hyp.members, hyp.phases)
+        ev = self._amplitude_evidence(hyp, p_idx)
+        if ev is not None and not ev.consistent:
+            first = p_idx[np.argsort(d.t[p_idx], kind="stable")]
+            first = first[np.sort(np.unique(d.site[first], return_index=True)[1])]
+            _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, first)
+            mb = station_mb(d.log_at[first], dist, hyp.depth)
+            if np.isfinite(mb).any():
+                return int(first[int(np.nanargmax(np.abs(mb - ev.magnitude)))])
+        if p_idx.size and not self._fits_within_errors(hyp, p_idx):
+            t, _, _, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
+            ts = np.hypot(np.nan_to_num(d.tsig[p_idx], nan=self.cfg.p_tolerance / 2),
+                          self.cfg.p_tolerance / 4)  # fmt: skip
+            return int(p_idx[int(np.argmax(np.abs(d.t[p_idx] - hyp.t0 - t) / ts))])
+        return None
 
     def _grow(
         self, drv: int, lat: float, lon: float, depth: float, t0: float, half: float
@@ -1151,12 +1208,12 @@ class _Ndc:
         for k in np.flatnonzero(silent):
             silent[k] = not bool(np.any(d.site[lo[k] : hi[k]] == cand[k]))
         if self.coda_lo.shape[0]:
-            # while the coda of an accepted event seen at the site rings there (coda_end;
-            # its whole interval where its SNR is unknown), the site is deaf: masked
-            masked = (at[None, :] >= self.coda_lo[:, cand]) & (
-                at[None, :] <= self.coda_ring[:, cand]
-            )
-            silent &= ~masked.any(axis=0)
+            # while the coda of an accepted event seen at the site rings there
+            # (_coda_ringing), the site is deaf: masked
+            c_at = np.broadcast_to(at, (self.coda_lo.shape[0], at.size))
+            inside = (c_at >= self.coda_lo[:, cand]) & (c_at <= self.coda_hi[:, cand])
+            ringing, _ = self._coda_ringing(at, cand, inside)
+            silent &= ~ringing.any(axis=0)
         return small_event_evidence(d.log_at[p_idx], self.threshold[d.site[p_idx]], dist,
                                     self.threshold[cand[silent]], dc[silent],
                                     hyp.depth)  # fmt: skip
