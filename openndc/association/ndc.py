@@ -769,6 +769,15 @@ class _Ndc:
                                 float(n.depth[k2]), o2, float(n.half_cell[k2]))
                     for _, k2, o2 in self.candidates(i, _SMALL_TRIES)[1:]
                 ]  # fmt: skip
+                # the driver's rivals: another detection at its site close enough to be
+                # the node's P instead (a noise detection just before the event's P)
+                # drives its own hypotheses, and the better explanation is kept
+                tried += [
+                    self._build(j, float(n.latitude[k2]), float(n.longitude[k2]),
+                                float(n.depth[k2]), o2, float(n.half_cell[k2]))
+                    for j in self._rivals(i, k)
+                    for _, k2, o2 in self.candidates(j, _SMALL_TRIES)
+                ]  # fmt: skip
                 ok = [h for h in tried if h is not None]
                 hyp = min(ok, key=lambda h: (-len(h.members), self._p_rms(h))) if ok else None
             if hyp is None:
@@ -794,7 +803,24 @@ class _Ndc:
             self.alive[taken] = False
             removed_at[taken] = version
             version += 1
+            if self.alive[i]:
+                # a rival's hypothesis was kept: the driver may still make another event
+                ev = self.evaluate(i)
+                if ev is not None:
+                    heapq.heappush(heap, (-ev[0], d.t[i], i, ev[1], ev[2]))
         return out
+
+    def _rivals(self, drv: int, node: int) -> list[int]:
+        """Alive P detections at the site of driver ``drv`` that node ``node`` could take
+        for its P as well: within the node's allowance of the driver (``p_tolerance`` plus
+        ``CELL_FACTOR`` x half cell x slowness)."""
+        d, n = self.d, self.nodes
+        site = d.site[drv]
+        w = self.cfg.p_tolerance + CELL_FACTOR * float(n.half_cell[node] * n.slow[node, site])
+        lo = int(np.searchsorted(d.t, d.t[drv] - w))
+        hi = int(np.searchsorted(d.t, d.t[drv] + w, side="right"))
+        j = lo + np.flatnonzero((d.site[lo:hi] == site) & self.alive[lo:hi] & self.is_p[lo:hi])
+        return [int(x) for x in j if x != drv]
 
     def _depth_phase_detections(self, hyp: NdcHypothesis) -> IntArray:
         """Alive P-type detections at teleseismic sites that fit the pP or sP of ``hyp``
