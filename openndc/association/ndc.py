@@ -763,7 +763,7 @@ class _Ndc:
                 # a small event: with few data other nodes may explain the driver as well or
                 # better (or where the first failed); of those accepted, the one that
                 # explains most detections (an S-P time at the closest station places a
-                # small event), then the smallest RMS of its P residuals
+                # small event), then the one that fits them best (_misfit_of)
                 tried = [hyp] + [
                     self._build(i, float(n.latitude[k2]), float(n.longitude[k2]),
                                 float(n.depth[k2]), o2, float(n.half_cell[k2]))
@@ -779,7 +779,7 @@ class _Ndc:
                     for _, k2, o2 in self.candidates(j, _SMALL_TRIES)
                 ]  # fmt: skip
                 ok = [h for h in tried if h is not None]
-                hyp = min(ok, key=lambda h: (-len(h.members), self._p_rms(h))) if ok else None
+                hyp = min(ok, key=lambda h: (-len(h.members), self._misfit_of(h))) if ok else None
             if hyp is None:
                 continue
             if any(
@@ -1191,6 +1191,12 @@ class _Ndc:
         chance combinations of detections; measured uncertainties do not."""
         from scipy.stats import chi2
 
+        x2, n = self._chi2(hyp, p_idx)
+        return n > 4 and x2 <= float(chi2.ppf(0.99, n - 4))
+
+    def _chi2(self, hyp: NdcHypothesis, p_idx: IntArray) -> tuple[float, int]:
+        """Sum of the squared P residuals of ``hyp`` over their uncertainties (time,
+        back-azimuth, slowness; :meth:`_fits_within_errors`) and how many terms."""
         d, cfg = self.d, self.cfg
         t, p, baz, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
         r = d.t[p_idx] - hyp.t0 - t
@@ -1204,9 +1210,15 @@ class _Ndc:
         ok = np.isfinite(sl) & np.isfinite(p)
         ss = np.where(np.isfinite(d.ssig[p_idx]), d.ssig[p_idx], cfg.ndc_default_slowness_sigma)
         terms.append(((sl[ok] - p[ok]) / ss[ok]) ** 2)
-        x2 = float(sum(np.sum(v) for v in terms))
-        n = sum(v.size for v in terms)
-        return n > 4 and x2 <= float(chi2.ppf(0.99, n - 4))
+        return float(sum(np.sum(v) for v in terms)), sum(v.size for v in terms)
+
+    def _misfit_of(self, hyp: NdcHypothesis) -> float:
+        """How badly ``hyp`` fits its data, to choose between hypotheses explaining as many
+        detections: the chi-square of its P residuals (:meth:`_chi2`) plus that of its
+        station magnitudes (the amplitude spread) where they are known."""
+        p_idx = self._p_members(hyp.members, hyp.phases)
+        ev = self._amplitude_evidence(hyp, p_idx)
+        return self._chi2(hyp, p_idx)[0] + (ev.spread if ev is not None else 0.0)
 
     def _amplitude_evidence(self, hyp: NdcHypothesis, p_idx: IntArray) -> AmplitudeEvidence | None:
         """Amplitude and negative evidence of a small hypothesis

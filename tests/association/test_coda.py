@@ -200,3 +200,51 @@ def test_two_events_at_three_arrays_are_not_mixed(shared_data: Path, gap: float,
     res = associate(_sequence(net, arrays, 50.0, seed, events=seq), net)  # type: ignore[arg-type]
     found = [sorted({a.detection.id.split("-")[0] for a in e.arrivals}) for e in res.events]
     assert sorted(found) == [["ev0"], ["ev1"]]
+
+
+def _s_of_first(net: object, dets: list[Detection], snr: float, slowness: str) -> list[Detection]:
+    """The first event's S at the arrays of ``dets`` (from its direction), with ``snr`` and
+    the S's own slowness (``slowness="S"``) or the P's (``"P"``: what an array measures for
+    another event's P arriving then)."""
+    tt = load_travel_times("ak135")
+    t0, la, lo = SEQUENCE[0]
+    sites = {s.code: s for s in net.stations}  # type: ignore[attr-defined]
+    out = []
+    for d in dets:
+        if not d.id.startswith("ev0"):
+            continue
+        s = sites[d.station]
+        dist = float(distance_azimuth(la, lo, s.latitude, s.longitude)[0])
+        ts, ps, _ = tt.derivatives("S", [dist], [0.0])
+        slow = abs(float(ps[0])) if slowness == "S" else float(d.slowness)
+        out.append(replace(d, time=T0 + t0 + float(ts[0]), phase="S" if slowness == "S" else "P",
+                           slowness=slow, snr=snr, id=f"s0-{d.station}"))  # fmt: skip
+    return sorted([*dets, *out], key=lambda d: (d.time, d.id))
+
+
+def test_a_later_arrival_rings_only_from_when_it_comes(shared_data: Path) -> None:
+    """Two events 150 s apart at the three nearest arrays, the first with P at SNR 8 (its
+    P coda is down to the noise within ~2 min) and its S at SNR 500 minutes later: the
+    second's P (SNR 4) come before that S and are no coda of it, so they make an event
+    (before: the S's ring covered its whole coda interval, from the first P on, and the
+    second event was lost)."""
+    net, arrays = primary_network(shared_data, T0)
+    seq = ((1800.0, 34.35, 8.40), (1950.0, 34.40, 8.45))
+    dets = [replace(d, snr=8.0 if d.id.startswith("ev0") else 4.0)
+            for d in _sequence(net, arrays, 8.0, seed=3, events=seq)]  # fmt: skip
+    res = associate(_s_of_first(net, dets, 500.0, "S"), net)  # type: ignore[arg-type]
+    found = [sorted({a.detection.id.split("-")[0] for a in e.arrivals}) for e in res.events]
+    assert sorted(found) == [["ev0", "s0"], ["ev1"]], found
+
+
+def test_an_arrays_p_slowness_is_no_s(shared_data: Path) -> None:
+    """Detections at the first S time of an event whose arrays measure a P slowness (another
+    event's P then) do not join it as its S; with the S's slowness they do."""
+    net, arrays = primary_network(shared_data, T0)
+    dets = _sequence(net, arrays, 50.0, seed=3, events=SEQUENCE[:1])
+    for kind, joins in (("P", False), ("S", True)):
+        res = associate(_s_of_first(net, dets, 20.0, kind), net)  # type: ignore[arg-type]
+        assert len(res.events) == 1
+        as_s = [a.detection.id for a in res.events[0].arrivals
+                if a.detection.id.startswith("s0") and a.phase in ("S", "Sn", "Sg", "Lg")]  # fmt: skip
+        assert bool(as_s) is joins, (kind, as_s)
