@@ -245,6 +245,7 @@ def test_an_arrays_p_slowness_is_no_s(shared_data: Path) -> None:
     for kind, joins in (("P", False), ("S", True)):
         res = associate(_s_of_first(net, dets, 20.0, kind), net)  # type: ignore[arg-type]
         assert len(res.events) == 1
+        s_like = ("S", "Sn", "Sg", "Lg")
         as_s = [a.detection.id for a in res.events[0].arrivals
-                if a.detection.id.startswith("s0") and a.phase in ("S", "Sn", "Sg", "Lg")]  # fmt: skip
+                if a.detection.id.startswith("s0") and a.phase in s_like]  # fmt: skip
         assert bool(as_s) is joins, (kind, as_s)

@@ -217,7 +217,8 @@ def test_a_noise_detection_just_before_the_closest_p_does_not_take_its_place(
     s = replace(p, time=T0 + 1800.0 + ts, phase="S", slowness=math.nan,
                 amplitude=2.0 * p.amplitude, id="ev-KEST-S")  # fmt: skip
     rival = replace(p, time=p.time - 3.6, amplitude=10.0 ** (-0.6 + math.log10(5.0)),
-                    backazimuth=float((p.backazimuth + 120.0) % 360.0), id="noise-KEST")  # fmt: skip
+                    backazimuth=float((p.backazimuth + 120.0) % 360.0),
+                    id="noise-KEST")  # fmt: skip
     res = associate(sorted([*dets, s, rival], key=lambda d: (d.time, d.id)), net,
                     AssociationConfig())  # fmt: skip
     found = _found(res)
