@@ -82,6 +82,10 @@ _SMALL_TRIES = 5
 
 #: Depth phases count from this distance [deg] on (teleseismic; see ``_depth_phases``).
 _DEPTH_PHASE_MIN_DISTANCE = 20.0
+#: Regional distances [deg]: Lg is observed out to here (continental paths), and an S time
+#: places a small event (its S-P interval) only here, where S and Lg are the first S-type
+#: arrivals an analyst reads.
+_REGIONAL_DISTANCE = 20.0
 #: A depth from pP / sP delays (``_depth_from_phases``) is taken when chance explains
 #: its fitting sites with a probability below this (over all the depths tried).
 _DEPTH_PHASE_FAP = 0.01
@@ -334,7 +338,8 @@ class _Ndc:
         ts, _, _ = self._first_s(dist, depth)
         tlg = np.full(dist.shape, np.nan)
         if self._lg_model:
-            tlg = np.where(dist <= 20.0, self.source.derivatives("Lg", dist, depth)[0], np.nan)
+            tlg = np.where(dist <= _REGIONAL_DISTANCE,
+                           self.source.derivatives("Lg", dist, depth)[0], np.nan)  # fmt: skip
         # end of the S-type arrivals: Lg (regional) or the first S (1.8 x P where none)
         end = np.fmax(np.where(np.isfinite(ts), ts, tp * 1.8), tlg)
         lo = hyp.t0 + tp - cfg.p_tolerance
@@ -508,7 +513,9 @@ class _Ndc:
         # reach ndc_min_defining
         floor = self.cfg.ndc_min_defining
         if self._small_possible(lo, hi):
-            floor = min(floor, self.cfg.ndc_min_defining_small)
+            # one datum short of a small event's: an S time may make it up
+            # (_small_candidates)
+            floor = min(floor, self.cfg.ndc_min_defining_small - 1.0)
         score, rsum = score_nodes(drv, self.node_arrays, dets, lo, hi, self.cfg.p_tolerance,
                                   floor, self.cfg.ndc_min_defining)  # fmt: skip
         top = float(score.max()) if score.size else -1.0
@@ -544,7 +551,8 @@ class _Ndc:
         whose fitting P sites pass the network-consistency test (:meth:`_nearest_ok`)."""
         d, n, cfg = self.d, self.nodes, self.cfg
         j = lo + np.flatnonzero(self.alive[lo:hi] & self.is_p[lo:hi])
-        cand = np.flatnonzero(score >= cfg.ndc_min_defining_small)
+        need = cfg.ndc_min_defining_small
+        cand = np.flatnonzero(score >= need - 1.0)
         cand = cand[np.lexsort((rsum[cand], -score[cand]))][:_SMALL_CANDIDATES]
         out: list[tuple[float, int, float]] = []
         for k in cand:
@@ -556,6 +564,8 @@ class _Ndc:
             fit &= ~(np.isfinite(b) & (_angle(b, n.baz[k, d.site[j]]) > self.btol[j]))
             sites = {int(x) for x in d.site[j[fit]]} | {int(d.site[drv])}
             if len(sites) >= cfg.ndc_min_p_stations and (
+                score[k] >= need or self._s_fits(int(k), o, sites)
+            ) and (
                 self._consistent(float(n.latitude[k]), float(n.longitude[k]),
                                  float(n.depth[k]), np.append(j[fit], drv), sites)
             ):  # fmt: skip
@@ -563,6 +573,38 @@ class _Ndc:
                 if len(out) >= limit:
                     break
         return out
+
+    def _s_fits(self, node: int, t0: float, sites: set[int]) -> bool:
+        """Whether an alive S-type detection at one of ``sites`` fits the first S of node
+        ``node`` with origin time ``t0`` [s] (``s_tolerance`` plus the cell's allowance at
+        the S's slowness): an S time is a defining datum of a small event (its S-P interval
+        at the closest station places it), one that the node score, of P data, does not
+        count."""
+        d, n, cfg = self.d, self.nodes, self.cfg
+        site = np.array(sorted(sites), dtype=np.int64)
+        dist, _, _ = distance_azimuth(float(n.latitude[node]), float(n.longitude[node]),
+                                      d.site_lat[site], d.site_lon[site])  # fmt: skip
+        dist = np.atleast_1d(np.asarray(dist, float))
+        ts, _, sp = self._first_s(dist, float(n.depth[node]))
+        ts = np.where(dist <= _REGIONAL_DISTANCE, ts, np.nan)
+        tol = cfg.s_tolerance + CELL_FACTOR * float(n.half_cell[node]) * np.nan_to_num(np.abs(sp))
+        for k in np.flatnonzero(np.isfinite(ts)):
+            lo = int(np.searchsorted(d.t, t0 + ts[k] - tol[k]))
+            hi = int(np.searchsorted(d.t, t0 + ts[k] + tol[k], side="right"))
+            if np.any((d.site[lo:hi] == site[k]) & self.alive[lo:hi] & self.is_s[lo:hi]):
+                return True
+        return False
+
+    def _s_sites(self, hyp: NdcHypothesis) -> int:
+        """Sites within ``_REGIONAL_DISTANCE`` with an S-type arrival of ``hyp`` (each a
+        defining S time)."""
+        d = self.d
+        s = np.array(sorted({int(d.site[m]) for m, ph in zip(hyp.members, hyp.phases, strict=True)
+                             if ph in ("S", "Sn", "Sg", "Lg")}), dtype=np.int64)  # fmt: skip
+        if s.size == 0:
+            return 0
+        dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[s], d.site_lon[s])
+        return int(np.sum(np.atleast_1d(np.asarray(dist, float)) <= _REGIONAL_DISTANCE))
 
     def _p_times(
         self, lat: float, lon: float, depth: float, idx: IntArray
@@ -682,7 +724,8 @@ class _Ndc:
         for ph_name, tol in self._s_kinds:
             if ph_name == "Lg":
                 lg_t, lg_p, _ = self.source.derivatives("Lg", dist, depth)
-                ts = np.where(dist >= cfg.lg_min_distance, np.asarray(lg_t, float), np.nan)
+                regional = (dist >= cfg.lg_min_distance) & (dist <= _REGIONAL_DISTANCE)
+                ts = np.where(regional, np.asarray(lg_t, float), np.nan)
                 sp = np.abs(np.asarray(lg_p, float))
                 names = np.full(dist.shape, "Lg")
             else:
@@ -1301,7 +1344,8 @@ class _Ndc:
         if cfg.ndc_coda_not_defining and coda.any():
             n_data = min(n_data, float(np.sum(self._p_weights(hyp, p_idx)[~coda])))
         small = n_data < cfg.ndc_min_defining
-        if small and n_data < cfg.ndc_min_defining_small:
+        if small and n_data + self._s_sites(hyp) < cfg.ndc_min_defining_small:
+            # S times count as defining data of a small event
             return None
         ev = None
         if small or len(p_sites) <= cfg.ndc_evidence_max_stations:

@@ -225,3 +225,38 @@ def test_a_noise_detection_just_before_the_closest_p_does_not_take_its_place(
     assert len(found) == 1 and len(res.events) == 1, [e.origin for e in res.events]
     ids = {a.detection.id for a in found[0].arrivals}
     assert {"ev-KEST", "ev-ESDC", "ev-AKASG"} <= ids and "noise-KEST" not in ids
+
+
+@pytest.mark.parametrize("with_s", [True, False])
+def test_an_s_time_at_the_closest_station_is_a_defining_datum(
+    shared_data: Path, with_s: bool
+) -> None:
+    """One array and two 3-C stations (whose azimuths and slownesses are not used by
+    default): their P make 5 defining data, one short of a small event's 6; the S at the
+    closest station (KEST, 1.9 deg) is the sixth, and with it the event is found (before:
+    not, S times did not count); without it, not."""
+    from openndc.association import AssociationConfig
+    from openndc.traveltime import load_travel_times
+
+    net, sites = _network(shared_data)
+    seen = {"KEST": False, "AKASG": True, "DBIC": False}
+    mb = 3.9
+    log_at = {c: mb - float(mb_q(max(float(distance_azimuth(EVENT[0], EVENT[1], *sites[c])[0]),
+                                     ev.MB_MIN_DISTANCE), EVENT[2])) for c in seen}  # fmt: skip
+    dets = _detections(sites, seen, log_at)
+    if with_s:
+        p = next(d for d in dets if d.id == "ev-KEST")
+        dist = float(distance_azimuth(EVENT[0], EVENT[1], *sites["KEST"])[0])
+        ts = min(float(t[0]) for ph in ("Sg", "Sn")
+                 for t, _, _ in [load_travel_times("ak135").derivatives(ph, [dist], [EVENT[2]])]
+                 if np.isfinite(t[0]))  # fmt: skip
+        dets = sorted([*dets, replace(p, time=T0 + 1800.0 + ts, phase="S", slowness=math.nan,
+                                      amplitude=2.0 * p.amplitude, id="ev-KEST-S")],
+                      key=lambda d: (d.time, d.id))  # fmt: skip
+    res = associate(dets, net, AssociationConfig())
+    found = _found(res)
+    if not with_s:
+        assert not found, [e.origin for e in res.events]
+        return
+    assert len(found) == 1 and len(res.events) == 1, [e.origin for e in res.events]
+    assert {f"ev-{c}" for c in seen} <= {a.detection.id for a in found[0].arrivals}
