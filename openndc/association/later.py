@@ -50,14 +50,15 @@ def later_window(config: AssociationConfig) -> float:
 
 def _phase_times(
     source: Any, phases: tuple[str, ...], dist: FloatArray, depth: float
-) -> dict[str, FloatArray]:
-    out: dict[str, FloatArray] = {}
+) -> dict[str, tuple[FloatArray, FloatArray]]:
+    """Travel time [s] and slowness [s/deg] of each of ``phases`` the model has."""
+    out: dict[str, tuple[FloatArray, FloatArray]] = {}
     for ph in phases:
         try:
-            t, _, _ = source.derivatives(ph, dist, np.full(dist.shape, depth))
+            t, p, _ = source.derivatives(ph, dist, np.full(dist.shape, depth))
         except ConfigError:
             continue  # a phase this model lacks
-        out[ph] = np.asarray(t, float)
+        out[ph] = (np.asarray(t, float), np.abs(np.asarray(p, float)))
     return out
 
 
@@ -74,6 +75,11 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
     bs = np.where(np.isfinite(dets.bsig), dets.bsig, config.ndc_default_baz_sigma)
     baz = np.where(bs <= config.ndc_max_baz_sigma, dets.baz, np.nan)
     btol = np.maximum(config.backazimuth_tolerance, 2.5 * bs)
+    # a measured slowness (an array's) must fit the phase's: a P arriving at a PcP's time
+    # is another event's P, not this one's PcP
+    ss = np.where(np.isfinite(dets.ssig), dets.ssig, config.ndc_default_slowness_sigma)
+    slow = np.where(ss <= config.ndc_max_slowness_sigma, dets.slow, np.nan)
+    stol = np.maximum(config.slowness_tolerance, 2.5 * ss)
     window = later_window(config)
     # best[i] = (quality, hypothesis index, phase name)
     best: dict[int, tuple[float, int, str]] = {}
@@ -95,9 +101,11 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
         quality = np.full((idx.size,), np.inf)
         name = np.full(idx.size, "", dtype="<U6")
         seismic = (cls & (1 | 2 | CLASS_LATER)) != 0
-        for ph, tt in _phase_times(source, config.later_phases, dist, h.depth).items():
+        sl = slow[idx]
+        for ph, (tt, pp) in _phase_times(source, config.later_phases, dist, h.depth).items():
             q = np.abs(dt - tt) / config.later_tolerance
-            ok = seismic & baz_ok & (q <= 1.0) & (q < quality)
+            slow_ok = ~np.isfinite(sl) | ~np.isfinite(pp) | (np.abs(sl - pp) <= stol[idx])
+            ok = seismic & baz_ok & slow_ok & (q <= 1.0) & (q < quality)
             quality[ok] = q[ok]
             name[ok] = ph
         km = dist * DEG_KM

@@ -467,7 +467,9 @@ class _Ndc:
     def _explained(self, idx: IntArray) -> npt.NDArray[np.bool_]:
         """Whether detections ``idx`` (in codas) fit a phase of an accepted event whose
         coda they are in: its first S (``s_tolerance``), Lg, or one of ``later_phases``
-        (``later_tolerance``)."""
+        (``later_tolerance``), and are the detection at their site closest to that phase's
+        time (a phase arrives once: a second event's P 3 s after the first one's PcP,
+        detected too, is no PcP)."""
         d, cfg = self.d, self.cfg
         out = np.zeros(idx.size, dtype=np.bool_)
         s, t = d.site[idx], d.t[idx]
@@ -480,18 +482,41 @@ class _Ndc:
             dist, _, _ = distance_azimuth(ev.latitude, ev.longitude, d.site_lat[s[k]],
                                           d.site_lon[s[k]])  # fmt: skip
             dist = np.atleast_1d(np.asarray(dist, float))
-            dt = t[k] - ev.t0
-            ts, _, _ = self._first_s(dist, self._table_depth(ev.depth))
-            fit = np.abs(dt - ts) <= cfg.s_tolerance
+            ts, _, sp = self._first_s(dist, self._table_depth(ev.depth))
+            fit = self._closest(idx[k], ev.t0 + ts, cfg.s_tolerance) & self._slow_fits(idx[k], sp)
             phases = [p for p in ("Lg", *cfg.later_phases) if p != "Lg" or self._lg_model]
             for ph in phases:
                 try:
-                    tt, _, _ = self.source.derivatives(ph, dist, np.full(dist.shape, ev.depth))
+                    tt, pp, _ = self.source.derivatives(ph, dist, np.full(dist.shape, ev.depth))
                 except ConfigError:
                     continue  # a phase this model lacks
-                fit |= np.abs(dt - np.asarray(tt, float)) <= cfg.later_tolerance
+                fit |= self._closest(
+                    idx[k], ev.t0 + np.asarray(tt, float), cfg.later_tolerance
+                ) & self._slow_fits(idx[k], np.abs(np.asarray(pp, float)))
             out[k[fit]] = True
         return out
+
+    def _slow_fits(self, idx: IntArray, slowness: FloatArray) -> npt.NDArray[np.bool_]:
+        """Whether the measured slowness of detections ``idx`` (where used) fits a phase's
+        ``slowness`` [s/deg] (NaN: not known) within its tolerance."""
+        sl = self.slow[idx]
+        return np.asarray(
+            ~np.isfinite(sl) | ~np.isfinite(slowness) | (np.abs(sl - slowness) <= self.stol[idx]),
+            dtype=np.bool_,
+        )
+
+    def _closest(self, idx: IntArray, at: FloatArray, tol: float) -> npt.NDArray[np.bool_]:
+        """Whether each detection ``idx`` lies within ``tol`` [s] of ``at`` (a phase's
+        predicted time at its site) and no other detection at its site lies closer."""
+        d = self.d
+        r = np.abs(d.t[idx] - at)
+        out = r <= tol
+        for k in np.flatnonzero(out):
+            lo = int(np.searchsorted(d.t, at[k] - r[k]))
+            hi = int(np.searchsorted(d.t, at[k] + r[k], side="right"))
+            near = lo + np.flatnonzero(d.site[lo:hi] == d.site[idx[k]])
+            out[k] = not np.any((near != idx[k]) & (np.abs(d.t[near] - at[k]) < r[k]))
+        return np.asarray(out, dtype=np.bool_)
 
     # ---------------------------------------------------------------- hypotheses
     def evaluate(self, drv: int) -> tuple[float, int, float] | None:

@@ -249,3 +249,29 @@ def test_an_arrays_p_slowness_is_no_s(shared_data: Path) -> None:
         as_s = [a.detection.id for a in res.events[0].arrivals
                 if a.detection.id.startswith("s0") and a.phase in s_like]  # fmt: skip
         assert bool(as_s) is joins, (kind, as_s)
+
+
+def test_a_phase_arrives_once(shared_data: Path) -> None:
+    """A second event's P at the nearest array comes 3 s after the first event's PcP there,
+    which is detected too: the PcP is the first event's, the P is the second's, which is
+    found (before: both fitted the PcP, the P counted as the first event's coda and the
+    second event, left with two arrays, was lost)."""
+    net, arrays = primary_network(shared_data, T0)
+    tt = load_travel_times("ak135")
+    t0, la, lo = SEQUENCE[0]
+    near = min((float(distance_azimuth(la, lo, s.latitude, s.longitude)[0]), s.code)
+               for s in net.stations  # type: ignore[attr-defined]
+               if s.code in arrays
+               and float(distance_azimuth(la, lo, s.latitude, s.longitude)[0]) >= 20.0)  # fmt: skip
+    dist, code = near
+    t_p, _, _ = tt.derivatives("P", [dist], [0.0])
+    t_pcp, p_pcp, _ = tt.derivatives("PcP", [dist], [0.0])
+    gap = float(t_pcp[0] - t_p[0]) + 3.0
+    seq = ((t0, la, lo), (t0 + gap, SEQUENCE[1][1], SEQUENCE[1][2]))
+    dets = [replace(d, snr=8.0) for d in _sequence(net, arrays, 8.0, seed=3, events=seq)]
+    first_p = next(d for d in dets if d.id == f"ev0-{code}")
+    pcp = replace(first_p, time=T0 + t0 + float(t_pcp[0]), slowness=abs(float(p_pcp[0])),
+                  snr=3.0, id=f"pcp0-{code}")  # fmt: skip
+    res = associate(sorted([*dets, pcp], key=lambda d: (d.time, d.id)), net)  # type: ignore[arg-type]
+    found = [sorted({a.detection.id.split("-")[0] for a in e.arrivals}) for e in res.events]
+    assert sorted(found) == [["ev0", "pcp0"], ["ev1"]], found
