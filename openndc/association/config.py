@@ -279,10 +279,12 @@ class AssociationConfig:
         "amplitudes in nm the earlier rules alone apply",
     )
     ndc_evidence_max_stations: int = field_(
-        4,
+        1000,
         help="the amplitude evidence (ndc_amplitude_evidence) is asked of every event with P "
-        "at up to this many stations (besides those below ndc_min_defining): three arrays' "
-        "azimuths and slownesses make 9 defining data by chance as well",
+        "at up to this many stations (besides those below ndc_min_defining); the default "
+        "asks it of every event: three arrays' azimuths and slownesses make 9 defining data "
+        "by chance, and five stations' chance detections (one a PKP far away) made an event "
+        "whose silent stations were improbable (p 0.002) under the cap of 4 used before",
     )
     ndc_coda_not_defining: bool = field_(
         False,
