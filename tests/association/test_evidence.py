@@ -191,6 +191,26 @@ def test_sensitive_distant_station_judged_by_amplitudes(shared_data: Path) -> No
     assert not _found(without)
 
 
+def _agreeing(sites: dict[str, tuple[float, float]], seen: dict[str, bool], mb: float
+              ) -> dict[str, float]:  # fmt: skip
+    """log10(A/T) at each station of ``seen`` that gives station mb ``mb`` for EVENT."""
+    return {c: mb - float(mb_q(max(float(distance_azimuth(EVENT[0], EVENT[1], *sites[c])[0]),
+                                   ev.MB_MIN_DISTANCE), EVENT[2])) for c in seen}  # fmt: skip
+
+
+def _s_at(p: Detection, sites: dict[str, tuple[float, float]]) -> Detection:
+    """EVENT's first S (ak135 Sg/Sn) at the station of its P detection ``p`` (3-C: no
+    slowness), twice the P's amplitude."""
+    from openndc.traveltime import load_travel_times
+
+    dist = float(distance_azimuth(EVENT[0], EVENT[1], *sites[p.station])[0])
+    ts = min(float(t[0]) for ph in ("Sg", "Sn")
+             for t, _, _ in [load_travel_times("ak135").derivatives(ph, [dist], [EVENT[2]])]
+             if np.isfinite(t[0]))  # fmt: skip
+    return replace(p, time=T0 + 1800.0 + ts, phase="S", slowness=math.nan,
+                   amplitude=2.0 * p.amplitude, id=f"{p.id}-S")  # fmt: skip
+
+
 def test_a_noise_detection_just_before_the_closest_p_does_not_take_its_place(
     shared_data: Path,
 ) -> None:
@@ -201,21 +221,13 @@ def test_a_noise_detection_just_before_the_closest_p_does_not_take_its_place(
     with the noise detection in place of it). Its S at KEST is not always gathered: the
     epicentre from three P times is ~60 km off (S-P is not used to locate yet)."""
     from openndc.association import AssociationConfig
-    from openndc.traveltime import load_travel_times
 
     net, sites = _network(shared_data)
     seen = {"KEST": False, "ESDC": True, "AKASG": True}
-    mb = 3.9
-    log_at = {c: mb - float(mb_q(max(float(distance_azimuth(EVENT[0], EVENT[1], *sites[c])[0]),
-                                     ev.MB_MIN_DISTANCE), EVENT[2])) for c in seen}  # fmt: skip
+    log_at = _agreeing(sites, seen, 3.9)
     dets = _detections(sites, seen, log_at)
     p = next(d for d in dets if d.id == "ev-KEST")
-    dist = float(distance_azimuth(EVENT[0], EVENT[1], *sites["KEST"])[0])
-    ts = min(float(t[0]) for ph in ("Sg", "Sn")
-             for t, _, _ in [load_travel_times("ak135").derivatives(ph, [dist], [EVENT[2]])]
-             if np.isfinite(t[0]))  # fmt: skip
-    s = replace(p, time=T0 + 1800.0 + ts, phase="S", slowness=math.nan,
-                amplitude=2.0 * p.amplitude, id="ev-KEST-S")  # fmt: skip
+    s = _s_at(p, sites)
     rival = replace(p, time=p.time - 3.6, amplitude=10.0 ** (-0.6 + math.log10(5.0)),
                     backazimuth=float((p.backazimuth + 120.0) % 360.0),
                     id="noise-KEST")  # fmt: skip
@@ -236,23 +248,14 @@ def test_an_s_time_at_the_closest_station_is_a_defining_datum(
     closest station (KEST, 1.9 deg) is the sixth, and with it the event is found (before:
     not, S times did not count); without it, not."""
     from openndc.association import AssociationConfig
-    from openndc.traveltime import load_travel_times
 
     net, sites = _network(shared_data)
     seen = {"KEST": False, "AKASG": True, "DBIC": False}
-    mb = 3.9
-    log_at = {c: mb - float(mb_q(max(float(distance_azimuth(EVENT[0], EVENT[1], *sites[c])[0]),
-                                     ev.MB_MIN_DISTANCE), EVENT[2])) for c in seen}  # fmt: skip
+    log_at = _agreeing(sites, seen, 3.9)
     dets = _detections(sites, seen, log_at)
     if with_s:
         p = next(d for d in dets if d.id == "ev-KEST")
-        dist = float(distance_azimuth(EVENT[0], EVENT[1], *sites["KEST"])[0])
-        ts = min(float(t[0]) for ph in ("Sg", "Sn")
-                 for t, _, _ in [load_travel_times("ak135").derivatives(ph, [dist], [EVENT[2]])]
-                 if np.isfinite(t[0]))  # fmt: skip
-        dets = sorted([*dets, replace(p, time=T0 + 1800.0 + ts, phase="S", slowness=math.nan,
-                                      amplitude=2.0 * p.amplitude, id="ev-KEST-S")],
-                      key=lambda d: (d.time, d.id))  # fmt: skip
+        dets = sorted([*dets, _s_at(p, sites)], key=lambda d: (d.time, d.id))
     res = associate(dets, net, AssociationConfig())
     found = _found(res)
     if not with_s:
