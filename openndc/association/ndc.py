@@ -963,18 +963,28 @@ class _Ndc:
         p_idx = self._p_members(hyp.members, hyp.phases)
         ev = self._amplitude_evidence(hyp, p_idx)
         if ev is not None and not ev.consistent:
-            first = p_idx[np.argsort(d.t[p_idx], kind="stable")]
-            first = first[np.sort(np.unique(d.site[first], return_index=True)[1])]
+            first = self._first_at_sites(p_idx)
             _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, first)
             mb = station_mb(d.log_at[first], dist, hyp.depth)
             if np.isfinite(mb).any():
                 return int(first[int(np.nanargmax(np.abs(mb - ev.magnitude)))])
         if p_idx.size and not self._fits_within_errors(hyp, p_idx):
             t, _, _, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
-            ts = np.hypot(np.nan_to_num(d.tsig[p_idx], nan=self.cfg.p_tolerance / 2),
-                          self.cfg.p_tolerance / 4)  # fmt: skip
-            return int(p_idx[int(np.argmax(np.abs(d.t[p_idx] - hyp.t0 - t) / ts))])
+            r = np.abs(d.t[p_idx] - hyp.t0 - t) / self._time_sigma(p_idx)
+            return int(p_idx[int(np.argmax(r))])
         return None
+
+    def _first_at_sites(self, p_idx: IntArray) -> IntArray:
+        """The first of the detections ``p_idx`` at each of their sites, in time order."""
+        d = self.d
+        p_idx = p_idx[np.argsort(d.t[p_idx], kind="stable")]
+        return p_idx[np.sort(np.unique(d.site[p_idx], return_index=True)[1])]
+
+    def _time_sigma(self, p_idx: IntArray) -> FloatArray:
+        """P time uncertainty [s] of detections ``p_idx``: the detection's (``p_tolerance``
+        / 2 where none) and ``p_tolerance`` / 4 for the model."""
+        tol = self.cfg.p_tolerance
+        return np.asarray(np.hypot(np.nan_to_num(self.d.tsig[p_idx], nan=tol / 2), tol / 4), float)
 
     def _grow(
         self, drv: int, lat: float, lon: float, depth: float, t0: float, half: float
@@ -1268,8 +1278,7 @@ class _Ndc:
         d, cfg = self.d, self.cfg
         t, p, baz, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
         r = d.t[p_idx] - hyp.t0 - t
-        ts = np.hypot(np.nan_to_num(d.tsig[p_idx], nan=cfg.p_tolerance / 2), cfg.p_tolerance / 4)
-        terms = [(r / ts) ** 2]
+        terms = [(r / self._time_sigma(p_idx)) ** 2]
         b = self.baz[p_idx]
         ok = np.isfinite(b)
         bs = np.where(np.isfinite(d.bsig[p_idx]), d.bsig[p_idx], cfg.ndc_default_baz_sigma)
@@ -1298,8 +1307,7 @@ class _Ndc:
         if not self.cfg.ndc_amplitude_evidence or not np.isfinite(self.d.log_at[p_idx]).any():
             return None
         d = self.d
-        p_idx = p_idx[np.argsort(d.t[p_idx], kind="stable")]
-        p_idx = p_idx[np.sort(np.unique(d.site[p_idx], return_index=True)[1])]
+        p_idx = self._first_at_sites(p_idx)
         _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
         cand = np.flatnonzero(self.p_site & np.isfinite(self.threshold))
         cand = cand[~np.isin(cand, d.site[p_idx])]
