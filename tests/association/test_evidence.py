@@ -263,3 +263,51 @@ def test_an_s_time_at_the_closest_station_is_a_defining_datum(
         return
     assert len(found) == 1 and len(res.events) == 1, [e.origin for e in res.events]
     assert {f"ev-{c}" for c in seen} <= {a.detection.id for a in found[0].arrivals}
+
+
+def test_five_stations_chance_detections_are_judged_by_amplitudes_too(shared_data: Path) -> None:
+    """Five arrays 35-85 deg away whose noise-level detections (SNR 4) line up for the
+    Tunisian origin while quiet stations closer to it are silent: 15 defining data from
+    times, azimuths and slownesses, far above the small-event path, and still chance (their
+    station magnitudes, ~4.3, would have been seen at KEST, 1.9 deg away). The amplitude
+    evidence, asked of every event by default, rejects it; asked only up to four stations
+    (the earlier default), it was an event."""
+    from openndc.association import AssociationConfig
+
+    net, sites = _network(shared_data)
+    seen = {"ARCES": True, "MKAR": True, "ZALV": True, "PDAR": True, "TXAR": True}
+    log_at = {c: 0.2 + math.log10(4.0) for c in seen}
+    dets = _detections(sites, seen, log_at)
+    capped = associate(dets, net, AssociationConfig(ndc_evidence_max_stations=4))
+    assert len(_found(capped)) == 1
+    res = associate(dets, net, AssociationConfig())
+    assert not _found(res), [e.origin for e in res.events]
+
+
+def test_one_chance_detection_with_a_wild_amplitude_does_not_lose_the_event(
+    shared_data: Path,
+) -> None:
+    """The three-station event plus a detection at MKAR (50 deg) that fits its P in time,
+    azimuth and slowness but whose amplitude gives a station mb 2 units above the others':
+    every hypothesis gathers it and its station magnitudes disagree. The hypothesis grown
+    again without that outlier is the event (before: every hypothesis was rejected and the
+    event lost)."""
+    from openndc.association import AssociationConfig
+
+    net, sites = _network(shared_data)
+    seen = {"KEST": False, "ESDC": True, "AKASG": True}
+    dets = _detections(sites, seen, _agreeing(sites, seen, 3.9))
+    wild = event_p_detections(
+        EVENT,
+        T0 + 1800.0,
+        sites,
+        {"MKAR": True},
+        np.random.default_rng(7),
+        _agreeing(sites, {"MKAR": True}, 5.9),
+    )
+    dets = sorted([*dets, replace(wild[0], id="chance-MKAR")], key=lambda d: (d.time, d.id))
+    res = associate(dets, net, AssociationConfig())
+    found = _found(res)
+    assert len(found) == 1, [e.origin for e in res.events]
+    ids = {a.detection.id for a in found[0].arrivals}
+    assert {f"ev-{c}" for c in seen} <= ids and "chance-MKAR" not in ids
