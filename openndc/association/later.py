@@ -27,7 +27,14 @@ from openndc.association.config import AssociationConfig
 from openndc.model.errors import ConfigError
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 
-__all__ = ["CLASS_HYDRO", "CLASS_INFRA", "CLASS_LATER", "attach_later_phases", "later_window"]
+__all__ = [
+    "CLASS_HYDRO",
+    "CLASS_INFRA",
+    "CLASS_LATER",
+    "attach_later_phases",
+    "later_window",
+    "phase_times",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +55,7 @@ def later_window(config: AssociationConfig) -> float:
                      infra))  # fmt: skip
 
 
-def _phase_times(
+def phase_times(
     source: Any, phases: tuple[str, ...], dist: FloatArray, depth: float
 ) -> dict[str, tuple[FloatArray, FloatArray]]:
     """Travel time [s] and slowness [s/deg] of each of ``phases`` the model has."""
@@ -102,7 +109,7 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
         name = np.full(idx.size, "", dtype="<U6")
         seismic = (cls & (1 | 2 | CLASS_LATER)) != 0
         sl = slow[idx]
-        for ph, (tt, pp) in _phase_times(source, config.later_phases, dist, h.depth).items():
+        for ph, (tt, pp) in phase_times(source, config.later_phases, dist, h.depth).items():
             q = np.abs(dt - tt) / config.later_tolerance
             slow_ok = ~np.isfinite(sl) | ~np.isfinite(pp) | (np.abs(sl - pp) <= stol[idx])
             ok = seismic & baz_ok & slow_ok & (q <= 1.0) & (q < quality)

@@ -44,7 +44,7 @@ from openndc.association.evidence import (
     small_event_evidence,
     station_mb,
 )
-from openndc.association.later import CLASS_LATER
+from openndc.association.later import CLASS_LATER, phase_times
 from openndc.association.nodes import (
     CELL_FACTOR,
     CandidateDetections,
@@ -101,6 +101,8 @@ _CODA_END_SNR = 2.0
 #: First-arrival phases the NDC method names (those in ``AssociationConfig.phases``).
 _FIRST_P = ("Pg", "Pn", "P", "PKP")
 _FIRST_S = ("Sg", "Sn", "S")
+#: The S-type phases an NDC hypothesis gathers (first S and Lg): its S data.
+_S_TYPE = (*_FIRST_S, "Lg")
 
 
 class _Source:
@@ -484,15 +486,11 @@ class _Ndc:
             dist = np.atleast_1d(np.asarray(dist, float))
             ts, _, sp = self._first_s(dist, self._table_depth(ev.depth))
             fit = self._closest(idx[k], ev.t0 + ts, cfg.s_tolerance) & self._slow_fits(idx[k], sp)
-            phases = [p for p in ("Lg", *cfg.later_phases) if p != "Lg" or self._lg_model]
-            for ph in phases:
-                try:
-                    tt, pp, _ = self.source.derivatives(ph, dist, np.full(dist.shape, ev.depth))
-                except ConfigError:
-                    continue  # a phase this model lacks
-                fit |= self._closest(
-                    idx[k], ev.t0 + np.asarray(tt, float), cfg.later_tolerance
-                ) & self._slow_fits(idx[k], np.abs(np.asarray(pp, float)))
+            for tt, pp in phase_times(self.source, ("Lg", *cfg.later_phases), dist,
+                                      ev.depth).values():  # fmt: skip
+                fit |= self._closest(idx[k], ev.t0 + tt, cfg.later_tolerance) & self._slow_fits(
+                    idx[k], pp
+                )
             out[k[fit]] = True
         return out
 
@@ -625,7 +623,7 @@ class _Ndc:
         defining S time)."""
         d = self.d
         s = np.array(sorted({int(d.site[m]) for m, ph in zip(hyp.members, hyp.phases, strict=True)
-                             if ph in ("S", "Sn", "Sg", "Lg")}), dtype=np.int64)  # fmt: skip
+                             if ph in _S_TYPE}), dtype=np.int64)  # fmt: skip
         if s.size == 0:
             return 0
         dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[s], d.site_lon[s])
@@ -1353,7 +1351,7 @@ class _Ndc:
     @staticmethod
     def _p_members(members: list[int], phases: list[str]) -> IntArray:
         return np.array([m for m, ph in zip(members, phases, strict=True)
-                         if ph not in ("S", "Sn", "Sg", "Lg")], dtype=np.int64)  # fmt: skip
+                         if ph not in _S_TYPE], dtype=np.int64)  # fmt: skip
 
     def _accept(self, hyp: NdcHypothesis, n_data: float) -> NdcHypothesis | None:
         """The acceptance rules (module docstring) for ``n_data`` defining data; ``None``
