@@ -72,7 +72,8 @@ def test_local_fit_matches_scipy_least_squares(shared_data: Path, loss: str, box
     lat, lon, _ = NODE
     x0 = np.array([lat, lon, ndc._misfit(lat, lon, 0.0, idx)[1]])
     # boxed: the fit must stop at the box's edge short of the epicentre (0.3 deg wide)
-    box = (x0 - [0.3, 0.3, 100.0], x0 + [0.3, 0.3, 100.0]) if boxed else None
+    width = np.array([0.3, 0.3, 100.0])
+    box = (x0 - width, x0 + width) if boxed else None
     mine = ndc._fit(float(x0[0]), float(x0[1]), float(x0[2]), 0.0, idx, sigma, loss, box)
 
     def residuals(x: np.ndarray) -> np.ndarray:
