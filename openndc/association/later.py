@@ -26,6 +26,7 @@ import numpy.typing as npt
 from openndc.association.config import AssociationConfig
 from openndc.model.errors import ConfigError
 from openndc.model.geodesy import DEG_KM, distance_azimuth
+from openndc.model.phases import MAX_DISTANCE
 
 __all__ = [
     "CLASS_HYDRO",
@@ -58,14 +59,18 @@ def later_window(config: AssociationConfig) -> float:
 def phase_times(
     source: Any, phases: tuple[str, ...], dist: FloatArray, depth: float
 ) -> dict[str, tuple[FloatArray, FloatArray]]:
-    """Travel time [s] and slowness [s/deg] of each of ``phases`` the model has."""
+    """Travel time [s] and slowness [s/deg] of each of ``phases`` the model has (NaN beyond
+    a regional phase's ``MAX_DISTANCE``: an Rg 80 deg away is no Rg)."""
     out: dict[str, tuple[FloatArray, FloatArray]] = {}
     for ph in phases:
         try:
             t, p, _ = source.derivatives(ph, dist, np.full(dist.shape, depth))
         except ConfigError:
             continue  # a phase this model lacks
-        out[ph] = (np.asarray(t, float), np.abs(np.asarray(p, float)))
+        t = np.asarray(t, float)
+        if ph in MAX_DISTANCE:
+            t = np.where(dist <= MAX_DISTANCE[ph], t, np.nan)
+        out[ph] = (t, np.abs(np.asarray(p, float)))
     return out
 
 

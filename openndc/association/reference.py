@@ -66,6 +66,7 @@ from openndc.model.errors import AssociationError, ConfigError
 from openndc.model.event import EVENT_TYPES, Arrival, ErrorEllipse, Event, Origin
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.model.inventory import MonitoringNetwork
+from openndc.model.phases import MAX_DISTANCE
 from openndc.model.provenance import Provenance
 
 __all__ = [
@@ -89,9 +90,9 @@ log = logging.getLogger(__name__)
 #: not relocate it unless ``reference_relocate`` is set).
 REFERENCE_METHOD = "reference"
 #: Lg is predicted out to this distance [deg] (continental guided wave, IDC practice).
-REGIONAL_LG_MAX = 20.0
+REGIONAL_LG_MAX = MAX_DISTANCE["Lg"]
 #: Rg (short-period fundamental-mode Rayleigh wave) is predicted out to this distance [deg].
-RG_MAX = 3.0
+RG_MAX = MAX_DISTANCE["Rg"]
 #: Added to the fit (residual / tolerance, 0-1) of a phase of another wave than the one the
 #: detection's name says, so that the named wave wins where both fit.
 HINT_PENALTY = 0.5

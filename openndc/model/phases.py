@@ -17,6 +17,7 @@ __all__ = [
     "FIRST_S",
     "HYDROACOUSTIC",
     "INFRASOUND",
+    "MAX_DISTANCE",
     "P_TYPE",
     "REFLECTED",
     "SURFACE",
@@ -43,6 +44,12 @@ SURFACE: tuple[str, ...] = ("Lg", "Rg", "LR", "LQ")
 HYDROACOUSTIC: tuple[str, ...] = ("T", "H", "Hw")
 #: Infrasound phases (IDC: I, and the stratospheric/thermospheric Is, It, tropospheric Iw).
 INFRASOUND: tuple[str, ...] = ("I", "Is", "It", "Iw")
+
+#: Farthest distance [deg] at which a regional phase is read (not predicted beyond): Lg,
+#: the continental guided S wave, out to 20 deg (IDC practice); Rg, the short-period
+#: fundamental-mode Rayleigh wave confined to the upper crust, identified out to about 170 km
+#: (Kafka 1990, BSSA 80(2), 373-394) and strongly attenuated beyond: 3 deg.
+MAX_DISTANCE: dict[str, float] = {"Lg": 20.0, "Rg": 3.0}
 
 #: Every P-type name (compressional at the station): first arrivals, core, depth, reflected.
 P_TYPE: frozenset[str] = frozenset(

@@ -3,6 +3,7 @@ and never make one; slownesses in the wrong unit are refused with a clear error.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from obspy import UTCDateTime
 
@@ -85,3 +86,28 @@ def test_slowness_in_s_per_km_is_refused() -> None:
     assert sum(d.slowness == d.slowness for d in wrong) >= 5
     with pytest.raises(AssociationError, match="s/deg"):
         associate(wrong, net, AssociationConfig())  # type: ignore[arg-type]
+
+
+def test_rg_joins_only_where_it_is_observed() -> None:
+    """Rg, a short-period Rayleigh wave of the upper crust, is read out to a few degrees
+    (``MAX_DISTANCE``): a detection at an array ~10 deg away at the Rg time is no Rg of the
+    event (a 3-C station's "Rg" 80 deg away had joined a false event), one 1 deg away is."""
+    from openndc.association.later import phase_times
+    from openndc.model.phases import MAX_DISTANCE
+
+    tt = load_travel_times("ak135")
+    dist = np.array([1.0, MAX_DISTANCE["Rg"] + 0.5, 80.0])
+    got = phase_times(tt, ("Rg", "Lg", "PcP"), dist, 0.0)
+    assert np.isfinite(got["Rg"][0][0]) and np.isnan(got["Rg"][0][1:]).all()
+    assert np.isfinite(got["Lg"][0][:2]).all() and np.isnan(got["Lg"][0][2])
+    assert np.isfinite(got["PcP"][0]).all()
+    dets, net = _detections()
+    code = next(a.code for a in net.arrays)  # type: ignore[attr-defined]
+    lat, lon = _site(net, code)
+    d = float(distance_azimuth(EVENT.latitude, EVENT.longitude, lat, lon)[0])
+    assert d > MAX_DISTANCE["Rg"]
+    far_rg = Detection("KZ", code, "", "cb", EVENT.time + d * DEG_KM / 3.0, phase="Rg",
+                       id="far-rg")  # fmt: skip
+    res = associate([*dets, far_rg], net, AssociationConfig(), travel_times=tt)  # type: ignore[arg-type]
+    assert len(res.events) == 1
+    assert any(x.id == "far-rg" for x in res.unassociated)
