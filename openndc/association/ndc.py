@@ -647,19 +647,26 @@ class _Ndc:
         m, o = self._misfits(np.array([lat]), np.array([lon]), depth, idx)
         return float(m[0]), float(o[0])
 
-    def _misfits(
+    def _predicted(
         self, lat: FloatArray, lon: FloatArray, depth: float, idx: IntArray
-    ) -> tuple[FloatArray, FloatArray]:
-        """Robust (capped L1) misfit of P times, back-azimuths and slownesses of ``idx`` at
-        trial epicentres ``lat``, ``lon`` [deg] (1-D arrays), and the origin times [s]."""
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """First-P time [s], slowness [s/deg] and back-azimuth [deg] at the sites of ``idx``
+        from trial epicentres ``lat``, ``lon`` [deg] (1-D arrays): (trials, detections)."""
         d = self.d
         s = d.site[idx]
         dist, _, baz = distance_azimuth(lat[:, None], lon[:, None], d.site_lat[s][None, :],
                                         d.site_lon[s][None, :])  # fmt: skip
         dist = np.asarray(dist, float)
         t, p = self.src.p_time(dist.ravel(), depth)
-        t = t.reshape(dist.shape)
-        p = p.reshape(dist.shape)
+        return t.reshape(dist.shape), p.reshape(dist.shape), np.asarray(baz, float)
+
+    def _misfits(
+        self, lat: FloatArray, lon: FloatArray, depth: float, idx: IntArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Robust (capped L1) misfit of P times, back-azimuths and slownesses of ``idx`` at
+        trial epicentres ``lat``, ``lon`` [deg] (1-D arrays), and the origin times [s]."""
+        d = self.d
+        t, p, baz = self._predicted(lat, lon, depth, idx)
         r = d.t[idx][None, :] - t
         o = np.median(r, axis=1)
         sig = self.cfg.p_tolerance / 2.0
@@ -667,7 +674,7 @@ class _Ndc:
         b = self.baz[idx]
         ok = np.isfinite(b)
         if ok.any():
-            ang = _angle(b[ok][None, :], np.asarray(baz, float)[:, ok])
+            ang = _angle(b[ok][None, :], baz[:, ok])
             m += np.sum(np.minimum(ang / (self.btol[idx][ok] / 2), 5.0), axis=1)
         sl = self.slow[idx]
         ok = np.isfinite(sl)
@@ -989,14 +996,8 @@ class _Ndc:
         ts, bs, ss = sigma
         b, sl = self.baz[idx], self.slow[idx]
         ok_b, ok_s = np.isfinite(b), np.isfinite(sl)
-        s = d.site[idx]
-        lat = np.clip(x[:, 0], -90.0, 90.0)[:, None]
-        dist, _, baz = distance_azimuth(lat, x[:, 1][:, None], d.site_lat[s][None, :],
-                                        d.site_lon[s][None, :])  # fmt: skip
-        dist = np.asarray(dist, float)
-        t, p = self.src.p_time(dist.ravel(), depth)
-        t, p = t.reshape(dist.shape), p.reshape(dist.shape)
-        db = (b[ok_b][None, :] - np.asarray(baz, float)[:, ok_b] + 180.0) % 360.0 - 180.0
+        t, p, baz = self._predicted(np.clip(x[:, 0], -90.0, 90.0), x[:, 1], depth, idx)
+        db = (b[ok_b][None, :] - baz[:, ok_b] + 180.0) % 360.0 - 180.0
         r = np.concatenate([(d.t[idx][None, :] - x[:, 2][:, None] - t) / ts, db / bs[ok_b],
                             (sl[ok_s][None, :] - p[:, ok_s]) / ss[ok_s]], axis=1)  # fmt: skip
         return np.asarray(np.nan_to_num(r, nan=1e3), float)
