@@ -73,9 +73,13 @@ _FIRST = {
 #: Distance [deg] up to which a mantle first arrival is named Pn/Sn (IDC practice).
 REGIONAL_MAX = 20.0
 
-#: Phases that exist only in a distance range [deg]: PKP here means the core phases
-#: PKIKP/PKP beyond the P shadow's edge, not the PKiKP reflection at short distances.
-_VALID_DISTANCE = {"PKP": (110.0, 180.0)}
+#: Phases that exist only in a distance range [deg], at the grid's nodes and between them
+#: (the interpolation's nearest-corner fill would carry a phase a whole cell past its end
+#: at a constant time): PKP here means the core phases PKIKP/PKP beyond the P shadow's edge,
+#: not the PKiKP reflection at short distances; Pn and Sn are named out to REGIONAL_MAX (the
+#: tables end there; carried to 21 deg at 20 deg's time, a "Pn" came before P at 20.8-21 deg
+#: with Pn's slowness, 13.8 against P's 10.8 s/deg).
+_VALID_DISTANCE = {"PKP": (110.0, 180.0), "Pn": (0.0, REGIONAL_MAX), "Sn": (0.0, REGIONAL_MAX)}
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,10 @@ class TravelTimes:
             return t, np.full(t.shape, DEG_KM / v), np.zeros(t.shape)
         tab = self._table(phase)
         out = bilinear(tab.stacked, tab.distances, tab.depths, d, h)
+        valid = _VALID_DISTANCE.get(tab.phase)
+        if valid is not None:
+            dd = np.broadcast_to(d, out.shape[:-1])
+            out = np.where(((dd < valid[0]) | (dd > valid[1]))[..., None], np.nan, out)
         return out[..., 0], out[..., 1], out[..., 2]
 
     def first_arrival(

@@ -8,6 +8,7 @@ from obspy.taup import TauPyModel
 
 from openndc.model.errors import ConfigError
 from openndc.traveltime import GROUP_VELOCITIES, bilinear, bilinear_py, load_travel_times
+from openndc.traveltime.tables import _VALID_DISTANCE
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,23 @@ def test_first_arrival_names_regional_and_teleseismic() -> None:
     ts, snames = tt.first_arrival(np.array([0.5, 8.0]), 10.0, kind="S")
     assert list(snames) == ["Sg", "Sn"]
     assert np.all(ts > t[:2])
+
+
+def test_named_phases_end_where_their_names_do(taup: TauPyModel) -> None:
+    """Pn / Sn are named out to 20 deg (the tables end there) and PKP from 110 deg: between
+    grid nodes too, not carried a cell further at a constant time (a "Pn" at 20.8-21 deg
+    came before P with Pn's slowness). The first P there is TauP's, with P's slowness."""
+    tt = load_travel_times("ak135")
+    for ph, inside, outside in (("Pn", 19.9, 20.5), ("Sn", 19.9, 20.98), ("PKP", 110.5, 109.5)):
+        assert np.isfinite(tt.time(ph, inside, 10.0)), ph
+        t, p, h = tt.derivatives(ph, outside, 10.0)
+        assert np.isnan(t) and np.isnan(p) and np.isnan(h), ph
+    for d in (20.8, 20.98):
+        first = min(float(tt.time(ph, d, 10.0)) for ph in ("Pg", "Pn", "P")
+                    if np.isfinite(tt.time(ph, d, 10.0)))  # fmt: skip
+        want, ray_p = _taup_first(taup, ["p", "P", "Pn", "Pg"], d, 10.0)
+        assert first == pytest.approx(want, abs=0.3)
+        assert float(tt.derivatives("P", d, 10.0)[1]) == pytest.approx(ray_p, abs=0.5)
 
 
 def test_pg_absent_below_the_moho() -> None:
@@ -128,6 +146,9 @@ def test_stacked_lookup_equals_one_table_at_a_time() -> None:
         got = tt.derivatives(phase, d, h)
         for value, table in zip(got, (tab.time, tab.dtdd, tab.dtdh), strict=True):
             want = bilinear(table, tab.distances, tab.depths, d, h)
+            if phase in _VALID_DISTANCE:  # and the phase's named range
+                lo, hi = _VALID_DISTANCE[phase]
+                want = np.where((d < lo) | (d > hi), np.nan, want)
             np.testing.assert_array_equal(value, want)
 
 
