@@ -526,11 +526,16 @@ class _Ndc:
         self, drv: int, limit: int, every: bool = False
     ) -> list[tuple[float, int, float]]:
         """Up to ``limit`` nodes for driver ``drv``: one unless the event is small or
-        ``every`` (then the best-scoring nodes, :meth:`_small_candidates`)."""
+        ``every`` (then the best-scoring nodes, :meth:`_small_candidates`, where a small
+        event can be accepted: :meth:`_small_possible`)."""
         d = self.d
         usable = self.alive & self.is_p
         lo = int(np.searchsorted(d.t, d.t[drv] - self.dmax))
         hi = int(np.searchsorted(d.t, d.t[drv] + self.dmax))
+        small_ok = self._small_possible(lo, hi)
+        if every and not small_ok:
+            # the nodes are taken as a small event's, and none could be accepted here
+            return []
         n = self.nodes
         dets = CandidateDetections(d.t, d.site, self.baz, self.btol, self.slow, self.stol,
                                self.bw, self.sw, usable)  # fmt: skip
@@ -538,7 +543,7 @@ class _Ndc:
         # (a small event's, where one can be judged here), or only the best ones once they
         # reach ndc_min_defining
         floor = self.cfg.ndc_min_defining
-        if self._small_possible(lo, hi):
+        if small_ok:
             # one datum short of a small event's: an S time may make it up
             # (_small_candidates)
             floor = min(floor, self.cfg.ndc_min_defining_small - 1.0)
@@ -870,13 +875,13 @@ class _Ndc:
                     for _, k2, o2 in self.candidates(i, _SMALL_TRIES, every=True)
                     if k2 != k
                 ]  # fmt: skip
-                # the driver's rivals: another detection at its site close enough to be
-                # the node's P instead (a noise detection just before the event's P)
-                # drives its own hypotheses, and the better explanation is kept
+                # a small event's driver has rivals: another detection at its site close
+                # enough to be the node's P instead (a noise detection just before the
+                # event's P) drives its own hypotheses, and the better explanation is kept
                 tried += [
                     self._build(j, float(n.latitude[k2]), float(n.longitude[k2]),
                                 float(n.depth[k2]), o2, float(n.half_cell[k2]))
-                    for j in self._rivals(i, k)
+                    for j in (self._rivals(i, k) if -neg < cfg.ndc_min_defining else ())
                     for _, k2, o2 in self.candidates(j, _SMALL_TRIES)
                 ]  # fmt: skip
                 ok = [h for h in tried if h is not None]
