@@ -59,6 +59,7 @@ from openndc.association.nodes import (
 from openndc.model.errors import ConfigError
 from openndc.model.event import Event
 from openndc.model.geodesy import distance_azimuth
+from openndc.model.phases import MAX_DISTANCE
 
 __all__ = [
     "NodeTables",
@@ -82,10 +83,10 @@ _SMALL_TRIES = 5
 
 #: Depth phases count from this distance [deg] on (teleseismic; see ``_depth_phases``).
 _DEPTH_PHASE_MIN_DISTANCE = 20.0
-#: Regional distances [deg]: Lg is observed out to here (continental paths), and an S time
-#: places a small event (its S-P interval) only here, where S and Lg are the first S-type
-#: arrivals an analyst reads.
-_REGIONAL_DISTANCE = 20.0
+#: Regional distances [deg]: Lg is observed out to here (continental paths,
+#: ``MAX_DISTANCE``), and an S time places a small event (its S-P interval) only here,
+#: where S and Lg are the first S-type arrivals an analyst reads.
+_REGIONAL_DISTANCE = MAX_DISTANCE["Lg"]
 #: A depth from pP / sP delays (``_depth_from_phases``) is taken when chance explains
 #: its fitting sites with a probability below this (over all the depths tried).
 _DEPTH_PHASE_FAP = 0.01

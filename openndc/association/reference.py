@@ -6,7 +6,7 @@ event joins that event (:func:`join_reference`):
 
 - *predictions*: for each reference origin and site, every phase the travel-time model has
   (the first P and first S with their IDC names, Pg/Sg where they are not first, PKP,
-  pP, sP, PcP, ScS, Lg out to ``REGIONAL_LG_MAX``, Rg out to ``RG_MAX``), hydroacoustic T/H at
+  pP, sP, PcP, ScS, Lg and Rg out to ``MAX_DISTANCE``), hydroacoustic T/H at
   ``hydro_velocity`` and infrasound I at the ``infrasound_celerity`` range;
 - *which phases a detection may be*: those of the wave its name ends in (P, S/L, R; an
   unnamed detection any seismic one); another seismic wave only where a measured
@@ -89,10 +89,6 @@ log = logging.getLogger(__name__)
 #: ``Origin.method`` of an origin taken from a reference bulletin (the location stage does
 #: not relocate it unless ``reference_relocate`` is set).
 REFERENCE_METHOD = "reference"
-#: Lg is predicted out to this distance [deg] (continental guided wave, IDC practice).
-REGIONAL_LG_MAX = MAX_DISTANCE["Lg"]
-#: Rg (short-period fundamental-mode Rayleigh wave) is predicted out to this distance [deg].
-RG_MAX = MAX_DISTANCE["Rg"]
 #: Added to the fit (residual / tolerance, 0-1) of a phase of another wave than the one the
 #: detection's name says, so that the named wave wins where both fit.
 HINT_PENALTY = 0.5
@@ -449,9 +445,9 @@ def _predictions(
             continue
         t = got[0].copy()
         if ph == "Lg":
-            t[(dist < config.lg_min_distance) | (dist > REGIONAL_LG_MAX)] = np.nan
+            t[(dist < config.lg_min_distance) | (dist > MAX_DISTANCE["Lg"])] = np.nan
         if ph == "Rg":
-            t[dist > RG_MAX] = np.nan
+            t[dist > MAX_DISTANCE["Rg"]] = np.nan
         for p in firsts:  # a later phase that is a first arrival's copy
             same = np.isfinite(p.t) & (np.abs(p.t - t) < 0.5)
             t[same] = np.nan
