@@ -265,6 +265,8 @@ class _Ndc:
             regional_margin=max(config.ndc_regional_margin, 0.0),
             global_spacing=config.global_spacing,
             depths=(0.0, *config.ndc_depths),
+            local_spacing=config.ndc_local_spacing,
+            local_radius=config.ndc_local_radius,
         )
         self.node_arrays = self.nodes.arrays()
         bs = np.where(np.isfinite(dets.bsig), dets.bsig, config.ndc_default_baz_sigma)

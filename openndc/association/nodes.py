@@ -205,8 +205,13 @@ def build_node_tables(
     regional_margin: float,
     global_spacing: float,
     depths: tuple[float, ...],
+    local_spacing: float = 0.0,
+    local_radius: float = 0.0,
 ) -> NodeTables:
-    """Nodes around the network (``regional_spacing``) and worldwide (``global_spacing``)."""
+    """Nodes around the network (``regional_spacing``) and worldwide (``global_spacing``);
+    where the regional lattice comes out coarser than twice ``local_spacing`` (a network
+    spread over the globe: the IMS), also nodes ``local_spacing`` apart within
+    ``local_radius`` of every site (:func:`_local_lattice`)."""
     lat0, lon0, radius = network_core(site_lat, site_lon)
     # at most ~40 nodes along the lattice radius: a wide network gets a coarser lattice
     # (the refinement after the search recovers the precision)
@@ -219,6 +224,11 @@ def build_node_tables(
     lons = np.concatenate([ro, go[far]])
     half = np.concatenate([np.full(rl.size, 0.5 * regional_spacing),
                            np.full(int(far.sum()), 0.5 * global_spacing)])  # fmt: skip
+    if local_spacing > 0.0 and local_radius > 0.0 and regional_spacing > 2.0 * local_spacing:
+        ll, lo = _local_lattice(site_lat, site_lon, local_radius, local_spacing)
+        lats = np.concatenate([lats, ll])
+        lons = np.concatenate([lons, lo])
+        half = np.concatenate([half, np.full(ll.size, 0.5 * local_spacing)])
     n0 = lats.size
     ns = site_lat.size
     dist, _, baz = distance_azimuth(lats[:, None], lons[:, None], site_lat[None, :],
@@ -249,6 +259,46 @@ def build_node_tables(
         start,
         *_cluster_bounds(tp, sl, half_cell, order, start),
     )
+
+
+def _local_lattice(
+    site_lat: FloatArray, site_lon: FloatArray, radius: float, spacing: float
+) -> tuple[FloatArray, FloatArray]:
+    """Nodes ``spacing`` [deg] apart within ``radius`` [deg] of each site, one where sites'
+    lattices overlap (a node closer than half ``spacing`` to one kept is dropped).
+
+    A coarse lattice places an event close to a station badly: its P there changes by
+    14-19 s per degree, so a node a cell away fits that P only within a wide allowance
+    (chance detections fit it as well), or not at all."""
+    lat: list[FloatArray] = []
+    lon: list[FloatArray] = []
+    for la, lo in zip(np.asarray(site_lat, float), np.asarray(site_lon, float), strict=True):
+        a, b = _regional_lattice(float(la), float(lo), radius, spacing)
+        lat.append(np.asarray(a, float))
+        lon.append(np.asarray(b, float))
+    if not lat:
+        return np.zeros(0), np.zeros(0)
+    la_all, lo_all = np.concatenate(lat), np.concatenate(lon)
+    xyz = _unit_vectors(la_all, lo_all)
+    keep = np.ones(la_all.size, dtype=np.bool_)
+    # greedy thinning on a spatial hash of cells of half the spacing's chord
+    chord = 2.0 * math.sin(math.radians(0.5 * spacing) / 2.0)
+    cell = np.floor(xyz / chord).astype(np.int64)
+    seen: dict[tuple[int, int, int], list[int]] = {}
+    around = [(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)]
+    for i in range(la_all.size):
+        cx, cy, cz = (int(v) for v in cell[i])
+        near = [j for dx, dy, dz in around for j in seen.get((cx + dx, cy + dy, cz + dz), ())]
+        if near and float(np.min(np.linalg.norm(xyz[near] - xyz[i], axis=1))) < chord:
+            keep[i] = False
+            continue
+        seen.setdefault((cx, cy, cz), []).append(i)
+    return la_all[keep], lo_all[keep]
+
+
+def _unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], -1)
 
 
 def node_spans(
@@ -394,6 +444,8 @@ def cached_node_tables(
     regional_margin: float,
     global_spacing: float,
     depths: tuple[float, ...],
+    local_spacing: float = 0.0,
+    local_radius: float = 0.0,
 ) -> NodeTables:
     """:func:`build_node_tables`, kept for the last few sets of sites of each travel-time
     model (``src.source``); the same tables, columns in the order of the sites given.
@@ -406,6 +458,8 @@ def cached_node_tables(
         regional_margin=regional_margin,
         global_spacing=global_spacing,
         depths=tuple(depths),
+        local_spacing=local_spacing,
+        local_radius=local_radius,
     )
 
 

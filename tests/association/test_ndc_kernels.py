@@ -32,11 +32,13 @@ def _sites(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
-def _tables(seed: int, n_sites: int = 8) -> tuple[NodeTables, _Source]:
+def _tables(seed: int, n_sites: int = 8, local: float = 0.0) -> tuple[NodeTables, _Source]:
+    """``local``: spacing of nodes around each site (``ndc_local_spacing``, 2 deg radius)."""
     rng = np.random.default_rng(seed)
     lat, lon = _sites(rng, n_sites)
     src = _Source(load_travel_times("ak135"), (0.0, 150.0))
-    return build_node_tables(lat, lon, src, depths=(0.0, 150.0), **PARAMS), src
+    return build_node_tables(lat, lon, src, depths=(0.0, 150.0), local_spacing=local,
+                             local_radius=2.0, **PARAMS), src  # fmt: skip
 
 
 def _detections(
@@ -79,9 +81,9 @@ def _detections(
     return dets, drivers
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_score_kernel_matches_reference(seed: int) -> None:
-    tables, _ = _tables(seed)
+@pytest.mark.parametrize(("seed", "local"), [(0, 0.0), (1, 0.0), (5, 0.4)])
+def test_score_kernel_matches_reference(seed: int, local: float) -> None:
+    tables, _ = _tables(seed, local=local)
     nodes = tables.arrays()
     dets, drivers = _detections(tables, seed)
     n = dets.t.size
@@ -93,12 +95,13 @@ def test_score_kernel_matches_reference(seed: int) -> None:
     assert max(float(score_nodes_py(d, nodes, dets, 0, n, 2.0)[0].max()) for d in drivers) > 5
 
 
-@pytest.mark.parametrize("seed", [2, 3])
-def test_pruned_scores_are_exact_where_used(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "local"), [(2, 0.0), (3, 0.0), (6, 0.4)])
+def test_pruned_scores_are_exact_where_used(seed: int, local: float) -> None:
     """With a ``floor`` and ``enough``, the nodes a caller uses keep their exact score and
     residual sum: the best ones once the best reaches ``enough``, else all from ``floor``
-    up; every other node is either exact or -1."""
-    tables, _ = _tables(seed)
+    up; every other node is either exact or -1 (also with nodes of two cell sizes: the
+    nodes around each site)."""
+    tables, _ = _tables(seed, local=local)
     nodes = tables.arrays()
     dets, drivers = _detections(tables, seed)
     n = dets.t.size
@@ -118,8 +121,9 @@ def test_pruned_scores_are_exact_where_used(seed: int) -> None:
     assert pruned > 0  # the bounds do skip nodes
 
 
-def test_clusters_partition_the_nodes_and_bound_them() -> None:
-    tables, _ = _tables(4)
+@pytest.mark.parametrize("local", [0.0, 0.4])
+def test_clusters_partition_the_nodes_and_bound_them(local: float) -> None:
+    tables, _ = _tables(4, local=local)
     order, start = tables.cluster_order, tables.cluster_start
     assert np.array_equal(np.sort(order), np.arange(tables.tp.shape[0]))
     assert start[0] == 0 and start[-1] == order.size and np.all(np.diff(start) > 0)
