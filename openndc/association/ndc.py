@@ -314,8 +314,10 @@ class _Ndc:
         self.coda_ring = np.empty((0, self.n_sites))
         # where the SNR of the event's arrivals at a site is known, each rings from its own
         # time until coda_end: (event row, site) -> their times [s], SNRs and ring ends [s],
-        # by time
-        self.coda_arrivals: dict[tuple[int, int], tuple[FloatArray, FloatArray, FloatArray]] = {}
+        # by time, and their measured slownesses [s/deg] (NaN where not used)
+        self.coda_arrivals: dict[
+            tuple[int, int], tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+        ] = {}
         self.coda_events: list[NdcHypothesis] = []
 
     def _longest_depth_delay(self) -> float:
@@ -363,7 +365,7 @@ class _Ndc:
                 k = np.flatnonzero(d.site[known] == site)
                 k = k[np.argsort(d.t[known[k]], kind="stable")]
                 self.coda_arrivals[(row, int(site))] = (d.t[known[k]], self.snr[known[k]],
-                                                        ends[k])  # fmt: skip
+                                                        ends[k], self.slow[known[k]])  # fmt: skip
         self.coda_lo = np.vstack([self.coda_lo, np.where(np.isfinite(tp), lo, np.inf)])
         self.coda_hi = np.vstack([self.coda_hi, np.where(np.isfinite(tp), hi, -np.inf)])
         self.coda_baz = np.vstack([self.coda_baz, np.asarray(baz, float)])
@@ -386,7 +388,7 @@ class _Ndc:
         # out of the coda (an SNR above _CODA_END_SNR x the coda's level then: a new
         # arrival, not a re-trigger); elsewhere in the interval only those that fit one of
         # its phases
-        ringing, level = self._coda_ringing(t, s, inside)
+        ringing, level = self._coda_ringing(t, s, inside, idx)
         snr = self.snr[idx]
         ringing &= ~(np.isfinite(snr) & np.isfinite(level) & (snr > _CODA_END_SNR * level))
         out = np.any(ringing, axis=0)
@@ -396,15 +398,21 @@ class _Ndc:
         return np.asarray(out, dtype=np.bool_)
 
     def _coda_ringing(
-        self, t: FloatArray, s: IntArray, inside: npt.NDArray[np.bool_]
-    ) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+        self, t: FloatArray, s: IntArray, inside: npt.NDArray[np.bool_],
+        idx: IntArray | None = None,
+    ) -> tuple[npt.NDArray[np.bool_], FloatArray]:  # fmt: skip
         """Whether the coda of each accepted event (rows) still rings at times ``t`` [s] at
         sites ``s`` (columns) where ``inside`` its interval, and its level there (in SNR;
         NaN where unknown). Each of the event's arrivals at the site with a known SNR rings
         from its own time on, by the Aki & Chouet envelope of :func:`coda_end` (a later
         arrival, the Lg, does not ring before it comes); before the first of them the level
         is its SNR (a detection within the P tolerance before it). Where the SNR is unknown
-        the whole interval rings (``coda_ring``)."""
+        the whole interval rings (``coda_ring``).
+
+        With the detections ``idx`` (at ``t``, ``s``): an arrival's coda is made of waves
+        of its own kind, so where both slownesses are measured (arrays) a detection whose
+        slowness does not fit that arrival's within its tolerance is not its coda (an
+        array's P, 10.8 s/deg, 24 s into the Lg coda, 30 s/deg, of an earlier event)."""
         ringing = inside & (t <= self.coda_ring[:, s])
         level = np.full(inside.shape, np.nan)
         q = self.cfg.ndc_coda_q
@@ -412,12 +420,16 @@ class _Ndc:
             arr = self.coda_arrivals.get((int(e), int(s[j])))
             if arr is None:
                 continue
-            ta, snr, end = arr
+            ta, snr, end, sl = arr
             come = ta <= t[j]
             if not come.any():  # before its first arrival (within the P tolerance)
                 level[e, j] = snr[0]
                 ringing[e, j] = snr[0] > _CODA_END_SNR
                 continue
+            if idx is not None and np.isfinite(self.slow[idx[j]]):
+                come &= ~(np.isfinite(sl) & (np.abs(sl - self.slow[idx[j]]) > self.stol[idx[j]]))
+                if not come.any():
+                    continue  # only arrivals of another kind ring here
             t0 = self.coda_events[int(e)].t0
             env = snr[come] * np.maximum(ta[come] - t0, 1.0) / max(t[j] - t0, 1.0)
             level[e, j] = float(np.max(env * np.exp(-math.pi * (t[j] - ta[come]) / q)))

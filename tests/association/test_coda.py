@@ -275,3 +275,49 @@ def test_a_phase_arrives_once(shared_data: Path) -> None:
     res = associate(sorted([*dets, pcp], key=lambda d: (d.time, d.id)), net)  # type: ignore[arg-type]
     found = [sorted({a.detection.id.split("-")[0] for a in e.arrivals}) for e in res.events]
     assert sorted(found) == [["ev0", "pcp0"], ["ev1"]], found
+
+
+def test_a_p_in_an_s_coda_is_no_retrigger_of_it(shared_data: Path) -> None:
+    """A second event's P reaches the three nearest arrays 10-90 s after the first event's
+    S (SNR 500, S slowness), weaker than that S's coda then: with a P's slowness an array
+    tells it from the S coda, which is made of S waves, and the second event is found (seed
+    6 ev52 of the IMS-style set, an array's P 24 s into an Lg coda); measured with the S's
+    slowness it is a re-trigger of that coda and makes no event. Coda re-triggers (S
+    slowness) at each array make the coda's own detection rate."""
+    net, arrays = primary_network(shared_data, T0)
+    tt = load_travel_times("ak135")
+    t0, la, lo = SEQUENCE[0]
+    first = _sequence(net, arrays, 8.0, seed=3, events=SEQUENCE[:1])
+    codes = sorted({d.station for d in first})
+    sites = {s.code: s for s in net.stations}  # type: ignore[attr-defined]
+    lag = {}
+    for c in codes:
+        dist = float(distance_azimuth(la, lo, sites[c].latitude, sites[c].longitude)[0])
+        ts, _, _ = tt.derivatives("S", [dist], [0.0])
+        tp, _, _ = tt.derivatives("P", [dist], [0.0])
+        lag[c] = float(ts[0] - tp[0])
+    gap = max(lag.values()) + 10.0  # the second's P after the first's S at every array
+    seq = (SEQUENCE[0], (t0 + gap, SEQUENCE[1][1], SEQUENCE[1][2]))
+    dets = [replace(d, snr=8.0 if d.id.startswith("ev0") else 4.0)
+            for d in _sequence(net, arrays, 8.0, seed=3, events=seq)]  # fmt: skip
+    dets = _s_of_first(net, dets, 500.0, "S")
+    rng = np.random.default_rng(1)
+    s_slow = {d.station: float(d.slowness) for d in dets if d.id.startswith("s0")}
+    s_time = {d.station: d.time for d in dets if d.id.startswith("s0")}
+    for c in codes:  # re-triggers in the S coda, S slowness
+        for r in range(4):
+            dets.append(Detection("IM", c, "", "cb", s_time[c] + float(rng.uniform(5, 200)),
+                                  time_uncertainty=0.5, phase="S", backazimuth=0.0,
+                                  backazimuth_uncertainty=5.0, slowness=s_slow[c],
+                                  slowness_uncertainty=1.0, snr=3.0,
+                                  id=f"coda{r}-{c}"))  # fmt: skip
+    dets.sort(key=lambda d: (d.time, d.id))
+    res = associate(dets, net)  # type: ignore[arg-type]
+    found = [sorted({a.detection.id.split("-")[0] for a in e.arrivals} - {"coda0", "coda1",
+             "coda2", "coda3"}) for e in res.events]  # fmt: skip
+    assert sorted(found) == [["ev0", "s0"], ["ev1"]], found
+    as_s = [replace(d, slowness=s_slow[d.station]) if d.id.startswith("ev1") else d
+            for d in dets]  # fmt: skip
+    res = associate(as_s, net)  # type: ignore[arg-type]
+    found = [sorted({a.detection.id.split("-")[0] for a in e.arrivals}) for e in res.events]
+    assert found == [["ev0", "s0"]], found
