@@ -80,6 +80,9 @@ IntArray = npt.NDArray[np.int64]
 _SMALL_CANDIDATES = 200
 #: Nodes grown per driver detection for a small event before it is given up.
 _SMALL_TRIES = 5
+#: [deg] a P station this close to a hypothesis makes its depth trade against distance
+#: (:meth:`_Ndc._depth_in_doubt`)
+_CLOSE_DISTANCE = 3.0
 
 #: Depth phases count from this distance [deg] on (teleseismic; see ``_depth_phases``).
 _DEPTH_PHASE_MIN_DISTANCE = 20.0
@@ -1004,7 +1007,49 @@ class _Ndc:
                 kept = set(self._p_members(grown[0].members, grown[0].phases).tolist()) - {out}
                 if again is not None and kept <= set(again[0].members):
                     hyp = self._accept(*again)
+        if hyp is None and self._depth_in_doubt(grown[0]):
+            hyp = self._at_other_depths(drv, lat, lon, half, grown[0])
         return hyp
+
+    def _depth_in_doubt(self, hyp: NdcHypothesis) -> bool:
+        """Whether a failed hypothesis's depth may be what failed it: its amplitudes
+        disagree (the station magnitudes or the silences) and one of its P stations is
+        within ``_CLOSE_DISTANCE``, where P times trade depth against distance (a 122-km
+        event 0.8 deg from a station gives the P time of a surface one 1.3 deg away, and
+        the teleseismic P times fit both), while the station's magnitude (Q depends on both)
+        tells them apart."""
+        p_idx = self._p_members(hyp.members, hyp.phases)
+        if p_idx.size == 0:
+            return False
+        _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
+        if float(np.min(dist)) > _CLOSE_DISTANCE:
+            return False
+        ev = self._amplitude_evidence(hyp, p_idx)
+        return ev is not None and not ev.consistent
+
+    def _at_other_depths(
+        self, drv: int, lat: float, lon: float, half: float, failed: NdcHypothesis
+    ) -> NdcHypothesis | None:
+        """The hypothesis of driver ``drv`` grown from the node (lat, lon) at each other
+        depth (the depth levels and the depths tried for depth phases,
+        ``ndc_depth_phase_depths``: 5-25 km apart; the levels alone are 35-150 km apart),
+        its epicentre refined at that depth (:meth:`_grow` with ``fixed_depth``): of those
+        accepted, the one that keeps most of the failed hypothesis's P detections, then the
+        one that fits best, the station magnitudes' spread included (:meth:`_misfit_of`;
+        not the one that gathers most detections: at some depths noise detections at other
+        sites fit too)."""
+        own = set(self._p_members(failed.members, failed.phases).tolist())
+        ok = []
+        for h in sorted({*self.levels, *(float(x) for x in self.phase_depths)}):
+            if h == failed.depth:
+                continue
+            tp, _, _, _ = self._p_times(lat, lon, h, np.array([drv], dtype=np.int64))
+            grown = self._grow(drv, lat, lon, h, float(self.d.t[drv] - tp[0]), half, True)
+            if grown is not None and (acc := self._accept(*grown)) is not None:
+                ok.append(acc)
+        return (
+            min(ok, key=lambda h: (-len(own & set(h.members)), self._misfit_of(h))) if ok else None
+        )
 
     def _fit_residuals(
         self, x: FloatArray, depth: float, idx: IntArray,
@@ -1110,10 +1155,11 @@ class _Ndc:
         return np.asarray(np.hypot(np.nan_to_num(self.d.tsig[p_idx], nan=tol / 2), tol / 4), float)
 
     def _grow(
-        self, drv: int, lat: float, lon: float, depth: float, t0: float, half: float
-    ) -> tuple[NdcHypothesis, float] | None:
-        """Gather, refine the epicentre and the depth, gather again (twice; three times
-        where the depth phases set the depth)."""
+        self, drv: int, lat: float, lon: float, depth: float, t0: float, half: float,
+        fixed_depth: bool = False,
+    ) -> tuple[NdcHypothesis, float] | None:  # fmt: skip
+        """Gather, refine the epicentre and the depth (with ``fixed_depth`` the epicentre
+        only), gather again (twice; three times where the depth phases set the depth)."""
         members, phases, n_data = self.gather(lat, lon, depth, t0, cell=half)
         if drv not in members:
             members.append(drv)
@@ -1128,6 +1174,10 @@ class _Ndc:
                 return None
             # from the node (the first round), also a local fit: refine's `fit`
             lat, lon, t0 = self.refine(lat, lon, depth, p_idx, max(half, 0.1), rounds == 1)
+            if fixed_depth:
+                members, phases, n_data = self.gather(lat, lon, depth, t0)
+                half = max(half / 4.0, 0.05)
+                continue
             # depth among the table depths for the refined epicentre: the shallowest whose
             # misfit is within 1 of the best (most events are shallow; a deep node must earn
             # it)

@@ -311,3 +311,35 @@ def test_one_chance_detection_with_a_wild_amplitude_does_not_lose_the_event(
     assert len(found) == 1, [e.origin for e in res.events]
     ids = {a.detection.id for a in found[0].arrivals}
     assert {f"ev-{c}" for c in seen} <= ids and "chance-MKAR" not in ids
+
+
+#: an ISC Tunisia origin 122 km deep (bulletins/isc_tunisia_mloc), 0.8 deg from KEST
+DEEP = (34.98, 9.01, 122.0)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_deep_event_close_to_a_station_is_kept_at_depth_by_its_magnitudes(
+    shared_data: Path, seed: int
+) -> None:
+    """KEST (0.8 deg), GERES and FINES (14 and 29 deg) see an mb 3.3 122 km deep: P times
+    alone fit a surface event 1-2 deg from KEST as well (its P comes 20 s after the origin
+    either way; the teleseismic times move with the origin time), which is where the search
+    places it; there KEST's station mb is ~0.9 above the arrays', and the magnitudes reject
+    it. The hypothesis grown again at the other depth levels, its epicentre refined at each,
+    is kept at depth where its magnitudes agree (IMS-style set, seeds 5 and 6 ev174; before:
+    lost)."""
+    net, sites = _network(shared_data)
+    seen = {"KEST": False, "GERES": True, "FINES": True}
+    log_at = {c: 3.3 - float(mb_q(max(float(distance_azimuth(DEEP[0], DEEP[1], *sites[c])[0]),
+                                      ev.MB_MIN_DISTANCE), DEEP[2])) for c in seen}  # fmt: skip
+    rng = np.random.default_rng(seed)
+    dets = event_p_detections(DEEP, T0 + 1800.0, sites, seen, rng, log_at)
+    dets += _noise_detections(sites, set(QUIET), rng)
+    dets.sort(key=lambda d: (d.time, d.id))
+    res = associate(dets, net, reb_rules_config())
+    found = _found(res)
+    assert len(found) == 1, [e.origin for e in res.events]
+    o = found[0].origin
+    assert {f"ev-{c}" for c in seen} <= {a.detection.id for a in found[0].arrivals}
+    assert 70.0 <= o.depth_km <= 170.0, o
+    assert float(distance_azimuth(DEEP[0], DEEP[1], o.latitude, o.longitude)[0]) < 1.0, o
