@@ -290,6 +290,15 @@ class AssociationConfig:
         "quantile of its own detections' A/T; openndc.association.evidence); without "
         "amplitudes in nm the earlier rules alone apply",
     )
+    ndc_fit_max_stations: int = field_(
+        0,
+        help="an event with P at up to this many stations must fit its P times, azimuths and "
+        "slownesses within their own uncertainties (chi-square at 99 %, as a small event "
+        "must) however many defining data it has: three or four arrays' or weighted 3-C "
+        "azimuths reach ndc_min_defining, and chance combinations with them. 0 (default) "
+        "off; the REB options use 4 (IMS-style set, seeds 1-7: false events 12 -> 6, "
+        "missed events 5 -> 5; with the defaults 12 -> 10 false but 6 -> 8 missed)",
+    )
     ndc_evidence_max_stations: int = field_(
         1000,
         help="the amplitude evidence (ndc_amplitude_evidence) is asked of every event with P "
@@ -456,8 +465,9 @@ def reb_rules_config(**overrides: object) -> AssociationConfig:
     three-station events (``ndc_min_defining_small``, checked against the network and the
     data's own uncertainties), 3-C back-azimuths and slownesses weighted by their
     uncertainty rather than dropped, coda detections not counted as defining data, depths
-    chosen among more levels (with depth phases), and nodes around each site (an event
-    close to a station). Keyword arguments override fields.
+    chosen among more levels (with depth phases), nodes around each site (an event close
+    to a station), and the chi-square fit asked of events with P at up to four stations.
+    Keyword arguments override fields.
     """
     base = AssociationConfig(
         ndc_min_defining_small=6.0,
@@ -467,5 +477,6 @@ def reb_rules_config(**overrides: object) -> AssociationConfig:
         ndc_refine_depths=(35.0, 70.0, 225.0, 300.0, 600.0),
         ndc_coda_not_defining=True,
         ndc_local_spacing=0.5,
+        ndc_fit_max_stations=4,
     )
     return replace(base, **overrides)  # type: ignore[arg-type]

@@ -1566,6 +1566,15 @@ class _Ndc:
             or not self._fits_within_errors(hyp, p_idx)
         ):
             return None
+        if (
+            not small
+            and len(p_sites) <= cfg.ndc_fit_max_stations
+            and not self._fits_within_errors(hyp, p_idx)
+        ):
+            # arrays' azimuths and slownesses (and 3-C ones, weighted) make ndc_min_defining
+            # from three or four stations, and the tolerances' floors let a chance
+            # combination through as they would a small event's
+            return None
         if self._p_rms(hyp) > cfg.ndc_max_rms:
             return None
         return hyp

@@ -4,12 +4,13 @@ among false detections at all primary stations."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from obspy import UTCDateTime
 
-from openndc.association import AssociationConfig, associate
+from openndc.association import AssociationConfig, associate, reb_rules_config
 from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
 from tests.support.ims import event_p_detections, false_p_detections, primary_network
@@ -49,3 +50,24 @@ def test_three_station_event_found_with_reb_rules_only(shared_data: Path) -> Non
     assert float(distance_azimuth(EVENT[0], EVENT[1], o.latitude, o.longitude)[0]) < 2.0
     # the false detections make no event, with either rule set
     assert len(reb.events) == 1 and not default.events
+
+
+def test_few_stations_must_fit_within_their_errors(shared_data: Path) -> None:
+    """Three arrays' P whose times fit an origin and whose azimuths all point 12 deg (2.4
+    sigma) and slownesses 2 s/deg (2 sigma) off it (besides their noise), within the
+    tolerances: 9 defining data, so not a small event, and without the fit test
+    (``ndc_fit_max_stations`` 0) an event; their chi-square rejects it (IMS-style set, seed
+    4: such a four-station chance combination with 9.5 data took KEST's Pg from a real
+    event)."""
+    net, _ = primary_network(shared_data, T0)
+    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
+    seen = {"ESDC": True, "AKASG": True, "BRTR": True}
+    dets = [replace(d, backazimuth=(float(d.backazimuth) + 12.0) % 360.0,
+                    slowness=float(d.slowness) + 2.0)
+            for d in event_p_detections(EVENT, T0 + 1800.0, sites, seen,
+                                        np.random.default_rng(0))]  # fmt: skip
+    reb = reb_rules_config()
+    assert reb.ndc_fit_max_stations >= 3
+    assert not associate(dets, net, reb).events
+    loose = associate(dets, net, replace(reb, ndc_fit_max_stations=0)).events
+    assert len(loose) == 1 and len(loose[0].arrivals) == 3
