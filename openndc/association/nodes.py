@@ -36,7 +36,12 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from openndc.association.tables import _fibonacci_lattice, _regional_lattice, network_extent
+from openndc.association.tables import (
+    _fibonacci_lattice,
+    _regional_lattice,
+    _unit,
+    network_extent,
+)
 from openndc.model.geodesy import distance_azimuth
 
 __all__ = [
@@ -279,7 +284,7 @@ def _local_lattice(
     if not lat:
         return np.zeros(0), np.zeros(0)
     la_all, lo_all = np.concatenate(lat), np.concatenate(lon)
-    xyz = _unit_vectors(la_all, lo_all)
+    xyz = _unit(la_all, lo_all)
     keep = np.ones(la_all.size, dtype=np.bool_)
     # greedy thinning on a spatial hash of cells of half the spacing's chord
     chord = 2.0 * math.sin(math.radians(0.5 * spacing) / 2.0)
@@ -294,11 +299,6 @@ def _local_lattice(
             continue
         seen.setdefault((cx, cy, cz), []).append(i)
     return la_all[keep], lo_all[keep]
-
-
-def _unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
-    phi, lam = np.radians(lat), np.radians(lon)
-    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], -1)
 
 
 def node_spans(
