@@ -26,6 +26,10 @@ PRESETS: dict[str, str] = {
     "local": "dense local networks (stations tens of km apart, events within ~150 km): "
     "1-20 Hz bands, short STA/LTA, S picked on 3-C horizontals, octree association of "
     "Pg/Sg (PyOcto's search), tight pick uncertainties",
+    "reb": "the regional defaults with the IDC's REB rules for the association (a network "
+    "of IMS primary stations and arrays: three-station events, 3-C azimuths weighted, coda "
+    "detections not defining, finer depths, nodes around each site, a fit test for few "
+    "stations; openndc.association.reb_rules_config())",
     "osi": "on-site-inspection temporary networks (stations a few km apart, aftershocks of "
     "magnitude < 1 within ~10 km, 200+ Hz sampling): 2-40 Hz bands, very short STA/LTA, "
     "S picked, octree association (P at 4 stations, no S required)",

@@ -26,6 +26,19 @@ def test_regional_is_the_default() -> None:
     assert from_mapping(ProcessConfig, load_preset("regional"), "regional") == ProcessConfig()
 
 
+def test_reb_is_the_defaults_with_the_reb_rules() -> None:
+    from openndc.association import reb_rules_config
+
+    reb = from_mapping(ProcessConfig, load_preset("reb"), "reb")
+    assert reb.association == reb_rules_config()
+    default = ProcessConfig()
+    assert (reb.detection, reb.location, reb.magnitude) == (
+        default.detection,
+        default.location,
+        default.magnitude,
+    )
+
+
 def test_local_and_osi_are_for_short_local_records() -> None:
     default = ProcessConfig()
     local = from_mapping(ProcessConfig, load_preset("local"), "local")
