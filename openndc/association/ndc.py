@@ -985,9 +985,7 @@ class _Ndc:
         origin time) and keep the one with more defining data, the shallower on a tie."""
         grown = self._grow(drv, lat, lon, depth, t0, half)
         if depth > 0.0:
-            # origin time that puts the driver's P on the surface source's first P
-            tp0, _, _, _ = self._p_times(lat, lon, 0.0, np.array([drv], dtype=np.int64))
-            alt = self._grow(drv, lat, lon, 0.0, float(self.d.t[drv] - tp0[0]), half)
+            alt = self._grow(drv, lat, lon, 0.0, self._driver_origin(drv, lat, lon, 0.0), half)
             if alt is not None and (grown is None or alt[1] >= grown[1]):
                 grown = alt
         if grown is None:
@@ -1010,6 +1008,12 @@ class _Ndc:
         if hyp is None and self._depth_in_doubt(grown[0]):
             hyp = self._at_other_depths(drv, lat, lon, half, grown[0])
         return hyp
+
+    def _driver_origin(self, drv: int, lat: float, lon: float, depth: float) -> float:
+        """Origin time [s] that puts driver ``drv``'s P on the first P from (lat, lon,
+        ``depth``)."""
+        tp, _, _, _ = self._p_times(lat, lon, depth, np.array([drv], dtype=np.int64))
+        return float(self.d.t[drv] - tp[0])
 
     def _depth_in_doubt(self, hyp: NdcHypothesis) -> bool:
         """Whether a failed hypothesis's depth may be what failed it: its amplitudes
@@ -1043,8 +1047,7 @@ class _Ndc:
         for h in sorted({*self.levels, *(float(x) for x in self.phase_depths)}):
             if h == failed.depth:
                 continue
-            tp, _, _, _ = self._p_times(lat, lon, h, np.array([drv], dtype=np.int64))
-            grown = self._grow(drv, lat, lon, h, float(self.d.t[drv] - tp[0]), half, True)
+            grown = self._grow(drv, lat, lon, h, self._driver_origin(drv, lat, lon, h), half, True)
             if grown is not None and (acc := self._accept(*grown)) is not None:
                 ok.append(acc)
         return (
@@ -1561,19 +1564,15 @@ class _Ndc:
                 log.debug("ndc: hypothesis at %.1f s rejected by its amplitudes: %s",
                           hyp.t0, ev)  # fmt: skip
                 return None
-        if small and (
-            not self._consistent(hyp.latitude, hyp.longitude, hyp.depth, p_idx, p_sites)
-            or not self._fits_within_errors(hyp, p_idx)
-        ):
+        if small and not self._consistent(hyp.latitude, hyp.longitude, hyp.depth, p_idx,
+                                          p_sites):  # fmt: skip
             return None
-        if (
-            not small
-            and len(p_sites) <= cfg.ndc_fit_max_stations
-            and not self._fits_within_errors(hyp, p_idx)
-        ):
-            # arrays' azimuths and slownesses (and 3-C ones, weighted) make ndc_min_defining
-            # from three or four stations, and the tolerances' floors let a chance
-            # combination through as they would a small event's
+        # a small event must fit its data within their errors, and so must one with P at
+        # up to ndc_fit_max_stations stations: arrays' azimuths and slownesses (and 3-C ones,
+        # weighted) make ndc_min_defining from three or four stations, and the tolerances'
+        # floors let a chance combination through as they would a small event's
+        must_fit = small or len(p_sites) <= cfg.ndc_fit_max_stations
+        if must_fit and not self._fits_within_errors(hyp, p_idx):
             return None
         if self._p_rms(hyp) > cfg.ndc_max_rms:
             return None

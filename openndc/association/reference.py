@@ -444,10 +444,10 @@ def _predictions(
         if got is None:
             continue
         t = got[0].copy()
+        if ph in MAX_DISTANCE:
+            t[dist > MAX_DISTANCE[ph]] = np.nan
         if ph == "Lg":
-            t[(dist < config.lg_min_distance) | (dist > MAX_DISTANCE["Lg"])] = np.nan
-        if ph == "Rg":
-            t[dist > MAX_DISTANCE["Rg"]] = np.nan
+            t[dist < config.lg_min_distance] = np.nan
         for p in firsts:  # a later phase that is a first arrival's copy
             same = np.isfinite(p.t) & (np.abs(p.t - t) < 0.5)
             t[same] = np.nan
