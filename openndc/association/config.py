@@ -299,6 +299,17 @@ class AssociationConfig:
         "off; the REB options use 4 (IMS-style set, seeds 1-7: false events 12 -> 6, "
         "missed events 5 -> 5; with the defaults 12 -> 10 false but 6 -> 8 missed)",
     )
+    ndc_non_defining_sigma: float = field_(
+        0.0,
+        help="where an event that must fit its data within their uncertainties (a small "
+        "one, or with P at up to ndc_fit_max_stations stations) does not, its azimuths and "
+        "slownesses off by more than this many sigma are made non-defining, worst first, "
+        "until it fits, and it stands if its remaining defining data still reach the "
+        "minimum (an analyst's practice; one array azimuth 3 sigma off does not undo an "
+        "event its times define). 0 (default) off; the REB options use 2.5 (IMS-style set, "
+        "seeds 1-7: missed 5 -> 1, false 6 -> 8; with the defaults 6 -> 5 missed but 12 -> "
+        "18 false)",
+    )
     ndc_evidence_max_stations: int = field_(
         1000,
         help="the amplitude evidence (ndc_amplitude_evidence) is asked of every event with P "
@@ -478,5 +489,6 @@ def reb_rules_config(**overrides: object) -> AssociationConfig:
         ndc_coda_not_defining=True,
         ndc_local_spacing=0.5,
         ndc_fit_max_stations=4,
+        ndc_non_defining_sigma=2.5,
     )
     return replace(base, **overrides)  # type: ignore[arg-type]

@@ -1439,32 +1439,60 @@ class _Ndc:
         return len(p_sites) >= self.cfg.ndc_min_detecting_fraction * int(np.sum(dist <= far))
 
     def _fits_within_errors(self, hyp: NdcHypothesis, p_idx: IntArray) -> bool:
+        """Whether ``hyp`` fits its P data within their errors (:meth:`_non_defining`)."""
+        return self._non_defining(hyp, p_idx) is not None
+
+    def _non_defining(self, hyp: NdcHypothesis, p_idx: IntArray) -> float | None:
         """Chi-square test of a small event: its P times, back-azimuths and slownesses
         must fit within their own uncertainties (time: the detection's, at least
         ``p_tolerance`` / 4 for the model; azimuth, slowness: theirs), at 99 % for the data
         beyond the 4 unknowns. With little redundancy the tolerances' floors would accept
-        chance combinations of detections; measured uncertainties do not."""
+        chance combinations of detections; measured uncertainties do not.
+
+        Where it fails, the azimuths and slownesses off by more than
+        ``ndc_non_defining_sigma`` of their uncertainty (where set) are made non-defining,
+        worst first, until it passes (an analyst's practice: one array azimuth 3 sigma off
+        does not undo an event its times define). Returns the defining data so given up
+        (their weights in :meth:`_p_weights`; 0 where all fit), ``None`` where the data
+        cannot fit."""
+
         from scipy.stats import chi2
 
-        x2, n = self._chi2(hyp, p_idx)
-        return n > 4 and x2 <= float(chi2.ppf(0.99, n - 4))
+        z_t, z_b, z_s = self._normalized_residuals(hyp, p_idx)
+        w_b, w_s = self._p_weight_parts(hyp, p_idx)
+        x2 = float(np.sum(z_t**2) + np.nansum(z_b**2) + np.nansum(z_s**2))
+        n = int(z_t.size + np.isfinite(z_b).sum() + np.isfinite(z_s).sum())
+        z = np.concatenate([np.abs(z_b), np.abs(z_s)])
+        w = np.concatenate([w_b, w_s])
+        given_up = 0.0
+        for k in np.argsort(-np.nan_to_num(z, nan=-1.0)):
+            if n > 4 and x2 <= float(chi2.ppf(0.99, n - 4)):
+                return given_up
+            if not self.cfg.ndc_non_defining_sigma or not z[k] > self.cfg.ndc_non_defining_sigma:
+                return None
+            x2 -= float(z[k]) ** 2
+            n -= 1
+            given_up += float(w[k])
+        return given_up if n > 4 and x2 <= float(chi2.ppf(0.99, n - 4)) else None
 
-    def _chi2(self, hyp: NdcHypothesis, p_idx: IntArray) -> tuple[float, int]:
-        """Sum of the squared P residuals of ``hyp`` over their uncertainties (time,
-        back-azimuth, slowness; :meth:`_fits_within_errors`) and how many terms."""
+    def _normalized_residuals(
+        self, hyp: NdcHypothesis, p_idx: IntArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The P residuals of ``hyp`` over their uncertainties (:meth:`_non_defining`):
+        time, back-azimuth and slowness per detection ``p_idx`` (NaN where unmeasured)."""
         d, cfg = self.d, self.cfg
         t, p, baz, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
-        r = d.t[p_idx] - hyp.t0 - t
-        terms = [(r / self._time_sigma(p_idx)) ** 2]
-        b = self.baz[p_idx]
-        ok = np.isfinite(b)
+        z_t = (d.t[p_idx] - hyp.t0 - t) / self._time_sigma(p_idx)
         bs = np.where(np.isfinite(d.bsig[p_idx]), d.bsig[p_idx], cfg.ndc_default_baz_sigma)
-        terms.append((_angle(b[ok], baz[ok]) / bs[ok]) ** 2)
-        sl = self.slow[p_idx]
-        ok = np.isfinite(sl) & np.isfinite(p)
+        z_b = _angle(self.baz[p_idx], baz) / bs
         ss = np.where(np.isfinite(d.ssig[p_idx]), d.ssig[p_idx], cfg.ndc_default_slowness_sigma)
-        terms.append(((sl[ok] - p[ok]) / ss[ok]) ** 2)
-        return float(sum(np.sum(v) for v in terms)), sum(v.size for v in terms)
+        z_s = (self.slow[p_idx] - p) / ss
+        return np.asarray(z_t, float), np.asarray(z_b, float), np.asarray(z_s, float)
+
+    def _chi2(self, hyp: NdcHypothesis, p_idx: IntArray) -> float:
+        """Sum of the squared P residuals of ``hyp`` over their uncertainties
+        (:meth:`_normalized_residuals`)."""
+        return float(sum(np.nansum(z**2) for z in self._normalized_residuals(hyp, p_idx)))
 
     def _misfit_of(self, hyp: NdcHypothesis) -> float:
         """How badly ``hyp`` fits its data, to choose between hypotheses explaining as many
@@ -1472,7 +1500,7 @@ class _Ndc:
         station magnitudes (the amplitude spread) where they are known."""
         p_idx = self._p_members(hyp.members, hyp.phases)
         ev = self._amplitude_evidence(hyp, p_idx)
-        return self._chi2(hyp, p_idx)[0] + (ev.spread if ev is not None else 0.0)
+        return self._chi2(hyp, p_idx) + (ev.spread if ev is not None else 0.0)
 
     def _amplitude_evidence(self, hyp: NdcHypothesis, p_idx: IntArray) -> AmplitudeEvidence | None:
         """Amplitude and negative evidence of a small hypothesis
@@ -1512,14 +1540,18 @@ class _Ndc:
     def _p_weights(self, hyp: NdcHypothesis, p_idx: IntArray) -> FloatArray:
         """Defining data of each P detection ``p_idx`` of ``hyp``: its time, plus its
         back-azimuth and slowness weights where they fit (as counted by :meth:`gather`)."""
+        w_b, w_s = self._p_weight_parts(hyp, p_idx)
+        return np.asarray(1.0 + w_b + w_s, float)
+
+    def _p_weight_parts(self, hyp: NdcHypothesis, p_idx: IntArray) -> tuple[FloatArray, FloatArray]:
+        """The back-azimuth and the slowness weights of :meth:`_p_weights`."""
         _, p, baz, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
         b = self.baz[p_idx]
-        w = 1.0 + np.where(np.isfinite(b) & (_angle(b, baz) <= self.btol[p_idx]),
-                           self.bw[p_idx], 0.0)  # fmt: skip
+        w_b = np.where(np.isfinite(b) & (_angle(b, baz) <= self.btol[p_idx]), self.bw[p_idx], 0.0)
         sl = self.slow[p_idx]
         ok = np.isfinite(sl) & np.isfinite(p)
         ok[ok] = np.abs(sl[ok] - p[ok]) <= self.stol[p_idx][ok]
-        return np.asarray(w + np.where(ok, self.sw[p_idx], 0.0), float)
+        return np.asarray(w_b, float), np.asarray(np.where(ok, self.sw[p_idx], 0.0), float)
 
     def _p_rms(self, hyp: NdcHypothesis) -> float:
         """RMS [s] of the P residuals of ``hyp``."""
@@ -1553,6 +1585,16 @@ class _Ndc:
             return None
         if cfg.ndc_coda_not_defining and coda.any():
             n_data = min(n_data, float(np.sum(self._p_weights(hyp, p_idx)[~coda])))
+        # a small event must fit its data within their errors, and so must one with P at
+        # up to ndc_fit_max_stations stations: arrays' azimuths and slownesses (and 3-C ones,
+        # weighted) make ndc_min_defining from three or four stations, and the tolerances'
+        # floors let a chance combination through as they would a small event's; the
+        # azimuths and slownesses it cannot fit are not defining
+        if n_data < cfg.ndc_min_defining or len(p_sites) <= cfg.ndc_fit_max_stations:
+            given_up = self._non_defining(hyp, p_idx)
+            if given_up is None:
+                return None
+            n_data -= given_up
         small = n_data < cfg.ndc_min_defining
         if small and n_data + self._s_sites(hyp) < cfg.ndc_min_defining_small:
             # S times count as defining data of a small event
@@ -1566,13 +1608,6 @@ class _Ndc:
                 return None
         if small and not self._consistent(hyp.latitude, hyp.longitude, hyp.depth, p_idx,
                                           p_sites):  # fmt: skip
-            return None
-        # a small event must fit its data within their errors, and so must one with P at
-        # up to ndc_fit_max_stations stations: arrays' azimuths and slownesses (and 3-C ones,
-        # weighted) make ndc_min_defining from three or four stations, and the tolerances'
-        # floors let a chance combination through as they would a small event's
-        must_fit = small or len(p_sites) <= cfg.ndc_fit_max_stations
-        if must_fit and not self._fits_within_errors(hyp, p_idx):
             return None
         if self._p_rms(hyp) > cfg.ndc_max_rms:
             return None

@@ -71,3 +71,26 @@ def test_few_stations_must_fit_within_their_errors(shared_data: Path) -> None:
     assert not associate(dets, net, reb).events
     loose = associate(dets, net, replace(reb, ndc_fit_max_stations=0)).events
     assert len(loose) == 1 and len(loose[0].arrivals) == 3
+
+
+def test_an_azimuth_three_sigma_off_is_made_non_defining(shared_data: Path) -> None:
+    """The three-station event above with AKASG's azimuth 16 deg (3.2 sigma) off besides
+    its noise: its chi-square fails with that azimuth, so it is made non-defining (as an
+    analyst, and LocSAT's large-residual rule, would) and the event stands on the rest
+    (IMS-style set, seed 6 ev180: an array azimuth 2.9 sigma and its slowness 2.4 sigma off
+    lost a KEST-near event). Without the rule (``ndc_non_defining_sigma`` 0) it is lost."""
+    net, _ = primary_network(shared_data, T0)
+    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
+    dets = [replace(d, backazimuth=(float(d.backazimuth) + 16.0) % 360.0) if d.station == "AKASG"
+            else d for d in _detections(sorted(sites), sites)]  # fmt: skip
+    rules = replace(REB, ndc_non_defining_sigma=reb_rules_config().ndc_non_defining_sigma)
+    assert rules.ndc_non_defining_sigma > 0
+    found = [e for e in associate(dets, net, rules).events
+             if any(a.detection.id.startswith("ev-") for a in e.arrivals)]  # fmt: skip
+    assert len(found) == 1
+    assert {f"ev-{c}" for c in SEEN} <= {a.detection.id for a in found[0].arrivals}
+    o = found[0].origin
+    assert float(distance_azimuth(EVENT[0], EVENT[1], o.latitude, o.longitude)[0]) < 2.0
+    off = replace(rules, ndc_non_defining_sigma=0.0)
+    assert not any(a.detection.id.startswith("ev-")
+                   for e in associate(dets, net, off).events for a in e.arrivals)  # fmt: skip
