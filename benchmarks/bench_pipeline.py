@@ -58,18 +58,24 @@ def _truth_csv(events_csv: Path, out: Path) -> Path:
 
 
 def run_openndc(
-    day: Any, duration: float, workers: int, work: Path, db: Path | None = None
+    day: Any,
+    duration: float,
+    workers: int,
+    work: Path,
+    db: Path | None = None,
+    preset: str | None = None,
 ) -> dict[str, Any]:
     """``openndc process``'s runner over the day into a SQLite file: detection in worker
-    processes, then association, location, magnitudes and screening window by window."""
+    processes, then association, location, magnitudes and screening window by window;
+    with ``preset`` that preset's configuration (``openndc process --preset``)."""
     from openndc.bulletin import BulletinStore, write_bulletin
+    from openndc.cli._common import load_process_config
     from openndc.pipeline.contract import StageContext
-    from openndc.pipeline.process import ProcessConfig
     from openndc.pipeline.runner import run_batch
     from openndc.pipeline.sources import ArchiveSource
 
     network = sd.monitoring_network(sd.build_layout())
-    config = ProcessConfig()
+    config = load_process_config(None, preset)
     start = day.start
     db = db or work / "bulletin.db"
     db.unlink(missing_ok=True)
@@ -159,6 +165,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-baseline", action="store_true", help="no ObsPy baseline")
     ap.add_argument("--skip-pyocto", action="store_true", help="no PyOcto on the detections")
     ap.add_argument(
+        "--preset", default=None, help="run OpenNDC with this preset (default: the defaults)"
+    )
+    ap.add_argument(
         "--db",
         type=Path,
         default=None,
@@ -171,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     day = sd.generate_day(day_dir, duration=duration)
     print(f"day: {day.n_channels} channels, {duration:.0f} s, {day.n_events} events in {day.root}")
     work = Path(tempfile.mkdtemp(prefix="openndc-bench-pipeline-"))
-    ours = run_openndc(day, duration, a.workers, work, a.db)
+    ours = run_openndc(day, duration, a.workers, work, a.db, a.preset)
     tm = ours["timings"]
     truth = _truth_csv(day.events_csv, work / "truth.csv")
     sc = score(work, truth)

@@ -101,6 +101,10 @@ _CODA_FAP = 0.01
 _EVIDENCE_MIN_STATIONS = 3
 #: A coda rings (can re-trigger a detector) until it decays to this SNR (coda_end).
 _CODA_END_SNR = 2.0
+#: Confidence level of the chi-square fit a small event must pass (:meth:`_Ndc._non_defining`).
+#: IMS-style set with the REB options, seeds 1-7 / 8-10, missed / false: 0.99: 1 / 8, 4 / 3;
+#: 0.999: 1 / 15, 3 / 6.
+_FIT_LEVEL = 0.99
 
 #: First-arrival phases the NDC method names (those in ``AssociationConfig.phases``).
 _FIRST_P = ("Pg", "Pn", "P", "PKP")
@@ -1347,6 +1351,8 @@ class _Ndc:
         # mantle's P coda, where the detectors re-trigger (DPRK 2016: at 3-10 deg, 10 of
         # 22 sites had a detection 5-10 s after P, where a 35-km pP/sP would be)
         far = dist >= _DEPTH_PHASE_MIN_DISTANCE
+        if int(far.sum()) < 2:
+            return 0.0  # hits count from two sites on (below)
         sites, dist = sites[far], dist[far]
         tp, _ = self.src.p_time(dist, depth)
         taken = np.zeros(len(d.t), dtype=np.bool_)
@@ -1466,14 +1472,14 @@ class _Ndc:
         w = np.concatenate([w_b, w_s])
         given_up = 0.0
         for k in np.argsort(-np.nan_to_num(z, nan=-1.0)):
-            if n > 4 and x2 <= float(chi2.ppf(0.99, n - 4)):
+            if n > 4 and x2 <= float(chi2.ppf(_FIT_LEVEL, n - 4)):
                 return given_up
             if not self.cfg.ndc_non_defining_sigma or not z[k] > self.cfg.ndc_non_defining_sigma:
                 return None
             x2 -= float(z[k]) ** 2
             n -= 1
             given_up += float(w[k])
-        return given_up if n > 4 and x2 <= float(chi2.ppf(0.99, n - 4)) else None
+        return given_up if n > 4 and x2 <= float(chi2.ppf(_FIT_LEVEL, n - 4)) else None
 
     def _normalized_residuals(
         self, hyp: NdcHypothesis, p_idx: IntArray
