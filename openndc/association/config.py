@@ -302,13 +302,13 @@ class AssociationConfig:
     ndc_non_defining_sigma: float = field_(
         0.0,
         help="where an event that must fit its data within their uncertainties (a small "
-        "one, or with P at up to ndc_fit_max_stations stations) does not, its azimuths and "
-        "slownesses off by more than this many sigma are made non-defining, worst first, "
-        "until it fits, and it stands if its remaining defining data still reach the "
-        "minimum (an analyst's practice; one array azimuth 3 sigma off does not undo an "
-        "event its times define). 0 (default) off; the REB options use 2.5 (IMS-style set, "
-        "seeds 1-7: missed 5 -> 1, false 6 -> 8; with the defaults 6 -> 5 missed but 12 -> "
-        "18 false)",
+        "one, or with P at up to ndc_fit_max_stations stations) does not, its azimuth or "
+        "slowness off the most, by more than this many sigma, is made non-defining and the "
+        "rest tested again; the event stands if they fit and its remaining defining data "
+        "still reach the minimum (one gross error, an analyst's practice: one array azimuth "
+        "3 sigma off does not undo an event its times define). 0 (default) off; the REB "
+        "options use 2.5 (IMS-style set, seeds 1-7: missed 5 -> 2, false 6 -> 7; held out "
+        "6 -> 4, 3 -> 3; with the defaults 6 -> 5 missed but 12 -> 18 false)",
     )
     ndc_evidence_max_stations: int = field_(
         1000,
