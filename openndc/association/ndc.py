@@ -102,8 +102,8 @@ _EVIDENCE_MIN_STATIONS = 3
 #: A coda rings (can re-trigger a detector) until it decays to this SNR (coda_end).
 _CODA_END_SNR = 2.0
 #: Confidence level of the chi-square fit a small event must pass (:meth:`_Ndc._non_defining`).
-#: IMS-style set with the REB options, seeds 1-7 / 8-10, missed / false: 0.99: 1 / 8, 4 / 3;
-#: 0.999: 1 / 15, 3 / 6.
+#: IMS-style set with the REB options (any number of azimuths and slownesses given up, not
+#: one), seeds 1-7 / 8-10, missed / false: 0.99: 1 / 8, 4 / 3; 0.999: 1 / 15, 3 / 6.
 _FIT_LEVEL = 0.99
 
 #: First-arrival phases the NDC method names (those in ``AssociationConfig.phases``).
@@ -1593,8 +1593,8 @@ class _Ndc:
         # a small event must fit its data within their errors, and so must one with P at
         # up to ndc_fit_max_stations stations: arrays' azimuths and slownesses (and 3-C ones,
         # weighted) make ndc_min_defining from three or four stations, and the tolerances'
-        # floors let a chance combination through as they would a small event's; the
-        # azimuths and slownesses it cannot fit are not defining
+        # floors let a chance combination through as they would a small event's; an
+        # azimuth or slowness it cannot fit is not defining (ndc_non_defining_sigma)
         if n_data < cfg.ndc_min_defining or len(p_sites) <= cfg.ndc_fit_max_stations:
             given_up = self._non_defining(hyp, p_idx)
             if given_up is None:
