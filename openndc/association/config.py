@@ -389,6 +389,13 @@ class AssociationConfig:
         unit="s",
         help="of two events closer than this in origin time the one with fewer picks is dropped",
     )
+    local_threads: int = field_(
+        0,
+        help="threads of the octree search (PyOcto's n_threads): picks spanning more than "
+        "two hours are cut into up to this many time blocks of at least an hour, searched at "
+        "once, a border in the longest quiet interval near its even place and a detection two "
+        "blocks' events claim left to the larger event; 0: one per CPU core; 1: one block",
+    )
     local_independent_evidence: bool = field_(
         True,
         help="an event stands only on picks no stronger event explains: a pick within "

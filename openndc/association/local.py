@@ -39,7 +39,10 @@ rewritten on arrays (details in ``docs/association.md``):
    picks is dropped (PyOcto's rule).
 
 The search kernel :func:`octree_search` is compiled with numba; :func:`octree_search_py`
-is the same code run by the Python interpreter (the reference, tested against it).
+is the same code run by the Python interpreter (the reference, tested against it). Picks
+spanning more than two hours are searched in time blocks at once (``local_threads``,
+:func:`run_octree_search`; the compiled kernels release the GIL), a detection two blocks'
+events claim left to the larger event (:func:`resolve_claims`).
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ from __future__ import annotations
 import heapq
 import logging
 import math
+import os
 import types
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -75,8 +80,10 @@ __all__ = [
     "merge_splits",
     "octree_search",
     "octree_search_py",
+    "resolve_claims",
     "run_octree_search",
     "search_local",
+    "time_blocks",
 ]
 
 _log = logging.getLogger(__name__)
@@ -785,7 +792,7 @@ def _compile() -> dict[str, Any]:
     for name in _KERNEL_FUNCTIONS:
         fn = globals()[name]
         copy = types.FunctionType(fn.__code__, space, name, fn.__defaults__, fn.__closure__)
-        space[name] = numba.njit(cache=True)(copy)
+        space[name] = numba.njit(cache=True, nogil=True)(copy)
     return space
 
 
@@ -803,23 +810,123 @@ def _kernels(compiled: bool) -> dict[str, Any]:
 
 def run_octree_search(
     picks: LocalPicks, tables: LocalTables, prm: LocalParams, n_sites: int, n_dets: int,
-    *, compiled: bool = True,
+    *, compiled: bool = True, threads: int = 1,
 ) -> LocalResult:  # fmt: skip
     """Run :func:`octree_search` (compiled, or the interpreted reference) and return its
-    result as a :class:`LocalResult`."""
+    result as a :class:`LocalResult`.
+
+    With ``threads`` > 1 a span of picks longer than ``2 * _MIN_BLOCK_S`` is cut into up to
+    that many time blocks (:func:`time_blocks`), searched at once (the compiled kernels
+    release the GIL), each with the picks of ``prm.time_before`` either side of it; a block
+    keeps the events whose origin time is its own, and a pick two blocks' events claim
+    stays with the larger event (:func:`resolve_claims`)."""
     keys = np.random.default_rng(12345).integers(1, 2**62, size=picks.t.size, dtype=np.int64)
+    blocks = time_blocks(picks.t, threads, prm.time_before)
+    if len(blocks) == 1:
+        origins, flat, cnt = _search(picks, tables, prm, n_sites, n_dets, keys, compiled)
+        counts = origins[:, 4].astype(np.int64)
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return LocalResult(origins[:, 0], origins[:, 1], origins[:, 2], origins[:, 3], offsets,
+                           flat, dict(zip(COUNTERS, cnt.tolist(), strict=True)))  # fmt: skip
+
+    def one(block: tuple[float, float]) -> tuple[list[tuple[float, ...]], list[IntArray], IntArray]:
+        lo_t, hi_t = block
+        lo = int(np.searchsorted(picks.t, lo_t - prm.time_before))
+        hi = int(np.searchsorted(picks.t, hi_t + prm.time_before, side="right"))
+        part = LocalPicks(picks.t[lo:hi], picks.station[lo:hi], picks.phase[lo:hi],
+                          picks.det[lo:hi], picks.sx, picks.sy, picks.selev)  # fmt: skip
+        origins, flat, cnt = _search(part, tables, prm, n_sites, n_dets, keys[lo:hi], compiled)
+        offsets = np.concatenate([[0], np.cumsum(origins[:, 4].astype(np.int64))])
+        kept, members = [], []
+        for k in range(origins.shape[0]):
+            if lo_t <= origins[k, 3] < hi_t:
+                kept.append(tuple(float(v) for v in origins[k, :4]))
+                members.append(flat[offsets[k] : offsets[k + 1]] + lo)
+        return kept, members, cnt
+
+    with ThreadPoolExecutor(len(blocks)) as pool:
+        parts = list(pool.map(one, blocks))
+    origins_l = [o for part in parts for o in part[0]]
+    members_l = [m for part in parts for m in part[1]]
+    cnt = np.sum([part[2] for part in parts], axis=0)
+    keep, members_l = resolve_claims(members_l, picks, prm, n_sites)
+    origins_l = [o for o, k in zip(origins_l, keep, strict=True) if k]
+    counts = np.array([m.size for m in members_l], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    flat = np.concatenate(members_l) if members_l else np.zeros(0, np.int64)
+    o = np.array(origins_l, dtype=np.float64).reshape(-1, 4)
+    return LocalResult(o[:, 0], o[:, 1], o[:, 2], o[:, 3], offsets, flat.astype(np.int64),
+                       dict(zip(COUNTERS, np.asarray(cnt).tolist(), strict=True)))  # fmt: skip
+
+
+def _search(
+    picks: LocalPicks, tables: LocalTables, prm: LocalParams, n_sites: int, n_dets: int,
+    keys: npt.NDArray[np.int64], compiled: bool,
+) -> tuple[FloatArray, IntArray, IntArray]:  # fmt: skip
+    """:func:`octree_search`, compiled (with a typed ``tried`` mapping) or interpreted."""
     if compiled:
         tried: Any = Dict.empty(numba.int64, numba.int64)
         search = _kernels(True)["octree_search"]
-        origins, flat, cnt = search(picks, tables.tt, tables.step_km, prm, n_sites, n_dets, keys,
-                                    tried)  # fmt: skip
-    else:
-        origins, flat, cnt = octree_search(picks, tables.tt, tables.step_km, prm, n_sites, n_dets,
-                                      keys, {})  # fmt: skip
-    counts = origins[:, 4].astype(np.int64)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return LocalResult(origins[:, 0], origins[:, 1], origins[:, 2], origins[:, 3], offsets, flat,
-                       dict(zip(COUNTERS, cnt.tolist(), strict=True)))  # fmt: skip
+        out: tuple[FloatArray, IntArray, IntArray] = search(
+            picks, tables.tt, tables.step_km, prm, n_sites, n_dets, keys, tried
+        )
+        return out
+    return octree_search(picks, tables.tt, tables.step_km, prm, n_sites, n_dets, keys, {})
+
+
+#: A time block of the threaded search is at least this long [s] (``run_octree_search``):
+#: its events near the edges are few against those inside, and a window of the pipeline
+#: (an hour) is searched in one block, as before.
+_MIN_BLOCK_S = 3600.0
+
+
+def time_blocks(t: FloatArray, threads: int, pad: float) -> list[tuple[float, float]]:
+    """The time blocks ``[start, end)`` [s] the search of picks at times ``t`` (sorted) is
+    cut into: up to ``threads`` of at least ``_MIN_BLOCK_S``, each border put in the longest
+    quiet interval between picks within a tenth of the span of its even place (an event
+    straddles it the least there); one block covering everything when the span is short
+    or ``threads`` is 1. ``pad`` [s]: the picks a block also reads on either side."""
+    if t.size == 0 or threads <= 1:
+        return [(-math.inf, math.inf)]
+    span = float(t[-1] - t[0])
+    n = min(threads, int(span // _MIN_BLOCK_S))
+    if n <= 1:
+        return [(-math.inf, math.inf)]
+    borders = []
+    for k in range(1, n):
+        ideal = float(t[0]) + span * k / n
+        lo = int(np.searchsorted(t, ideal - span / (10 * n)))
+        hi = int(np.searchsorted(t, ideal + span / (10 * n), side="right"))
+        if hi - lo < 2:
+            borders.append(ideal)
+            continue
+        gaps = np.diff(t[lo:hi])
+        j = int(np.argmax(gaps))
+        borders.append(float(t[lo + j] + gaps[j] / 2.0))
+    edges = [-math.inf, *borders, math.inf]
+    return [(edges[k], edges[k + 1]) for k in range(n)]
+
+
+def resolve_claims(
+    members: list[IntArray], picks: LocalPicks, prm: LocalParams, n_sites: int
+) -> tuple[list[bool], list[IntArray]]:
+    """Events of neighbouring time blocks may claim the same detection (near a border):
+    taken largest first, an event keeps the detections no larger one took, and stands if
+    those still make an event (:func:`_sufficient`). Returns which events stand and their
+    picks."""
+    taken: set[int] = set()
+    flags = np.zeros(n_sites, np.int64)
+    keep = [False] * len(members)
+    out = list(members)
+    for k in sorted(range(len(members)), key=lambda k: (-members[k].size, k)):
+        m = members[k]
+        rest = np.array([i for i in m if int(picks.det[i]) not in taken], dtype=np.int64)
+        if rest.size < m.size and not _sufficient_py(rest, picks, flags, prm):
+            continue
+        keep[k] = True
+        out[k] = rest
+        taken.update(int(picks.det[i]) for i in rest)
+    return keep, [m for m, k in zip(out, keep, strict=True) if k]
 
 
 #: The interpreted reference of the search (the same code, not compiled).
@@ -1077,7 +1184,9 @@ def search_local(
         int(config.local_min_p_stations), int(config.local_min_s_stations),
         int(config.local_min_ps_stations), float(config.local_min_pick_fraction),
     )  # fmt: skip
-    res = run_octree_search(picks, tables, prm, len(dets.site_lat), len(dets.t), compiled=compiled)
+    threads = int(config.local_threads) or (os.cpu_count() or 1)
+    res = run_octree_search(picks, tables, prm, len(dets.site_lat), len(dets.t),
+                            compiled=compiled, threads=threads)  # fmt: skip
     _log.debug("local search: %d picks, %s", picks.t.size, res.counters)
     if config.local_independent_evidence:
         ev = independent_evidence(res, picks, tables, prm)

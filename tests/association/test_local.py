@@ -8,7 +8,13 @@ from obspy import UTCDateTime
 
 from openndc.association import ConstantVelocity, associate, local_config, lookback_seconds
 from openndc.association.associate import _ingest
-from openndc.association.local import search_local
+from openndc.association.local import (
+    LocalParams,
+    LocalPicks,
+    resolve_claims,
+    search_local,
+    time_blocks,
+)
 from openndc.model import MonitoringNetwork, Station
 from tests.support.synthetic import SyntheticEvent, synthetic_detections, true_event_of
 
@@ -188,3 +194,55 @@ def _constant_tables() -> object:
 
     tables, _ = build_local_tables(MODEL, ("P", "S"), 100.0, 20.0)
     return tables
+
+
+def test_a_long_span_is_searched_in_time_blocks_and_each_event_found_once() -> None:
+    """2.5 h of events: searched in two blocks at once (``local_threads`` 2) as in one,
+    every event once, no detection in two events."""
+    net = _network(12)
+    rng = np.random.default_rng(8)
+    evs = [SyntheticEvent(T0 + 150.0 * i + rng.uniform(0, 60), 42.8 + rng.uniform(-0.2, 0.2),
+                          13.2 + rng.uniform(-0.25, 0.25), rng.uniform(2, 15))
+           for i in range(60)]  # fmt: skip
+    dets = synthetic_detections(net, evs, MODEL, seed=4, pick_sigma=0.15, max_distance=5.0,
+                                s_max_distance=5.0, false_per_site_hour=40.0)  # fmt: skip
+    assert len(time_blocks(_ingest(dets, net, []).t, 2, 30.0)) == 2
+    for threads in (1, 2):
+        res = associate(dets, net, local_config(model=MODEL.model, local_threads=threads))
+        majors = []
+        for ev in res.events:
+            ids = [true_event_of(a.detection) for a in ev.arrivals]
+            majors.append(max(set(ids), key=ids.count))
+        assert sorted(majors) == list(range(len(evs))), threads
+        used = [a.detection.id for e in res.events for a in e.arrivals]
+        assert len(used) == len(set(used)), threads
+
+
+def test_time_blocks_border_in_the_longest_quiet_interval() -> None:
+    t = np.sort(np.random.default_rng(1).uniform(0.0, 4 * 3600.0, 20000))
+    t = np.concatenate([t[t < 7000.0], t[t > 7300.0]])  # quiet 7000-7300 s, near the middle
+    (a0, a1), (b0, b1) = time_blocks(t, 2, 30.0)
+    assert a0 == -np.inf and b1 == np.inf and a1 == b0
+    assert 7000.0 < a1 < 7300.0
+    assert time_blocks(t, 1, 30.0) == [(-np.inf, np.inf)]
+    assert time_blocks(t[t < 5000.0], 4, 30.0) == [(-np.inf, np.inf)]  # under 2 h: one
+
+
+def test_a_detection_two_blocks_claim_stays_with_the_larger_event() -> None:
+    """Events A (6 picks) and B (5 picks) of neighbouring blocks both claim detection 0:
+    A keeps it; B, left with 4 picks where 5 make an event, is dropped; C (5 picks, its
+    own) stands."""
+    n = 16
+    picks = LocalPicks(np.arange(n, dtype=float), np.arange(n) % 8, np.zeros(n, np.int64),
+                       np.arange(n), np.zeros(8), np.zeros(8), np.zeros(8))  # fmt: skip
+    prm = LocalParams(0, 1, 0, 1, 0, 30, 6.0, 3.4, 1.0, 10.0, 40.0, 600.0, 60.0, 1.0, 1.0,
+                      1, 5, 0, 0, 0, 0.0)  # fmt: skip
+    a = np.array([0, 1, 2, 3, 4, 5])
+    b = np.array([0, 9, 10, 11, 12])
+    c = np.array([13, 14, 15, 6, 7])
+    keep, members = resolve_claims([b, a, c], picks, prm, 8)
+    assert keep == [False, True, True]
+    assert [m.tolist() for m in members] == [a.tolist(), c.tolist()]
+    # with 4 picks enough, B stands without detection 0
+    keep, members = resolve_claims([b, a, c], picks, prm._replace(min_picks=4), 8)
+    assert keep == [True, True, True] and members[0].tolist() == [9, 10, 11, 12]
