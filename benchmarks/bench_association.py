@@ -84,7 +84,9 @@ def italy(hours: float, repeat: int = 1, start_hour: float = 0.0) -> None:
         po = run_pyocto(picks, net, vp=6.0, vs=3.4, tolerance=1.0, **PYOCTO_ARGS)  # type: ignore[arg-type]
         po_cpu = time.process_time() - c
         ratios.append(ours_s / po.wall_s)
-        print(f"run {k + 1}: openndc {ours_s:.1f} s wall ({ours_cpu:.1f} CPU-s, one thread), "
+        threads = config.local_threads or os.cpu_count() or 1
+        print(f"run {k + 1}: openndc {ours_s:.1f} s wall ({ours_cpu:.1f} CPU-s, up to "
+              f"{threads} threads), "
               f"pyocto {po.wall_s:.1f} s wall ({po_cpu:.1f} CPU-s, 2 threads): wall ratio "
               f"{ratios[-1]:.2f}, CPU ratio {ours_cpu / po_cpu:.2f}", flush=True)  # fmt: skip
     mine = [

@@ -200,6 +200,9 @@ class LocalParams(NamedTuple):
     min_s: int
     min_ps: int
     min_pick_fraction: float
+    #: the time [s] the slices count from (NaN: the first pick's): a time block's search
+    #: (run_octree_search) slices on the whole span's grid
+    slice_origin: float = math.nan
 
 
 class LocalResult(NamedTuple):
@@ -699,6 +702,10 @@ def octree_search(
     if n == 0:
         return np.zeros((0, 5)), np.zeros(0, np.int64), cnt
     start = picks.t[0]
+    if not math.isnan(prm.slice_origin):
+        start = (
+            prm.slice_origin + math.floor((start - prm.slice_origin) / prm.slice_s) * prm.slice_s
+        )
     last = picks.t[n - 1]
     all_idx = np.arange(n)
     while start < last + prm.time_before:
@@ -817,11 +824,14 @@ def run_octree_search(
 
     With ``threads`` > 1 a span of picks longer than ``2 * _MIN_BLOCK_S`` is cut into up to
     that many time blocks (:func:`time_blocks`), searched at once (the compiled kernels
-    release the GIL), each with the picks of ``prm.time_before`` either side of it; a block
-    keeps the events whose origin time is its own, and a pick two blocks' events claim
-    stays with the larger event (:func:`resolve_claims`)."""
+    release the GIL), each with the picks of ``prm.time_before`` either side of it and
+    sliced on the whole span's grid (so that away from its borders it finds what one block
+    would); a block keeps the events whose origin time is its own, and a pick two blocks'
+    events claim stays with the larger event (:func:`resolve_claims`)."""
     keys = np.random.default_rng(12345).integers(1, 2**62, size=picks.t.size, dtype=np.int64)
     blocks = time_blocks(picks.t, threads, prm.time_before)
+    if picks.t.size:
+        prm = prm._replace(slice_origin=float(picks.t[0]))
     if len(blocks) == 1:
         origins, flat, cnt = _search(picks, tables, prm, n_sites, n_dets, keys, compiled)
         counts = origins[:, 4].astype(np.int64)

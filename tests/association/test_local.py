@@ -198,7 +198,8 @@ def _constant_tables() -> object:
 
 def test_a_long_span_is_searched_in_time_blocks_and_each_event_found_once() -> None:
     """2.5 h of events: searched in two blocks at once (``local_threads`` 2) as in one,
-    every event once, no detection in two events."""
+    every event once, no detection in two events, and the same events either way (the
+    border falls in a quiet interval and each block slices on the whole span's grid)."""
     net = _network(12)
     rng = np.random.default_rng(8)
     evs = [SyntheticEvent(T0 + 150.0 * i + rng.uniform(0, 60), 42.8 + rng.uniform(-0.2, 0.2),
@@ -207,6 +208,7 @@ def test_a_long_span_is_searched_in_time_blocks_and_each_event_found_once() -> N
     dets = synthetic_detections(net, evs, MODEL, seed=4, pick_sigma=0.15, max_distance=5.0,
                                 s_max_distance=5.0, false_per_site_hour=40.0)  # fmt: skip
     assert len(time_blocks(_ingest(dets, net, []).t, 2, 30.0)) == 2
+    found = []
     for threads in (1, 2):
         res = associate(dets, net, local_config(model=MODEL.model, local_threads=threads))
         majors = []
@@ -216,6 +218,10 @@ def test_a_long_span_is_searched_in_time_blocks_and_each_event_found_once() -> N
         assert sorted(majors) == list(range(len(evs))), threads
         used = [a.detection.id for e in res.events for a in e.arrivals]
         assert len(used) == len(set(used)), threads
+        found.append({tuple(sorted(a.detection.id for a in e.arrivals)): float(e.origin.time)
+                      for e in res.events})  # fmt: skip
+    assert found[0].keys() == found[1].keys()
+    assert all(abs(found[0][k] - found[1][k]) < 1e-6 for k in found[0])
 
 
 def test_time_blocks_border_in_the_longest_quiet_interval() -> None:
