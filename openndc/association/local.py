@@ -829,17 +829,11 @@ def run_octree_search(
     would); a block keeps the events whose origin time is its own, and a pick two blocks'
     events claim stays with the larger event (:func:`resolve_claims`)."""
     keys = np.random.default_rng(12345).integers(1, 2**62, size=picks.t.size, dtype=np.int64)
-    blocks = time_blocks(picks.t, threads, prm.time_before)
+    blocks = time_blocks(picks.t, threads)
     if picks.t.size:
         prm = prm._replace(slice_origin=float(picks.t[0]))
-    if len(blocks) == 1:
-        origins, flat, cnt = _search(picks, tables, prm, n_sites, n_dets, keys, compiled)
-        counts = origins[:, 4].astype(np.int64)
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return LocalResult(origins[:, 0], origins[:, 1], origins[:, 2], origins[:, 3], offsets,
-                           flat, dict(zip(COUNTERS, cnt.tolist(), strict=True)))  # fmt: skip
 
-    def one(block: tuple[float, float]) -> tuple[list[tuple[float, ...]], list[IntArray], IntArray]:
+    def one(block: tuple[float, float]) -> tuple[FloatArray, list[IntArray], IntArray]:
         lo_t, hi_t = block
         lo = int(np.searchsorted(picks.t, lo_t - prm.time_before))
         hi = int(np.searchsorted(picks.t, hi_t + prm.time_before, side="right"))
@@ -847,25 +841,23 @@ def run_octree_search(
                           picks.det[lo:hi], picks.sx, picks.sy, picks.selev)  # fmt: skip
         origins, flat, cnt = _search(part, tables, prm, n_sites, n_dets, keys[lo:hi], compiled)
         offsets = np.concatenate([[0], np.cumsum(origins[:, 4].astype(np.int64))])
-        kept, members = [], []
-        for k in range(origins.shape[0]):
-            if lo_t <= origins[k, 3] < hi_t:
-                kept.append(tuple(float(v) for v in origins[k, :4]))
-                members.append(flat[offsets[k] : offsets[k + 1]] + lo)
-        return kept, members, cnt
+        own = np.flatnonzero((origins[:, 3] >= lo_t) & (origins[:, 3] < hi_t))
+        return origins[own, :4], [flat[offsets[k] : offsets[k + 1]] + lo for k in own], cnt
 
-    with ThreadPoolExecutor(len(blocks)) as pool:
-        parts = list(pool.map(one, blocks))
-    origins_l = [o for part in parts for o in part[0]]
-    members_l = [m for part in parts for m in part[1]]
+    if len(blocks) == 1:
+        parts = [one(blocks[0])]
+    else:
+        with ThreadPoolExecutor(len(blocks)) as pool:
+            parts = list(pool.map(one, blocks))
+    o = np.concatenate([part[0] for part in parts]).reshape(-1, 4)
+    members = [m for part in parts for m in part[1]]
     cnt = np.sum([part[2] for part in parts], axis=0)
-    keep, members_l = resolve_claims(members_l, picks, prm, n_sites)
-    origins_l = [o for o, k in zip(origins_l, keep, strict=True) if k]
-    counts = np.array([m.size for m in members_l], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    flat = np.concatenate(members_l) if members_l else np.zeros(0, np.int64)
-    o = np.array(origins_l, dtype=np.float64).reshape(-1, 4)
-    return LocalResult(o[:, 0], o[:, 1], o[:, 2], o[:, 3], offsets, flat.astype(np.int64),
+    if len(parts) > 1:
+        keep, members = resolve_claims(members, picks, prm, n_sites)
+        o = o[np.asarray(keep, dtype=np.bool_)]
+    offsets = np.concatenate([[0], np.cumsum([m.size for m in members])]).astype(np.int64)
+    flat = np.concatenate(members).astype(np.int64) if members else np.zeros(0, np.int64)
+    return LocalResult(o[:, 0], o[:, 1], o[:, 2], o[:, 3], offsets, flat,
                        dict(zip(COUNTERS, np.asarray(cnt).tolist(), strict=True)))  # fmt: skip
 
 
@@ -890,12 +882,12 @@ def _search(
 _MIN_BLOCK_S = 3600.0
 
 
-def time_blocks(t: FloatArray, threads: int, pad: float) -> list[tuple[float, float]]:
+def time_blocks(t: FloatArray, threads: int) -> list[tuple[float, float]]:
     """The time blocks ``[start, end)`` [s] the search of picks at times ``t`` (sorted) is
     cut into: up to ``threads`` of at least ``_MIN_BLOCK_S``, each border put in the longest
     quiet interval between picks within a tenth of the span of its even place (an event
     straddles it the least there); one block covering everything when the span is short
-    or ``threads`` is 1. ``pad`` [s]: the picks a block also reads on either side."""
+    or ``threads`` is 1."""
     if t.size == 0 or threads <= 1:
         return [(-math.inf, math.inf)]
     span = float(t[-1] - t[0])

@@ -207,7 +207,7 @@ def test_a_long_span_is_searched_in_time_blocks_and_each_event_found_once() -> N
            for i in range(60)]  # fmt: skip
     dets = synthetic_detections(net, evs, MODEL, seed=4, pick_sigma=0.15, max_distance=5.0,
                                 s_max_distance=5.0, false_per_site_hour=40.0)  # fmt: skip
-    assert len(time_blocks(_ingest(dets, net, []).t, 2, 30.0)) == 2
+    assert len(time_blocks(_ingest(dets, net, []).t, 2)) == 2
     found = []
     for threads in (1, 2):
         res = associate(dets, net, local_config(model=MODEL.model, local_threads=threads))
@@ -227,11 +227,11 @@ def test_a_long_span_is_searched_in_time_blocks_and_each_event_found_once() -> N
 def test_time_blocks_border_in_the_longest_quiet_interval() -> None:
     t = np.sort(np.random.default_rng(1).uniform(0.0, 4 * 3600.0, 20000))
     t = np.concatenate([t[t < 7000.0], t[t > 7300.0]])  # quiet 7000-7300 s, near the middle
-    (a0, a1), (b0, b1) = time_blocks(t, 2, 30.0)
+    (a0, a1), (b0, b1) = time_blocks(t, 2)
     assert a0 == -np.inf and b1 == np.inf and a1 == b0
     assert 7000.0 < a1 < 7300.0
-    assert time_blocks(t, 1, 30.0) == [(-np.inf, np.inf)]
-    assert time_blocks(t[t < 5000.0], 4, 30.0) == [(-np.inf, np.inf)]  # under 2 h: one
+    assert time_blocks(t, 1) == [(-np.inf, np.inf)]
+    assert time_blocks(t[t < 5000.0], 4) == [(-np.inf, np.inf)]  # under 2 h: one
 
 
 def test_a_detection_two_blocks_claim_stays_with_the_larger_event() -> None:
