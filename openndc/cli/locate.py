@@ -6,8 +6,10 @@ Contract (other tools rely on it)::
 
 ``FILE`` is a detections table with the documented columns of ``openndc detect --out``
 (CSV or Parquet; time and station required, the others optional), e.g. detections made by
-another system. The detections are stored, then the batch runner associates, locates and
-computes magnitudes window by window, as ``openndc process`` does after detection.
+another system, or a CSS3.0 ``arrival`` table (``*.arrival``: the IDC's detections, with
+``--inventory`` the IMS ``site`` table). The detections are stored, then the batch runner
+associates, locates and computes magnitudes window by window, as ``openndc process`` does
+after detection.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="detections table to a bulletin: associate, locate, magnitudes, store",
         description="Association, location and magnitudes from an existing detections table.",
     )
-    p.add_argument("--detections", required=True, help="detections table (.csv or .parquet)")
+    p.add_argument(
+        "--detections", required=True, help="detections table (.csv, .parquet) or CSS3.0 .arrival"
+    )
     p.add_argument("--inventory", required=True, help="StationXML, CSS3.0 .site, or 'kz'")
     p.add_argument("--arrays", help="arrays config (TOML) for StationXML inventories")
     p.add_argument("--db", required=True, help="database URL, e.g. sqlite:///bulletin.db")

@@ -128,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else logging.DEBUG if verbose > 0 else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        # Alembic's INFO lines (its plugins, each migration step) are its own bookkeeping:
+        # shown with -v, not in front of a command's output or its one error line
+        logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
     logging.captureWarnings(True)
     # Data-quality warnings are reported once per distinct message, through logging.
     warnings.simplefilter("default", DataQualityWarning)

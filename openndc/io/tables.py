@@ -1,6 +1,7 @@
 """The detections table: CSV or Parquet, columns as specified by ``DETECTION_COLUMNS``.
 
-The format is chosen by the file extension (``.csv`` or ``.parquet``). Times are ISO 8601
+The format is chosen by the file extension (``.csv`` or ``.parquet``; a CSS3.0 ``.arrival``
+table, the IDC's detections, is read as one). Times are ISO 8601
 UTC strings with microseconds (``2016-01-06T01:31:20.125000Z``); missing numbers are empty
 (CSV) or null (Parquet). A provenance record is stored beside the table: as ``#`` comment
 lines at the top of the CSV, or as Parquet key-value metadata (key ``openndc``).
@@ -18,7 +19,8 @@ from typing import Any
 import pandas as pd
 from obspy import UTCDateTime
 
-from openndc.model.detection import DETECTION_COLUMNS, PHASES, Detection
+from openndc.io.css_arrival import is_arrival_table, read_arrival_table
+from openndc.model.detection import DETECTION_COLUMNS, TABLE_PHASES, Detection
 from openndc.model.errors import DataQualityWarning, OpenNDCError
 
 __all__ = [
@@ -93,7 +95,7 @@ def frame_to_detections(frame: pd.DataFrame, source: str = "table") -> list[Dete
             rejected.append(f"row {i}: {why}")
             continue
         phase = kwargs.get("phase", "")
-        if phase not in PHASES:
+        if phase not in TABLE_PHASES:
             bad_phases[phase] = bad_phases.get(phase, 0) + 1
             kwargs["phase"] = ""
         if kwargs.get("method", "stalta") not in ("stalta", "beam", "3c"):
@@ -171,7 +173,7 @@ def _warn_rows(
     for phase, n in sorted(bad_phases.items()):
         warnings.warn(
             f"{source}: unknown phase code {phase!r} on {n} row(s): treated as unnamed "
-            f"(association names it); known codes: {' '.join(p for p in PHASES if p)}",
+            f"(association names it); known codes: {' '.join(sorted(TABLE_PHASES - {''}))}",
             DataQualityWarning,
             stacklevel=3,
         )
@@ -239,10 +241,14 @@ def _header_lines(meta: str) -> list[str]:
 
 
 def read_detections(path: str | Path) -> pd.DataFrame:
-    """Read a detections table written by :func:`write_detections` (or by another tool)."""
+    """Read a detections table written by :func:`write_detections` (or by another tool),
+    or a CSS3.0 ``arrival`` table (``*.arrival``: the IDC's detections,
+    :mod:`openndc.io.css_arrival`) as one with the documented columns."""
     path = Path(path)
     if not path.is_file():
         raise OpenNDCError(f"{path}: no such detections table")
+    if is_arrival_table(path):
+        return detections_to_frame(read_arrival_table(path))
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
@@ -256,7 +262,10 @@ def read_detections(path: str | Path) -> pd.DataFrame:
         elif suffix == ".parquet":
             frame = pd.read_parquet(path)
         else:
-            raise OpenNDCError(f"{path}: unknown table format {suffix!r}; use .csv or .parquet")
+            raise OpenNDCError(
+                f"{path}: unknown table format {suffix!r}; use .csv, .parquet or a CSS3.0 "
+                ".arrival table"
+            )
     except (ValueError, OSError) as exc:
         raise OpenNDCError(f"{path}: cannot read detections table: {exc}") from exc
     for name in _STR:

@@ -25,6 +25,7 @@ __all__ = [
     "ONSETS",
     "PHASES",
     "POLARITIES",
+    "TABLE_PHASES",
     "ColumnSpec",
     "Detection",
     "DetectionMethod",
@@ -35,6 +36,15 @@ __all__ = [
 
 #: Initial phase names the detection stage assigns (IDC conventions; ``N`` is noise).
 PHASES = ("P", "Pn", "Pg", "PKP", "S", "Sn", "Lg", "Rg", "I", "N", "")
+#: Phase codes a detections table may carry (one from another system, e.g. the IDC's CSS3.0
+#: arrivals): :data:`PHASES` and the IASPEI standard names (Storchak et al. 2003, SRL 74(6))
+#: of the first and later arrivals association places, hydroacoustic ``T`` / ``H`` and the
+#: infrasound codes. A table's code outside these is read as unnamed.
+TABLE_PHASES = frozenset(PHASES) | frozenset(
+    {"Pb", "PKIKP", "PKiKP", "PKPab", "PKPbc", "PKPdf", "PKKP", "Pdiff", "pP", "sP", "pS",
+     "sS", "PcP", "ScP", "PcS", "ScS", "SKP", "SKS", "PP", "SS", "PS", "SP", "Sg", "Sb",
+     "Sdiff", "LR", "LQ", "T", "H", "HT", "Iw", "Is", "It"}
+)  # fmt: skip
 
 DetectionMethod = Literal["stalta", "beam", "3c"]
 

@@ -11,8 +11,9 @@ import pytest
 from obspy import UTCDateTime
 
 from openndc.association import AssociationConfig, associate, reb_rules_config
+from openndc.io.css_arrival import read_arrival_table
 from openndc.model.geodesy import DEG_KM, distance_azimuth
-from tests.support.ims import read_css_arrivals, read_ims_network
+from tests.support.ims import read_ims_network
 
 #: The analysts' LocSAT origin (DPRK_test.origin): 41.3119 N, 129.0189 E, depth 0 (fixed).
 ORIGIN = (UTCDateTime(1160357727.5751), 41.3119, 129.0189)
@@ -26,7 +27,7 @@ REB = reb_rules_config()
 def test_dprk_2006_rebuilt_from_the_idc_arrivals(
     shared_data: Path, config: AssociationConfig
 ) -> None:
-    dets = read_css_arrivals(shared_data / "idc_css_samples/geotool_dprk2006/DPRK_test.arrival")
+    dets = read_arrival_table(shared_data / "idc_css_samples/geotool_dprk2006/DPRK_test.arrival")
     net = read_ims_network(
         shared_data / "ims_site_tables/ims.site", ORIGIN[0], {d.station for d in dets}
     )

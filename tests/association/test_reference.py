@@ -30,13 +30,14 @@ from openndc.bulletin import BulletinStore
 from openndc.bulletin.formats import write_ims
 from openndc.cli.main import main
 from openndc.inventory import read_inventory
+from openndc.io.css_arrival import read_arrival_table
 from openndc.model.detection import Detection
 from openndc.model.event import Bulletin
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.pipeline.process import ProcessConfig, build_bulletin
 from openndc.traveltime import load_travel_times
 from tests.services.conftest import LiveServer
-from tests.support.ims import read_css_arrivals, read_ims_network
+from tests.support.ims import read_ims_network
 from tests.support.synthetic import SyntheticEvent, synthetic_detections, true_event_of
 
 T0 = UTCDateTime(2024, 3, 1)
@@ -278,7 +279,7 @@ DPRK2006 = (UTCDateTime(1160357727.5751), 41.3119, 129.0189)
 def test_idc_dprk2006_arrivals_join_the_reference_origin(shared_data: Path) -> None:
     """The IDC's own 24 detections of the 2006 DPRK test and its reviewed origin as the
     reference: the detections join it (no relocation), no other event is made."""
-    dets = read_css_arrivals(shared_data / "idc_css_samples/geotool_dprk2006/DPRK_test.arrival")
+    dets = read_arrival_table(shared_data / "idc_css_samples/geotool_dprk2006/DPRK_test.arrival")
     net = read_ims_network(
         shared_data / "ims_site_tables/ims.site", DPRK2006[0], {d.station for d in dets}
     )

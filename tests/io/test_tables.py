@@ -149,3 +149,19 @@ def test_bad_rows_are_rejected_and_named(tmp_path: Path) -> None:
         "1 repeated row",
     ):
         assert needle in text
+
+
+def test_every_phase_code_association_names_survives_a_table(tmp_path: Path) -> None:
+    """A table from another system (the IDC's arrivals: T, pP, PKPbc, ...) keeps the codes
+    association classifies: a hydroacoustic T read as unnamed would be taken for a P."""
+    from openndc.association.associate import HYDRO_NAMES, INFRA_NAMES, LATER_NAMES
+    from openndc.association.tables import P_PHASES, S_PHASES
+
+    names = sorted(P_PHASES | S_PHASES | LATER_NAMES | HYDRO_NAMES | INFRA_NAMES)
+    t0 = UTCDateTime(2024, 1, 1)
+    dets = [Detection("IM", "H08S", "", "EDH", t0 + k, phase=p) for k, p in enumerate(names)]
+    path = write_detections(dets, tmp_path / "d.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no code is unknown
+        back = frame_to_detections(read_detections(path), str(path))
+    assert [d.phase for d in back] == names

@@ -1,22 +1,18 @@
-"""Readers for the IMS site tables and IDC CSS3.0 arrival tables (test and benchmark support).
+"""Readers for the IMS site tables, and IMS-style detections (test and benchmark support).
 
 - ``read_ims_network(site_path, when)``: the sites of a CSS3.0 ``site`` table in effect at
   ``when`` as a :class:`MonitoringNetwork`; an array (rows whose ``refsta`` names another
   code) becomes one site at its reference point (the element with zero offsets, else the
   elements' mean), as association places array beams.
-- ``read_css_arrivals(path)``: the rows of a CSS3.0 ``arrival`` table as detections: time,
-  phase (``iphase``), back-azimuth / slowness [s/deg] and their uncertainties (CSS3.0 writes
-  -1 for "not measured"), SNR, amplitude [nm] and period [s].
+- (CSS3.0 ``arrival`` tables, the IDC's detections, are read by the product:
+  :func:`openndc.io.css_arrival.read_arrival_table`.)
 
 Columns follow the CSS3.0 schema (Anderson et al. 1990): ``site``: sta ondate offdate lat
-lon elev staname statype refsta dnorth deast lddate; ``arrival``: sta time arid jdate
-stassid chanid chan iphase stype deltim azimuth delaz slow delslo ema rect amp per logat
-clip fm snr qual auth commid lddate.
+lon elev staname statype refsta dnorth deast lddate.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +28,6 @@ __all__ = [
     "ims_affiliations",
     "ims_array_codes",
     "primary_network",
-    "read_css_arrivals",
     "read_ims_network",
 ]
 
@@ -107,45 +102,6 @@ def read_ims_network(
         if codes is None or code in codes
     )
     return MonitoringNetwork("IMS", stations, (), str(site_path))
-
-
-def _num(text: str) -> float:
-    v = float(text)
-    return v if v >= 0 else math.nan
-
-
-def read_css_arrivals(path: str | Path) -> list[Detection]:
-    """Detections of a CSS3.0 ``arrival`` table (id ``arid``; see the module docstring)."""
-    out: list[Detection] = []
-    for line in Path(path).read_text().splitlines():
-        p = line.split()
-        if len(p) < 22:
-            continue
-        baz, dbaz = _num(p[10]), _num(p[11])
-        slow, dslow = _num(p[12]), _num(p[13])
-        out.append(
-            Detection(
-                "IM",
-                p[0],
-                "",
-                p[6],
-                UTCDateTime(float(p[1])),
-                time_uncertainty=_num(p[9]),
-                phase=p[7] if p[7] != "-" else "",
-                snr=_num(p[21]),
-                amplitude=_num(p[16]),
-                amplitude_unit="nm",
-                period=_num(p[17]),
-                backazimuth=baz,
-                backazimuth_uncertainty=dbaz,
-                slowness=slow,
-                slowness_uncertainty=dslow,
-                method="beam",
-                id=f"arid-{p[2]}",
-            )
-        )
-    out.sort(key=lambda d: (d.time, d.id))
-    return out
 
 
 def event_p_detections(
