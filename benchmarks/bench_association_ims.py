@@ -38,7 +38,9 @@ Configurations: the defaults, the REB's three-station events alone
 options (``reb_rules_config()``); ``--no-amplitudes`` runs them without the amplitude
 evidence (``ndc_amplitude_evidence=False``).
 
-Usage: ``python benchmarks/bench_association_ims.py [--seed 1] [--no-amplitudes]``.
+Usage: ``python benchmarks/bench_association_ims.py [--seed 1] [--no-amplitudes]
+[--false-rate 2] [--hours H]``: ``--false-rate`` sets the false detections per seismic site
+and hour (the noise above), ``--hours`` keeps the first hours.
 """
 
 from __future__ import annotations
@@ -114,8 +116,9 @@ def _q(distance: float, depth: float) -> float:
 
 
 def detections(
-    net: MonitoringNetwork, kinds: dict[str, str], arrays: set[str], seed: int
-) -> tuple[list[Detection], list[Origin]]:
+    net: MonitoringNetwork, kinds: dict[str, str], arrays: set[str], seed: int,
+    false_rate: float = 2.0,
+) -> tuple[list[Detection], list[Origin]]:  # fmt: skip
     rng = np.random.default_rng(seed)
     tt = load_travel_times("ak135")
     evs = []
@@ -196,7 +199,7 @@ def detections(
         if kinds.get(s.code) in ("IMS_HYD", "IMS_INF"):
             continue
         array = s.code in arrays
-        for _ in range(int(rng.poisson(2.0 * span / 3600.0))):
+        for _ in range(int(rng.poisson(false_rate * span / 3600.0))):
             log_snr = math.log10(SNR_THRESHOLD) + float(rng.exponential(0.2))
             add(s.code, T0 + float(rng.uniform(0, span)), "P", -1, f"false{n}",
                 float(rng.uniform(0, 360)), float(rng.uniform(4, 25)), array,
@@ -273,12 +276,21 @@ def main() -> None:
     ap.add_argument(
         "--no-amplitudes", action="store_true", help="the same without the amplitude evidence"
     )
+    ap.add_argument(
+        "--false-rate", type=float, default=2.0,
+        help="false detections per seismic site and hour (the detectors' noise)",
+    )  # fmt: skip
+    ap.add_argument("--hours", type=float, help="only the first HOURS of the set")
     args = ap.parse_args()
     root = _shared() / "ims_site_tables"
     kinds = ims_affiliations(root / "ims.affiliation")
     net = read_ims_network(root / "ims.site", T0, set(kinds))
     arrays = ims_array_codes(root / "ims.site")
-    dets, evs = detections(net, kinds, arrays, args.seed)
+    dets, evs = detections(net, kinds, arrays, args.seed, args.false_rate)
+    if args.hours is not None:
+        end = T0 + 3600.0 * args.hours
+        dets = [d for d in dets if d.time < end]
+        evs = [e for e in evs if e[0] < end]  # a prefix: the indices stay
     n_sta: Counter[int] = Counter()  # true event -> stations with a P
     for d in dets:
         if (
@@ -290,7 +302,7 @@ def main() -> None:
     n_pri = sum(k == "IMS_PRI" for k in kinds.values())
     print(
         f"IMS-style set: {len(net.stations)} sites ({n_pri} primary seismic), {len(evs)} "
-        f"origins, {len(dets)} detections"
+        f"origins, {len(dets)} detections ({args.false_rate:g} false per site-hour)"
     )
     configs = [("default", AssociationConfig()), ("three-station", THREE_STATION),
                ("REB rules", REB_RULES)]  # fmt: skip

@@ -184,6 +184,13 @@ class AssociationConfig:
         unit="s/deg",
         help="a slowness with a larger uncertainty is ignored (IMS-style benchmark: 10)",
     )
+    ndc_baz_veto_sigmas: float = field_(
+        0.0,
+        unit="sigma",
+        help="a P detection whose measured back-azimuth points more than this many of its "
+        "sigmas from the hypothesis is not its P, even where the azimuth is too uncertain "
+        "to be defining (ndc_ignore_baz_sigma: a 3-C station's); 0 = off",
+    )
     ndc_teleseismic_p_tolerance: float = field_(
         2.0, unit="s", help="largest P residual beyond 20 deg (p_tolerance applies closer)"
     )
@@ -484,7 +491,8 @@ def reb_rules_config(**overrides: object) -> AssociationConfig:
     data's own uncertainties), 3-C back-azimuths and slownesses weighted by their
     uncertainty rather than dropped, coda detections not counted as defining data, depths
     chosen among more levels (with depth phases), nodes around each site (an event close
-    to a station), and the chi-square fit asked of events with P at up to four stations.
+    to a station), the chi-square fit asked of events with P at up to four stations, and a
+    P ruled out by its back-azimuth 3.5 sigma off however uncertain it is.
     Keyword arguments override fields.
     """
     base = AssociationConfig(
@@ -497,5 +505,6 @@ def reb_rules_config(**overrides: object) -> AssociationConfig:
         ndc_local_spacing=0.5,
         ndc_fit_max_stations=4,
         ndc_non_defining_sigma=2.5,
+        ndc_baz_veto_sigmas=3.5,
     )
     return replace(base, **overrides)  # type: ignore[arg-type]

@@ -283,6 +283,12 @@ class _Ndc:
         self.baz = np.where(bs <= config.ndc_ignore_baz_sigma, dets.baz, np.nan)
         self.slow = np.where(ss <= config.ndc_ignore_slowness_sigma, dets.slow, np.nan)
         self.btol = np.maximum(config.backazimuth_tolerance, 2.5 * bs)
+        # a measured azimuth, defining or not, rules out a P pointing beyond this many
+        # sigmas (ndc_baz_veto_sigmas; only where the bound is below 180 deg, never
+        # tighter than the azimuth tolerance)
+        vtol = config.ndc_baz_veto_sigmas * dets.bsig
+        self.vbaz = np.where(np.isfinite(vtol) & (vtol > 0.0) & (vtol < 180.0), dets.baz, np.nan)
+        self.vtol = np.where(np.isfinite(self.vbaz), np.maximum(vtol, self.btol), np.inf)
         self.stol = np.maximum(config.slowness_tolerance, 2.5 * ss)
         self.bw = np.minimum((config.ndc_max_baz_sigma / np.maximum(bs, 1e-6)) ** 2, 1.0)
         self.sw = np.minimum((config.ndc_max_slowness_sigma / np.maximum(ss, 1e-6)) ** 2, 1.0)
@@ -619,6 +625,10 @@ class _Ndc:
             fit = np.abs(d.t[j] - o - tt) <= lim
             b = self.baz[j]
             fit &= ~(np.isfinite(b) & (_angle(b, n.baz[k, d.site[j]]) > self.btol[j]))
+            dj, _, _ = distance_azimuth(float(n.latitude[k]), float(n.longitude[k]),
+                                        d.site_lat[d.site[j]], d.site_lon[d.site[j]])  # fmt: skip
+            seen = np.degrees(np.arctan2(n.half_cell[k], np.asarray(dj, float)))
+            fit &= ~(_angle(self.vbaz[j], n.baz[k, d.site[j]]) > self.vtol[j] + seen)
             sites = {int(x) for x in d.site[j[fit]]} | {int(d.site[drv])}
             if len(sites) >= cfg.ndc_min_p_stations and (
                 score[k] >= need or self._s_fits(int(k), o, sites)
@@ -773,9 +783,13 @@ class _Ndc:
         tol_p = tol_p + CELL_FACTOR * cell * np.nan_to_num(pp)
         r = d.t[idx] - t0 - tpp
 
-        def fits(j: int, b_pred: float, s_pred: float) -> tuple[bool, float]:
+        def fits(j: int, b_pred: float, s_pred: float, p_type: bool = True) -> tuple[bool, float]:
             g = 0.0
             i = idx[j]
+            if p_type and _angle(np.array(self.vbaz[i]), np.array(b_pred)) > self.vtol[i] + (
+                math.degrees(math.atan2(cell, dist[j]))  # the node's cell, seen from the site
+            ):
+                return False, 0.0  # its azimuth, however uncertain, points elsewhere
             if np.isfinite(self.baz[i]):
                 if _angle(np.array(self.baz[i]), np.array(b_pred)) <= self.btol[i]:
                     g += float(self.bw[i])
@@ -817,7 +831,7 @@ class _Ndc:
             for j in np.flatnonzero(np.abs(rs) <= tol):
                 if int(j) in used:
                     continue
-                ok, _ = fits(int(j), baz[j], sp[j])
+                ok, _ = fits(int(j), baz[j], sp[j], False)
                 if ok and (s[j] not in taken or abs(rs[j]) < taken[s[j]][0]):
                     taken[int(s[j])] = (abs(float(rs[j])), int(j), str(names[j]))
             for _, j, nm in taken.values():
