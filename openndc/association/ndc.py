@@ -332,6 +332,8 @@ class _Ndc:
             tuple[int, int], tuple[FloatArray, FloatArray, FloatArray, FloatArray]
         ] = {}
         self.coda_events: list[NdcHypothesis] = []
+        # per node: distances [deg] to every site and the sites' threshold mb there
+        self._node_sites: dict[int, tuple[FloatArray, FloatArray]] = {}
 
     def _longest_depth_delay(self) -> float:
         """Longest delay [s] of pP / sP after P at teleseismic distances for the deepest of
@@ -625,16 +627,21 @@ class _Ndc:
             fit = np.abs(d.t[j] - o - tt) <= lim
             b = self.baz[j]
             fit &= ~(np.isfinite(b) & (_angle(b, n.baz[k, d.site[j]]) > self.btol[j]))
-            dj, _, _ = distance_azimuth(float(n.latitude[k]), float(n.longitude[k]),
-                                        d.site_lat[d.site[j]], d.site_lon[d.site[j]])  # fmt: skip
-            seen = np.degrees(np.arctan2(n.half_cell[k], np.asarray(dj, float)))
-            fit &= ~(_angle(self.vbaz[j], n.baz[k, d.site[j]]) > self.vtol[j] + seen)
+            v = fit & np.isfinite(self.vbaz[j])
+            if v.any():
+                # a measured azimuth pointing beyond ndc_baz_veto_sigmas (the cell as seen
+                # from the site besides)
+                jv, sv = j[v], d.site[j[v]]
+                dj, _, _ = distance_azimuth(float(n.latitude[k]), float(n.longitude[k]),
+                                            d.site_lat[sv], d.site_lon[sv])  # fmt: skip
+                seen = np.degrees(np.arctan2(n.half_cell[k], np.asarray(dj, float)))
+                fit[v] = _angle(self.vbaz[jv], n.baz[k, sv]) <= self.vtol[jv] + seen
             sites = {int(x) for x in d.site[j[fit]]} | {int(d.site[drv])}
             if len(sites) >= cfg.ndc_min_p_stations and (
                 score[k] >= need or self._s_fits(int(k), o, sites)
             ) and (
                 self._consistent(float(n.latitude[k]), float(n.longitude[k]),
-                                 float(n.depth[k]), np.append(j[fit], drv), sites)
+                                 float(n.depth[k]), np.append(j[fit], drv), sites, int(k))
             ):  # fmt: skip
                 out.append((float(score[k]), int(k), o))
                 if len(out) >= limit:
@@ -1401,7 +1408,26 @@ class _Ndc:
             chance += 1.0 - math.exp(-n_other * n_win[k] * 2.0 * tol / w)
         return float(n) if _poisson_tail(n, chance) < 0.01 else 0.0
 
-    def _sensitive_ok(self, lat: float, lon: float, depth: float, idx: IntArray) -> bool | None:
+    def _site_mb(
+        self, lat: float, lon: float, depth: float, node: int | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        """Distances [deg] from (lat, lon) to every site and the sites' threshold magnitudes
+        (:func:`station_mb` of ``threshold``) for an event at ``depth`` there; kept per
+        search ``node`` when one is named (the small-event search asks the same nodes again
+        and again)."""
+        got = self._node_sites.get(node) if node is not None else None
+        if got is None:
+            d = self.d
+            dist, _, _ = distance_azimuth(lat, lon, d.site_lat, d.site_lon)
+            dist = np.atleast_1d(np.asarray(dist, float))
+            got = (dist, station_mb(self.threshold, dist, depth))
+            if node is not None:
+                self._node_sites[node] = got
+        return got
+
+    def _sensitive_ok(
+        self, lat: float, lon: float, depth: float, idx: IntArray, node: int | None = None
+    ) -> bool | None:
         """The network-consistency test weighed by sensitivity, for a small hypothesis at
         (lat, lon, depth) with P detections ``idx``: a station detects an event above its
         threshold magnitude (its threshold log10(A/T) + Q at its distance), so an event seen
@@ -1418,9 +1444,8 @@ class _Ndc:
             return None
         d = self.d
         det_sites = np.unique(d.site[idx])
-        dist, _, _ = distance_azimuth(lat, lon, d.site_lat[det_sites], d.site_lon[det_sites])
-        dist = np.atleast_1d(np.asarray(dist, float))
-        t_det = station_mb(self.threshold[det_sites], dist, depth)
+        dist_all, t_all = self._site_mb(lat, lon, depth, node)
+        dist, t_det = dist_all[det_sites], t_all[det_sites]
         ok = np.isfinite(t_det) & (dist <= 100.0)
         ok &= np.isin(det_sites, d.site[idx[np.isfinite(d.log_at[idx])]])
         if int(ok.sum()) < _EVIDENCE_MIN_STATIONS:
@@ -1428,20 +1453,20 @@ class _Ndc:
         bar = float(t_det[ok].max())
         cand = np.flatnonzero(self.p_site & np.isfinite(self.threshold))
         cand = cand[~np.isin(cand, det_sites)]
-        dc, _, _ = distance_azimuth(lat, lon, d.site_lat[cand], d.site_lon[cand])
-        dc = np.atleast_1d(np.asarray(dc, float))
-        t_c = station_mb(self.threshold[cand], dc, depth)
+        dc, t_c = dist_all[cand], t_all[cand]
         n_sensitive = int(np.sum((dc <= 100.0) & (t_c <= bar)))
         n_det = int(ok.sum())
         return n_det >= self.cfg.ndc_min_detecting_fraction * (n_det + n_sensitive)
 
     def _consistent(
-        self, lat: float, lon: float, depth: float, idx: IntArray, p_sites: set[int]
-    ) -> bool:
-        """The network-consistency test of a small hypothesis: by sensitivity where the
-        amplitudes allow (:meth:`_sensitive_ok`), else by count (:meth:`_nearest_ok`) or,
-        with ``ndc_small_needs_amplitudes``, not at all (rejected)."""
-        ok = self._sensitive_ok(lat, lon, depth, idx)
+        self, lat: float, lon: float, depth: float, idx: IntArray, p_sites: set[int],
+        node: int | None = None,
+    ) -> bool:  # fmt: skip
+        """The network-consistency test of a small hypothesis (at search ``node``, where
+        one): by sensitivity where the amplitudes allow (:meth:`_sensitive_ok`), else by
+        count (:meth:`_nearest_ok`) or, with ``ndc_small_needs_amplitudes``, not at all
+        (rejected)."""
+        ok = self._sensitive_ok(lat, lon, depth, idx, node)
         if ok is None:
             # no amplitudes to judge it: by count, unless small events need them
             return not self.cfg.ndc_small_needs_amplitudes and self._nearest_ok(lat, lon, p_sites)
