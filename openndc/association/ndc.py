@@ -294,6 +294,10 @@ class _Ndc:
         self.sw = np.minimum((config.ndc_max_slowness_sigma / np.maximum(ss, 1e-6)) ** 2, 1.0)
         self.is_p = (dets.cls == 1) | (dets.cls == 3)
         self.is_s = (dets.cls == 2) | (dets.cls == 3)
+        # what an event may take as its S-type phases: P- and S-type detections (a P label
+        # is a detector's guess: real S at 3-C stations come labelled P, e.g. in the DPRK
+        # 2016 records), never a T, I or later phase
+        self.may_s = self.is_p | self.is_s
         # sites that detect P at all (the network a small event is checked against)
         self.p_site = np.zeros(len(dets.site_lat), dtype=np.bool_)
         self.p_site[dets.site[self.is_p]] = True
@@ -822,8 +826,9 @@ class _Ndc:
             phases.append(str(pname[j]) or "P")
             used.add(int(j))
             n_data += 1.0 + fits(j, baz[j], pp[j])[1]
-        # S-type phases: first S (Sn/Sg/S) and Lg, each at most once per site; a measured
-        # slowness must fit theirs (an array's P slowness is no S)
+        # S-type phases: first S (Sn/Sg/S) and Lg, each at most once per site, of the
+        # detections that may be S (may_s); a measured slowness must fit theirs (an array's
+        # P slowness is no S)
         for ph_name, tol in self._s_kinds:
             if ph_name == "Lg":
                 lg_t, lg_p, _ = self.source.derivatives("Lg", dist, depth)
@@ -835,7 +840,7 @@ class _Ndc:
                 ts, names, sp = self._first_s(dist, depth)
             rs = d.t[idx] - t0 - ts
             taken: dict[int, tuple[float, int, str]] = {}
-            for j in np.flatnonzero(np.abs(rs) <= tol):
+            for j in np.flatnonzero((np.abs(rs) <= tol) & self.may_s[idx]):
                 if int(j) in used:
                     continue
                 ok, _ = fits(int(j), baz[j], sp[j], False)

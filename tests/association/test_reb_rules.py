@@ -117,3 +117,27 @@ def test_a_p_whose_3c_azimuth_points_elsewhere_is_not_the_events(shared_data: Pa
         ids = {a.detection.id for a in event.arrivals}
         assert {f"ev-{c}" for c in seen} <= ids
         assert ("stray" in ids) is joins
+
+
+def test_only_what_may_be_an_s_is_taken_as_one(shared_data: Path) -> None:
+    """At a 3-C station 1.4 deg away, on the event's predicted first S: a detection labelled
+    S or P (a detector's label is a guess) is its S; one labelled T (a hydroacoustic phase)
+    is not (IMS-style set, seeds 8-10: 4-5 T detections were the S of events)."""
+    from openndc.traveltime import load_travel_times
+
+    net, _ = primary_network(shared_data, T0)
+    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
+    seen = {"ESDC": True, "AKASG": True, "BRTR": True, "GERES": True, "KEST": False}
+    t0 = T0 + 1800.0
+    dets = event_p_detections(EVENT, t0, sites, seen, np.random.default_rng(2))
+    dist = float(distance_azimuth(EVENT[0], EVENT[1], *sites["KEST"])[0])
+    tt = load_travel_times("ak135")
+    first = [float(tt.derivatives(ph, [dist], [EVENT[2]])[0][0]) for ph in ("Sg", "Sn")]
+    ts = min(t for t in first if np.isfinite(t))
+    for label, taken in (("S", True), ("P", True), ("T", False)):
+        s = Detection("IM", "KEST", "", "BHZ", t0 + ts + 0.4, time_uncertainty=1.0,
+                      phase=label, id="s")  # fmt: skip
+        (event,) = associate(sorted([*dets, s], key=lambda d: d.time), net).events
+        phases = {a.detection.id: a.phase for a in event.arrivals}
+        assert {f"ev-{c}" for c in seen} <= set(phases)
+        assert (phases.get("s") in ("S", "Sg", "Sn")) is taken, (label, phases.get("s"))
