@@ -235,6 +235,12 @@ def _angle(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.abs((a - b + 180.0) % 360.0 - 180.0)
 
 
+def _cell_angle(half: float, dist: FloatArray) -> FloatArray:
+    """The angle [deg] a search cell of half-width ``half`` [deg] subtends from sites
+    ``dist`` [deg] away: how far the back-azimuth to its events can turn within it."""
+    return np.degrees(np.arctan2(half, dist))
+
+
 class _Ndc:
     def __init__(self, dets: Any, config: AssociationConfig, source: Any) -> None:
         self.d = dets
@@ -638,7 +644,7 @@ class _Ndc:
                 jv, sv = j[v], d.site[j[v]]
                 dj, _, _ = distance_azimuth(float(n.latitude[k]), float(n.longitude[k]),
                                             d.site_lat[sv], d.site_lon[sv])  # fmt: skip
-                seen = np.degrees(np.arctan2(n.half_cell[k], np.asarray(dj, float)))
+                seen = _cell_angle(float(n.half_cell[k]), np.asarray(dj, float))
                 fit[v] = _angle(self.vbaz[jv], n.baz[k, sv]) <= self.vtol[jv] + seen
             sites = {int(x) for x in d.site[j[fit]]} | {int(d.site[drv])}
             if len(sites) >= cfg.ndc_min_p_stations and (
@@ -797,8 +803,11 @@ class _Ndc:
         def fits(j: int, b_pred: float, s_pred: float, p_type: bool = True) -> tuple[bool, float]:
             g = 0.0
             i = idx[j]
-            if p_type and _angle(np.array(self.vbaz[i]), np.array(b_pred)) > self.vtol[i] + (
-                math.degrees(math.atan2(cell, dist[j]))  # the node's cell, seen from the site
+            if (
+                p_type
+                and self.vtol[i] < math.inf
+                and _angle(np.array(self.vbaz[i]), np.array(b_pred))
+                > self.vtol[i] + _cell_angle(cell, dist[j])
             ):
                 return False, 0.0  # its azimuth, however uncertain, points elsewhere
             if np.isfinite(self.baz[i]):
@@ -1474,18 +1483,20 @@ class _Ndc:
         ok = self._sensitive_ok(lat, lon, depth, idx, node)
         if ok is None:
             # no amplitudes to judge it: by count, unless small events need them
-            return not self.cfg.ndc_small_needs_amplitudes and self._nearest_ok(lat, lon, p_sites)
+            return not self.cfg.ndc_small_needs_amplitudes and self._nearest_ok(
+                lat, lon, depth, p_sites, node
+            )
         return ok
 
-    def _nearest_ok(self, lat: float, lon: float, p_sites: set[int]) -> bool:
+    def _nearest_ok(
+        self, lat: float, lon: float, depth: float, p_sites: set[int], node: int | None = None
+    ) -> bool:
         """Whether ``p_sites`` are at least ``ndc_min_detecting_fraction`` of the
         P-detecting sites out to the farthest of them from (lat, lon) (PyOcto's distance
         criterion: an event seen far away is seen close by)."""
-        d = self.d
-        cand = np.flatnonzero(self.p_site)
-        dist, _, _ = distance_azimuth(lat, lon, d.site_lat[cand], d.site_lon[cand])
-        dist = np.asarray(dist, float)
-        far = max(float(dist[cand == s][0]) for s in p_sites)
+        dist_all, _ = self._site_mb(lat, lon, depth, node)
+        dist = dist_all[self.p_site]
+        far = max(float(dist_all[s]) for s in p_sites)
         return len(p_sites) >= self.cfg.ndc_min_detecting_fraction * int(np.sum(dist <= far))
 
     def _fits_within_errors(self, hyp: NdcHypothesis, p_idx: IntArray) -> bool:
