@@ -6,10 +6,12 @@ Contract (other tools rely on it)::
 
 ``FILE`` is a detections table with the documented columns of ``openndc detect --out``
 (CSV or Parquet; time and station required, the others optional), e.g. detections made by
-another system, or a CSS3.0 ``arrival`` table (``*.arrival``: the IDC's detections, with
-``--inventory`` the IMS ``site`` table). The detections are stored, then the batch runner
-associates, locates and computes magnitudes window by window, as ``openndc process`` does
-after detection.
+another system, a CSS3.0 ``arrival`` table (``*.arrival``: the IDC's detections, with
+``--inventory`` the IMS ``site`` table), or an IMS1.0 or QuakeML bulletin, whose arrivals
+are taken as detections (their events left out: association makes its own, e.g. to
+compare with the bulletin's by ``openndc bulletin compare``). The detections are stored,
+then the batch runner associates, locates and computes magnitudes window by window, as
+``openndc process`` does after detection.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from obspy import UTCDateTime
 from openndc.cli._args import check_database
 from openndc.cli._common import add_preset_argument, print_window_progress
 from openndc.cli.process import _event_line, add_reference_argument, configure, print_report
+from openndc.model.detection import Detection
 from openndc.model.errors import ConfigError
 
 
@@ -33,7 +36,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Association, location and magnitudes from an existing detections table.",
     )
     p.add_argument(
-        "--detections", required=True, help="detections table (.csv, .parquet) or CSS3.0 .arrival"
+        "--detections",
+        required=True,
+        help="detections table (.csv, .parquet), CSS3.0 .arrival, or an IMS1.0 / QuakeML "
+        "bulletin's arrivals",
     )
     p.add_argument("--inventory", required=True, help="StationXML, CSS3.0 .site, or 'kz'")
     p.add_argument("--arrays", help="arrays config (TOML) for StationXML inventories")
@@ -49,7 +55,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from openndc.bulletin import BulletinStore
-    from openndc.io.tables import frame_to_detections, read_detections
     from openndc.pipeline.contract import InventorySource, StageContext, Window
     from openndc.pipeline.runner import run_batch
     from openndc.pipeline.stages import with_stable_ids
@@ -57,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     config = configure(args)
     args.db = check_database(args.db, must_exist=False)
     path = Path(args.detections)
-    detections = with_stable_ids(frame_to_detections(read_detections(path), str(path)))
+    detections = with_stable_ids(read_input(path))
     if not detections:
         raise ConfigError(f"{path}: no usable detection in the table")
     start = UTCDateTime(int(min(d.time for d in detections).timestamp))
@@ -81,3 +86,31 @@ def run(args: argparse.Namespace) -> int:
         )
         print_report(report, store, start - config.runner.lookback, end)
     return 0
+
+
+def read_input(path: Path) -> list[Detection]:
+    """The detections of ``--detections``: a detections table (CSV, Parquet, CSS3.0
+    arrival), or every arrival of an IMS1.0 or QuakeML bulletin (recognised by content),
+    each detection once; either way through the detections table's checks."""
+    from openndc.bulletin.formats import detect_format, read_bulletin
+    from openndc.io.tables import detections_to_frame, frame_to_detections, read_detections
+    from openndc.model.errors import BulletinError
+
+    fmt = None
+    if path.is_file() and path.suffix.lower() not in (".csv", ".parquet", ".arrival"):
+        try:
+            fmt = detect_format(path)
+        except BulletinError:
+            fmt = None
+        if fmt not in ("ims1.0", "quakeml"):
+            raise ConfigError(
+                f"{path}: neither a detections table (.csv, .parquet, CSS3.0 .arrival) nor "
+                "an IMS1.0 or QuakeML bulletin"
+            )
+    if fmt in ("ims1.0", "quakeml"):
+        bulletin = read_bulletin(path, fmt)
+        seen = {a.detection.stable_id: a.detection for e in bulletin.events for a in e.arrivals}
+        frame = detections_to_frame(seen.values())
+    else:
+        frame = read_detections(path)
+    return frame_to_detections(frame, str(path))

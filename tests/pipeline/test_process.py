@@ -86,6 +86,33 @@ def test_locate_cli_contract(tmp_path: Path, detections: list[Detection]) -> Non
     assert all(len(e.arrivals) >= 3 for e in stored)
 
 
+@pytest.mark.parametrize("fmt", ["ims1.0", "quakeml"])
+def test_locate_takes_a_bulletins_arrivals_as_detections(
+    tmp_path: Path, detections: list[Detection], fmt: str
+) -> None:
+    """An IMS1.0 or QuakeML bulletin given as ``--detections``: its arrivals, without its
+    events, are associated again and make the same events (the file written with no event
+    grouping kept but the arrivals')."""
+    from openndc.bulletin.formats import write_bulletin
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        first = build_bulletin(detections, read_inventory("kz")).bulletin
+        path = tmp_path / ("b.ims" if fmt == "ims1.0" else "b.xml")
+        write_bulletin(first, path, fmt)
+        db = f"sqlite:///{tmp_path / 'again.db'}"
+        rc = main(["locate", "--detections", str(path), "--inventory", "kz", "--db", db,
+                   "--no-progress"])  # fmt: skip
+    assert rc == 0
+    with BulletinStore(db) as store:
+        again = store.load().events
+    assert len(again) == len(first.events) >= 2
+    for e in again:
+        assert _nearest_km(e.origin.latitude, e.origin.longitude) < 50
+    n_first = sorted(len(e.arrivals) for e in first.events)
+    assert sorted(len(e.arrivals) for e in again) == n_first
+
+
 def test_amplitudes_without_unit_warn_once_naming_the_stations(
     detections: list[Detection], caplog: pytest.LogCaptureFixture
 ) -> None:
