@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"{path}: no usable detection in the table")
     start = UTCDateTime(int(min(d.time for d in detections).timestamp))
     end = max(d.time for d in detections) + 1.0
+    n_sta = len({(d.network, d.station) for d in detections})
+    print(f"{path}: {len(detections)} detections at {n_sta} stations, {start} to {end}")
     inventory = InventorySource(args.inventory, args.arrays)
     inventory.network(Window(start, end))  # a clear error before any work
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
