@@ -95,24 +95,22 @@ def read_input(path: Path) -> list[Detection]:
     arrival), or every arrival of an IMS1.0 or QuakeML bulletin (recognised by content),
     each detection once; either way through the detections table's checks."""
     from openndc.bulletin.formats import detect_format, read_bulletin
+    from openndc.io.css_arrival import is_arrival_table
     from openndc.io.tables import detections_to_frame, frame_to_detections, read_detections
     from openndc.model.errors import BulletinError
 
-    fmt = None
-    if path.is_file() and path.suffix.lower() not in (".csv", ".parquet", ".arrival"):
-        try:
-            fmt = detect_format(path)
-        except BulletinError:
-            fmt = None
-        if fmt not in ("ims1.0", "quakeml"):
-            raise ConfigError(
-                f"{path}: neither a detections table (.csv, .parquet, CSS3.0 .arrival) nor "
-                "an IMS1.0 or QuakeML bulletin"
-            )
-    if fmt in ("ims1.0", "quakeml"):
-        bulletin = read_bulletin(path, fmt)
-        seen = {a.detection.stable_id: a.detection for e in bulletin.events for a in e.arrivals}
-        frame = detections_to_frame(seen.values())
-    else:
-        frame = read_detections(path)
-    return frame_to_detections(frame, str(path))
+    table = path.suffix.lower() in (".csv", ".parquet") or is_arrival_table(path)
+    if table or not path.is_file():
+        return frame_to_detections(read_detections(path), str(path))
+    try:
+        fmt = detect_format(path)
+    except BulletinError:
+        fmt = "csv"
+    if fmt not in ("ims1.0", "quakeml"):
+        raise ConfigError(
+            f"{path}: neither a detections table (.csv, .parquet, CSS3.0 .arrival) nor "
+            "an IMS1.0 or QuakeML bulletin"
+        )
+    bulletin = read_bulletin(path, fmt)
+    seen = {a.detection.stable_id: a.detection for e in bulletin.events for a in e.arrivals}
+    return frame_to_detections(detections_to_frame(seen.values()), str(path))
