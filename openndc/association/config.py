@@ -306,6 +306,15 @@ class AssociationConfig:
         "off; the REB options use 4 (IMS-style set, seeds 1-7: false events 12 -> 6, "
         "missed events 5 -> 5; with the defaults 12 -> 10 false but 6 -> 8 missed)",
     )
+    ndc_resolve_conflicts: bool = field_(
+        True,
+        help="after the search, an event with P at exactly ndc_min_p_stations stations "
+        "offers each of its P detections to a hypothesis of its own (from the detections "
+        "no event took); one that explains more detections, or as many and fits them "
+        "better, replaces it: a detection goes to the hypothesis that explains it best, "
+        "as in the IDC's Global Association (a chance combination accepted first had "
+        "taken a small event's closest P)",
+    )
     ndc_non_defining_sigma: float = field_(
         0.0,
         help="where an event that must fit its data within their uncertainties (a small "

@@ -328,6 +328,12 @@ class _Ndc:
         spread = np.nanmax(tp, axis=1) - np.nanmin(tp, axis=1)
         self.dmax = float(np.nanmax(spread)) + 5.0 if spread.size else 600.0
         self.dmax = min(self.dmax, config.ndc_max_travel_time)
+        self._reset_codas()
+        # per node: distances [deg] to every site and the sites' threshold mb there
+        self._node_sites: dict[int, tuple[FloatArray, FloatArray]] = {}
+
+    def _reset_codas(self) -> None:
+        """No accepted event's coda recorded (:meth:`_add_coda` records them)."""
         # per site: the coda intervals [s] of accepted events (see ``ndc_coda``)
         self.coda_lo = np.empty((0, self.n_sites))
         self.coda_hi = np.empty((0, self.n_sites))
@@ -342,8 +348,6 @@ class _Ndc:
             tuple[int, int], tuple[FloatArray, FloatArray, FloatArray, FloatArray]
         ] = {}
         self.coda_events: list[NdcHypothesis] = []
-        # per node: distances [deg] to every site and the sites' threshold mb there
-        self._node_sites: dict[int, tuple[FloatArray, FloatArray]] = {}
 
     def _longest_depth_delay(self) -> float:
         """Longest delay [s] of pP / sP after P at teleseismic distances for the deepest of
@@ -903,7 +907,6 @@ class _Ndc:
         stamp: dict[int, int] = {}
         version = 0
         out: list[NdcHypothesis] = []
-        n = self.nodes
         while heap:
             neg, _, i, k, o = heapq.heappop(heap)
             if not self.alive[i]:
@@ -917,40 +920,10 @@ class _Ndc:
                 if ev is not None:
                     heapq.heappush(heap, (-ev[0], d.t[i], i, ev[1], ev[2]))
                 continue
-            hyp = self._build(i, float(n.latitude[k]), float(n.longitude[k]),
-                              float(n.depth[k]), o, float(n.half_cell[k]))  # fmt: skip
-            if -neg < cfg.ndc_min_defining or hyp is None:
-                # a small event, or one whose best node failed (chance detections may score
-                # more there than the event's data at its own node): with few data other
-                # nodes may explain the driver as well or better (or where the first
-                # failed); of those accepted, the one that explains most detections (an S-P
-                # time at the closest station places a small event), then the one that fits
-                # them best (_misfit_of)
-                tried = [hyp] + [
-                    self._build(i, float(n.latitude[k2]), float(n.longitude[k2]),
-                                float(n.depth[k2]), o2, float(n.half_cell[k2]))
-                    for _, k2, o2 in self.candidates(i, _SMALL_TRIES, every=True)
-                    if k2 != k
-                ]  # fmt: skip
-                # a small event's driver has rivals: another detection at its site close
-                # enough to be the node's P instead (a noise detection just before the
-                # event's P) drives its own hypotheses, and the better explanation is kept
-                tried += [
-                    self._build(j, float(n.latitude[k2]), float(n.longitude[k2]),
-                                float(n.depth[k2]), o2, float(n.half_cell[k2]))
-                    for j in (self._rivals(i, k) if -neg < cfg.ndc_min_defining else ())
-                    for _, k2, o2 in self.candidates(j, _SMALL_TRIES)
-                ]  # fmt: skip
-                ok = [h for h in tried if h is not None]
-                hyp = min(ok, key=lambda h: (-len(h.members), self._misfit_of(h))) if ok else None
+            hyp = self._hypothesis(i, -neg, k, o)
             if hyp is None:
                 continue
-            if any(
-                abs(hyp.t0 - h.t0) <= cfg.ndc_merge_time
-                and float(distance_azimuth(hyp.latitude, hyp.longitude, h.latitude, h.longitude)[0])
-                <= cfg.ndc_merge_distance
-                for h in (*known, *out)
-            ):
+            if self._duplicate(hyp, (*known, *out)):
                 # a later phase of an accepted event (or a split of it): its detections go
                 # to no event rather than to a duplicate
                 self.alive[hyp.members] = False
@@ -971,7 +944,109 @@ class _Ndc:
                 ev = self.evaluate(i)
                 if ev is not None:
                     heapq.heappush(heap, (-ev[0], d.t[i], i, ev[1], ev[2]))
+        if cfg.ndc_resolve_conflicts:
+            out = self._resolve_conflicts(out, known)
         return out
+
+    def _rank(self, hyp: NdcHypothesis) -> tuple[int, float]:
+        """Order of explanations, best first: more detections, then a better fit
+        (:meth:`_misfit_of`)."""
+        return -len(hyp.members), self._misfit_of(hyp)
+
+    def _duplicate(self, hyp: NdcHypothesis, events: Sequence[NdcHypothesis]) -> bool:
+        """Whether ``hyp`` lies within ``ndc_merge_time`` and ``ndc_merge_distance`` of one
+        of ``events`` (a later phase of it, or a split)."""
+        cfg = self.cfg
+        return any(
+            abs(hyp.t0 - h.t0) <= cfg.ndc_merge_time
+            and float(distance_azimuth(hyp.latitude, hyp.longitude, h.latitude, h.longitude)[0])
+            <= cfg.ndc_merge_distance
+            for h in events
+        )
+
+    def _resolve_conflicts(
+        self, out: list[NdcHypothesis], known: Sequence[NdcHypothesis]
+    ) -> list[NdcHypothesis]:
+        """Conflict resolution after the search: a detection goes to the hypothesis that
+        explains it best (as the IDC's Global Association resolves hypotheses sharing
+        detections). The search is greedy, best first: a chance combination accepted first
+        may hold the closest P of a small event found later, which then has a station too
+        few. So each event with P at exactly ``ndc_min_p_stations`` sites offers each of
+        its P detections (alone at its site) to a hypothesis of its own, driven by it and
+        made of the detections no event took (the event's other members and its coda left
+        out), built and accepted as in the search. Where one explains more detections than
+        the event, or as many and fits them better (:meth:`_misfit_of`), it replaces the
+        event (which, a P station short, is no event) and the event's other detections are
+        free again. Returns the events (codas recorded anew where one was replaced)."""
+        d, cfg = self.d, self.cfg
+        changed = False
+        for j, ev in enumerate(list(out)):
+            p_idx = self._p_members(ev.members, ev.phases)
+            sites = d.site[p_idx]
+            if np.unique(sites).size != cfg.ndc_min_p_stations:
+                continue
+            row = next(r for r, h in enumerate(self.coda_events) if h is ev)
+            saved = (self.coda_lo[row].copy(), self.coda_hi[row].copy(),
+                     self.coda_ring[row].copy())  # fmt: skip
+            # while its detections are offered, the event's coda explains none of them
+            self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = np.inf, -np.inf, -np.inf
+            others = (*known, *out[:j], *out[j + 1 :])
+            offered: list[NdcHypothesis] = []
+            for h in p_idx[np.array([np.sum(sites == x) == 1 for x in sites], dtype=np.bool_)]:
+                self.alive[h] = True
+                try:
+                    top = self.evaluate(int(h))
+                    hyp = None if top is None else self._hypothesis(int(h), *top)
+                finally:
+                    self.alive[h] = False
+                if hyp is not None and not self._duplicate(hyp, others):
+                    offered.append(hyp)
+            best = min(offered, key=self._rank, default=None)
+            if best is not None and self._rank(best) < self._rank(ev):
+                log.debug("ndc: event at %.1f s (%d detections) gives way to one at %.1f s (%d)",
+                          ev.t0, len(ev.members), best.t0, len(best.members))  # fmt: skip
+                self.alive[ev.members] = True
+                self.alive[best.members] = False
+                out[j] = best
+                changed = True
+            self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = saved
+        if changed:
+            self._reset_codas()
+            for h in (*known, *out):
+                self._add_coda(h)
+        return out
+
+    def _hypothesis(self, i: int, score: float, k: int, o: float) -> NdcHypothesis | None:
+        """The hypothesis of driver ``i`` whose best node ``k`` (origin time ``o``) scored
+        ``score``, or ``None``."""
+        cfg, n = self.cfg, self.nodes
+        hyp = self._build(i, float(n.latitude[k]), float(n.longitude[k]),
+                          float(n.depth[k]), o, float(n.half_cell[k]))  # fmt: skip
+        if score < cfg.ndc_min_defining or hyp is None:
+            # a small event, or one whose best node failed (chance detections may score
+            # more there than the event's data at its own node): with few data other
+            # nodes may explain the driver as well or better (or where the first
+            # failed); of those accepted, the one that explains most detections (an S-P
+            # time at the closest station places a small event), then the one that fits
+            # them best (_misfit_of)
+            tried = [hyp] + [
+                self._build(i, float(n.latitude[k2]), float(n.longitude[k2]),
+                            float(n.depth[k2]), o2, float(n.half_cell[k2]))
+                for _, k2, o2 in self.candidates(i, _SMALL_TRIES, every=True)
+                if k2 != k
+            ]  # fmt: skip
+            # a small event's driver has rivals: another detection at its site close
+            # enough to be the node's P instead (a noise detection just before the
+            # event's P) drives its own hypotheses, and the better explanation is kept
+            tried += [
+                self._build(j, float(n.latitude[k2]), float(n.longitude[k2]),
+                            float(n.depth[k2]), o2, float(n.half_cell[k2]))
+                for j in (self._rivals(i, k) if score < cfg.ndc_min_defining else ())
+                for _, k2, o2 in self.candidates(j, _SMALL_TRIES)
+            ]  # fmt: skip
+            ok = [h for h in tried if h is not None]
+            hyp = min(ok, key=self._rank, default=None)
+        return hyp
 
     def _rivals(self, drv: int, node: int) -> list[int]:
         """Alive P detections at the site of driver ``drv`` that node ``node`` could take

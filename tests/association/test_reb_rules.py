@@ -141,3 +141,47 @@ def test_only_what_may_be_an_s_is_taken_as_one(shared_data: Path) -> None:
         phases = {a.detection.id: a.phase for a in event.arrivals}
         assert {f"ev-{c}" for c in seen} <= set(phases)
         assert (phases.get("s") in ("S", "Sg", "Sn")) is taken, (label, phases.get("s"))
+
+
+def test_a_detection_goes_to_the_hypothesis_that_explains_it_best(shared_data: Path) -> None:
+    """A chance combination scoring more (two arrays' azimuths and slownesses) is accepted
+    first and holds a small event's closest P (KEST, 2 deg): the event, its other P at an
+    array and a 3-C station, is then a station short. Offered back after the search
+    (``ndc_resolve_conflicts``), KEST's P makes the event, which explains as many
+    detections and fits them better, and the chance combination is no event (IMS-style
+    set, seed 7: a Tunisian M 3.3 lost so to a combination in Turkey)."""
+    from openndc.traveltime import load_travel_times
+
+    net, _ = primary_network(shared_data, T0)
+    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
+    event, t0 = (34.27, 11.15, 10.0), T0 + 1800.0
+    real = event_p_detections(event, t0, sites, {"KEST": False, "AKASG": True, "KBZ": False},
+                              np.random.default_rng(4))  # fmt: skip
+    kest = next(d for d in real if d.station == "KEST")
+    # the chance combination: KEST's P with detections at AKASG and GEYT as an event in
+    # Turkey would make them (arrays: 0.5 s, 5 deg, 1 s/deg)
+    chance = (39.07, 30.81, 0.0)
+    tt = load_travel_times("ak135")
+
+    def p_time(code: str) -> tuple[float, float, float]:
+        d, _, baz = distance_azimuth(chance[0], chance[1], *sites[code])
+        t, p, _ = tt.derivatives("P", [float(d)], [chance[2]])
+        return float(t[0]), abs(float(p[0])), float(baz)
+
+    origin = kest.time - p_time("KEST")[0]
+    stray = []
+    for code in ("AKASG", "GEYT"):
+        t, p, baz = p_time(code)
+        stray.append(Detection("IM", code, "", "cb", origin + t + 0.2, time_uncertainty=0.5,
+                               phase="P", backazimuth=baz + 2.0, backazimuth_uncertainty=5.0,
+                               slowness=p + 0.3, slowness_uncertainty=1.0,
+                               id=f"chance-{code}"))  # fmt: skip
+    dets = sorted([*real, *stray], key=lambda d: d.time)
+    reb = reb_rules_config()
+    assert reb.ndc_resolve_conflicts
+    found = {}
+    for resolve in (True, False):
+        (ev,) = associate(dets, net, replace(reb, ndc_resolve_conflicts=resolve)).events
+        found[resolve] = {a.detection.id for a in ev.arrivals}
+    assert found[True] == {d.id for d in real}
+    assert found[False] == {"ev-KEST", "chance-AKASG", "chance-GEYT"}
