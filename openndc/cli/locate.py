@@ -108,7 +108,7 @@ def read_input(path: Path) -> list[Detection]:
         fmt = "csv"
     if fmt not in ("ims1.0", "quakeml"):
         raise ConfigError(
-            f"{path}: neither a detections table (.csv, .parquet, CSS3.0 .arrival) nor "
+            f"{path}: neither a detections table (.csv, .parquet, a CSS3.0 arrival table) nor "
             "an IMS1.0 or QuakeML bulletin"
         )
     bulletin = read_bulletin(path, fmt)

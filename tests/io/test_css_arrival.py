@@ -11,7 +11,7 @@ from obspy import UTCDateTime
 
 from openndc.bulletin import BulletinStore
 from openndc.cli.main import main
-from openndc.io.css_arrival import read_arrival_table
+from openndc.io.css_arrival import is_arrival_table, read_arrival_table
 from openndc.io.tables import frame_to_detections, read_detections
 from openndc.model.errors import DataQualityWarning, OpenNDCError
 from openndc.model.geodesy import DEG_KM, distance_azimuth
@@ -141,3 +141,47 @@ def test_locate_builds_the_idc_event_from_its_arrival_table(
     mb = events[0].magnitude("mb")
     assert mb is not None and abs(mb.value - 4.08) < 0.3
     assert "1 new events" in capsys.readouterr().out
+
+
+def test_a_table_with_a_header_is_read_by_its_columns(tmp_path: Path) -> None:
+    """The KB Core flat files of Sandia's LocOO3D: a ``#`` header names the arrival columns
+    (any subset with sta and time, any order, tab-separated); the others are null."""
+    path = tmp_path / "arrivals.txt"
+    header = "#ARID\tSTA\tJDATE\tTIME\tDELTIM\tAZIMUTH\tDELAZ\tSLOW\tDELSLO"
+    rows = [f"1\tMKAR\t2024001\t{T.timestamp + 5.0:.4f}\t0.12\t97.5\t2.1\t8.4\t0.6",
+            f"2\tKURK\t2024001\t{T.timestamp:.4f}\t1.07\t-1\t-1\t-1\t-1"]  # fmt: skip
+    path.write_text("\n".join([header, *rows]) + "\n")
+    assert is_arrival_table(path)
+    first, second = read_arrival_table(path)
+    assert (first.station, first.time, first.time_uncertainty) == ("KURK", T, 1.07)
+    assert math.isnan(first.backazimuth) and first.phase == ""
+    assert (second.station, second.backazimuth, second.slowness_uncertainty) == ("MKAR", 97.5, 0.6)
+    assert math.isnan(second.snr) and second.polarity is None
+    path.write_text("\n".join([header, rows[0], rows[1] + "\t7"]) + "\n")
+    with pytest.raises(OpenNDCError, match=r"arrivals\.txt:3: the header names 9 columns"):
+        read_arrival_table(path)
+    other = tmp_path / "other.txt"
+    other.write_text("#STA\tLAT\tLON\nMKAR\t46.79\t82.29\n")  # a site table's header
+    assert not is_arrival_table(other)
+
+
+def test_locate_builds_an_idc_event_from_locoo3d_tables(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``openndc locate`` on the IDC arrivals of a 2013-04-22 Hungarian event (Sandia's
+    LocOO3D example, orid 8926220: 12 Pn/Sn arrivals at 8 IMS stations, azimuth, slowness
+    and their uncertainties, no phase names): one event at the IDC's origin (47.624 N,
+    20.227 E, 22:28:47.24), found without its phase names."""
+    root = shared_data / "idc_css_samples/sandia_locoo3d/file_io_rstt_Data"
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    rc = main(["locate", "--detections", str(root / "arrivals.txt"), "--inventory",
+               str(shared_data / "ims_site_tables/ims.site"), "--db", db,
+               "--no-progress"])  # fmt: skip
+    assert rc == 0
+    with BulletinStore(db) as store:
+        (event,) = store.load().events
+    o = event.origin
+    km = float(distance_azimuth(47.624, 20.227, o.latitude, o.longitude)[0]) * DEG_KM
+    assert km < 25.0 and abs(o.time - UTCDateTime(1366669727.24)) < 3.0
+    assert len({a.detection.station for a in event.arrivals}) >= 5
+    assert "12 detections at 8 stations" in capsys.readouterr().out
