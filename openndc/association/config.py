@@ -280,12 +280,14 @@ class AssociationConfig:
     )
     ndc_min_detecting_fraction: float = field_(
         0.25,
-        help="a small event (below ndc_min_defining) needs P at this fraction of the sites "
-        "(with P detections in the input) out to its farthest P station: an event seen far "
-        "away is seen close by, a chance combination of detections is not; PyOcto's "
-        "min_pick_fraction, as local_min_pick_fraction; with the amplitude evidence "
+        help="each P station of a small event (below ndc_min_defining) must be at least "
+        "this fraction of the sites (with P detections in the input) out to its distance "
+        "that detect it, else its P is not the event's, and the event needs "
+        "ndc_min_p_stations stations left: an event seen far away is seen close by, a "
+        "chance combination of detections is not; PyOcto's min_pick_fraction, per station "
+        "as PyOcto applies it, as local_min_pick_fraction; with the amplitude evidence "
         "(ndc_amplitude_evidence) and threshold magnitudes at three of its sites, the sites "
-        "counted are those as sensitive as its least sensitive detecting one",
+        "counted are those as sensitive as the station",
     )
     ndc_amplitude_evidence: bool = field_(
         True,

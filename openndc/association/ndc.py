@@ -30,7 +30,7 @@ import heapq
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -97,7 +97,7 @@ _DEPTH_PHASE_FAP = 0.01
 #: of sites with a probability below this, over all the nodes of the search.
 _CODA_FAP = 0.01
 #: The network-consistency test of a small event is weighed by sensitivity with threshold
-#: magnitudes at this many of its sites (:meth:`_Ndc._sensitive_ok`), else counted.
+#: magnitudes at this many of its sites (:meth:`_Ndc._sensitive_sites`), else counted.
 _EVIDENCE_MIN_STATIONS = 3
 #: A coda rings (can re-trigger a detector) until it decays to this SNR (coda_end).
 _CODA_END_SNR = 2.0
@@ -1514,21 +1514,28 @@ class _Ndc:
                 self._node_sites[node] = got
         return got
 
-    def _sensitive_ok(
+    def _sensitive_sites(
         self, lat: float, lon: float, depth: float, idx: IntArray, node: int | None = None
-    ) -> bool | None:
-        """The network-consistency test weighed by sensitivity, for a small hypothesis at
-        (lat, lon, depth) with P detections ``idx``: a station detects an event above its
-        threshold magnitude (its threshold log10(A/T) + Q at its distance), so an event seen
-        by stations of threshold up to ``t`` is seen by those at least as sensitive. The
-        detecting sites must be ``ndc_min_detecting_fraction`` of themselves and the silent
-        operating sites within 100 deg whose threshold magnitude is at most the highest of
-        theirs. :meth:`_nearest_ok` counts every P-detecting site alike, however noisy, and
-        rejects an event seen at a quiet distant array while noisier closer sites are silent;
-        this one does not, and still rejects noise detections at noisy distant sites while
-        as sensitive ones are silent. ``None`` (no verdict): amplitude evidence off, or
-        fewer than ``_EVIDENCE_MIN_STATIONS`` detecting sites with a threshold magnitude
-        (one or two cannot tell; PKP beyond 100 deg has none)."""
+    ) -> set[int] | None:
+        """PyOcto's distance criterion weighed by sensitivity, per station, for a small
+        hypothesis at (lat, lon, depth) with P detections ``idx``: the detecting sites it
+        keeps. A station detects an event above its threshold magnitude (its threshold
+        log10(A/T) + Q at its distance), so an event seen by a station of threshold ``t`` is
+        seen by those at least as sensitive: a detecting site is kept where the detecting
+        sites of threshold magnitude at most its own are ``ndc_min_detecting_fraction`` of
+        them and the silent operating sites within 100 deg as sensitive; the others' P are
+        not the event's (PyOcto's ``min_pick_fraction``: "if for a station, less than this
+        fraction of closer stations have at least one pick, the station picks are
+        discarded"). A station seen with a station magnitude well above its threshold
+        magnitude by chance, far away, is so discarded, not the event (before, the least
+        sensitive detecting site's test decided for the whole hypothesis). Sites without a
+        threshold magnitude (no amplitude, beyond 100 deg) are kept. :meth:`_nearest_sites`
+        counts every P-detecting site alike, however noisy, and drops a quiet distant
+        array's P while noisier closer sites are silent; this one does not, and still drops
+        noise detections at noisy distant sites while as sensitive ones are silent.
+        ``None`` (no verdict): amplitude evidence off, or fewer than
+        ``_EVIDENCE_MIN_STATIONS`` detecting sites with a threshold magnitude (one or two
+        cannot tell; PKP beyond 100 deg has none)."""
         if not self.cfg.ndc_amplitude_evidence:
             return None
         d = self.d
@@ -1539,40 +1546,56 @@ class _Ndc:
         ok &= np.isin(det_sites, d.site[idx[np.isfinite(d.log_at[idx])]])
         if int(ok.sum()) < _EVIDENCE_MIN_STATIONS:
             return None
-        bar = float(t_det[ok].max())
         cand = np.flatnonzero(self.p_site & np.isfinite(self.threshold))
         cand = cand[~np.isin(cand, det_sites)]
-        dc, t_c = dist_all[cand], t_all[cand]
-        n_sensitive = int(np.sum((dc <= 100.0) & (t_c <= bar)))
-        n_det = int(ok.sum())
-        return n_det >= self.cfg.ndc_min_detecting_fraction * (n_det + n_sensitive)
+        t_c = t_all[cand][dist_all[cand] <= 100.0]
+        t_ok = t_det[ok]
+        n_det = np.sum(t_ok[None, :] <= t_ok[:, None], axis=1)
+        n_silent = np.sum(t_c[None, :] <= t_ok[:, None], axis=1)
+        keep = n_det >= self.cfg.ndc_min_detecting_fraction * (n_det + n_silent)
+        return {int(x) for x in det_sites[~ok]} | {int(x) for x in det_sites[ok][keep]}
+
+    def _consistent_sites(
+        self, lat: float, lon: float, depth: float, idx: IntArray, p_sites: set[int],
+        node: int | None = None,
+    ) -> set[int]:  # fmt: skip
+        """The network-consistency test of a small hypothesis (at search ``node``, where
+        one): the P sites it keeps, by sensitivity where the amplitudes allow
+        (:meth:`_sensitive_sites`), else by distance (:meth:`_nearest_sites`) or, with
+        ``ndc_small_needs_amplitudes``, none."""
+        kept = self._sensitive_sites(lat, lon, depth, idx, node)
+        if kept is None:
+            # no amplitudes to judge it: by distance, unless small events need them
+            if self.cfg.ndc_small_needs_amplitudes:
+                return set()
+            return self._nearest_sites(lat, lon, depth, p_sites, node)
+        return kept
 
     def _consistent(
         self, lat: float, lon: float, depth: float, idx: IntArray, p_sites: set[int],
         node: int | None = None,
     ) -> bool:  # fmt: skip
-        """The network-consistency test of a small hypothesis (at search ``node``, where
-        one): by sensitivity where the amplitudes allow (:meth:`_sensitive_ok`), else by
-        count (:meth:`_nearest_ok`) or, with ``ndc_small_needs_amplitudes``, not at all
-        (rejected)."""
-        ok = self._sensitive_ok(lat, lon, depth, idx, node)
-        if ok is None:
-            # no amplitudes to judge it: by count, unless small events need them
-            return not self.cfg.ndc_small_needs_amplitudes and self._nearest_ok(
-                lat, lon, depth, p_sites, node
-            )
-        return ok
+        """Whether the network-consistency test keeps P at ``ndc_min_p_stations`` sites
+        (:meth:`_consistent_sites`)."""
+        kept = self._consistent_sites(lat, lon, depth, idx, p_sites, node)
+        return len(kept) >= self.cfg.ndc_min_p_stations
 
-    def _nearest_ok(
+    def _nearest_sites(
         self, lat: float, lon: float, depth: float, p_sites: set[int], node: int | None = None
-    ) -> bool:
-        """Whether ``p_sites`` are at least ``ndc_min_detecting_fraction`` of the
-        P-detecting sites out to the farthest of them from (lat, lon) (PyOcto's distance
-        criterion: an event seen far away is seen close by)."""
+    ) -> set[int]:
+        """The sites of ``p_sites`` that are at least ``ndc_min_detecting_fraction`` of the
+        P-detecting sites out to their own distance from (lat, lon), counting ``p_sites``
+        (PyOcto's distance criterion, per station: an event seen far away is seen close
+        by)."""
         dist_all, _ = self._site_mb(lat, lon, depth, node)
-        dist = dist_all[self.p_site]
-        far = max(float(dist_all[s]) for s in p_sites)
-        return len(p_sites) >= self.cfg.ndc_min_detecting_fraction * int(np.sum(dist <= far))
+        dist = np.sort(dist_all[self.p_site])
+        mine = np.sort(np.array([float(dist_all[s]) for s in p_sites]))
+        frac = self.cfg.ndc_min_detecting_fraction
+        return {
+            s for s in p_sites
+            if np.searchsorted(mine, dist_all[s], side="right")
+            >= frac * np.searchsorted(dist, dist_all[s], side="right")
+        }  # fmt: skip
 
     def _fits_within_errors(self, hyp: NdcHypothesis, p_idx: IntArray) -> bool:
         """Whether ``hyp`` fits its P data within their errors (:meth:`_non_defining`)."""
@@ -1741,9 +1764,19 @@ class _Ndc:
                 log.debug("ndc: hypothesis at %.1f s rejected by its amplitudes: %s",
                           hyp.t0, ev)  # fmt: skip
                 return None
-        if small and not self._consistent(hyp.latitude, hyp.longitude, hyp.depth, p_idx,
-                                          p_sites):  # fmt: skip
-            return None
+        if small:
+            kept = self._consistent_sites(hyp.latitude, hyp.longitude, hyp.depth, p_idx, p_sites)
+            if len(kept) < cfg.ndc_min_p_stations:
+                return None
+            if kept != p_sites:
+                # the P of the sites the test drops are not the event's (PyOcto discards
+                # them): the hypothesis without them, tested again
+                gone = p_idx[~np.isin(self.d.site[p_idx], list(kept))]
+                members = [(m, ph) for m, ph in zip(hyp.members, hyp.phases, strict=True)
+                           if m not in set(gone.tolist())]  # fmt: skip
+                rest = replace(hyp, members=[m for m, _ in members],
+                               phases=[ph for _, ph in members])  # fmt: skip
+                return self._accept(rest, n_data - float(np.sum(self._p_weights(hyp, gone))))
         if self._p_rms(hyp) > cfg.ndc_max_rms:
             return None
         return hyp

@@ -343,3 +343,31 @@ def test_a_deep_event_close_to_a_station_is_kept_at_depth_by_its_magnitudes(
     assert {f"ev-{c}" for c in seen} <= {a.detection.id for a in found[0].arrivals}
     assert 70.0 <= o.depth_km <= 170.0, o
     assert float(distance_azimuth(DEEP[0], DEEP[1], o.latitude, o.longitude)[0]) < 1.0, o
+
+
+def test_a_lucky_distant_detection_is_dropped_not_the_event(shared_data: Path) -> None:
+    """An mb 3.6 at KEST (2 deg), ESDC and AKASG, and at SCHQ (56 deg), a noisier station
+    (threshold 0.5 above the others') that caught it by an upward scatter. Sensitivity per
+    station, as PyOcto's ``min_pick_fraction`` discards a station's picks: the sites as
+    sensitive as SCHQ are nearly all silent, so SCHQ's P is not the event's; those as
+    sensitive as each of the other three are not, and the event stands on them (before,
+    SCHQ's test decided for the whole hypothesis and the event was lost). Thresholds come
+    from four noise detections per site a day later."""
+    from openndc.association import AssociationConfig
+
+    net, sites = _network(shared_data)
+    seen = {"KEST": False, "ESDC": True, "AKASG": True, "SCHQ": False}
+    log_at = _agreeing(sites, seen, 3.6)
+    log_at["SCHQ"] = max(log_at["SCHQ"], 0.55)
+    rng = np.random.default_rng(5)
+    dets = event_p_detections(EVENT, T0 + 5400.0, sites, seen, rng, log_at)
+    for code in sorted(sites):
+        for k in range(4):
+            dets.append(Detection("IM", code, "", "BHZ", T0 + 86400.0 * float(1 + rng.random()),
+                                  time_uncertainty=1.0, phase="P", amplitude_unit="nm",
+                                  amplitude=10.0 ** (0.5 if code == "SCHQ" else 0.0),
+                                  period=1.0, id=f"noise-{code}-{k}"))  # fmt: skip
+    res = associate(sorted(dets, key=lambda d: (d.time, d.id)), net, AssociationConfig())
+    (event,) = res.events
+    assert {a.detection.id for a in event.arrivals} == {"ev-KEST", "ev-ESDC", "ev-AKASG"}
+    assert "ev-SCHQ" in {d.id for d in res.unassociated}
