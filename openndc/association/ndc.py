@@ -1772,8 +1772,9 @@ class _Ndc:
                 # the P of the sites the test drops are not the event's (PyOcto discards
                 # them): the hypothesis without them, tested again
                 gone = p_idx[~np.isin(self.d.site[p_idx], list(kept))]
+                dropped = set(gone.tolist())
                 members = [(m, ph) for m, ph in zip(hyp.members, hyp.phases, strict=True)
-                           if m not in set(gone.tolist())]  # fmt: skip
+                           if m not in dropped]  # fmt: skip
                 rest = replace(hyp, members=[m for m, _ in members],
                                phases=[ph for _, ph in members])  # fmt: skip
                 return self._accept(rest, n_data - float(np.sum(self._p_weights(hyp, gone))))
