@@ -39,8 +39,12 @@ options (``reb_rules_config()``); ``--no-amplitudes`` runs them without the ampl
 evidence (``ndc_amplitude_evidence=False``).
 
 Usage: ``python benchmarks/bench_association_ims.py [--seed 1] [--no-amplitudes]
-[--false-rate 2] [--hours H]``: ``--false-rate`` sets the false detections per seismic site
-and hour (the noise above), ``--hours`` keeps the first hours.
+[--false-rate 2] [--hours H] [--azimuth-bias DEG] [--slowness-bias S]``: ``--false-rate``
+sets the false detections per seismic site and hour (the noise above), ``--hours`` keeps the
+first hours; ``--azimuth-bias`` and ``--slowness-bias`` give each station a constant error
+of its measured back-azimuths [deg] and slownesses [s/deg], drawn once per station with
+that sigma and not reported in the uncertainties: arrays without slowness-azimuth station
+corrections (SASC), whose measurements are biased by the structure under them.
 """
 
 from __future__ import annotations
@@ -210,6 +214,29 @@ def detections(
     return out, evs
 
 
+def with_station_bias(
+    dets: list[Detection], azimuth_sigma: float, slowness_sigma: float, seed: int
+) -> list[Detection]:
+    """``dets`` with a constant error per station added to the measured back-azimuths [deg]
+    and slownesses [s/deg] (drawn once per station, normal with these sigmas; not in the
+    reported uncertainties): a station's systematic bias, which slowness-azimuth station
+    corrections remove where an NDC has them."""
+    rng = np.random.default_rng(10_000 + seed)
+    codes = sorted({d.station for d in dets})
+    bias = {c: (float(rng.normal(0.0, azimuth_sigma)), float(rng.normal(0.0, slowness_sigma)))
+            for c in codes}  # fmt: skip
+    out = []
+    for d in dets:
+        db, ds = bias[d.station]
+        baz, slow = d.backazimuth, d.slowness
+        if baz is not None and math.isfinite(baz):
+            baz = (baz + db) % 360.0
+        if slow is not None and math.isfinite(slow):
+            slow = max(slow + ds, 0.1)
+        out.append(replace(d, backazimuth=baz, slowness=slow))
+    return out
+
+
 def _true(det: Detection) -> int:
     return int(det.id[2:].split("-", 1)[0]) if det.id.startswith("ev") else -1
 
@@ -281,12 +308,28 @@ def main() -> None:
         help="false detections per seismic site and hour (the detectors' noise)",
     )  # fmt: skip
     ap.add_argument("--hours", type=float, help="only the first HOURS of the set")
+    ap.add_argument(
+        "--azimuth-bias",
+        type=float,
+        default=0.0,
+        metavar="DEG",
+        help="sigma of a constant back-azimuth error per station (no SASC)",
+    )
+    ap.add_argument(
+        "--slowness-bias",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="sigma of a constant slowness error per station [s/deg]",
+    )
     args = ap.parse_args()
     root = _shared() / "ims_site_tables"
     kinds = ims_affiliations(root / "ims.affiliation")
     net = read_ims_network(root / "ims.site", T0, set(kinds))
     arrays = ims_array_codes(root / "ims.site")
     dets, evs = detections(net, kinds, arrays, args.seed, args.false_rate)
+    if args.azimuth_bias or args.slowness_bias:
+        dets = with_station_bias(dets, args.azimuth_bias, args.slowness_bias, args.seed)
     if args.hours is not None:
         end = T0 + 3600.0 * args.hours
         dets = [d for d in dets if d.time < end]
@@ -302,7 +345,8 @@ def main() -> None:
     n_pri = sum(k == "IMS_PRI" for k in kinds.values())
     print(
         f"IMS-style set: {len(net.stations)} sites ({n_pri} primary seismic), {len(evs)} "
-        f"origins, {len(dets)} detections ({args.false_rate:g} false per site-hour)"
+        f"origins, {len(dets)} detections ({args.false_rate:g} false per site-hour; station "
+        f"biases {args.azimuth_bias:g} deg, {args.slowness_bias:g} s/deg)"
     )
     configs = [("default", AssociationConfig()), ("three-station", THREE_STATION),
                ("REB rules", REB_RULES)]  # fmt: skip
