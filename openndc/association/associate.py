@@ -25,7 +25,7 @@ import math
 import time as _time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -403,6 +403,8 @@ def associate(
     import openndc
 
     config = config or AssociationConfig()
+    if config.self_calibrate:
+        return _self_calibrated(detections, network, config, travel_times, reference, known)
     if reference:
         from openndc.association.reference import associate_with_reference
 
@@ -452,6 +454,60 @@ def associate(
         stats["n_associated"], len(detections), len(events), stats["total_s"],
     )  # fmt: skip
     return AssociationResult(events, unassociated, prov, problems, stats)
+
+
+def _self_calibrated(
+    detections: Sequence[Detection],
+    network: MonitoringNetwork,
+    config: AssociationConfig,
+    travel_times: TravelTimeSource | None,
+    reference: Sequence[Event] | None,
+    known: Sequence[Event],
+) -> AssociationResult:
+    """``config.self_calibrate``: associate, correct each station's back-azimuths and
+    slownesses by the first pass's residuals (:mod:`openndc.association.corrections`),
+    associate again; the events and unassociated detections carry the measured
+    detections (their residuals are the corrected ones). Without corrections, the first
+    pass is the result."""
+    from openndc.association.corrections import (
+        apply_station_corrections,
+        estimate_station_corrections,
+    )
+
+    once = replace(config, self_calibrate=False)
+    first = associate(detections, network, once, travel_times, reference, known)
+    source = travel_times if travel_times is not None else travel_time_source(config.model)
+    corrections = estimate_station_corrections(
+        first.events, source, config.self_calibrate_min_stations,
+        config.self_calibrate_min_residuals,
+    )  # fmt: skip
+    first.provenance = replace(first.provenance, parameters=to_mapping(config))
+    first.stats["n_station_corrections"] = float(len(corrections))
+    if not corrections:
+        return first
+    for c in corrections.values():
+        log.info("station correction %s: back-azimuth %+.1f deg (%d), slowness %+.2f s/deg (%d)",
+                 c.station, c.backazimuth, c.n_backazimuth, c.slowness,
+                 c.n_slowness)  # fmt: skip
+    corrected = apply_station_corrections(detections, corrections)
+    measured = {id(c): d for c, d in zip(corrected, detections, strict=True)}
+    by_stream_time = {c.stable_id: d for c, d in zip(corrected, detections, strict=True)}
+    second = associate(corrected, network, once, travel_times, reference, known)
+
+    def raw(d: Detection) -> Detection:
+        # the same object (the usual case), else the same stream and onset time
+        return measured.get(id(d)) or by_stream_time.get(d.stable_id, d)
+
+    prov = replace(second.provenance, parameters=to_mapping(config))
+    second.events = [
+        replace(e, arrivals=tuple(replace(a, detection=raw(a.detection)) for a in e.arrivals),
+                provenance=prov if e.provenance is second.provenance else e.provenance)
+        for e in second.events
+    ]  # fmt: skip
+    second.unassociated = [raw(d) for d in second.unassociated]
+    second.provenance = prov
+    second.stats["n_station_corrections"] = float(len(corrections))
+    return second
 
 
 _PROVENANCE_NAMES = {

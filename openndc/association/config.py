@@ -36,6 +36,21 @@ class AssociationConfig:
         help="travel-time model given to openndc.traveltime.load_travel_times "
         "('ak135', 'kazakh1d', or an .npz path)",
     )
+    self_calibrate: bool = field_(
+        False,
+        help="associate twice: the second time with each station's back-azimuths and "
+        "slownesses corrected by the median residual of its first P in the first pass's "
+        "events with first P at self_calibrate_min_stations stations (a slowness-azimuth "
+        "station correction, SASC default correction, from the run's own well-located "
+        "events; openndc.association.corrections). For arrays without SASC over a "
+        "reprocessing span with many events; the bulletin keeps the measured values",
+    )
+    self_calibrate_min_stations: int = field_(
+        6, help="events with first P at this many stations or more give the corrections"
+    )
+    self_calibrate_min_residuals: int = field_(
+        5, help="a station's correction needs this many residuals (else none)"
+    )
     phases: tuple[str, ...] = field_(
         ("Pg", "Pn", "P", "PKP", "Sg", "Sn", "S", "Lg"),
         help="phases association may name as first arrivals (Pg/Pn/P/PKP, Sg/Sn/S, Lg beyond "

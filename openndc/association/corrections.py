@@ -1,0 +1,120 @@
+"""Station corrections of measured back-azimuths and slownesses from a run's own events.
+
+The structure under an array deflects the back-azimuths and slownesses it measures by
+several degrees and s/deg; the IDC removes this with slowness-azimuth station corrections
+(SASC), made from the residuals of well-located events (Bondar, North & Beall 1999, "Teleseismic
+slowness-azimuth station corrections for the International Monitoring System seismic
+network", BSSA 89(4), 989-1003; a SASC table holds a station's default correction and its
+corrections by back-azimuth and slowness bin). Without such tables an uncorrected array's
+azimuth 8 deg off makes a small event fail its fit (docs/association.md, "Station
+biases").
+
+A run has well-located events of its own. :func:`estimate_station_corrections` takes, for
+each station, the median back-azimuth and slowness residual of its first P arrivals in the
+events with first P at ``min_stations`` stations or more, where it has ``min_residuals`` of
+them (a SASC default correction: constant per station); :func:`apply_station_corrections`
+subtracts them from the measurements. ``AssociationConfig.self_calibrate`` runs the
+association twice, the second time on corrected measurements
+(:func:`openndc.association.associate`); the bulletin keeps the measured values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from openndc.association.tables import TravelTimeSource
+from openndc.model.detection import Detection
+from openndc.model.errors import ConfigError
+from openndc.model.event import Event
+
+__all__ = ["StationCorrection", "apply_station_corrections", "estimate_station_corrections"]
+
+#: The first-P phases whose residuals make the corrections.
+_FIRST_P = frozenset({"P", "Pn", "Pg", "Pb"})
+
+
+@dataclass(frozen=True, slots=True)
+class StationCorrection:
+    """What a station's measurements carry on average: ``backazimuth`` [deg] and
+    ``slowness`` [s/deg] (observed minus predicted; 0 where there were too few residuals)
+    and the number of residuals of each."""
+
+    station: str
+    backazimuth: float
+    slowness: float
+    n_backazimuth: int
+    n_slowness: int
+
+
+def estimate_station_corrections(
+    events: Sequence[Event],
+    source: TravelTimeSource,
+    min_stations: int = 6,
+    min_residuals: int = 5,
+) -> dict[str, StationCorrection]:
+    """Per station, the median back-azimuth and slowness residual of its first P arrivals
+    in the ``events`` with first P at ``min_stations`` stations or more (module
+    docstring); a component with fewer than ``min_residuals`` residuals is 0, a station with
+    neither is left out. Back-azimuth residuals are the arrivals'; slowness residuals are
+    measured against ``source``'s slowness of the arrival's phase at its distance and the
+    origin's depth."""
+    baz: dict[str, list[float]] = {}
+    slow: dict[str, list[float]] = {}
+    for event in events:
+        first = [a for a in event.arrivals if a.phase in _FIRST_P]
+        if len({a.station for a in first}) < min_stations:
+            continue
+        for a in first:
+            rb = a.backazimuth_residual
+            if math.isfinite(rb):
+                baz.setdefault(a.station, []).append(rb)
+            s = a.detection.slowness
+            if s is None or not math.isfinite(s) or not math.isfinite(a.distance):
+                continue
+            try:
+                _, p, _ = source.derivatives(a.phase, [a.distance], [event.origin.depth_km])
+            except ConfigError:
+                continue  # a phase the model lacks
+            if math.isfinite(float(p[0])):
+                slow.setdefault(a.station, []).append(s - abs(float(p[0])))
+    out = {}
+    for station in sorted(set(baz) | set(slow)):
+        rb_all, rs_all = baz.get(station, []), slow.get(station, [])
+        nb = len(rb_all) if len(rb_all) >= min_residuals else 0
+        ns = len(rs_all) if len(rs_all) >= min_residuals else 0
+        if nb or ns:
+            out[station] = StationCorrection(
+                station,
+                float(np.median(rb_all)) if nb else 0.0,
+                float(np.median(rs_all)) if ns else 0.0,
+                nb,
+                ns,
+            )
+    return out
+
+
+def apply_station_corrections(
+    detections: Sequence[Detection], corrections: dict[str, StationCorrection]
+) -> list[Detection]:
+    """``detections`` with their station's correction subtracted from the measured
+    back-azimuth (wrapped to 0-360 deg) and slowness (kept above 0); the others as they
+    are."""
+    out = []
+    for d in detections:
+        c = corrections.get(d.station)
+        baz, slow = d.backazimuth, d.slowness
+        if c is None or not (
+            (baz is not None and math.isfinite(baz)) or (slow is not None and math.isfinite(slow))
+        ):
+            out.append(d)
+            continue
+        if baz is not None and math.isfinite(baz):
+            baz = (baz - c.backazimuth) % 360.0
+        if slow is not None and math.isfinite(slow):
+            slow = max(slow - c.slowness, 0.01)
+        out.append(replace(d, backazimuth=baz, slowness=slow))
+    return out
