@@ -485,10 +485,12 @@ def _self_calibrated(
     first.stats["n_station_corrections"] = float(len(corrections))
     if not corrections:
         return first
+    log.info("self-calibration: corrections at %d stations from %d events; associating again",
+             len(corrections), len(first.events))  # fmt: skip
     for c in corrections.values():
-        log.info("station correction %s: back-azimuth %+.1f deg (%d), slowness %+.2f s/deg (%d)",
-                 c.station, c.backazimuth, c.n_backazimuth, c.slowness,
-                 c.n_slowness)  # fmt: skip
+        log.debug("station correction %s: back-azimuth %+.1f deg (%d), slowness %+.2f s/deg "
+                  "(%d)", c.station, c.backazimuth, c.n_backazimuth, c.slowness,
+                  c.n_slowness)  # fmt: skip
     corrected = apply_station_corrections(detections, corrections)
     measured = {id(c): d for c, d in zip(corrected, detections, strict=True)}
     by_stream_time = {c.stable_id: d for c, d in zip(corrected, detections, strict=True)}
