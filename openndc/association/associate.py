@@ -492,13 +492,12 @@ def _self_calibrated(
                   "(%d)", c.station, c.backazimuth, c.n_backazimuth, c.slowness,
                   c.n_slowness)  # fmt: skip
     corrected = apply_station_corrections(detections, corrections)
+    # association hands on the detection objects it was given
     measured = {id(c): d for c, d in zip(corrected, detections, strict=True)}
-    by_stream_time = {c.stable_id: d for c, d in zip(corrected, detections, strict=True)}
     second = associate(corrected, network, once, travel_times, reference, known)
 
     def raw(d: Detection) -> Detection:
-        # the same object (the usual case), else the same stream and onset time
-        return measured.get(id(d)) or by_stream_time.get(d.stable_id, d)
+        return measured.get(id(d), d)
 
     prov = replace(second.provenance, parameters=to_mapping(config))
     second.events = [

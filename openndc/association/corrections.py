@@ -106,12 +106,10 @@ def apply_station_corrections(
     out = []
     for d in detections:
         c = corrections.get(d.station)
-        baz, slow = d.backazimuth, d.slowness
-        if c is None or not (
-            (baz is not None and math.isfinite(baz)) or (slow is not None and math.isfinite(slow))
-        ):
+        if c is None:
             out.append(d)
             continue
+        baz, slow = d.backazimuth, d.slowness
         if baz is not None and math.isfinite(baz):
             baz = (baz - c.backazimuth) % 360.0
         if slow is not None and math.isfinite(slow):

@@ -643,13 +643,11 @@ class _Ndc:
             fit &= ~(np.isfinite(b) & (_angle(b, n.baz[k, d.site[j]]) > self.btol[j]))
             v = fit & np.isfinite(self.vbaz[j])
             if v.any():
-                # a measured azimuth pointing beyond ndc_baz_veto_sigmas (the cell as seen
-                # from the site besides)
                 jv, sv = j[v], d.site[j[v]]
                 dj, _, _ = distance_azimuth(float(n.latitude[k]), float(n.longitude[k]),
                                             d.site_lat[sv], d.site_lon[sv])  # fmt: skip
-                seen = _cell_angle(float(n.half_cell[k]), np.asarray(dj, float))
-                fit[v] = _angle(self.vbaz[jv], n.baz[k, sv]) <= self.vtol[jv] + seen
+                fit[v] = self._azimuth_allows(jv, n.baz[k, sv], np.asarray(dj, float),
+                                              float(n.half_cell[k]))  # fmt: skip
             sites = {int(x) for x in d.site[j[fit]]} | {int(d.site[drv])}
             if len(sites) >= cfg.ndc_min_p_stations and (
                 score[k] >= need or self._s_fits(int(k), o, sites)
@@ -661,6 +659,17 @@ class _Ndc:
                 if len(out) >= limit:
                     break
         return out
+
+    def _azimuth_allows(
+        self, idx: IntArray, baz: FloatArray, dist: FloatArray, half: float
+    ) -> npt.NDArray[np.bool_]:
+        """Whether the measured azimuths of detections ``idx`` allow them to be the P of
+        events in a cell of half-width ``half`` [deg] whose back-azimuths are ``baz`` at
+        ``dist`` [deg] (``ndc_baz_veto_sigmas``: an azimuth pointing beyond that many
+        sigmas, plus the angle the cell subtends from the site, rules the detection out,
+        however uncertain it is; no measured azimuth, or the rule off: allowed)."""
+        bound = self.vtol[idx] + _cell_angle(half, dist)
+        return np.asarray(~(_angle(self.vbaz[idx], baz) > bound), dtype=np.bool_)
 
     def _s_fits(self, node: int, t0: float, sites: set[int]) -> bool:
         """Whether an alive S-type detection at one of ``sites`` fits the first S of node
@@ -807,12 +816,8 @@ class _Ndc:
         def fits(j: int, b_pred: float, s_pred: float, p_type: bool = True) -> tuple[bool, float]:
             g = 0.0
             i = idx[j]
-            if (
-                p_type
-                and self.vtol[i] < math.inf
-                and _angle(np.array(self.vbaz[i]), np.array(b_pred))
-                > self.vtol[i] + _cell_angle(cell, dist[j])
-            ):
+            if p_type and not self._azimuth_allows(np.array([i]), np.array([b_pred]),
+                                                   dist[j : j + 1], cell)[0]:  # fmt: skip
                 return False, 0.0  # its azimuth, however uncertain, points elsewhere
             if np.isfinite(self.baz[i]):
                 if _angle(np.array(self.baz[i]), np.array(b_pred)) <= self.btol[i]:

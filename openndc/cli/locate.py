@@ -6,10 +6,11 @@ Contract (other tools rely on it)::
 
 ``FILE`` is a detections table with the documented columns of ``openndc detect --out``
 (CSV or Parquet; time and station required, the others optional), e.g. detections made by
-another system, a CSS3.0 ``arrival`` table (``*.arrival``: the IDC's detections, with
-``--inventory`` the IMS ``site`` table), or an IMS1.0 or QuakeML bulletin, whose arrivals
-are taken as detections (their events left out: association makes its own, e.g. to
-compare with the bulletin's by ``openndc bulletin compare``). The detections are stored,
+another system, a CSS3.0 ``arrival`` table (``*.arrival``, or one whose ``#`` header
+names its columns: the IDC's detections, with ``--inventory`` the IMS ``site`` table), or
+an IMS1.0 or QuakeML bulletin, whose arrivals are taken as detections (their events left
+out: association makes its own, e.g. to compare with the bulletin's by ``openndc bulletin
+compare``). The detections are stored,
 then the batch runner associates, locates and computes magnitudes window by window, as
 ``openndc process`` does after detection.
 """
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--detections",
         required=True,
-        help="detections table (.csv, .parquet), CSS3.0 .arrival, or an IMS1.0 / QuakeML "
+        help="detections table (.csv, .parquet), CSS3.0 arrival table, or an IMS1.0 / QuakeML "
         "bulletin's arrivals",
     )
     p.add_argument("--inventory", required=True, help="StationXML, CSS3.0 .site, or 'kz'")
