@@ -1176,42 +1176,71 @@ class _Ndc:
     def _fit_residuals(
         self, x: FloatArray, depth: float, idx: IntArray,
         sigma: tuple[FloatArray, FloatArray, FloatArray],
+        s_times: tuple[IntArray, npt.NDArray[np.bool_], FloatArray] | None = None,
     ) -> FloatArray:  # fmt: skip
         """Residuals of the P data ``idx`` over their ``sigma`` (times, then the measured
         back-azimuths, then the measured slownesses) at trial origins ``x`` (rows of
         latitude, longitude [deg] and origin time [s]): (rows, data); 1e3 off the
-        travel-time table (no P there: far from any fit)."""
+        travel-time table (no P there: far from any fit). ``s_times``: S-type detections,
+        whether each is an Lg, and their sigmas, whose time residuals follow the P
+        times'."""
         d = self.d
         ts, bs, ss = sigma
         b, sl = self.baz[idx], self.slow[idx]
         ok_b, ok_s = np.isfinite(b), np.isfinite(sl)
-        t, p, baz = self._predicted(np.clip(x[:, 0], -90.0, 90.0), x[:, 1], depth, idx)
+        lat = np.clip(x[:, 0], -90.0, 90.0)
+        t, p, baz = self._predicted(lat, x[:, 1], depth, idx)
+        parts = [(d.t[idx][None, :] - x[:, 2][:, None] - t) / ts]
+        if s_times is not None:
+            s_idx, lg, s_sig = s_times
+            t_s = self._s_predicted(lat, x[:, 1], depth, s_idx, lg)
+            parts.append((d.t[s_idx][None, :] - x[:, 2][:, None] - t_s) / s_sig)
         db = (b[ok_b][None, :] - baz[:, ok_b] + 180.0) % 360.0 - 180.0
-        r = np.concatenate([(d.t[idx][None, :] - x[:, 2][:, None] - t) / ts, db / bs[ok_b],
-                            (sl[ok_s][None, :] - p[:, ok_s]) / ss[ok_s]], axis=1)  # fmt: skip
-        return np.asarray(np.nan_to_num(r, nan=1e3), float)
+        parts += [db / bs[ok_b], (sl[ok_s][None, :] - p[:, ok_s]) / ss[ok_s]]
+        return np.asarray(np.nan_to_num(np.concatenate(parts, axis=1), nan=1e3), float)
+
+    def _s_predicted(
+        self, lat: FloatArray, lon: FloatArray, depth: float, s_idx: IntArray,
+        lg: npt.NDArray[np.bool_],
+    ) -> FloatArray:  # fmt: skip
+        """S-type travel times [s] at the sites of ``s_idx`` from trial epicentres (1-D
+        ``lat``, ``lon`` [deg]): Lg (where ``lg``) or the first S; (trials, detections), NaN
+        beyond ``_REGIONAL_DISTANCE``."""
+        d = self.d
+        s = d.site[s_idx]
+        dist, _, _ = distance_azimuth(lat[:, None], lon[:, None], d.site_lat[s][None, :],
+                                      d.site_lon[s][None, :])  # fmt: skip
+        dist = np.asarray(dist, float).reshape(lat.size, s.size)
+        t, _, _ = self._first_s(dist.ravel(), depth)
+        t = t.reshape(dist.shape)
+        if lg.any():
+            t_lg, _, _ = self.source.derivatives("Lg", dist[:, lg].ravel(), depth)
+            t[:, lg] = np.asarray(t_lg, float).reshape(lat.size, int(lg.sum()))
+        return np.asarray(np.where(dist <= _REGIONAL_DISTANCE, t, np.nan), float)
 
     def _fit(
         self, lat: float, lon: float, t0: float, depth: float, idx: IntArray,
         sigma: tuple[FloatArray, FloatArray, FloatArray], loss: str,
         box: tuple[FloatArray, FloatArray] | None = None,
+        s_times: tuple[IntArray, npt.NDArray[np.bool_], FloatArray] | None = None,
     ) -> tuple[float, float, float, float]:  # fmt: skip
         """Epicentre [deg] and origin time [s] of the P data ``idx`` at the least sum of
         ``loss`` over their residuals (:meth:`_fit_residuals`): 'linear' (r^2, the
         chi-square) or 'cauchy' (log(1 + r^2), scipy's robust losses), depth fixed, from
         (``lat``, ``lon``, ``t0``) within ``box`` (lower, upper bounds of the three), and
-        that sum. Levenberg-Marquardt on iteratively reweighted least squares, the
-        derivatives by finite differences evaluated together (one call per iteration);
-        tested against scipy's ``least_squares``, which is ~10 times slower here."""
+        that sum; with ``s_times`` (:meth:`_fit_residuals`) S times too.
+        Levenberg-Marquardt on iteratively reweighted least squares, the derivatives by
+        finite differences evaluated together (one call per iteration); tested against
+        scipy's ``least_squares``, which is ~10 times slower here."""
         h = 1e-4
-        ts = sigma[0]
+        ts = sigma[0] if s_times is None else np.concatenate([sigma[0], s_times[2]])
         rho = (lambda z: z) if loss == "linear" else np.log1p
         lo = np.array([-90.0, -np.inf, -np.inf]) if box is None else box[0]
         hi = np.array([90.0, np.inf, np.inf]) if box is None else box[1]
         x = np.clip(np.array([lat, lon, t0], float), lo, hi)
-        n_t = idx.size
+        n_t = ts.size
         step = np.array([[0.0, 0.0, 0.0], [h, 0.0, 0.0], [0.0, h, 0.0]])
-        rows = self._fit_residuals(x[None, :] + step, depth, idx, sigma)
+        rows = self._fit_residuals(x[None, :] + step, depth, idx, sigma, s_times)
         cost = float(np.sum(rho(rows[0] ** 2)))
         lam = 1e-3
         for _ in range(30):
@@ -1231,7 +1260,7 @@ class _Ndc:
                 dx = np.zeros(3)
                 dx[free] = np.linalg.solve(af + lam * np.diag(np.diag(af) + 1e-12), -g[free])
                 x_new = np.clip(x + dx, lo, hi)
-                new_rows = self._fit_residuals(x_new[None, :] + step, depth, idx, sigma)
+                new_rows = self._fit_residuals(x_new[None, :] + step, depth, idx, sigma, s_times)
                 new_cost = float(np.sum(rho(new_rows[0] ** 2)))
                 if new_cost < cost:
                     moved = bool(np.any(np.abs(x_new - x) > np.array([1e-3, 1e-3, 1e-2])))
@@ -1607,27 +1636,32 @@ class _Ndc:
         return self._non_defining(hyp, p_idx) is not None
 
     def _non_defining(self, hyp: NdcHypothesis, p_idx: IntArray) -> float | None:
-        """Chi-square test of a small event: its P times, back-azimuths and slownesses
-        must fit within their own uncertainties (time: the detection's, at least
-        ``p_tolerance`` / 4 for the model; azimuth, slowness: theirs), at 99 % for the data
-        beyond the 4 unknowns. With little redundancy the tolerances' floors would accept
-        chance combinations of detections; measured uncertainties do not.
+        """Chi-square test of a small event: its P times, back-azimuths and slownesses,
+        and its defining S times (:meth:`_s_data`), must fit within their own
+        uncertainties (time: the detection's, at least ``p_tolerance`` / 4 for the model,
+        ``s_tolerance`` / 4 for an S; azimuth, slowness: theirs), at 99 % for the data
+        beyond the 4 unknowns, at their least-squares origin (:meth:`_least_squares`).
+        With little redundancy the tolerances' floors would accept chance combinations of
+        detections; measured uncertainties do not.
 
-        Where it fails, the azimuth or slowness off the most, by more than
-        ``ndc_non_defining_sigma`` of its uncertainty (where set), is made non-defining
-        and the rest tested again (one gross error: an analyst's practice, one array
-        azimuth 3 sigma off does not undo an event its times define; several would free a
-        chance combination, whose location fits some of its data and not the others).
-        Returns the defining data so given up (its weight in :meth:`_p_weights`; 0 where
-        all fit or it was beyond its tolerance already), ``None`` where the data cannot
-        fit."""
+        Where it fails, the azimuth or slowness off the most at the search's (robust)
+        location, by more than ``ndc_non_defining_sigma`` of its uncertainty (where set),
+        is made non-defining and the rest tested again there (one gross error: an
+        analyst's practice, one array azimuth 3 sigma off does not undo an event its times
+        define; several would free a chance combination, whose location fits some of its
+        data and not the others; a least-squares fit would spread the gross error over
+        the others). Returns the defining data so given up (its weight in
+        :meth:`_p_weights`; 0 where all fit or it was beyond its tolerance already),
+        ``None`` where the data cannot fit."""
         from scipy.stats import chi2
 
-        z_t, z_b, z_s = self._normalized_residuals(hyp, p_idx)
+        z_t, z_b, z_s = self._normalized_residuals(self._least_squares(hyp, p_idx), p_idx)
         x2 = float(np.sum(z_t**2) + np.nansum(z_b**2) + np.nansum(z_s**2))
         n = int(z_t.size + np.isfinite(z_b).sum() + np.isfinite(z_s).sum())
         if n > 4 and x2 <= float(chi2.ppf(_FIT_LEVEL, n - 4)):
             return 0.0
+        z_t, z_b, z_s = self._normalized_residuals(hyp, p_idx)
+        x2 = float(np.sum(z_t**2) + np.nansum(z_b**2) + np.nansum(z_s**2))
         z = np.nan_to_num(np.abs(np.concatenate([z_b, z_s])), nan=0.0)
         k = int(np.argmax(z)) if z.size else 0
         limit = self.cfg.ndc_non_defining_sigma
@@ -1638,19 +1672,62 @@ class _Ndc:
         w_b, w_s = self._p_weight_parts(hyp, p_idx)
         return float(np.concatenate([w_b, w_s])[k])
 
+    def _least_squares(self, hyp: NdcHypothesis, p_idx: IntArray) -> NdcHypothesis:
+        """``hyp`` moved to the epicentre and origin time (its depth fixed, within 1 deg)
+        where its P data ``p_idx`` and its defining S times (:meth:`_s_data`) fit best,
+        each over its uncertainty (:meth:`_normalized_residuals`): the chi-square's
+        minimum. The search's location fits P alone; an S-P interval at the closest
+        station places a small event better."""
+        d, cfg = self.d, self.cfg
+        s_times = self._s_data(hyp)
+        bs = np.where(np.isfinite(d.bsig[p_idx]), d.bsig[p_idx], cfg.ndc_default_baz_sigma)
+        ss = np.where(np.isfinite(d.ssig[p_idx]), d.ssig[p_idx], cfg.ndc_default_slowness_sigma)
+        start = np.array([hyp.latitude, hyp.longitude, hyp.t0])
+        reach = np.array([1.0, 1.0 / max(math.cos(math.radians(hyp.latitude)), 0.05), np.inf])
+        lat, lon, t0, _ = self._fit(hyp.latitude, hyp.longitude, hyp.t0, hyp.depth, p_idx,
+                                    (self._time_sigma(p_idx), bs, ss), "linear",
+                                    (start - reach, start + reach),
+                                    s_times if s_times[0].size else None)  # fmt: skip
+        return replace(hyp, latitude=lat, longitude=lon, t0=t0)
+
     def _normalized_residuals(
         self, hyp: NdcHypothesis, p_idx: IntArray
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """The P residuals of ``hyp`` over their uncertainties (:meth:`_non_defining`):
-        time, back-azimuth and slowness per detection ``p_idx`` (NaN where unmeasured)."""
+        """The residuals of ``hyp`` over their uncertainties (:meth:`_non_defining`): time,
+        back-azimuth and slowness per P detection ``p_idx`` (NaN where unmeasured), the
+        times followed by those of its S-type arrivals within ``_REGIONAL_DISTANCE``
+        (:meth:`_s_data`: defining S times, as an analyst's location uses them)."""
         d, cfg = self.d, self.cfg
         t, p, baz, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
         z_t = (d.t[p_idx] - hyp.t0 - t) / self._time_sigma(p_idx)
+        s_idx, lg, s_sig = self._s_data(hyp)
+        if s_idx.size:
+            t_s = self._s_predicted(np.array([hyp.latitude]), np.array([hyp.longitude]),
+                                    hyp.depth, s_idx, lg)[0]  # fmt: skip
+            z_t = np.concatenate([z_t, (d.t[s_idx] - hyp.t0 - t_s) / s_sig])
         bs = np.where(np.isfinite(d.bsig[p_idx]), d.bsig[p_idx], cfg.ndc_default_baz_sigma)
         z_b = _angle(self.baz[p_idx], baz) / bs
         ss = np.where(np.isfinite(d.ssig[p_idx]), d.ssig[p_idx], cfg.ndc_default_slowness_sigma)
         z_s = (self.slow[p_idx] - p) / ss
         return np.asarray(z_t, float), np.asarray(z_b, float), np.asarray(z_s, float)
+
+    def _s_data(self, hyp: NdcHypothesis) -> tuple[IntArray, npt.NDArray[np.bool_], FloatArray]:
+        """The S-type arrivals of ``hyp`` within ``_REGIONAL_DISTANCE`` (the sites
+        :meth:`_s_sites` counts as defining data), whether each is an Lg, and their time
+        uncertainty [s]: the detection's (``s_tolerance`` / 2 where none) and
+        ``s_tolerance`` / 4 for the model."""
+        d, tol = self.d, self.cfg.s_tolerance
+        pairs = [(m, ph == "Lg") for m, ph in zip(hyp.members, hyp.phases, strict=True)
+                 if ph in _S_TYPE]  # fmt: skip
+        s_idx = np.array([m for m, _ in pairs], dtype=np.int64)
+        lg = np.array([g for _, g in pairs], dtype=np.bool_)
+        if s_idx.size:
+            dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[d.site[s_idx]],
+                                          d.site_lon[d.site[s_idx]])  # fmt: skip
+            near = np.atleast_1d(np.asarray(dist, float)) <= _REGIONAL_DISTANCE
+            s_idx, lg = s_idx[near], lg[near]
+        sigma = np.hypot(np.nan_to_num(d.tsig[s_idx], nan=tol / 2), tol / 4)
+        return s_idx, lg, np.asarray(sigma, float)
 
     def _chi2(self, hyp: NdcHypothesis, p_idx: IntArray) -> float:
         """Sum of the squared P residuals of ``hyp`` over their uncertainties

@@ -32,15 +32,16 @@ ROWS = (
 )
 
 
-def _ndc(shared: Path) -> _Ndc:
+def _ndc(shared: Path, extra: tuple[Detection, ...] = ()) -> _Ndc:
     net, _ = primary_network(shared, T0)
-    dets = []
+    dets = list(extra)
     for code, array, dt, baz, slow in ROWS:
         bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
         dets.append(Detection("IM", code, "", "BHZ", T0 + 60.0 + dt, time_uncertainty=ts,
                               phase="P", backazimuth=baz, backazimuth_uncertainty=bs,
                               slowness=slow, slowness_uncertainty=ss,
                               id=f"ev-{code}"))  # fmt: skip
+    dets.sort(key=lambda d: d.time)
     return _Ndc(_ingest(dets, net, []), AssociationConfig(), load_travel_times("ak135"))
 
 
@@ -85,3 +86,33 @@ def test_local_fit_matches_scipy_least_squares(shared_data: Path, loss: str, box
     assert mine[:3] == pytest.approx(tuple(ref.x), abs=2e-3)
     if not boxed:
         assert float(distance_azimuth(*TRUE, mine[0], mine[1])[0]) < 0.15
+
+
+def test_local_fit_with_s_times_matches_scipy_least_squares(shared_data: Path) -> None:
+    """``_fit`` with an S time (KEST's first S, 1.7 deg: its S-P interval places the event)
+    against scipy's ``least_squares`` on the same residuals."""
+    net, _ = primary_network(shared_data, T0)
+    kest = next(s for s in net.stations if s.code == "KEST")
+    dist = float(distance_azimuth(*TRUE, kest.latitude, kest.longitude)[0])
+    tt = load_travel_times("ak135")
+    t_s = min(float(tt.derivatives(ph, [dist], [0.0])[0][0]) for ph in ("Sg", "Sn"))
+    s_det = Detection("IM", "KEST", "", "BHZ", T0 + 60.0 + t_s + 0.8, time_uncertainty=1.0,
+                      phase="S", id="ev-KEST-S")  # fmt: skip
+    ndc = _ndc(shared_data, (s_det,))
+    ids = [d.id for d in ndc.d.items]
+    idx = np.array([ids.index(f"ev-{code}") for code, *_ in ROWS], dtype=np.int64)
+    s_times = (np.array([ids.index("ev-KEST-S")]), np.array([False]), np.array([1.4]))
+    sigma = (np.array([1.0, 0.5, 0.5]), np.array([25.0, 5.0, 5.0]), np.array([4.0, 1.0, 1.0]))
+    lat, lon = TRUE[0] + 0.3, TRUE[1] - 0.3
+    x0 = np.array([lat, lon, ndc._misfit(lat, lon, 0.0, idx)[1]])
+    mine = ndc._fit(float(x0[0]), float(x0[1]), float(x0[2]), 0.0, idx, sigma, "linear",
+                    None, s_times)  # fmt: skip
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        return ndc._fit_residuals(x[None, :], 0.0, idx, sigma, s_times)[0]
+
+    measured = int(np.isfinite(ndc.baz[idx]).sum() + np.isfinite(ndc.slow[idx]).sum())
+    assert residuals(x0).size == 3 + 1 + measured
+    ref = least_squares(residuals, x0, x_scale=np.array([0.1, 0.1, 1.0]))
+    assert mine[3] == pytest.approx(2.0 * ref.cost, rel=1e-3, abs=1e-3)
+    assert mine[:3] == pytest.approx(tuple(ref.x), abs=2e-3)
