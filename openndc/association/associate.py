@@ -26,6 +26,7 @@ import time as _time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,7 @@ from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.model.inventory import MonitoringNetwork
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
+from openndc.model.sasc import SascTable
 
 __all__ = ["AssociationResult", "DetectionUnitError", "associate", "lookback_seconds"]
 
@@ -403,6 +405,8 @@ def associate(
     import openndc
 
     config = config or AssociationConfig()
+    if config.sasc:
+        return _sasc_corrected(detections, network, config, travel_times, reference, known)
     if config.self_calibrate:
         return _self_calibrated(detections, network, config, travel_times, reference, known)
     if reference:
@@ -492,23 +496,81 @@ def _self_calibrated(
                   "(%d)", c.station, c.backazimuth, c.n_backazimuth, c.slowness,
                   c.n_slowness)  # fmt: skip
     corrected = apply_station_corrections(detections, corrections)
-    # association hands on the detection objects it was given
-    measured = {id(c): d for c, d in zip(corrected, detections, strict=True)}
     second = associate(corrected, network, once, travel_times, reference, known)
-
-    def raw(d: Detection) -> Detection:
-        return measured.get(id(d), d)
-
-    prov = replace(second.provenance, parameters=to_mapping(config))
-    second.events = [
-        replace(e, arrivals=tuple(replace(a, detection=raw(a.detection)) for a in e.arrivals),
-                provenance=prov if e.provenance is second.provenance else e.provenance)
-        for e in second.events
-    ]  # fmt: skip
-    second.unassociated = [raw(d) for d in second.unassociated]
-    second.provenance = prov
+    second = _as_measured(second, corrected, detections, config)
     second.stats["n_station_corrections"] = float(len(corrections))
     return second
+
+
+def _as_measured(
+    result: AssociationResult,
+    corrected: Sequence[Detection],
+    measured: Sequence[Detection],
+    config: AssociationConfig,
+) -> AssociationResult:
+    """``result`` of associating ``corrected`` (each the correction of the detection of
+    ``measured`` at its place) with its events and unassociated detections carrying the
+    measured detections (their residuals stay the corrected ones) and ``config`` in its
+    provenance."""
+    # association hands on the detection objects it was given
+    raw_of = {id(c): d for c, d in zip(corrected, measured, strict=True)}
+
+    def raw(d: Detection) -> Detection:
+        return raw_of.get(id(d), d)
+
+    prov = replace(result.provenance, parameters=to_mapping(config))
+    result.events = [
+        replace(e, arrivals=tuple(replace(a, detection=raw(a.detection)) for a in e.arrivals),
+                provenance=prov if e.provenance is result.provenance else e.provenance)
+        for e in result.events
+    ]  # fmt: skip
+    result.unassociated = [raw(d) for d in result.unassociated]
+    result.provenance = prov
+    return result
+
+
+def _sasc_corrected(
+    detections: Sequence[Detection],
+    network: MonitoringNetwork,
+    config: AssociationConfig,
+    travel_times: TravelTimeSource | None,
+    reference: Sequence[Event] | None,
+    known: Sequence[Event],
+) -> AssociationResult:
+    """``config.sasc``: the detections corrected by the stations' SASC tables
+    (:func:`openndc.association.corrections.apply_sasc`) associated; the events and
+    unassociated detections carry the measured ones."""
+    from openndc.association.corrections import apply_sasc
+
+    tables = _sasc_tables(config.sasc)
+    corrected = apply_sasc(detections, tables)
+    n = sum(1 for c, d in zip(corrected, detections, strict=True) if c is not d)
+    log.info("SASC tables of %d stations corrected %d of %d detections", len(tables), n,
+             len(detections))  # fmt: skip
+    result = associate(corrected, network, replace(config, sasc=""), travel_times, reference,
+                       known)  # fmt: skip
+    result = _as_measured(result, corrected, detections, config)
+    result.stats["n_sasc_corrected"] = float(n)
+    return result
+
+
+def _sasc_tables(prefix: str) -> dict[str, SascTable]:
+    """The SASC tables of ``prefix`` (:func:`openndc.io.sasc.read_sasc_tables`), read once
+    per process while their files do not change (a windowed run asks for every window)."""
+    from openndc.io.sasc import read_sasc_tables
+
+    root = Path(prefix)
+    folder = root if root.is_dir() else root.parent
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*")
+                         if p.is_file()))  if folder.is_dir() else ()  # fmt: skip
+    key = (str(root.resolve()), stamp)
+    if key not in _SASC_CACHE:
+        _SASC_CACHE.clear()
+        _SASC_CACHE[key] = read_sasc_tables(root)
+    return _SASC_CACHE[key]
+
+
+_SASC_CACHE: dict[tuple[str, tuple[tuple[str, int], ...]], dict[str, SascTable]] = {}
 
 
 _PROVENANCE_NAMES = {

@@ -43,7 +43,19 @@ class AssociationConfig:
         "events with first P at self_calibrate_min_stations stations (a slowness-azimuth "
         "station correction, SASC default correction, from the run's own well-located "
         "events; openndc.association.corrections). For arrays without SASC over a "
-        "reprocessing span with many events; the bulletin keeps the measured values",
+        "span with events at several stations; the bulletin keeps the measured values. "
+        "On in the REB options (reb_rules_config): IMS-style set with 8 deg / 1 s/deg "
+        "station biases, seeds 1-3, missed 6 -> 0; unbiased, seeds 1-10, no change; "
+        "twice the association time",
+    )
+    sasc: str = field_(
+        "",
+        help="the IDC's slowness-azimuth station correction (SASC) tables: a path prefix "
+        "whose files PREFIX.STA hold a station's table (the IDC's .../SASC/sasc), or a "
+        "directory of sasc.STA files (openndc.io.sasc); measured back-azimuths and "
+        "slownesses are corrected by them, by bin, before association (their uncertainties "
+        "with the tables' modelling errors); the bulletin keeps the measured values; "
+        "empty: none",
     )
     self_calibrate_min_stations: int = field_(
         6, help="events with first P at this many stations or more give the corrections"
@@ -517,8 +529,10 @@ def reb_rules_config(**overrides: object) -> AssociationConfig:
     data's own uncertainties), 3-C back-azimuths and slownesses weighted by their
     uncertainty rather than dropped, coda detections not counted as defining data, depths
     chosen among more levels (with depth phases), nodes around each site (an event close
-    to a station), the chi-square fit asked of events with P at up to four stations, and a
-    P ruled out by its back-azimuth 3.5 sigma off however uncertain it is.
+    to a station), the chi-square fit asked of events with P at up to four stations, a P
+    ruled out by its back-azimuth 3.5 sigma off however uncertain it is, and station
+    corrections of azimuth and slowness from the run's own well-located events
+    (``self_calibrate``: the IDC applies slowness-azimuth station corrections).
     Keyword arguments override fields.
     """
     base = AssociationConfig(
@@ -532,5 +546,6 @@ def reb_rules_config(**overrides: object) -> AssociationConfig:
         ndc_fit_max_stations=4,
         ndc_non_defining_sigma=2.5,
         ndc_baz_veto_sigmas=3.5,
+        self_calibrate=True,
     )
     return replace(base, **overrides)  # type: ignore[arg-type]

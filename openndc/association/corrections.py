@@ -16,6 +16,11 @@ them (a SASC default correction: constant per station); :func:`apply_station_cor
 subtracts them from the measurements. ``AssociationConfig.self_calibrate`` runs the
 association twice, the second time on corrected measurements
 (:func:`openndc.association.associate`); the bulletin keeps the measured values.
+
+Where an NDC has the IDC's SASC tables (``AssociationConfig.sasc``, read by
+:mod:`openndc.io.sasc`), :func:`apply_sasc` corrects the measurements with them, by bin,
+before association; :func:`sasc_table` writes a run's own corrections as such a table, to
+be used by later runs.
 """
 
 from __future__ import annotations
@@ -30,8 +35,15 @@ from openndc.association.tables import TravelTimeSource
 from openndc.model.detection import Detection
 from openndc.model.errors import ConfigError
 from openndc.model.event import Event
+from openndc.model.sasc import SascBin, SascTable
 
-__all__ = ["StationCorrection", "apply_station_corrections", "estimate_station_corrections"]
+__all__ = [
+    "StationCorrection",
+    "apply_sasc",
+    "apply_station_corrections",
+    "estimate_station_corrections",
+    "sasc_table",
+]
 
 #: The first-P phases whose residuals make the corrections.
 _FIRST_P = frozenset({"P", "Pn", "Pg", "Pb"})
@@ -115,4 +127,38 @@ def apply_station_corrections(
         if slow is not None and math.isfinite(slow):
             slow = max(slow - c.slowness, 0.01)
         out.append(replace(d, backazimuth=baz, slowness=slow))
+    return out
+
+
+def sasc_table(correction: StationCorrection, error: tuple[float, float] = (0.0, 0.0)) -> SascTable:
+    """``correction`` as a SASC table (:class:`openndc.model.sasc.SascTable`): one bin
+    holding every measurement, with the constant corrections and the modelling errors
+    ``error`` (slowness [s/deg], back-azimuth [deg]) left after them."""
+    whole = SascBin(0.0, 1000.0, 0.0, 360.0, correction.slowness, correction.backazimuth,
+                    error[0], error[1])  # fmt: skip
+    return SascTable(correction.station, bins=(whole,))
+
+
+def apply_sasc(detections: Sequence[Detection], tables: dict[str, SascTable]) -> list[Detection]:
+    """``detections`` with the back-azimuth and slowness of those whose station has a SASC
+    table corrected by it (:meth:`openndc.model.sasc.SascTable.correct`: by bin, and their
+    uncertainties with the table's modelling errors); the others, and those without both
+    measurements, as they are."""
+    out = []
+    for d in detections:
+        table = tables.get(d.station)
+        baz, slow = d.backazimuth, d.slowness
+        if (table is None or baz is None or slow is None or not math.isfinite(baz)
+                or not math.isfinite(slow)):  # fmt: skip
+            out.append(d)
+            continue
+        c = table.correct(baz, slow, d.backazimuth_uncertainty, d.slowness_uncertainty)
+        bu = (
+            d.backazimuth_uncertainty
+            if c.backazimuth_uncertainty is None
+            else (c.backazimuth_uncertainty)
+        )
+        su = d.slowness_uncertainty if c.slowness_uncertainty is None else c.slowness_uncertainty
+        out.append(replace(d, backazimuth=c.backazimuth, slowness=max(c.slowness, 0.01),
+                           backazimuth_uncertainty=bu, slowness_uncertainty=su))  # fmt: skip
     return out

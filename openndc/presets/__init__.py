@@ -29,7 +29,8 @@ PRESETS: dict[str, str] = {
     "reb": "the regional defaults with the IDC's REB rules for the association (a network "
     "of IMS primary stations and arrays: three-station events, 3-C azimuths weighted, coda "
     "detections not defining, finer depths, nodes around each site, a fit test for few "
-    "stations; openndc.association.reb_rules_config())",
+    "stations, station corrections from the run's own events; "
+    "openndc.association.reb_rules_config())",
     "osi": "on-site-inspection temporary networks (stations a few km apart, aftershocks of "
     "magnitude < 1 within ~10 km, 200+ Hz sampling): 2-40 Hz bands, very short STA/LTA, "
     "S picked, octree association (P at 4 stations, no S required)",

@@ -11,8 +11,11 @@ from obspy import UTCDateTime
 
 from openndc.association import associate
 from openndc.association.corrections import (
+    StationCorrection,
+    apply_sasc,
     apply_station_corrections,
     estimate_station_corrections,
+    sasc_table,
 )
 from openndc.model import Detection
 from openndc.model.event import Arrival, Event, Origin
@@ -105,3 +108,48 @@ def test_self_calibration_recovers_a_small_event_at_biased_arrays(shared_data: P
         assert all(a.detection is measured[a.detection.id]
                    for e in res.events for a in e.arrivals)  # fmt: skip
     assert res.stats["n_station_corrections"] >= 20
+
+
+def test_sasc_tables_correct_the_arrays_before_association(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """The three-station Tunisian event above, its arrays 15 deg and 1.5 s/deg off (ESDC
+    -, AKASG +): lost without corrections; with the arrays' SASC tables (``sasc``: the
+    IDC's files, here written from the corrections a run measured, :func:`sasc_table`)
+    found, the bulletin keeping the measured values and the uncertainties growing by the
+    tables' modelling errors."""
+    import numpy as np
+
+    from openndc.association import reb_rules_config
+    from openndc.io.sasc import read_sasc_tables, write_sasc
+    from tests.support.ims import event_p_detections, primary_network
+
+    net, _ = primary_network(shared_data, T0)
+    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
+    bias = {"ESDC": -15.0, "AKASG": 15.0}
+    dets = event_p_detections((33.91, 10.19, 10.0), T0 + 1800.0, sites,
+                              {"KEST": False, "ESDC": True, "AKASG": True},
+                              np.random.default_rng(7))  # fmt: skip
+    dets = sorted((replace(d, backazimuth=(d.backazimuth + bias.get(d.station, 0.0)) % 360.0,
+                           slowness=d.slowness + 0.1 * bias.get(d.station, 0.0)) for d in dets),
+                  key=lambda d: d.time)  # fmt: skip
+    for code, b in bias.items():
+        write_sasc(sasc_table(StationCorrection(code, b, 0.1 * b, 9, 9), (0.3, 2.0)),
+                   tmp_path / f"sasc.{code}")  # fmt: skip
+    tables = read_sasc_tables(tmp_path / "sasc")
+    fixed = {d.station: d for d in apply_sasc(dets, tables)}
+    raw = {d.station: d for d in dets}
+    assert fixed["KEST"] is raw["KEST"]  # no table: as measured
+    assert fixed["ESDC"].backazimuth == pytest.approx((raw["ESDC"].backazimuth + 15.0) % 360.0)
+    assert fixed["AKASG"].slowness == pytest.approx(raw["AKASG"].slowness - 1.5)
+    assert fixed["ESDC"].backazimuth_uncertainty == pytest.approx(
+        float(np.hypot(raw["ESDC"].backazimuth_uncertainty, 2.0))
+    )
+    config = reb_rules_config(self_calibrate=False)
+    assert not associate(dets, net, config).events
+    res = associate(dets, net, replace(config, sasc=str(tmp_path / "sasc")))
+    (event,) = res.events
+    assert {a.detection.id for a in event.arrivals} >= {"ev-KEST", "ev-ESDC", "ev-AKASG"}
+    assert all(a.detection is raw[a.detection.station] for a in event.arrivals)
+    assert res.stats["n_sasc_corrected"] == 2
+    assert res.provenance.parameters["sasc"] == str(tmp_path / "sasc")
