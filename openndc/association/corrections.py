@@ -35,9 +35,12 @@ from openndc.association.tables import TravelTimeSource
 from openndc.model.detection import Detection
 from openndc.model.errors import ConfigError
 from openndc.model.event import Event
+from openndc.model.geodesy import distance_azimuth
+from openndc.model.inventory import MonitoringNetwork
 from openndc.model.sasc import SascBin, SascTable
 
 __all__ = [
+    "FIRST_P_PHASES",
     "StationCorrection",
     "apply_sasc",
     "apply_station_corrections",
@@ -45,21 +48,24 @@ __all__ = [
     "sasc_table",
 ]
 
-#: The first-P phases whose residuals make the corrections.
-_FIRST_P = frozenset({"P", "Pn", "Pg", "Pb"})
+#: The first-P phases whose residuals make the corrections (and count an event's stations).
+FIRST_P_PHASES = frozenset({"P", "Pn", "Pg", "Pb"})
 
 
 @dataclass(frozen=True, slots=True)
 class StationCorrection:
     """What a station's measurements carry on average: ``backazimuth`` [deg] and
-    ``slowness`` [s/deg] (observed minus predicted; 0 where there were too few residuals)
-    and the number of residuals of each."""
+    ``slowness`` [s/deg] (observed minus predicted; 0 where there were too few residuals),
+    the number of residuals of each, and their spread about it (1.4826 x the median
+    absolute deviation: what the correction leaves, a SASC modelling error)."""
 
     station: str
     backazimuth: float
     slowness: float
     n_backazimuth: int
     n_slowness: int
+    backazimuth_spread: float = 0.0
+    slowness_spread: float = 0.0
 
 
 def estimate_station_corrections(
@@ -67,21 +73,37 @@ def estimate_station_corrections(
     source: TravelTimeSource,
     min_stations: int = 6,
     min_residuals: int = 5,
+    network: MonitoringNetwork | None = None,
 ) -> dict[str, StationCorrection]:
     """Per station, the median back-azimuth and slowness residual of its first P arrivals
     in the ``events`` with first P at ``min_stations`` stations or more (module
     docstring); a component with fewer than ``min_residuals`` residuals is 0, a station with
-    neither is left out. Back-azimuth residuals are the arrivals'; slowness residuals are
-    measured against ``source``'s slowness of the arrival's phase at its distance and the
-    origin's depth."""
+    neither is left out. Back-azimuth residuals are the arrivals', or with ``network`` the
+    measured back-azimuth's against the one from the station to the origin (a stored
+    bulletin's residuals may be those of corrected values); slowness residuals are the
+    measured slowness's against ``source``'s slowness of the arrival's phase at its
+    distance and the origin's depth."""
     baz: dict[str, list[float]] = {}
     slow: dict[str, list[float]] = {}
+    sites = None
+    if network is not None:
+        # a detection names its station, or its array (placed at the reference point)
+        sites = {s.code: (s.latitude, s.longitude) for s in network.stations}
+        sites.update({a.code: (a.reference_latitude, a.reference_longitude)
+                      for a in network.arrays})  # fmt: skip
     for event in events:
-        first = [a for a in event.arrivals if a.phase in _FIRST_P]
+        first = [a for a in event.arrivals if a.phase in FIRST_P_PHASES]
         if len({a.station for a in first}) < min_stations:
             continue
+        o = event.origin
         for a in first:
             rb = a.backazimuth_residual
+            if sites is not None:
+                site, measured = sites.get(a.station), a.detection.backazimuth
+                rb = math.nan
+                if site is not None and measured is not None and math.isfinite(measured):
+                    _, _, b = distance_azimuth(o.latitude, o.longitude, *site)
+                    rb = (measured - float(b) + 180.0) % 360.0 - 180.0
             if math.isfinite(rb):
                 baz.setdefault(a.station, []).append(rb)
             s = a.detection.slowness
@@ -105,8 +127,16 @@ def estimate_station_corrections(
                 float(np.median(rs_all)) if ns else 0.0,
                 nb,
                 ns,
+                _spread(rb_all) if nb else 0.0,
+                _spread(rs_all) if ns else 0.0,
             )
     return out
+
+
+def _spread(values: Sequence[float]) -> float:
+    """1.4826 x the median absolute deviation of ``values`` (a robust standard deviation)."""
+    v = np.asarray(values, float)
+    return float(1.4826 * np.median(np.abs(v - np.median(v))))
 
 
 def apply_station_corrections(
@@ -130,10 +160,15 @@ def apply_station_corrections(
     return out
 
 
-def sasc_table(correction: StationCorrection, error: tuple[float, float] = (0.0, 0.0)) -> SascTable:
+def sasc_table(
+    correction: StationCorrection, error: tuple[float, float] | None = None
+) -> SascTable:
     """``correction`` as a SASC table (:class:`openndc.model.sasc.SascTable`): one bin
     holding every measurement, with the constant corrections and the modelling errors
-    ``error`` (slowness [s/deg], back-azimuth [deg]) left after them."""
+    ``error`` (slowness [s/deg], back-azimuth [deg]) left after them, by default the
+    correction's spreads."""
+    if error is None:
+        error = (correction.slowness_spread, correction.backazimuth_spread)
     whole = SascBin(0.0, 1000.0, 0.0, 360.0, correction.slowness, correction.backazimuth,
                     error[0], error[1])  # fmt: skip
     return SascTable(correction.station, bins=(whole,))

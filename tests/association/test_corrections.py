@@ -61,14 +61,6 @@ def test_corrections_are_the_median_residuals_of_well_recorded_events() -> None:
     assert apply_station_corrections([other], got)[0] is other
 
 
-#: Twelve large events seen by the IMS primary arrays within 95 deg of them.
-BIG = [
-    (40.0, 75.0, 10.0), (35.0, 140.0, 30.0), (-20.0, -70.0, 100.0), (55.0, -160.0, 20.0),
-    (10.0, 125.0, 33.0), (38.0, 22.0, 10.0), (-6.0, 130.0, 60.0), (45.0, 150.0, 40.0),
-    (36.5, 70.5, 200.0), (28.0, 85.0, 15.0), (-30.0, -72.0, 40.0), (15.0, -95.0, 30.0),
-]  # fmt: skip
-
-
 def test_self_calibration_recovers_a_small_event_at_biased_arrays(shared_data: Path) -> None:
     """Every station measures its back-azimuths 6-10 deg off (ESDC -15, AKASG +15) and its
     slownesses 0.1 s/deg per degree of that, unreported (arrays without slowness-azimuth
@@ -76,34 +68,16 @@ def test_self_calibration_recovers_a_small_event_at_biased_arrays(shared_data: P
     Tunisian event at KEST, ESDC and AKASG is not: its arrays point 15 deg away. Corrected
     by the median residuals of the large events (``self_calibrate``), it is found, and the
     bulletin keeps the measured values."""
-    import numpy as np
-
     from openndc.association import reb_rules_config
-    from openndc.model.geodesy import distance_azimuth
-    from tests.support.ims import event_p_detections, primary_network
+    from tests.support.ims import LARGE_EVENTS, biased_array_detections
 
-    net, arrays = primary_network(shared_data, T0)
-    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
-    rng = np.random.default_rng(7)
-    bias = {c: float(rng.choice([-1, 1]) * rng.uniform(6, 10)) for c in sites}
-    bias.update({"ESDC": -15.0, "AKASG": 15.0})
-    dets = []
-    for k, ev in enumerate(BIG):
-        seen = {c: True for c in sorted(arrays)
-                if float(distance_azimuth(ev[0], ev[1], *sites[c])[0]) < 95.0}  # fmt: skip
-        dets += [replace(d, id=f"big{k}-{d.station}")
-                 for d in event_p_detections(ev, T0 + 1800.0 * k, sites, seen, rng)]  # fmt: skip
-    dets += event_p_detections((33.91, 10.19, 10.0), T0 + 1800.0 * len(BIG), sites,
-                               {"KEST": False, "ESDC": True, "AKASG": True}, rng)  # fmt: skip
-    dets = sorted((replace(d, backazimuth=(d.backazimuth + bias[d.station]) % 360.0,
-                           slowness=d.slowness + 0.1 * bias[d.station]) for d in dets),
-                  key=lambda d: d.time)  # fmt: skip
+    net, dets, _ = biased_array_detections(shared_data, T0)
     measured = {d.id: d for d in dets}
     small = {"ev-KEST", "ev-ESDC", "ev-AKASG"}
     for calibrate in (False, True):
         res = associate(dets, net, reb_rules_config(self_calibrate=calibrate))
         ids = [{a.detection.id for a in e.arrivals} for e in res.events]
-        assert sum(1 for i in ids if any(x.startswith("big") for x in i)) == len(BIG)
+        assert sum(1 for i in ids if any(x.startswith("big") for x in i)) == len(LARGE_EVENTS)
         assert any(small <= i for i in ids) is calibrate
         assert all(a.detection is measured[a.detection.id]
                    for e in res.events for a in e.arrivals)  # fmt: skip

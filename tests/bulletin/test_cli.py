@@ -55,3 +55,49 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "not a bulletin in a known format" in capsys.readouterr().err
     write_bulletin(make_bulletin(1), tmp_path / "a.csv")
     assert main(["bulletin", "compare", str(tmp_path / "a.csv"), str(tmp_path / "no.csv")]) == 1
+
+
+def test_sasc_files_measured_on_a_stored_bulletin_serve_a_later_run(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run over arrays biased 6-15 deg stores twelve large events; ``openndc bulletin
+    sasc`` measures each array's correction on them and writes the IDC's SASC files; a
+    later run with ``[association] sasc`` finds the three-station event the biases had
+    lost (ESDC and AKASG 15 deg off)."""
+    from dataclasses import replace
+
+    from obspy import UTCDateTime
+
+    from openndc.association import associate, reb_rules_config
+    from openndc.io.sasc import read_sasc_tables
+    from openndc.model.event import Bulletin
+    from tests.support.ims import SMALL_TUNISIAN, biased_array_detections
+
+    net, dets, bias = biased_array_detections(shared_data, UTCDateTime(2024, 1, 1))
+    config = reb_rules_config(self_calibrate=False)
+    first = associate(dets, net, config)
+    small = {f"ev-{c}" for c in SMALL_TUNISIAN[1]}
+    assert not any(small <= {a.detection.id for a in e.arrivals} for e in first.events)
+    db = f"sqlite:///{tmp_path / 'b.db'}"
+    with BulletinStore(db) as store:
+        store.store(Bulletin(events=first.events))
+    prefix = tmp_path / "SASC" / "sasc"
+    site = str(shared_data / "ims_site_tables/ims.site")
+    assert main(["bulletin", "sasc", "--db", db, "--inventory", site, "--out", str(prefix)]) == 0
+    out = capsys.readouterr().out
+    assert "ESDC: back-azimuth -1" in out and f"-> {prefix}.ESDC" in out
+    tables = read_sasc_tables(prefix)
+    for code in ("ESDC", "AKASG"):
+        (b,) = tables[code].bins
+        assert b.azimuth_correction == pytest.approx(bias[code], abs=3.0)
+        assert b.slowness_correction == pytest.approx(0.1 * bias[code], abs=0.6)
+        assert 0.0 < b.azimuth_error < 10.0
+    again = associate(dets, net, replace(config, sasc=str(prefix)))
+    assert any(small <= {a.detection.id for a in e.arrivals} for e in again.events)
+    # nothing to measure on: one line, non-zero
+    empty = f"sqlite:///{tmp_path / 'e.db'}"
+    with BulletinStore(empty) as store:
+        store.store(Bulletin(events=[]))
+    assert main(["bulletin", "sasc", "--db", empty, "--inventory", site, "--out",
+                 str(tmp_path / "x" / "sasc")]) != 0  # fmt: skip
+    assert "no event to measure station corrections on" in capsys.readouterr().err

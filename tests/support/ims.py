@@ -23,6 +23,9 @@ from openndc.model.detection import Detection
 from openndc.model.inventory import MonitoringNetwork, Station
 
 __all__ = [
+    "LARGE_EVENTS",
+    "SMALL_TUNISIAN",
+    "biased_array_detections",
     "event_p_detections",
     "false_p_detections",
     "ims_affiliations",
@@ -159,3 +162,45 @@ def false_p_detections(
                              slowness=float(rng.uniform(4, 25)), slowness_uncertainty=4.0,
                              id=f"false-{k}"))  # fmt: skip
     return out
+
+
+#: Twelve large events seen by the IMS primary arrays within 95 deg of them.
+LARGE_EVENTS = [
+    (40.0, 75.0, 10.0), (35.0, 140.0, 30.0), (-20.0, -70.0, 100.0), (55.0, -160.0, 20.0),
+    (10.0, 125.0, 33.0), (38.0, 22.0, 10.0), (-6.0, 130.0, 60.0), (45.0, 150.0, 40.0),
+    (36.5, 70.5, 200.0), (28.0, 85.0, 15.0), (-30.0, -72.0, 40.0), (15.0, -95.0, 30.0),
+]  # fmt: skip
+#: The three-station Tunisian event (an ISC origin) at KEST (3-C), ESDC and AKASG (arrays).
+SMALL_TUNISIAN = ((33.91, 10.19, 10.0), {"KEST": False, "ESDC": True, "AKASG": True})
+
+
+def biased_array_detections(
+    shared: Path, t0: UTCDateTime
+) -> tuple[MonitoringNetwork, list[Detection], dict[str, float]]:
+    """The IMS primary network and the first P of the twelve :data:`LARGE_EVENTS` at its
+    arrays within 95 deg (every 1800 s from ``t0``; identifiers ``bigK-STATION``) and of
+    :data:`SMALL_TUNISIAN` after them (``ev-STATION``), every station measuring its
+    back-azimuths 6-10 deg off (ESDC -15, AKASG +15) and its slownesses 0.1 s/deg per
+    degree of that, unreported (arrays without slowness-azimuth station corrections), and
+    those back-azimuth biases by station."""
+    from dataclasses import replace
+
+    from openndc.model.geodesy import distance_azimuth
+
+    net, arrays = primary_network(shared, t0)
+    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
+    rng = np.random.default_rng(7)
+    bias = {c: float(rng.choice([-1, 1]) * rng.uniform(6, 10)) for c in sites}
+    bias.update({"ESDC": -15.0, "AKASG": 15.0})
+    dets = []
+    for k, ev in enumerate(LARGE_EVENTS):
+        seen = {c: True for c in sorted(arrays)
+                if float(distance_azimuth(ev[0], ev[1], *sites[c])[0]) < 95.0}  # fmt: skip
+        dets += [replace(d, id=f"big{k}-{d.station}")
+                 for d in event_p_detections(ev, t0 + 1800.0 * k, sites, seen, rng)]  # fmt: skip
+    dets += event_p_detections(SMALL_TUNISIAN[0], t0 + 1800.0 * len(LARGE_EVENTS), sites,
+                               SMALL_TUNISIAN[1], rng)  # fmt: skip
+    dets = sorted((replace(d, backazimuth=(d.backazimuth + bias[d.station]) % 360.0,
+                           slowness=d.slowness + 0.1 * bias[d.station]) for d in dets),
+                  key=lambda d: d.time)  # fmt: skip
+    return net, dets, bias
