@@ -694,14 +694,8 @@ class _Ndc:
 
     def _s_sites(self, hyp: NdcHypothesis) -> int:
         """Sites within ``_REGIONAL_DISTANCE`` with an S-type arrival of ``hyp`` (each a
-        defining S time)."""
-        d = self.d
-        s = np.array(sorted({int(d.site[m]) for m, ph in zip(hyp.members, hyp.phases, strict=True)
-                             if ph in _S_TYPE}), dtype=np.int64)  # fmt: skip
-        if s.size == 0:
-            return 0
-        dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[s], d.site_lon[s])
-        return int(np.sum(np.atleast_1d(np.asarray(dist, float)) <= _REGIONAL_DISTANCE))
+        defining S time: :meth:`_s_data`)."""
+        return len(set(self.d.site[self._s_data(hyp)[0]].tolist()))
 
     def _p_times(
         self, lat: float, lon: float, depth: float, idx: IntArray
@@ -1655,13 +1649,16 @@ class _Ndc:
         ``None`` where the data cannot fit."""
         from scipy.stats import chi2
 
-        z_t, z_b, z_s = self._normalized_residuals(self._least_squares(hyp, p_idx), p_idx)
+        z_t, z_b, z_s = self._normalized_residuals(hyp, p_idx)
         x2 = float(np.sum(z_t**2) + np.nansum(z_b**2) + np.nansum(z_s**2))
         n = int(z_t.size + np.isfinite(z_b).sum() + np.isfinite(z_s).sum())
         if n > 4 and x2 <= float(chi2.ppf(_FIT_LEVEL, n - 4)):
             return 0.0
-        z_t, z_b, z_s = self._normalized_residuals(hyp, p_idx)
-        x2 = float(np.sum(z_t**2) + np.nansum(z_b**2) + np.nansum(z_s**2))
+        if n > 4:
+            # the least-squares origin (its chi-square is at most the search location's)
+            fit = self._normalized_residuals(self._least_squares(hyp, p_idx), p_idx)
+            if sum(float(np.nansum(z**2)) for z in fit) <= float(chi2.ppf(_FIT_LEVEL, n - 4)):
+                return 0.0
         z = np.nan_to_num(np.abs(np.concatenate([z_b, z_s])), nan=0.0)
         k = int(np.argmax(z)) if z.size else 0
         limit = self.cfg.ndc_non_defining_sigma
@@ -1678,14 +1675,11 @@ class _Ndc:
         each over its uncertainty (:meth:`_normalized_residuals`): the chi-square's
         minimum. The search's location fits P alone; an S-P interval at the closest
         station places a small event better."""
-        d, cfg = self.d, self.cfg
         s_times = self._s_data(hyp)
-        bs = np.where(np.isfinite(d.bsig[p_idx]), d.bsig[p_idx], cfg.ndc_default_baz_sigma)
-        ss = np.where(np.isfinite(d.ssig[p_idx]), d.ssig[p_idx], cfg.ndc_default_slowness_sigma)
         start = np.array([hyp.latitude, hyp.longitude, hyp.t0])
         reach = np.array([1.0, 1.0 / max(math.cos(math.radians(hyp.latitude)), 0.05), np.inf])
         lat, lon, t0, _ = self._fit(hyp.latitude, hyp.longitude, hyp.t0, hyp.depth, p_idx,
-                                    (self._time_sigma(p_idx), bs, ss), "linear",
+                                    self._p_sigmas(p_idx), "linear",
                                     (start - reach, start + reach),
                                     s_times if s_times[0].size else None)  # fmt: skip
         return replace(hyp, latitude=lat, longitude=lon, t0=t0)
@@ -1697,19 +1691,27 @@ class _Ndc:
         back-azimuth and slowness per P detection ``p_idx`` (NaN where unmeasured), the
         times followed by those of its S-type arrivals within ``_REGIONAL_DISTANCE``
         (:meth:`_s_data`: defining S times, as an analyst's location uses them)."""
-        d, cfg = self.d, self.cfg
+        d = self.d
         t, p, baz, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
-        z_t = (d.t[p_idx] - hyp.t0 - t) / self._time_sigma(p_idx)
+        ts, bs, ss = self._p_sigmas(p_idx)
+        z_t = (d.t[p_idx] - hyp.t0 - t) / ts
         s_idx, lg, s_sig = self._s_data(hyp)
         if s_idx.size:
             t_s = self._s_predicted(np.array([hyp.latitude]), np.array([hyp.longitude]),
                                     hyp.depth, s_idx, lg)[0]  # fmt: skip
             z_t = np.concatenate([z_t, (d.t[s_idx] - hyp.t0 - t_s) / s_sig])
-        bs = np.where(np.isfinite(d.bsig[p_idx]), d.bsig[p_idx], cfg.ndc_default_baz_sigma)
         z_b = _angle(self.baz[p_idx], baz) / bs
-        ss = np.where(np.isfinite(d.ssig[p_idx]), d.ssig[p_idx], cfg.ndc_default_slowness_sigma)
         z_s = (self.slow[p_idx] - p) / ss
         return np.asarray(z_t, float), np.asarray(z_b, float), np.asarray(z_s, float)
+
+    def _p_sigmas(self, p_idx: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The uncertainties of P detections ``p_idx``: time (:meth:`_time_sigma`) [s],
+        back-azimuth [deg] and slowness [s/deg] (theirs, the configured defaults where
+        none)."""
+        d, cfg = self.d, self.cfg
+        bs = np.where(np.isfinite(d.bsig[p_idx]), d.bsig[p_idx], cfg.ndc_default_baz_sigma)
+        ss = np.where(np.isfinite(d.ssig[p_idx]), d.ssig[p_idx], cfg.ndc_default_slowness_sigma)
+        return self._time_sigma(p_idx), np.asarray(bs, float), np.asarray(ss, float)
 
     def _s_data(self, hyp: NdcHypothesis) -> tuple[IntArray, npt.NDArray[np.bool_], FloatArray]:
         """The S-type arrivals of ``hyp`` within ``_REGIONAL_DISTANCE`` (the sites
