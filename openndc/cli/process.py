@@ -110,6 +110,10 @@ def configure(args: argparse.Namespace) -> ProcessConfig:
         from openndc.association.reference import open_reference
 
         open_reference(config.association.reference)
+    if config.association.sasc:  # unreadable SASC tables: one line, before any work
+        from openndc.io.sasc import read_sasc_tables
+
+        read_sasc_tables(config.association.sasc)
     if getattr(args, "no_surface_waves", False):
         mag = config.magnitude
         config = dataclasses.replace(

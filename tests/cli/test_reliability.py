@@ -324,3 +324,28 @@ def test_unreadable_model_catalogue_and_config_files_are_one_line(
         capsys,
         "c.toml: cannot read configuration",
     )  # fmt: skip
+
+
+def test_unreadable_sasc_tables_are_one_line_before_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``[association] sasc`` naming no tables, or a malformed one: one line naming it,
+    before any detection is stored (it failed in the first window before)."""
+    detections = tmp_path / "d.csv"
+    detections.write_text("time,station,network,phase\n2024-01-01T00:00:10,BVAR,KZ,P\n")
+    db = tmp_path / "b.db"
+    config = tmp_path / "c.toml"
+    cases = (
+        (tmp_path / "none" / "sasc", "no such directory of SASC files"),
+        (tmp_path / "sasc", "sasc.BVAR:2: expected the number of bins"),
+    )
+    for prefix, expected in cases:
+        (tmp_path / "sasc.BVAR").write_text("0 0 0.5\nmany\n")
+        config.write_text(f'[association]\nsasc = "{prefix}"\n')
+        _one_line_error(
+            ["locate", "--detections", str(detections), "--inventory", "kz", "--db",
+             f"sqlite:///{db}", "--config", str(config)],
+            capsys,
+            expected,
+        )  # fmt: skip
+        assert not db.exists()
