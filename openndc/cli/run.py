@@ -128,6 +128,10 @@ def _settings(args: argparse.Namespace) -> tuple[ProcessConfig, Any, dict[str, A
     if not block > 0:
         raise ConfigError(f"block must be positive, got {block} s")
     config = dataclasses.replace(config, runner=dataclasses.replace(config.runner, window=block))
+    if config.association.sasc:  # unreadable SASC tables: one line, before the service starts
+        from openndc.io.sasc import read_sasc_tables
+
+        read_sasc_tables(config.association.sasc)
     return config, acq, service
 
 
