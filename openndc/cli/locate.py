@@ -12,14 +12,20 @@ an IMS1.0 or QuakeML bulletin, whose arrivals are taken as detections (their eve
 out: association makes its own, e.g. to compare with the bulletin's by ``openndc bulletin
 compare``). The detections are stored,
 then the batch runner associates, locates and computes magnitudes window by window, as
-``openndc process`` does after detection.
+``openndc process`` does after detection. With ``[association] self_calibrate`` (the
+``reb`` preset) the stations' azimuth and slowness corrections are measured over the whole
+table first and kept as the IDC's SASC files beside a SQLite database (``b.db`` ->
+``b.sasc/``), which later runs can use (``[association] sasc``).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from obspy import UTCDateTime
 
@@ -28,6 +34,11 @@ from openndc.cli._common import add_preset_argument, print_window_progress
 from openndc.cli.process import _event_line, add_reference_argument, configure, print_report
 from openndc.model.detection import Detection
 from openndc.model.errors import ConfigError
+
+if TYPE_CHECKING:
+    from openndc.model.inventory import MonitoringNetwork
+    from openndc.pipeline.contract import InventorySource
+    from openndc.pipeline.process import ProcessConfig
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,9 +66,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from openndc.bulletin import BulletinStore
-    from openndc.pipeline.contract import InventorySource, StageContext, Window
-    from openndc.pipeline.runner import run_batch
+    from openndc.pipeline.contract import InventorySource, Window
     from openndc.pipeline.stages import with_stable_ids
 
     config = configure(args)
@@ -71,8 +80,83 @@ def run(args: argparse.Namespace) -> int:
     n_sta = len({(d.network, d.station) for d in detections})
     print(f"{path}: {len(detections)} detections at {n_sta} stations, {start} to {end}")
     inventory = InventorySource(args.inventory, args.arrays)
-    inventory.network(Window(start, end))  # a clear error before any work
+    network, _ = inventory.network(Window(start, end))  # a clear error before any work
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    beside = _sasc_folder(args.db)
+    with tempfile.TemporaryDirectory(prefix="openndc-sasc-") as scratch:
+        config = span_calibrated(config, detections, network, beside or Path(scratch))
+        _locate(args, config, detections, inventory, path, start, end, digest)
+    return 0
+
+
+def _sasc_folder(url: str) -> Path | None:
+    """Where a run's own SASC tables are kept: beside a SQLite database (``b.db`` ->
+    ``b.sasc/``); ``None`` for a database server (a temporary folder then)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == prefix or ":memory:" in url:
+        return None
+    return Path(url[len(prefix) :]).with_suffix(".sasc")
+
+
+def span_calibrated(
+    config: ProcessConfig, detections: list[Detection], network: MonitoringNetwork, folder: Path
+) -> ProcessConfig:
+    """With ``[association] self_calibrate`` and no SASC tables of its own, the
+    configuration that corrects the whole table's detections by the station corrections
+    its own well-recorded events give (one association of the whole span, written as SASC
+    tables in ``folder``, replacing any there; :mod:`openndc.association.corrections`)
+    instead of each window's: an hour rarely holds enough events at six stations. Without
+    corrections, the configuration without self-calibration."""
+    from openndc.association import associate
+    from openndc.association.corrections import estimate_station_corrections, sasc_table
+    from openndc.association.tables import travel_time_source
+    from openndc.io.sasc import write_sasc
+
+    a = config.association
+    if not a.self_calibrate or a.sasc:
+        return config
+    once = dataclasses.replace(a, self_calibrate=False)
+    result = associate(detections, network, once)
+    corrections = estimate_station_corrections(
+        result.events, travel_time_source(a.model), a.self_calibrate_min_stations,
+        a.self_calibrate_min_residuals, network,
+    )  # fmt: skip
+    print(f"self-calibration over the table: {len(corrections)} station corrections from "
+          f"{len(result.events)} events")  # fmt: skip
+    if not corrections:
+        return dataclasses.replace(config, association=once)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("sasc.*"):
+            old.unlink()  # a previous run's
+    except OSError as exc:
+        raise ConfigError(f"{folder}: cannot keep the station corrections there: {exc}") from exc
+    for code, c in corrections.items():
+        write_sasc(sasc_table(c), folder / f"sasc.{code}", [
+            f"{code}: measured by openndc locate's self-calibration over {len(detections)} "
+            f"detections ({len(result.events)} events)",
+        ])  # fmt: skip
+    print(f"station corrections -> {folder}/sasc.STA (the IDC's SASC files; "
+          "[association] sasc uses them in later runs)")  # fmt: skip
+    return dataclasses.replace(
+        config, association=dataclasses.replace(once, sasc=str(folder / "sasc"))
+    )
+
+
+def _locate(
+    args: argparse.Namespace,
+    config: ProcessConfig,
+    detections: list[Detection],
+    inventory: InventorySource,
+    path: Path,
+    start: UTCDateTime,
+    end: UTCDateTime,
+    digest: str,
+) -> None:
+    from openndc.bulletin import BulletinStore
+    from openndc.pipeline.contract import StageContext
+    from openndc.pipeline.runner import run_batch
+
     with BulletinStore(args.db) as store:
         store.store_detections(detections)
         context = StageContext(inventory, store, None, source_label=str(path.resolve()))
@@ -88,7 +172,6 @@ def run(args: argparse.Namespace) -> int:
             on_event=_event_line,
         )
         print_report(report, store, start - config.runner.lookback, end)
-    return 0
 
 
 def read_input(path: Path) -> list[Detection]:

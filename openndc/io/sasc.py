@@ -120,4 +120,7 @@ def write_sasc(table: SascTable, path: str | Path, comments: Iterable[str] = ())
                      f"{b.azimuth_max:.2f} {b.slowness_correction:.4f} "
                      f"{b.azimuth_correction:.3f} {b.slowness_error:.4f} "
                      f"{b.azimuth_error:.3f}")  # fmt: skip
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise SascError(f"{path}: cannot write the SASC file: {exc.strerror or exc}") from exc
