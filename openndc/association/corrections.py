@@ -44,6 +44,7 @@ __all__ = [
     "StationCorrection",
     "apply_sasc",
     "apply_station_corrections",
+    "estimate_sasc_tables",
     "estimate_station_corrections",
     "sasc_table",
 ]
@@ -68,6 +69,51 @@ class StationCorrection:
     slowness_spread: float = 0.0
 
 
+def _station_residuals(
+    events: Sequence[Event],
+    source: TravelTimeSource,
+    min_stations: int,
+    network: MonitoringNetwork | None,
+) -> dict[str, list[tuple[float, float, float]]]:
+    """Per station, (measured back-azimuth, back-azimuth residual, slowness residual) of
+    each first P in the ``events`` with first P at ``min_stations`` stations or more (NaN
+    where not measured): see :func:`estimate_station_corrections`."""
+    out: dict[str, list[tuple[float, float, float]]] = {}
+    sites = None
+    if network is not None:
+        # a detection names its station, or its array (placed at the reference point)
+        sites = {s.code: (s.latitude, s.longitude) for s in network.stations}
+        sites.update({a.code: (a.reference_latitude, a.reference_longitude)
+                      for a in network.arrays})  # fmt: skip
+    for event in events:
+        first = [a for a in event.arrivals if a.phase in FIRST_P_PHASES]
+        if len({a.station for a in first}) < min_stations:
+            continue
+        o = event.origin
+        for a in first:
+            measured = a.detection.backazimuth
+            measured = float(measured) if measured is not None else math.nan
+            rb = a.backazimuth_residual
+            if sites is not None:
+                site = sites.get(a.station)
+                rb = math.nan
+                if site is not None and math.isfinite(measured):
+                    _, _, b = distance_azimuth(o.latitude, o.longitude, *site)
+                    rb = (measured - float(b) + 180.0) % 360.0 - 180.0
+            rs = math.nan
+            s = a.detection.slowness
+            if s is not None and math.isfinite(s) and math.isfinite(a.distance):
+                try:
+                    _, p, _ = source.derivatives(a.phase, [a.distance], [o.depth_km])
+                    if math.isfinite(float(p[0])):
+                        rs = s - abs(float(p[0]))
+                except ConfigError:
+                    pass  # a phase the model lacks
+            if math.isfinite(rb) or math.isfinite(rs):
+                out.setdefault(a.station, []).append((measured, float(rb), rs))
+    return out
+
+
 def estimate_station_corrections(
     events: Sequence[Event],
     source: TravelTimeSource,
@@ -83,53 +129,66 @@ def estimate_station_corrections(
     bulletin's residuals may be those of corrected values); slowness residuals are the
     measured slowness's against ``source``'s slowness of the arrival's phase at its
     distance and the origin's depth."""
-    baz: dict[str, list[float]] = {}
-    slow: dict[str, list[float]] = {}
-    sites = None
-    if network is not None:
-        # a detection names its station, or its array (placed at the reference point)
-        sites = {s.code: (s.latitude, s.longitude) for s in network.stations}
-        sites.update({a.code: (a.reference_latitude, a.reference_longitude)
-                      for a in network.arrays})  # fmt: skip
-    for event in events:
-        first = [a for a in event.arrivals if a.phase in FIRST_P_PHASES]
-        if len({a.station for a in first}) < min_stations:
-            continue
-        o = event.origin
-        for a in first:
-            rb = a.backazimuth_residual
-            if sites is not None:
-                site, measured = sites.get(a.station), a.detection.backazimuth
-                rb = math.nan
-                if site is not None and measured is not None and math.isfinite(measured):
-                    _, _, b = distance_azimuth(o.latitude, o.longitude, *site)
-                    rb = (measured - float(b) + 180.0) % 360.0 - 180.0
-            if math.isfinite(rb):
-                baz.setdefault(a.station, []).append(rb)
-            s = a.detection.slowness
-            if s is None or not math.isfinite(s) or not math.isfinite(a.distance):
-                continue
-            try:
-                _, p, _ = source.derivatives(a.phase, [a.distance], [event.origin.depth_km])
-            except ConfigError:
-                continue  # a phase the model lacks
-            if math.isfinite(float(p[0])):
-                slow.setdefault(a.station, []).append(s - abs(float(p[0])))
     out = {}
-    for station in sorted(set(baz) | set(slow)):
-        rb_all, rs_all = baz.get(station, []), slow.get(station, [])
-        nb = len(rb_all) if len(rb_all) >= min_residuals else 0
-        ns = len(rs_all) if len(rs_all) >= min_residuals else 0
-        if nb or ns:
-            out[station] = StationCorrection(
-                station,
-                float(np.median(rb_all)) if nb else 0.0,
-                float(np.median(rs_all)) if ns else 0.0,
-                nb,
-                ns,
-                _spread(rb_all) if nb else 0.0,
-                _spread(rs_all) if ns else 0.0,
-            )
+    for station, rows in sorted(_station_residuals(events, source, min_stations, network).items()):
+        c = _correction(station, rows, min_residuals)
+        if c is not None:
+            out[station] = c
+    return out
+
+
+def _correction(
+    station: str, rows: Sequence[tuple[float, float, float]], min_residuals: int
+) -> StationCorrection | None:
+    """The :class:`StationCorrection` of residual ``rows`` (:func:`_station_residuals`);
+    ``None`` where neither component has ``min_residuals``."""
+    rb_all = [r[1] for r in rows if math.isfinite(r[1])]
+    rs_all = [r[2] for r in rows if math.isfinite(r[2])]
+    nb = len(rb_all) if len(rb_all) >= min_residuals else 0
+    ns = len(rs_all) if len(rs_all) >= min_residuals else 0
+    if not (nb or ns):
+        return None
+    return StationCorrection(
+        station,
+        float(np.median(rb_all)) if nb else 0.0,
+        float(np.median(rs_all)) if ns else 0.0,
+        nb,
+        ns,
+        _spread(rb_all) if nb else 0.0,
+        _spread(rs_all) if ns else 0.0,
+    )
+
+
+def estimate_sasc_tables(
+    events: Sequence[Event],
+    source: TravelTimeSource,
+    network: MonitoringNetwork,
+    min_stations: int = 6,
+    min_residuals: int = 5,
+    sector: float = 30.0,
+) -> dict[str, tuple[StationCorrection, SascTable]]:
+    """Per station, its overall correction (:func:`estimate_station_corrections`) and a
+    SASC table by back-azimuth sector, as the IDC's are by bin: a bin
+    for each ``sector`` [deg] of measured back-azimuth (all slownesses) holding
+    ``min_residuals`` residuals, with their median corrections and spreads
+    (:func:`estimate_station_corrections`'s residuals), then a bin holding every other
+    measurement with the station's overall correction (:func:`sasc_table`): structure
+    under an array deflects waves differently from different directions."""
+    out = {}
+    for station, rows in sorted(_station_residuals(events, source, min_stations, network).items()):
+        overall = _correction(station, rows, min_residuals)
+        if overall is None:
+            continue
+        bins = []
+        for lo in np.arange(0.0, 360.0, sector):
+            hi = float(min(lo + sector, 360.0))
+            inside = [r for r in rows if lo <= r[0] % 360.0 < hi]
+            c = _correction(station, inside, min_residuals)
+            if c is not None and c.n_backazimuth and c.n_slowness:
+                bins.append(SascBin(0.0, 1000.0, float(lo), hi, c.slowness, c.backazimuth,
+                                    c.slowness_spread, c.backazimuth_spread))  # fmt: skip
+        table = sasc_table(overall)
+        out[station] = (overall, replace(table, bins=(*bins, *table.bins)))
     return out
 
 

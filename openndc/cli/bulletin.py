@@ -104,6 +104,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=5,
         help="a station's correction needs this many residuals (default 5)",
     )
+    a.add_argument(
+        "--sector",
+        type=positive_float,
+        default=30.0,
+        help="a bin for each sector of this many degrees of measured back-azimuth that holds "
+        "--min-residuals residuals (360: the station's overall correction alone)",
+    )
     a.add_argument("--model", default="ak135", help="travel-time model of the slownesses")
     a.set_defaults(func=run_sasc)
 
@@ -163,11 +170,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def run_sasc(args: argparse.Namespace) -> int:
-    from openndc.association.corrections import (
-        FIRST_P_PHASES,
-        estimate_station_corrections,
-        sasc_table,
-    )
+    from openndc.association.corrections import FIRST_P_PHASES, estimate_sasc_tables
     from openndc.association.tables import travel_time_source
     from openndc.bulletin import BulletinStore
     from openndc.io.sasc import write_sasc
@@ -185,10 +188,11 @@ def run_sasc(args: argparse.Namespace) -> int:
     network, _ = InventorySource(args.inventory, args.arrays).network(
         Window(min(times), max(times) + 3600.0)
     )
-    corrections = estimate_station_corrections(
-        events, travel_time_source(args.model), args.min_stations, args.min_residuals, network
-    )
-    if not corrections:
+    tables = estimate_sasc_tables(
+        events, travel_time_source(args.model), network, args.min_stations,
+        args.min_residuals, min(args.sector, 360.0),
+    )  # fmt: skip
+    if not tables:
         raise BulletinError(
             f"{args.db}: no station has {args.min_residuals} first-P residuals in events with "
             f"first P at {args.min_stations} stations ({len(events)} events); nothing written"
@@ -200,17 +204,20 @@ def run_sasc(args: argparse.Namespace) -> int:
     )  # fmt: skip
     prefix.parent.mkdir(parents=True, exist_ok=True)
     span = f"{min(times)} to {max(times)}"
-    for code, c in corrections.items():
+    for code, (c, table) in tables.items():
         path = prefix.with_name(f"{prefix.name}.{code}")
-        write_sasc(sasc_table(c), path, [
+        write_sasc(table, path, [
             f"{code}: slowness-azimuth station correction measured by openndc bulletin sasc",
             f"from {args.db}, {used} events with first P at >= {args.min_stations} stations, "
             f"{span}",
             f"back-azimuth residuals {c.n_backazimuth}, slowness residuals {c.n_slowness} "
-            f"({args.model}); one bin: the median residual, its spread the modelling error",
+            f"({args.model}); bins of {args.sector:g} deg of back-azimuth with "
+            f"{args.min_residuals} residuals, then every other measurement: median "
+            "residuals, their spread the modelling error",
         ])  # fmt: skip
         print(f"{code}: back-azimuth {c.backazimuth:+.1f} deg ({c.n_backazimuth}, spread "
               f"{c.backazimuth_spread:.1f}), slowness {c.slowness:+.2f} s/deg "
-              f"({c.n_slowness}, spread {c.slowness_spread:.2f}) -> {path}")  # fmt: skip
-    print(f"{len(corrections)} stations from {used} of {len(events)} events -> {prefix}.STA")
+              f"({c.n_slowness}, spread {c.slowness_spread:.2f}), "
+              f"{len(table.bins) - 1} sector bins -> {path}")  # fmt: skip
+    print(f"{len(tables)} stations from {used} of {len(events)} events -> {prefix}.STA")
     return 0

@@ -14,6 +14,7 @@ from openndc.association.corrections import (
     StationCorrection,
     apply_sasc,
     apply_station_corrections,
+    estimate_sasc_tables,
     estimate_station_corrections,
     sasc_table,
 )
@@ -127,3 +128,45 @@ def test_sasc_tables_correct_the_arrays_before_association(
     assert all(a.detection is raw[a.detection.station] for a in event.arrivals)
     assert res.stats["n_sasc_corrected"] == 2
     assert res.provenance.parameters["sasc"] == str(tmp_path / "sasc")
+
+
+def test_sasc_bins_follow_a_bias_that_turns_with_back_azimuth() -> None:
+    """A station whose back-azimuths are 10 deg too large from the east and 10 deg too
+    small from the west (four events each): one constant correction cannot
+    remove both (its median is between them); the SASC table has a bin for each sector
+    and corrects each to within a degree."""
+    from openndc.model.geodesy import distance_azimuth
+    from openndc.model.inventory import MonitoringNetwork, Station
+
+    tt = load_travel_times("ak135")
+    _, p, _ = tt.derivatives("P", [30.0], [10.0])
+    sites = [Station("IM", f"S{k}", 0.0, 40.0 * k, 0.0) for k in range(6)]
+    net = MonitoringNetwork("IM", tuple(sites), (), "test")
+
+    events = []
+    # true back-azimuths from S0 67-74 deg (measured 77-84) and 251-258 deg (241-248)
+    for k, (la, lo) in enumerate([(10.0, 30.0), (12.0, 30.0), (8.0, 30.0), (9.0, 28.0),
+                                  (-10.0, -30.0), (-8.0, -30.0), (-6.0, -30.0),
+                                  (-9.0, -28.0)]):  # fmt: skip
+        o = Origin(T0 + 1000.0 * k, la, lo, 10.0)
+        arrivals = []
+        for st in sites:
+            _, _, baz = distance_azimuth(la, lo, st.latitude, st.longitude)
+            bias = 0.0
+            if st.code == "S0":
+                bias = 10.0 if float(baz) < 180.0 else -10.0
+            d = Detection("IM", st.code, "", "BHZ", o.time + 300.0, phase="P",
+                          backazimuth=(float(baz) + bias) % 360.0, slowness=abs(float(p[0])),
+                          id=f"e{k}-{st.code}")  # fmt: skip
+            arrivals.append(Arrival(d, "P", distance=30.0, azimuth=0.0))
+        events.append(Event(f"e{k}", o, tuple(arrivals)))
+    (overall, table) = estimate_sasc_tables(events, tt, net, 6, 3, 30.0)["S0"]
+    sectors = [b for b in table.bins if b.azimuth_max - b.azimuth_min < 360.0]
+    assert [(b.azimuth_min, b.azimuth_max) for b in sectors] == [(60.0, 90.0), (240.0, 270.0)]
+    assert (table.bins[-1].azimuth_min, table.bins[-1].azimuth_max) == (0.0, 360.0)
+    assert abs(overall.backazimuth) < 10.0  # between the two
+    for e in events:
+        a = next(a for a in e.arrivals if a.station == "S0")
+        _, _, true_baz = distance_azimuth(e.origin.latitude, e.origin.longitude, 0.0, 0.0)
+        fixed = table.correct(float(a.detection.backazimuth), float(a.detection.slowness))
+        assert abs((fixed.backazimuth - float(true_baz) + 180.0) % 360.0 - 180.0) < 1.0
