@@ -469,22 +469,25 @@ def _self_calibrated(
     known: Sequence[Event],
 ) -> AssociationResult:
     """``config.self_calibrate``: associate, correct each station's back-azimuths and
-    slownesses by the first pass's residuals (:mod:`openndc.association.corrections`),
+    slownesses by the first pass's residuals where they differ from 0 at 99 %
+    (:mod:`openndc.association.corrections`, :func:`~openndc.association.corrections.significant`),
     associate again; the events and unassociated detections carry the measured
     detections (their residuals are the corrected ones). Without corrections, the first
     pass is the result."""
     from openndc.association.corrections import (
         apply_station_corrections,
         estimate_station_corrections,
+        significant,
     )
 
     once = replace(config, self_calibrate=False)
     first = associate(detections, network, once, travel_times, reference, known)
     source = travel_times if travel_times is not None else travel_time_source(config.model)
-    corrections = estimate_station_corrections(
+    estimated = estimate_station_corrections(
         first.events, source, config.self_calibrate_min_stations,
         config.self_calibrate_min_residuals,
     )  # fmt: skip
+    corrections = {k: c for k, c0 in estimated.items() if (c := significant(c0)) is not None}
     first.provenance = replace(first.provenance, parameters=to_mapping(config))
     first.stats["n_station_corrections"] = float(len(corrections))
     if not corrections:

@@ -40,7 +40,8 @@ class AssociationConfig:
         False,
         help="associate twice: the second time with each station's back-azimuths and "
         "slownesses corrected by the median residual of its first P in the first pass's "
-        "events with first P at self_calibrate_min_stations stations (a slowness-azimuth "
+        "events with first P at self_calibrate_min_stations stations, where it differs "
+        "from 0 at 99 % (once, without any that does; a slowness-azimuth "
         "station correction, SASC default correction, from the run's own well-located "
         "events; openndc.association.corrections). For arrays without SASC over a "
         "span with events at several stations; the bulletin keeps the measured values. "

@@ -47,10 +47,14 @@ __all__ = [
     "estimate_sasc_tables",
     "estimate_station_corrections",
     "sasc_table",
+    "significant",
 ]
 
 #: The first-P phases whose residuals make the corrections (and count an event's stations).
 FIRST_P_PHASES = frozenset({"P", "Pn", "Pg", "Pb"})
+#: Confidence at which a self-calibrating run applies a station's correction
+#: (:func:`significant`).
+SIGNIFICANCE = 0.99
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +160,38 @@ def _correction(
         ns,
         _spread(rb_all) if nb else 0.0,
         _spread(rs_all) if ns else 0.0,
+    )
+
+
+def significant(c: StationCorrection, level: float = SIGNIFICANCE) -> StationCorrection | None:
+    """``c`` with each component that does not differ from 0 at ``level`` set to 0, ``None``
+    where neither does: its median over the median's standard error (sqrt(pi / 2) x its
+    spread / sqrt(n)) against Student's t with n - 1 degrees of freedom, two-sided. A
+    station without a bias still has a median residual, noise of a few tenths of its
+    spread; correcting by it moves every measurement by that noise (and a self-calibrating
+    run associates twice for nothing)."""
+    from scipy.stats import t as student
+
+    def keep(median: float, spread: float, n: int) -> bool:
+        if n < 2 or median == 0.0:
+            return False
+        if spread <= 0.0:
+            return True
+        z = abs(median) / (math.sqrt(math.pi / 2.0) * spread / math.sqrt(n))
+        return bool(z > float(student.ppf(0.5 + level / 2.0, n - 1)))
+
+    b = keep(c.backazimuth, c.backazimuth_spread, c.n_backazimuth)
+    s = keep(c.slowness, c.slowness_spread, c.n_slowness)
+    if not (b or s):
+        return None
+    return replace(
+        c,
+        backazimuth=c.backazimuth if b else 0.0,
+        n_backazimuth=c.n_backazimuth if b else 0,
+        backazimuth_spread=c.backazimuth_spread if b else 0.0,
+        slowness=c.slowness if s else 0.0,
+        n_slowness=c.n_slowness if s else 0,
+        slowness_spread=c.slowness_spread if s else 0.0,
     )
 
 

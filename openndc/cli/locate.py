@@ -103,12 +103,17 @@ def span_calibrated(
 ) -> ProcessConfig:
     """With ``[association] self_calibrate`` and no SASC tables of its own, the
     configuration that corrects the whole table's detections by the station corrections
-    its own well-recorded events give (one association of the whole span, written as SASC
-    tables in ``folder``, replacing any there; :mod:`openndc.association.corrections`)
+    its own well-recorded events give where they differ from 0 at 99 % (one association of
+    the whole span, written as SASC tables in ``folder``, replacing any there;
+    :mod:`openndc.association.corrections`)
     instead of each window's: an hour rarely holds enough events at six stations. Without
     corrections, the configuration without self-calibration."""
     from openndc.association import associate
-    from openndc.association.corrections import estimate_station_corrections, sasc_table
+    from openndc.association.corrections import (
+        estimate_station_corrections,
+        sasc_table,
+        significant,
+    )
     from openndc.association.tables import travel_time_source
     from openndc.io.sasc import write_sasc
 
@@ -117,12 +122,14 @@ def span_calibrated(
         return config
     once = dataclasses.replace(a, self_calibrate=False)
     result = associate(detections, network, once)
-    corrections = estimate_station_corrections(
+    estimated = estimate_station_corrections(
         result.events, travel_time_source(a.model), a.self_calibrate_min_stations,
         a.self_calibrate_min_residuals, network,
     )  # fmt: skip
+    corrections = {k: c for k, c0 in estimated.items() if (c := significant(c0)) is not None}
     print(f"self-calibration over the table: {len(corrections)} station corrections from "
-          f"{len(result.events)} events")  # fmt: skip
+          f"{len(result.events)} events ({len(estimated) - len(corrections)} stations' "
+          "residuals not different from 0 at 99 %)")  # fmt: skip
     if not corrections:
         return dataclasses.replace(config, association=once)
     try:

@@ -17,6 +17,7 @@ from openndc.association.corrections import (
     estimate_sasc_tables,
     estimate_station_corrections,
     sasc_table,
+    significant,
 )
 from openndc.model import Detection
 from openndc.model.event import Arrival, Event, Origin
@@ -62,6 +63,37 @@ def test_corrections_are_the_median_residuals_of_well_recorded_events() -> None:
     assert apply_station_corrections([other], got)[0] is other
 
 
+def test_only_corrections_that_differ_from_zero_are_applied() -> None:
+    """A station's median residual is noise where it has no bias: over 2,000 unbiased
+    stations (10-40 residuals of sigma 5 deg and 1 s/deg) about 1 % of the components pass
+    at 99 %, and a 6 deg, 1.2 s/deg bias is found at most of them (the fewer residuals, the
+    less often: 3 sigma of the median with 10, 5.5 with 40); a component that
+    does not pass is 0, a station with neither is left out."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+
+    def measured(bias_b: float, bias_s: float) -> StationCorrection:
+        n = int(rng.integers(10, 41))
+        b, sl = rng.normal(bias_b, 5.0, n), rng.normal(bias_s, 1.0, n)
+
+        def spread(v: np.ndarray) -> float:
+            return float(1.4826 * np.median(np.abs(v - np.median(v))))
+
+        return StationCorrection("S", float(np.median(b)), float(np.median(sl)), n, n,
+                                 spread(b), spread(sl))  # fmt: skip
+
+    unbiased = [significant(measured(0.0, 0.0)) for _ in range(2000)]
+    passed = sum((c.n_backazimuth > 0) + (c.n_slowness > 0) for c in unbiased if c is not None)
+    assert 0.002 < passed / 4000 < 0.025
+    biased = [significant(measured(6.0, 1.2)) for _ in range(500)]
+    assert sum(c is not None and c.n_backazimuth > 0 and c.n_slowness > 0 for c in biased) > 375
+    mixed = significant(StationCorrection("S", 0.5, 1.5, 20, 20, 5.0, 1.0))
+    assert mixed is not None
+    assert (mixed.backazimuth, mixed.n_backazimuth, mixed.slowness) == (0.0, 0, 1.5)
+    assert significant(StationCorrection("S", 0.5, 0.1, 20, 20, 5.0, 1.0)) is None
+
+
 def test_self_calibration_recovers_a_small_event_at_biased_arrays(shared_data: Path) -> None:
     """Every station measures its back-azimuths 6-10 deg off (ESDC -15, AKASG +15) and its
     slownesses 0.1 s/deg per degree of that, unreported (arrays without slowness-azimuth
@@ -82,7 +114,9 @@ def test_self_calibration_recovers_a_small_event_at_biased_arrays(shared_data: P
         assert any(small <= i for i in ids) is calibrate
         assert all(a.detection is measured[a.detection.id]
                    for e in res.events for a in e.arrivals)  # fmt: skip
-    assert res.stats["n_station_corrections"] >= 20
+    # of the 24 stations with residuals, those whose median residual differs from 0 at
+    # 99 % (with 6-10 events a noisy station's bias may not: BRTR's -10.8 deg over 8)
+    assert res.stats["n_station_corrections"] >= 15
 
 
 def test_sasc_tables_correct_the_arrays_before_association(
