@@ -945,7 +945,110 @@ class _Ndc:
                     heapq.heappush(heap, (-ev[0], d.t[i], i, ev[1], ev[2]))
         if cfg.ndc_resolve_conflicts:
             out = self._resolve_conflicts(out, known)
+        if cfg.ndc_regrow:
+            out = self._regrow(out, known)
         return out
+
+    def _regrow(
+        self, out: list[NdcHypothesis], known: Sequence[NdcHypothesis]
+    ) -> list[NdcHypothesis]:
+        """Each accepted event built again from its earliest P (the closest station's)
+        with its own detections and those no event took: where the hypothesis so built
+        holds every detection of the event and more, it replaces it. The search takes
+        drivers best node score first, and three far arrays' azimuths and slownesses can
+        outscore the closest station's P: their event, placed by them alone, is 2 deg and a
+        minute off, the closest P and S then fit it no more and stay free (IMS-style set,
+        seed 3 ev188: KEST's P and Sg at 0.5 deg left out of BRMAR, BRTR and SCHQ's event,
+        whose two PcP then made a chance event with a noise detection). Returns the events
+        (codas recorded anew where one was replaced)."""
+        changed = False
+        for j, ev in enumerate(list(out)):
+            p_idx = self._p_members(ev.members, ev.phases)
+            if p_idx.size == 0:
+                continue
+            mine = np.asarray(ev.members, dtype=np.int64)
+            row = next(r for r, h in enumerate(self.coda_events) if h is ev)
+            saved = (self.coda_lo[row].copy(), self.coda_hi[row].copy(),
+                     self.coda_ring[row].copy())  # fmt: skip
+            # while it is built again, the event's coda explains none of its detections
+            self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = np.inf, -np.inf, -np.inf
+            self.alive[mine] = True
+            try:
+                built = []
+                for drv in self._closer_p(ev, p_idx):
+                    top = self.evaluate(drv)
+                    h = None if top is None else self._hypothesis(drv, *top)
+                    if h is not None and set(ev.members) < set(h.members):
+                        built.append(h)
+            finally:
+                self.alive[mine] = False
+                self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = saved
+            others = (*known, *out[:j], *out[j + 1 :])
+            hyp = min(built, key=self._rank, default=None)
+            if hyp is not None and not self._duplicate(hyp, others):
+                log.debug("ndc: event at %.1f s (%d detections) built again at %.1f s (%d)",
+                          ev.t0, len(ev.members), hyp.t0, len(hyp.members))  # fmt: skip
+                self.alive[hyp.members] = False
+                out[j] = hyp
+                changed = True
+        if changed:
+            self._reset_codas()
+            for h in (*known, *out):
+                self._add_coda(h)
+            out = self._drop_explained(out, known)
+        return out
+
+    def _drop_explained(
+        self, out: list[NdcHypothesis], known: Sequence[NdcHypothesis]
+    ) -> list[NdcHypothesis]:
+        """The events of ``out`` less those whose P detections, but at fewer than
+        ``ndc_min_p_stations`` sites, fit later phases of another event
+        (:meth:`_explained`): what the search does not make of such detections
+        (:meth:`_accept`), now that :meth:`_regrow` has put their event in its place
+        (seed 3 ev188's PcP at BRMAR and BRTR had made a chance event with a noise
+        detection at LPAZ). Their detections are free again; codas recorded anew."""
+        d, cfg = self.d, self.cfg
+        kept: list[NdcHypothesis] = []
+        for ev in out:
+            p_idx = self._p_members(ev.members, ev.phases)
+            row = next(r for r, h in enumerate(self.coda_events) if h is ev)
+            saved = (self.coda_lo[row].copy(), self.coda_hi[row].copy())
+            self.coda_lo[row], self.coda_hi[row] = np.inf, -np.inf
+            try:
+                explained = self._explained(p_idx)
+            finally:
+                self.coda_lo[row], self.coda_hi[row] = saved
+            if len(set(d.site[p_idx[~explained]].tolist())) >= cfg.ndc_min_p_stations:
+                kept.append(ev)
+                continue
+            log.debug("ndc: event at %.1f s made of another event's later phases: dropped",
+                      ev.t0)  # fmt: skip
+            self.alive[ev.members] = True
+        if len(kept) < len(out):
+            self._reset_codas()
+            for h in (*known, *kept):
+                self._add_coda(h)
+        return kept
+
+    def _closer_p(self, ev: NdcHypothesis, p_idx: IntArray) -> list[int]:
+        """The drivers :meth:`_regrow` builds event ``ev`` again from: its earliest P, and
+        the P detections no event took at sites closer than its closest P station, within
+        ``ndc_merge_time`` of their predicted P (an event placed without them may be a
+        degree or two and tens of seconds off)."""
+        d = self.d
+        first = int(p_idx[np.argmin(d.t[p_idx])])
+        dist, _, _ = distance_azimuth(ev.latitude, ev.longitude, d.site_lat, d.site_lon)
+        dist = np.asarray(dist, float)
+        near = dist < float(np.min(dist[d.site[p_idx]]))
+        if not near.any():
+            return [first]
+        tp, _ = self.src.p_time(dist, self._table_depth(ev.depth))
+        w = self.cfg.ndc_merge_time
+        lo = int(np.searchsorted(d.t, ev.t0))
+        hi = int(np.searchsorted(d.t, d.t[first], side="right"))
+        j = lo + np.flatnonzero(self.alive[lo:hi] & self.is_p[lo:hi] & near[d.site[lo:hi]])
+        j = j[np.abs(d.t[j] - ev.t0 - tp[d.site[j]]) <= w]
+        return [first, *(int(x) for x in j)]
 
     def _rank(self, hyp: NdcHypothesis) -> tuple[int, float]:
         """Order of explanations, best first: more detections, then a better fit
