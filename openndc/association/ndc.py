@@ -29,7 +29,8 @@ import copy
 import heapq
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -331,6 +332,18 @@ class _Ndc:
         self._reset_codas()
         # per node: distances [deg] to every site and the sites' threshold mb there
         self._node_sites: dict[int, tuple[FloatArray, FloatArray]] = {}
+
+    @contextmanager
+    def _coda_hidden(self, ev: NdcHypothesis) -> Iterator[None]:
+        """Within the block the coda recorded for accepted event ``ev`` explains and masks
+        nothing (its detections offered or judged again); restored after."""
+        row = next(r for r, h in enumerate(self.coda_events) if h is ev)
+        saved = (self.coda_lo[row].copy(), self.coda_hi[row].copy(), self.coda_ring[row].copy())
+        self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = np.inf, -np.inf, -np.inf
+        try:
+            yield
+        finally:
+            self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = saved
 
     def _reset_codas(self) -> None:
         """No accepted event's coda recorded (:meth:`_add_coda` records them)."""
@@ -967,22 +980,18 @@ class _Ndc:
             if p_idx.size == 0:
                 continue
             mine = np.asarray(ev.members, dtype=np.int64)
-            row = next(r for r, h in enumerate(self.coda_events) if h is ev)
-            saved = (self.coda_lo[row].copy(), self.coda_hi[row].copy(),
-                     self.coda_ring[row].copy())  # fmt: skip
             # while it is built again, the event's coda explains none of its detections
-            self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = np.inf, -np.inf, -np.inf
-            self.alive[mine] = True
-            try:
-                built = []
-                for drv in self._closer_p(ev, p_idx):
-                    top = self.evaluate(drv)
-                    h = None if top is None else self._hypothesis(drv, *top)
-                    if h is not None and set(ev.members) < set(h.members):
-                        built.append(h)
-            finally:
-                self.alive[mine] = False
-                self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = saved
+            with self._coda_hidden(ev):
+                self.alive[mine] = True
+                try:
+                    built = []
+                    for drv in self._closer_p(ev, p_idx):
+                        top = self.evaluate(drv)
+                        h = None if top is None else self._hypothesis(drv, *top)
+                        if h is not None and set(ev.members) < set(h.members):
+                            built.append(h)
+                finally:
+                    self.alive[mine] = False
             others = (*known, *out[:j], *out[j + 1 :])
             hyp = min(built, key=self._rank, default=None)
             if hyp is not None and not self._duplicate(hyp, others):
@@ -1011,13 +1020,8 @@ class _Ndc:
         kept: list[NdcHypothesis] = []
         for ev in out:
             p_idx = self._p_members(ev.members, ev.phases)
-            row = next(r for r, h in enumerate(self.coda_events) if h is ev)
-            saved = (self.coda_lo[row].copy(), self.coda_hi[row].copy())
-            self.coda_lo[row], self.coda_hi[row] = np.inf, -np.inf
-            try:
+            with self._coda_hidden(ev):
                 explained = self._explained(p_idx)
-            finally:
-                self.coda_lo[row], self.coda_hi[row] = saved
             if len(set(d.site[p_idx[~explained]].tolist())) >= cfg.ndc_min_p_stations:
                 kept.append(ev)
                 continue
@@ -1087,31 +1091,28 @@ class _Ndc:
             sites = d.site[p_idx]
             if np.unique(sites).size != cfg.ndc_min_p_stations:
                 continue
-            row = next(r for r, h in enumerate(self.coda_events) if h is ev)
-            saved = (self.coda_lo[row].copy(), self.coda_hi[row].copy(),
-                     self.coda_ring[row].copy())  # fmt: skip
-            # while its detections are offered, the event's coda explains none of them
-            self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = np.inf, -np.inf, -np.inf
             others = (*known, *out[:j], *out[j + 1 :])
             offered: list[NdcHypothesis] = []
-            for h in p_idx[np.array([np.sum(sites == x) == 1 for x in sites], dtype=np.bool_)]:
-                self.alive[h] = True
-                try:
-                    top = self.evaluate(int(h))
-                    hyp = None if top is None else self._hypothesis(int(h), *top)
-                finally:
-                    self.alive[h] = False
-                if hyp is not None and not self._duplicate(hyp, others):
-                    offered.append(hyp)
-            best = min(offered, key=self._rank, default=None)
-            if best is not None and self._rank(best) < self._rank(ev):
-                log.debug("ndc: event at %.1f s (%d detections) gives way to one at %.1f s (%d)",
-                          ev.t0, len(ev.members), best.t0, len(best.members))  # fmt: skip
-                self.alive[ev.members] = True
-                self.alive[best.members] = False
-                out[j] = best
-                changed = True
-            self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = saved
+            # while its detections are offered, the event's coda explains none of them
+            with self._coda_hidden(ev):
+                for h in p_idx[np.array([np.sum(sites == x) == 1 for x in sites], dtype=np.bool_)]:
+                    self.alive[h] = True
+                    try:
+                        top = self.evaluate(int(h))
+                        hyp = None if top is None else self._hypothesis(int(h), *top)
+                    finally:
+                        self.alive[h] = False
+                    if hyp is not None and not self._duplicate(hyp, others):
+                        offered.append(hyp)
+                best = min(offered, key=self._rank, default=None)
+                if best is not None and self._rank(best) < self._rank(ev):
+                    log.debug("ndc: event at %.1f s (%d detections) gives way to one at %.1f s "
+                              "(%d)", ev.t0, len(ev.members), best.t0,
+                              len(best.members))  # fmt: skip
+                    self.alive[ev.members] = True
+                    self.alive[best.members] = False
+                    out[j] = best
+                    changed = True
         if changed:
             self._reset_codas()
             for h in (*known, *out):
