@@ -345,6 +345,12 @@ class _Ndc:
         finally:
             self.coda_lo[row], self.coda_hi[row], self.coda_ring[row] = saved
 
+    def _record_codas(self, events: Sequence[NdcHypothesis]) -> None:
+        """The codas of ``events`` recorded anew, and no other (:meth:`_add_coda`)."""
+        self._reset_codas()
+        for h in events:
+            self._add_coda(h)
+
     def _reset_codas(self) -> None:
         """No accepted event's coda recorded (:meth:`_add_coda` records them)."""
         # per site: the coda intervals [s] of accepted events (see ``ndc_coda``)
@@ -1001,9 +1007,7 @@ class _Ndc:
                 out[j] = hyp
                 changed = True
         if changed:
-            self._reset_codas()
-            for h in (*known, *out):
-                self._add_coda(h)
+            self._record_codas((*known, *out))
             out = self._drop_explained(out, known)
         return out
 
@@ -1029,9 +1033,7 @@ class _Ndc:
                       ev.t0)  # fmt: skip
             self.alive[ev.members] = True
         if len(kept) < len(out):
-            self._reset_codas()
-            for h in (*known, *kept):
-                self._add_coda(h)
+            self._record_codas((*known, *kept))
         return kept
 
     def _closer_p(self, ev: NdcHypothesis, p_idx: IntArray) -> list[int]:
@@ -1114,9 +1116,7 @@ class _Ndc:
                     out[j] = best
                     changed = True
         if changed:
-            self._reset_codas()
-            for h in (*known, *out):
-                self._add_coda(h)
+            self._record_codas((*known, *out))
         return out
 
     def _hypothesis(self, i: int, score: float, k: int, o: float) -> NdcHypothesis | None:
