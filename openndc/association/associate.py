@@ -470,14 +470,14 @@ def _self_calibrated(
 ) -> AssociationResult:
     """``config.self_calibrate``: associate, correct each station's back-azimuths and
     slownesses by the first pass's residuals where they differ from 0 at 99 %
-    (:mod:`openndc.association.corrections`, :func:`~openndc.association.corrections.significant`),
+    (:func:`~openndc.association.corrections.significant_corrections`),
     associate again; the events and unassociated detections carry the measured
     detections (their residuals are the corrected ones). Without corrections, the first
     pass is the result."""
     from openndc.association.corrections import (
         apply_station_corrections,
         estimate_station_corrections,
-        significant,
+        significant_corrections,
     )
 
     once = replace(config, self_calibrate=False)
@@ -487,7 +487,7 @@ def _self_calibrated(
         first.events, source, config.self_calibrate_min_stations,
         config.self_calibrate_min_residuals,
     )  # fmt: skip
-    corrections = {k: c for k, c0 in estimated.items() if (c := significant(c0)) is not None}
+    corrections = significant_corrections(estimated)
     first.provenance = replace(first.provenance, parameters=to_mapping(config))
     first.stats["n_station_corrections"] = float(len(corrections))
     if not corrections:

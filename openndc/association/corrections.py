@@ -48,6 +48,7 @@ __all__ = [
     "estimate_station_corrections",
     "sasc_table",
     "significant",
+    "significant_corrections",
 ]
 
 #: The first-P phases whose residuals make the corrections (and count an event's stations).
@@ -193,6 +194,14 @@ def significant(c: StationCorrection, level: float = SIGNIFICANCE) -> StationCor
         n_slowness=c.n_slowness if s else 0,
         slowness_spread=c.slowness_spread if s else 0.0,
     )
+
+
+def significant_corrections(
+    corrections: dict[str, StationCorrection], level: float = SIGNIFICANCE
+) -> dict[str, StationCorrection]:
+    """The ``corrections`` with what :func:`significant` keeps of each, the stations with
+    nothing kept left out: what a self-calibrating run applies."""
+    return {k: c for k, c0 in corrections.items() if (c := significant(c0, level)) is not None}
 
 
 def estimate_sasc_tables(

@@ -992,8 +992,7 @@ class _Ndc:
                 try:
                     built = []
                     for drv in self._closer_p(ev, p_idx):
-                        top = self.evaluate(drv)
-                        h = None if top is None else self._hypothesis(drv, *top)
+                        h = self._built(drv)
                         if h is not None and set(ev.members) < set(h.members):
                             built.append(h)
                 finally:
@@ -1035,6 +1034,12 @@ class _Ndc:
         if len(kept) < len(out):
             self._record_codas((*known, *kept))
         return kept
+
+    def _built(self, drv: int) -> NdcHypothesis | None:
+        """The hypothesis driver ``drv`` makes now, from its best node (:meth:`evaluate`,
+        :meth:`_hypothesis`), or ``None``."""
+        top = self.evaluate(drv)
+        return None if top is None else self._hypothesis(drv, *top)
 
     def _closer_p(self, ev: NdcHypothesis, p_idx: IntArray) -> list[int]:
         """The drivers :meth:`_regrow` builds event ``ev`` again from: its earliest P, and
@@ -1100,8 +1105,7 @@ class _Ndc:
                 for h in p_idx[np.array([np.sum(sites == x) == 1 for x in sites], dtype=np.bool_)]:
                     self.alive[h] = True
                     try:
-                        top = self.evaluate(int(h))
-                        hyp = None if top is None else self._hypothesis(int(h), *top)
+                        hyp = self._built(int(h))
                     finally:
                         self.alive[h] = False
                     if hyp is not None and not self._duplicate(hyp, others):

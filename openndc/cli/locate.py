@@ -112,7 +112,7 @@ def span_calibrated(
     from openndc.association.corrections import (
         estimate_station_corrections,
         sasc_table,
-        significant,
+        significant_corrections,
     )
     from openndc.association.tables import travel_time_source
     from openndc.io.sasc import write_sasc
@@ -126,7 +126,7 @@ def span_calibrated(
         result.events, travel_time_source(a.model), a.self_calibrate_min_stations,
         a.self_calibrate_min_residuals, network,
     )  # fmt: skip
-    corrections = {k: c for k, c0 in estimated.items() if (c := significant(c0)) is not None}
+    corrections = significant_corrections(estimated)
     print(f"self-calibration over the table: {len(corrections)} station corrections from "
           f"{len(result.events)} events ({len(estimated) - len(corrections)} stations' "
           "residuals not different from 0 at 99 %)")  # fmt: skip
