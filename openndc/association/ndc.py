@@ -768,23 +768,30 @@ class _Ndc:
     def refine(
         self, lat: float, lon: float, depth: float, idx: IntArray, half: float, fit: bool = False
     ) -> tuple[float, float, float]:
-        """Local grid search of the epicentre (depth fixed at the node's) [deg]: 7 x 7
-        trial points around the best so far, shrinking 2.5 times, six times. With ``fit``,
-        also a local fit of the same data from the start (:meth:`_fit`, a robust loss, within
-        the grid's reach), kept where its misfit is the smaller: near a close station (Pg at
-        ~19 s/deg, Pn at ~14) the trial points straddle the narrow valley where its P time
-        fits, and the grid settles where the times fit and the arrays' azimuths do not."""
+        """Local grid search of the epicentre (depth fixed at the node's) [deg]: trial
+        points within 2 ``half`` of the start, 13 x 13 (``half`` / 3 apart) at the first
+        level, then 7 x 7 around the best so far, shrinking 2.5 times, five times. With
+        ``fit``, also a local fit of the same data from the start (:meth:`_fit`, a robust
+        loss, within the grid's reach), kept where its misfit is the smaller: near a close
+        station (Pg at ~19 s/deg, Pn at ~14) the trial points straddle the narrow valley
+        where its P time fits, and the grid settles where the times fit and the arrays'
+        azimuths do not. The first level is the denser because the valley it must not miss
+        is widest there: 7 x 7 points (0.8 deg apart in a 1.2-deg cell) settled on the valley
+        of a noise detection at the close station, 0.9 deg off, where the fit from the node
+        also ended, and two far arrays' P (10 s off there) were lost to the event (IMS-style
+        set, seed 9 ev116: split in two)."""
         lat0, lon0 = lat, lon
         step = half
-        for _ in range(6):
-            ax = np.arange(-3, 4) * (step / 1.5)
+        for level in range(6):
+            n_half = 6 if level == 0 else 3
+            ax = np.arange(-n_half, n_half + 1) * (2.0 * step / n_half)
             dy, dx = np.meshgrid(ax, ax, indexing="ij")
             la = np.clip(lat + dy.ravel(), -90.0, 90.0)
             lo = lon + dx.ravel() / np.maximum(np.cos(np.radians(la)), 0.05)
             m, _ = self._misfits(la, lo, depth, idx)
             k = int(np.argmin(m))
-            # the centre of the 7 x 7 trial points (index 24) is the current epicentre
-            if m[k] < m[24] - 1e-9:
+            # the centre of the trial points is the current epicentre
+            if m[k] < m[m.size // 2] - 1e-9:
                 lat, lon = float(la[k]), (float(lo[k]) + 180.0) % 360.0 - 180.0
             step /= 2.5
         best, t0 = self._misfit(lat, lon, depth, idx)

@@ -144,12 +144,15 @@ def _sequence(
 
 def test_a_weak_events_coda_does_not_hide_the_next_event(shared_data: Path) -> None:
     """SNR 5 at each array: the first event's coda is over within a minute, so the second
-    (5 min later) is an event; with the whole interval as coda (ndc_coda_q = 0, the old
-    rule) it is lost."""
+    (4 min later) is an event; with the whole interval as coda (ndc_coda_q = 0, the old
+    rule: to 60 s after S, 290-300 s after the origin at these arrays) it is lost. (At 5
+    min the second event's P lie just after those intervals, but at the one array near 20
+    deg where the interval ends after Lg or after S as the first event's epicentre falls.)"""
     from openndc.association import AssociationConfig
 
     net, arrays = primary_network(shared_data, T0)
-    dets = _sequence(net, arrays, snr=5.0, seed=3)
+    seq = (SEQUENCE[0], (SEQUENCE[0][0] + 240.0, *SEQUENCE[1][1:]))
+    dets = _sequence(net, arrays, snr=5.0, seed=3, events=seq)
     res = associate(dets, net)  # type: ignore[arg-type]
     found = sorted({a.detection.id.split("-")[0] for e in res.events for a in e.arrivals})
     assert len(res.events) == 2 and found == ["ev0", "ev1"]
