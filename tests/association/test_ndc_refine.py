@@ -1,7 +1,8 @@
 """The NDC association's local location (``_Ndc.refine`` and its local fit ``_Ndc._fit``)
 on an event of the IMS-style test set at the real IMS primary sites: a close 3-C station
 (KEST, 1.7 deg) and two arrays (ESDC 11 deg, TORD 22 deg), detections as the benchmark
-made them (seed 4, ev164: ISC Tunisia origin 34.3182 N 8.2047 E, 8.9 km)."""
+made them (seed 4, ev164: ISC Tunisia origin 34.3182 N 8.2047 E, 8.9 km; and seed 9
+ev116, a noise detection at KEST with four arrays' P)."""
 
 from __future__ import annotations
 
@@ -32,15 +33,19 @@ ROWS = (
 )
 
 
+def _p(name: str, code: str, array: bool, dt: float, baz: float, slow: float) -> Detection:
+    """A P detection ``dt`` [s] after the origin (T0 + 60 s), with the set's uncertainties
+    (arrays: 0.5 s, 5 deg, 1 s/deg; 3-C: 1 s, 25 deg, 4 s/deg)."""
+    bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
+    return Detection("IM", code, "", "BHZ", T0 + 60.0 + dt, time_uncertainty=ts, phase="P",
+                     backazimuth=baz, backazimuth_uncertainty=bs, slowness=slow,
+                     slowness_uncertainty=ss, id=name)  # fmt: skip
+
+
 def _ndc(shared: Path, extra: tuple[Detection, ...] = ()) -> _Ndc:
     net, _ = primary_network(shared, T0)
-    dets = list(extra)
-    for code, array, dt, baz, slow in ROWS:
-        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
-        dets.append(Detection("IM", code, "", "BHZ", T0 + 60.0 + dt, time_uncertainty=ts,
-                              phase="P", backazimuth=baz, backazimuth_uncertainty=bs,
-                              slowness=slow, slowness_uncertainty=ss,
-                              id=f"ev-{code}"))  # fmt: skip
+    dets = [*extra, *(_p(f"ev-{code}", code, array, dt, baz, slow)
+                      for code, array, dt, baz, slow in ROWS)]  # fmt: skip
     dets.sort(key=lambda d: d.time)
     return _Ndc(_ingest(dets, net, []), AssociationConfig(), load_travel_times("ak135"))
 
@@ -82,13 +87,8 @@ def test_refine_is_not_held_by_a_noise_detection_at_the_close_station(shared_dat
     0.9 deg off (GERES and NOA then 10 s off, lost to the event, which was split in two);
     the misfit is smaller at the epicentre, and refine now finds it there."""
     net, _ = primary_network(shared_data, T0)
-    dets = []
-    for name, code, dt, baz, slow in EV116_ROWS:
-        array = code != "KEST"
-        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
-        dets.append(Detection("IM", code, "", "BHZ", T0 + 60.0 + dt, time_uncertainty=ts,
-                              phase="P", backazimuth=baz, backazimuth_uncertainty=bs,
-                              slowness=slow, slowness_uncertainty=ss, id=name))  # fmt: skip
+    dets = [_p(name, code, code != "KEST", dt, baz, slow)
+            for name, code, dt, baz, slow in EV116_ROWS]  # fmt: skip
     ndc = _Ndc(_ingest(dets, net, []), reb_rules_config(self_calibrate=False),
                load_travel_times("ak135"))  # fmt: skip
     idx = np.arange(len(EV116_ROWS), dtype=np.int64)
