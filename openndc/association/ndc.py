@@ -949,6 +949,33 @@ class _Ndc:
             if hyp is None:
                 continue
             if self._duplicate(hyp, (*known, *out)):
+                j = next((j for j, h in enumerate(out) if self._duplicate(hyp, (h,))), None)
+                merged = (
+                    None
+                    if j is None
+                    else self._merged(out[j], hyp, (*known, *out[:j], *out[j + 1 :]))
+                )
+                if merged is not None and j is not None:
+                    # the two are one event, which neither alone was: it takes their place
+                    log.debug(
+                        "ndc: event at %.1f s and a hypothesis at %.1f s merged (%d P sites)",
+                        out[j].t0,
+                        hyp.t0,
+                        self._n_p_sites(merged),
+                    )
+                    self.alive[out[j].members] = True
+                    out[j] = merged
+                    taken = np.concatenate(
+                        [
+                            np.asarray(merged.members, dtype=np.int64),
+                            self._depth_phase_detections(merged),
+                        ]
+                    )
+                    self.alive[taken] = False
+                    removed_at[taken] = version
+                    version += 1
+                    self._record_codas((*known, *out))
+                    continue
                 # a later phase of an accepted event (or a split of it): its detections go
                 # to no event rather than to a duplicate
                 self.alive[hyp.members] = False
@@ -974,6 +1001,39 @@ class _Ndc:
         if cfg.ndc_regrow:
             out = self._regrow(out, known)
         return out
+
+    def _n_p_sites(self, hyp: NdcHypothesis) -> int:
+        """Number of sites with a P detection of ``hyp``."""
+        return int(np.unique(self.d.site[self._p_members(hyp.members, hyp.phases)]).size)
+
+    def _merged(
+        self, ev: NdcHypothesis, hyp: NdcHypothesis, others: Sequence[NdcHypothesis]
+    ) -> NdcHypothesis | None:
+        """One event in place of accepted event ``ev`` and hypothesis ``hyp``, its duplicate
+        (within ``ndc_merge_time`` and ``ndc_merge_distance``), where their detections make
+        one with P at more sites than either: built from the earliest P of each with their
+        detections and those no event took (``ev``'s coda hidden), the better
+        (:meth:`_rank`); ``None`` where none is. A chance combination accepted first (a
+        noise detection at the closest station with two of an event's arrays, placed 5 deg
+        off) otherwise makes the event's other stations a duplicate of it, and their
+        detections go to no event (IMS-style set, seed 7 ev143, with an even lattice)."""
+        d = self.d
+        mine = np.asarray(ev.members, dtype=np.int64)
+        built = []
+        with self._coda_hidden(ev):
+            self.alive[mine] = True
+            try:
+                for h in (ev, hyp):
+                    p_idx = self._p_members(h.members, h.phases)
+                    if p_idx.size:
+                        b = self._built(int(p_idx[np.argmin(d.t[p_idx])]))
+                        if b is not None:
+                            built.append(b)
+            finally:
+                self.alive[mine] = False
+        need = max(self._n_p_sites(ev), self._n_p_sites(hyp))
+        ok = [b for b in built if self._n_p_sites(b) > need and not self._duplicate(b, others)]
+        return min(ok, key=self._rank, default=None)
 
     def _regrow(
         self, out: list[NdcHypothesis], known: Sequence[NdcHypothesis]
