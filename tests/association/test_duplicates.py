@@ -15,10 +15,9 @@ from obspy import UTCDateTime
 from openndc.association import reb_rules_config
 from openndc.association.associate import _ingest
 from openndc.association.ndc import NdcHypothesis, _Ndc
-from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.support.ims import primary_network
+from tests.support.ims import primary_network, set_p_detection
 
 T0 = UTCDateTime(2024, 1, 1, 14, 20, 38)
 EVENT = (33.8223, 7.8253)
@@ -35,13 +34,8 @@ ROWS = (
 
 def _ndc(shared: Path) -> _Ndc:
     net, _ = primary_network(shared, T0)
-    dets = []
-    for name, code, dt, baz, slow in ROWS:
-        array = code != "KEST"
-        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
-        dets.append(Detection("IM", code, "", "BHZ", T0 + dt, time_uncertainty=ts, phase="P",
-                              backazimuth=baz, backazimuth_uncertainty=bs, slowness=slow,
-                              slowness_uncertainty=ss, id=name))  # fmt: skip
+    dets = [set_p_detection(name, code, code != "KEST", T0 + dt, baz, slow)
+            for name, code, dt, baz, slow in ROWS]  # fmt: skip
     return _Ndc(_ingest(dets, net, []), reb_rules_config(self_calibrate=False),
                 load_travel_times("ak135"))  # fmt: skip
 

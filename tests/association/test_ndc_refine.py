@@ -19,7 +19,7 @@ from openndc.association.ndc import _Ndc
 from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.support.ims import primary_network
+from tests.support.ims import primary_network, set_p_detection
 
 T0 = UTCDateTime(2024, 1, 1)
 TRUE = (34.3182, 8.2047)
@@ -34,12 +34,8 @@ ROWS = (
 
 
 def _p(name: str, code: str, array: bool, dt: float, baz: float, slow: float) -> Detection:
-    """A P detection ``dt`` [s] after the origin (T0 + 60 s), with the set's uncertainties
-    (arrays: 0.5 s, 5 deg, 1 s/deg; 3-C: 1 s, 25 deg, 4 s/deg)."""
-    bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
-    return Detection("IM", code, "", "BHZ", T0 + 60.0 + dt, time_uncertainty=ts, phase="P",
-                     backazimuth=baz, backazimuth_uncertainty=bs, slowness=slow,
-                     slowness_uncertainty=ss, id=name)  # fmt: skip
+    """A P detection ``dt`` [s] after the origin (T0 + 60 s)."""
+    return set_p_detection(name, code, array, T0 + 60.0 + dt, baz, slow)
 
 
 def _ndc(shared: Path, extra: tuple[Detection, ...] = ()) -> _Ndc:

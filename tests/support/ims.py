@@ -32,6 +32,7 @@ __all__ = [
     "ims_array_codes",
     "primary_network",
     "read_ims_network",
+    "set_p_detection",
 ]
 
 
@@ -145,6 +146,18 @@ def event_p_detections(
                              slowness=best[1] + float(rng.normal(0, ss)),
                              slowness_uncertainty=ss, id=f"ev-{code}", **amp))  # fmt: skip
     return out
+
+
+def set_p_detection(
+    name: str, code: str, array: bool, time: UTCDateTime, baz: float, slow: float
+) -> Detection:
+    """A P detection at ``time`` with back-azimuth ``baz`` [deg] and slowness ``slow``
+    [s/deg], with the uncertainties the IMS-style set gives (arrays: 0.5 s, 5 deg, 1 s/deg;
+    3-C stations: 1 s, 25 deg, 4 s/deg). Identifier ``name``."""
+    bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
+    return Detection("IM", code, "", "BHZ", time, time_uncertainty=ts, phase="P",
+                     backazimuth=baz, backazimuth_uncertainty=bs, slowness=slow,
+                     slowness_uncertainty=ss, id=name)  # fmt: skip
 
 
 def false_p_detections(
