@@ -931,6 +931,14 @@ class _Ndc:
         removed_at = np.full(len(d.t), -1, dtype=np.int64)
         stamp: dict[int, int] = {}
         version = 0
+
+        def take(idx: IntArray | list[int]) -> None:
+            """Detections ``idx`` taken: no other event's; drivers near them re-scored."""
+            nonlocal version
+            self.alive[idx] = False
+            removed_at[idx] = version
+            version += 1
+
         out: list[NdcHypothesis] = []
         while heap:
             neg, _, i, k, o = heapq.heappop(heap)
@@ -948,49 +956,27 @@ class _Ndc:
             hyp = self._hypothesis(i, -neg, k, o)
             if hyp is None:
                 continue
-            if self._duplicate(hyp, (*known, *out)):
-                j = next((j for j, h in enumerate(out) if self._duplicate(hyp, (h,))), None)
-                merged = (
-                    None
-                    if j is None
-                    else self._merged(out[j], hyp, (*known, *out[:j], *out[j + 1 :]))
-                )
+            j = next((j for j, h in enumerate(out) if self._duplicate(hyp, (h,))), None)
+            if j is not None or self._duplicate(hyp, known):
+                merged = None
+                if j is not None:
+                    merged = self._merged(out[j], hyp, (*known, *out[:j], *out[j + 1 :]))
                 if merged is not None and j is not None:
                     # the two are one event, which neither alone was: it takes their place
-                    log.debug(
-                        "ndc: event at %.1f s and a hypothesis at %.1f s merged (%d P sites)",
-                        out[j].t0,
-                        hyp.t0,
-                        self._n_p_sites(merged),
-                    )
+                    log.debug("ndc: event at %.1f s and a hypothesis at %.1f s merged (%d P "
+                              "sites)", out[j].t0, hyp.t0, self._n_p_sites(merged))  # fmt: skip
                     self.alive[out[j].members] = True
                     out[j] = merged
-                    taken = np.concatenate(
-                        [
-                            np.asarray(merged.members, dtype=np.int64),
-                            self._depth_phase_detections(merged),
-                        ]
-                    )
-                    self.alive[taken] = False
-                    removed_at[taken] = version
-                    version += 1
+                    take(self._taken(merged))
                     self._record_codas((*known, *out))
                     continue
                 # a later phase of an accepted event (or a split of it): its detections go
                 # to no event rather than to a duplicate
-                self.alive[hyp.members] = False
-                removed_at[hyp.members] = version
-                version += 1
+                take(hyp.members)
                 continue
             out.append(hyp)
             self._add_coda(hyp)
-            # its members and its depth phases (they join it after the search, in
-            # attach_later_phases) are no other event's
-            taken = np.concatenate([np.asarray(hyp.members, dtype=np.int64),
-                                    self._depth_phase_detections(hyp)])  # fmt: skip
-            self.alive[taken] = False
-            removed_at[taken] = version
-            version += 1
+            take(self._taken(hyp))
             if self.alive[i]:
                 # a rival's hypothesis was kept: the driver may still make another event
                 ev = self.evaluate(i)
@@ -1001,6 +987,17 @@ class _Ndc:
         if cfg.ndc_regrow:
             out = self._regrow(out, known)
         return out
+
+    def _taken(self, hyp: NdcHypothesis) -> IntArray:
+        """What an accepted ``hyp`` takes: its members and its depth phases (they join it
+        after the search, in attach_later_phases)."""
+        return np.concatenate([np.asarray(hyp.members, dtype=np.int64),
+                               self._depth_phase_detections(hyp)])  # fmt: skip
+
+    def _earliest_p(self, hyp: NdcHypothesis) -> int | None:
+        """The earliest P detection of ``hyp`` (``None``: it has none)."""
+        p_idx = self._p_members(hyp.members, hyp.phases)
+        return int(p_idx[np.argmin(self.d.t[p_idx])]) if p_idx.size else None
 
     def _n_p_sites(self, hyp: NdcHypothesis) -> int:
         """Number of sites with a P detection of ``hyp``."""
@@ -1017,18 +1014,15 @@ class _Ndc:
         noise detection at the closest station with two of an event's arrays, placed 5 deg
         off) otherwise makes the event's other stations a duplicate of it, and their
         detections go to no event (IMS-style set, seed 7 ev143, with an even lattice)."""
-        d = self.d
         mine = np.asarray(ev.members, dtype=np.int64)
         built = []
         with self._coda_hidden(ev):
             self.alive[mine] = True
             try:
-                for h in (ev, hyp):
-                    p_idx = self._p_members(h.members, h.phases)
-                    if p_idx.size:
-                        b = self._built(int(p_idx[np.argmin(d.t[p_idx])]))
-                        if b is not None:
-                            built.append(b)
+                for drv in (self._earliest_p(h) for h in (ev, hyp)):
+                    b = None if drv is None else self._built(drv)
+                    if b is not None:
+                        built.append(b)
             finally:
                 self.alive[mine] = False
         need = max(self._n_p_sites(ev), self._n_p_sites(hyp))
