@@ -64,7 +64,7 @@ from openndc.model.detection import Detection
 from openndc.model.errors import AssociationError, ConfigError, DataQualityWarning
 from openndc.model.event import Arrival, Event, Origin
 from openndc.model.geodesy import DEG_KM, distance_azimuth
-from openndc.model.inventory import MonitoringNetwork
+from openndc.model.inventory import MonitoringNetwork, Station
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 from openndc.model.sasc import SascTable
@@ -432,8 +432,9 @@ def associate(
         return AssociationResult([], [], prov, problems, {"n_detections": 0.0})
     source = travel_times if travel_times is not None else travel_time_source(config.model)
     if config.method in ("ndc", "local"):
+        sites = _network_sites(network, p_only=config.method == "ndc")
         return _associate_hypotheses(dets, config, source, prov, problems, t_start,
-                                     len(detections), _network_sites(network), known)  # fmt: skip
+                                     len(detections), sites, known)  # fmt: skip
     if config.method != "grid":
         raise AssociationError(
             f"unknown association method {config.method!r}: use 'ndc', 'local' or 'grid'"
@@ -593,14 +594,32 @@ _METHOD_NAMES = {
 }
 
 
+#: SEED instrument codes of ground-motion sensors (high- and low-gain seismometers,
+#: accelerometers); a site with none of them records no P (infrasound microbarometers and
+#: hydrophones are 'D', their state-of-health channels 'E', 'K', 'W', ...)
+_SEISMIC_INSTRUMENTS = frozenset("HLN")
+
+
+def _records_p(station: Station) -> bool:
+    """Whether ``station`` records seismic P: a channel of a ground-motion sensor
+    (:data:`_SEISMIC_INSTRUMENTS`), or no channel codes known (a bare site table: taken as
+    seismic)."""
+    codes = [ch.code for ch in station.channels if len(ch.code) == 3]
+    return not codes or any(c[1] in _SEISMIC_INSTRUMENTS for c in codes)
+
+
 def _network_sites(
-    network: MonitoringNetwork,
+    network: MonitoringNetwork, p_only: bool = False
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Latitudes and longitudes [deg] of the network's stations and array reference points."""
-    lats = [s.latitude for s in network.stations] + [a.reference_latitude for a in network.arrays]
-    lons = [s.longitude for s in network.stations]
-    lons += [a.reference_longitude for a in network.arrays]
-    return np.asarray(lats, np.float64), np.asarray(lons, np.float64)
+    """Latitudes and longitudes [deg] of the network's stations and array reference points
+    (with ``p_only``, of those that record seismic P: :func:`_records_p`, seismic arrays)."""
+    stations = [s for s in network.stations if not p_only or _records_p(s)]
+    arrays = [a for a in network.arrays if not p_only or a.kind == "seismic"]
+    lats = [s.latitude for s in stations] + [a.reference_latitude for a in arrays]
+    lons = [s.longitude for s in stations] + [a.reference_longitude for a in arrays]
+    lat, lon = np.asarray(lats, np.float64), np.asarray(lons, np.float64)
+    ok = np.isfinite(lat) & np.isfinite(lon)  # a station without coordinates is skipped
+    return lat[ok], lon[ok]
 
 
 def _associate_hypotheses(
@@ -626,7 +645,10 @@ def _associate_hypotheses(
         from openndc.association.later import attach_later_phases
         from openndc.association.ndc import search_ndc
 
-        hyps = search_ndc(dets, config, source, known)
+        # the nodes too are laid out around the network's sites that record P where it
+        # spreads over the globe (as the local search's box around the network's), else
+        # (or none known) around the detecting sites
+        hyps = search_ndc(dets, config, source, known, sites if sites and sites[0].size else None)
         attach_later_phases(dets, hyps, config, source)
     events: list[Event] = []
     taken = np.zeros(len(dets.t), dtype=np.bool_)

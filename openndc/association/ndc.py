@@ -59,7 +59,7 @@ from openndc.association.nodes import (
 )
 from openndc.model.errors import ConfigError
 from openndc.model.event import Event
-from openndc.model.geodesy import distance_azimuth
+from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.model.phases import MAX_DISTANCE
 
 __all__ = [
@@ -243,7 +243,10 @@ def _cell_angle(half: float, dist: FloatArray) -> FloatArray:
 
 
 class _Ndc:
-    def __init__(self, dets: Any, config: AssociationConfig, source: Any) -> None:
+    def __init__(
+        self, dets: Any, config: AssociationConfig, source: Any,
+        sites: tuple[FloatArray, FloatArray] | None = None,
+    ) -> None:  # fmt: skip
         self.d = dets
         self.cfg = config
         if not any(p in config.phases for p in _FIRST_P):
@@ -281,6 +284,7 @@ class _Ndc:
             depths=(0.0, *config.ndc_depths),
             local_spacing=config.ndc_local_spacing,
             local_radius=config.ndc_local_radius,
+            grid=sites,
         )
         self.node_arrays = self.nodes.arrays()
         bs = np.where(np.isfinite(dets.bsig), dets.bsig, config.ndc_default_baz_sigma)
@@ -1319,17 +1323,30 @@ class _Ndc:
         """The hypothesis of driver ``drv`` grown from the node (lat, lon) at each other
         depth (the depth levels and the depths tried for depth phases,
         ``ndc_depth_phase_depths``: 5-25 km apart; the levels alone are 35-150 km apart),
-        its epicentre refined at that depth (:meth:`_grow` with ``fixed_depth``): of those
+        its epicentre refined at that depth (:meth:`_grow` with ``fixed_depth``), and grown
+        again from where the failed hypothesis's own P detections place it at that depth
+        (within the distance the change of depth trades for: the node's gather at that
+        depth may miss them all); of those
         accepted, the one that keeps most of the failed hypothesis's P detections, then the
         one that fits best, the station magnitudes' spread included (:meth:`_misfit_of`;
         not the one that gathers most detections: at some depths noise detections at other
         sites fit too)."""
-        own = set(self._p_members(failed.members, failed.phases).tolist())
+        own_idx = self._p_members(failed.members, failed.phases)
+        own = set(own_idx.tolist())
         ok = []
         for h in sorted({*self.levels, *(float(x) for x in self.phase_depths)}):
             if h == failed.depth:
                 continue
             grown = self._grow(drv, lat, lon, h, self._driver_origin(drv, lat, lon, h), half, True)
+            if grown is not None and (acc := self._accept(*grown)) is not None:
+                ok.append(acc)
+            # also from the failed hypothesis's own P: its epicentre at this depth, as far
+            # from its place as the change of depth trades for distance at the close
+            # station (a node at the lattice's edge fitted a three-station event 2.2 deg from
+            # KEST only 150 km deep, 1.3 deg from it: IMS-style set, seed 4 ev53)
+            reach = max(half, abs(failed.depth - h) / DEG_KM)
+            la, lo, t0 = self.refine(failed.latitude, failed.longitude, h, own_idx, reach, True)
+            grown = self._grow(drv, la, lo, h, t0, half, True)
             if grown is not None and (acc := self._accept(*grown)) is not None:
                 ok.append(acc)
         return (
@@ -2037,9 +2054,17 @@ class _Ndc:
 
 
 def search_ndc(
-    dets: Any, config: AssociationConfig, source: Any, known: Sequence[Event] = ()
-) -> list[NdcHypothesis]:
+    dets: Any, config: AssociationConfig, source: Any, known: Sequence[Event] = (),
+    sites: tuple[FloatArray, FloatArray] | None = None,
+) -> list[NdcHypothesis]:  # fmt: skip
     """Run the NDC association on ingested detections (see the module docstring).
+
+    ``sites``: latitudes and longitudes [deg] of the whole network's sites that record P,
+    around which the search's nodes are laid out where the network spreads over the globe
+    (else around the sites with detections; :func:`build_node_tables`): a window's events
+    must not depend on which stations were quiet in it (IMS-style set, seed 9: the lattice
+    of one hour's detecting sites and that of the whole day's differed, and an event found
+    in the one was split in two in the other).
 
     ``known``: events already in the bulletin whose detections are not in ``dets`` (in a
     windowed run, those of events closed before the look-back). Their later arrivals may
@@ -2052,4 +2077,4 @@ def search_ndc(
         for e in known
         if math.isfinite(e.origin.latitude) and math.isfinite(e.origin.longitude)
     ]  # fmt: skip
-    return _Ndc(dets, config, source).run(prior)
+    return _Ndc(dets, config, source, sites).run(prior)

@@ -86,9 +86,12 @@ def _event_detections() -> list[Detection]:
 
 
 def test_event_close_to_a_station_is_placed_by_its_p(shared_data: Path) -> None:
-    """With nodes 2.4 deg apart (the IMS lattice) the best node is 1.8 deg away, where the
+    """With nodes 2.4 deg apart (the IMS lattice) the best node was 1.8 deg away, where the
     noise detection fits KEST's P time better than the event's own Pg: the event was put
-    3.6 deg away with the noise. The nodes around KEST hold one a quarter degree from it."""
+    3.6 deg away with the noise. The nodes around KEST hold one a quarter degree from it;
+    since the search lays one even lattice over a network spread over the globe (not one
+    centred on the medoid of the sites, whose cells stretch away from it), its nodes place
+    it as well."""
     net, _ = primary_network(shared_data, T0)
     codes = sorted(s.code for s in net.stations)
     rng = np.random.default_rng(5)
@@ -96,11 +99,11 @@ def test_event_close_to_a_station_is_placed_by_its_p(shared_data: Path) -> None:
     dets.sort(key=lambda d: (d.time, d.id))
     reb = reb_rules_config()
     assert reb.ndc_local_spacing > 0.0
-    for config, right in ((reb, True), (replace(reb, ndc_local_spacing=0.0), False)):
+    for config in (reb, replace(reb, ndc_local_spacing=0.0)):
         res = associate(dets, net, config)
         ev = [e for e in res.events if any(a.detection.id.startswith("ev-") for a in e.arrivals)]
         assert len(ev) == 1
         ids = {a.detection.id for a in ev[0].arrivals}
         o = ev[0].origin
         off = float(distance_azimuth(EVENT[0], EVENT[1], o.latitude, o.longitude)[0])
-        assert ("ev-KEST-Pg" in ids and "noise-KEST" not in ids and off < 0.5) == right, (ids, off)
+        assert "ev-KEST-Pg" in ids and "noise-KEST" not in ids and off < 0.5, (ids, off)

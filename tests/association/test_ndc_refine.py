@@ -13,7 +13,7 @@ import pytest
 from obspy import UTCDateTime
 from scipy.optimize import least_squares
 
-from openndc.association import AssociationConfig, reb_rules_config
+from openndc.association import AssociationConfig, associate, reb_rules_config
 from openndc.association.associate import _ingest
 from openndc.association.ndc import _Ndc
 from openndc.model import Detection
@@ -83,8 +83,7 @@ def test_refine_is_not_held_by_a_noise_detection_at_the_close_station(shared_dat
     0.9 deg off (GERES and NOA then 10 s off, lost to the event, which was split in two);
     the misfit is smaller at the epicentre, and refine now finds it there."""
     net, _ = primary_network(shared_data, T0)
-    dets = [_p(name, code, code != "KEST", dt, baz, slow)
-            for name, code, dt, baz, slow in EV116_ROWS]  # fmt: skip
+    dets = _ev116_detections()
     ndc = _Ndc(_ingest(dets, net, []), reb_rules_config(self_calibrate=False),
                load_travel_times("ak135"))  # fmt: skip
     idx = np.arange(len(EV116_ROWS), dtype=np.int64)
@@ -148,3 +147,83 @@ def test_local_fit_with_s_times_matches_scipy_least_squares(shared_data: Path) -
     ref = least_squares(residuals, x0, x_scale=np.array([0.1, 0.1, 1.0]))
     assert mine[3] == pytest.approx(2.0 * ref.cost, rel=1e-3, abs=1e-3)
     assert mine[:3] == pytest.approx(tuple(ref.x), abs=2e-3)
+
+
+def _ev116_detections() -> list[Detection]:
+    return [_p(name, code, code != "KEST", dt, baz, slow)
+            for name, code, dt, baz, slow in EV116_ROWS]  # fmt: skip
+
+
+def test_a_windows_event_does_not_depend_on_which_stations_were_quiet(shared_data: Path) -> None:
+    """The search's nodes are laid out around the network's sites that record P, not around
+    the sites that happen to have detections: ev116's detections alone, and with one
+    detection at each of the other primary stations ten hours later (another window's
+    stations heard from), give the same event to the microsecond. (Laid out around the
+    detecting sites, the lattices differed, and on the whole day the event was split.)"""
+    net, _ = primary_network(shared_data, T0)
+    dets = _ev116_detections()
+    used = {d.station for d in dets}
+    quiet = [s.code for s in net.stations if s.code not in used]
+    others = [Detection("IM", code, "", "BHZ", T0 + 36000.0 + 97.0 * k, phase="P",
+                        id=f"other-{code}") for k, code in enumerate(quiet)]  # fmt: skip
+    assert len(others) >= 30
+    cfg = reb_rules_config(self_calibrate=False)
+    found = []
+    for given in (dets, dets + others):
+        res = associate(given, net, cfg)
+        ev = [e for e in res.events if any(a.detection.id == "ev116-GERES-P" for a in e.arrivals)]
+        assert len(ev) == 1
+        found.append(ev[0])
+    a, b = (e.origin for e in found)
+    assert (a.time, a.latitude, a.longitude, a.depth_km) == (b.time, b.latitude, b.longitude,
+                                                             b.depth_km)  # fmt: skip
+    assert {x.detection.id for x in found[0].arrivals} == {
+        x.detection.id for x in found[1].arrivals
+    }
+    assert float(distance_azimuth(*EV116, a.latitude, a.longitude)[0]) < 0.3
+
+
+#: IMS-style set, seed 4 ev53 (ISC origin 33.6885 N 10.2515 E, 10 km, M 3.4): KEST's P
+#: (3-C, 2.2 deg: Pn), DBIC and GEYT's P (arrays, 31 and 39 deg, on either side), KEST's
+#: Lg and DBIC's PcP. id, station, array, seconds after the origin, back-azimuth [deg],
+#: slowness [s/deg], amplitude [nm], period [s], phase
+EV53 = (33.6885, 10.2515)
+EV53_ORIGIN = UTCDateTime(2024, 1, 1, 5, 19, 36.690753)
+EV53_ROWS = (
+    ("ev53-KEST-P", "KEST", False, 36.392, 142.66, 13.53, 32.75, 0.734, "P"),
+    ("ev53-KEST-Lg", "KEST", False, 68.235, 212.25, 34.64, 130.68, 1.468, "S"),
+    ("ev53-DBIC-P", "DBIC", True, 371.891, 21.41, 7.57, 3.786, 1.300, "P"),
+    ("ev53-GEYT-P", "GEYT", True, 444.444, 280.37, 9.56, 4.116, 1.237, "P"),
+    ("ev53-DBIC-PcP", "DBIC", True, 552.037, 25.10, 1.20, 0.951, 1.300, "P"),
+)
+
+
+def _ev53() -> list[Detection]:
+    out = []
+    for ident, sta, array, dt, baz, slow, amp, per, ph in EV53_ROWS:
+        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
+        out.append(Detection("IM", sta, "", "cb" if array else "BHZ", EV53_ORIGIN + dt,
+                             time_uncertainty=ts, phase=ph, backazimuth=baz,
+                             backazimuth_uncertainty=bs, slowness=slow,
+                             slowness_uncertainty=ss, amplitude=amp, amplitude_unit="nm",
+                             period=per, id=ident))  # fmt: skip
+    return out
+
+
+def test_a_deep_nodes_failed_event_is_placed_at_other_depths_by_its_own_p(
+    shared_data: Path,
+) -> None:
+    """ev53 lies 2.2 deg from KEST, past the nodes around it (2 deg), among the even
+    lattice's nodes 2.6 deg apart. The one node fitting its three P was 150 km deep at the
+    lattice's edge, 1.3 deg off (depth traded for distance at KEST); there the event failed
+    its amplitudes (KEST's station mb 2.2 against 3.7), and at the surface that node's
+    gather fitted only KEST (DBIC and GEYT 21-23 s off): it was missed. At other depths it
+    is now also grown from where its own P place it: one event, shallow, at the epicentre."""
+    net, _ = primary_network(shared_data, EV53_ORIGIN)
+    res = associate(_ev53(), net, reb_rules_config(self_calibrate=False))
+    assert len(res.events) == 1
+    o = res.events[0].origin
+    ids = {a.detection.id for a in res.events[0].arrivals}
+    assert {"ev53-KEST-P", "ev53-DBIC-P", "ev53-GEYT-P"} <= ids
+    off = float(distance_azimuth(*EV53, o.latitude, o.longitude)[0])
+    assert off < 0.3 and o.depth_km < 50.0, (off, o.depth_km)

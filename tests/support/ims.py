@@ -20,7 +20,7 @@ import numpy as np
 from obspy import UTCDateTime
 
 from openndc.model.detection import Detection
-from openndc.model.inventory import MonitoringNetwork, Station
+from openndc.model.inventory import ChannelInfo, MonitoringNetwork, Station
 
 __all__ = [
     "LARGE_EVENTS",
@@ -74,10 +74,12 @@ def _jdate(when: UTCDateTime) -> int:
 def read_ims_network(
     site_path: str | Path, when: UTCDateTime, codes: set[str] | None = None
 ) -> MonitoringNetwork:
-    """Sites in effect at ``when`` (only ``codes`` when given) as one-site-per-code network."""
+    """Sites in effect at ``when`` (only ``codes`` when given) as one-site-per-code network,
+    each with the channel codes of its elements in the ``sitechan`` table beside ``site``."""
     jd = _jdate(when)
     single: dict[str, tuple[float, float, float]] = {}
     elements: dict[str, list[tuple[float, float, float, float, float]]] = {}
+    refsta: dict[str, str] = {}
     for line in Path(site_path).read_text().splitlines():
         p = line.split()
         if len(p) < 11:
@@ -86,11 +88,12 @@ def read_ims_network(
         if not (on <= jd and (off < 0 or off >= jd)):
             continue
         lat, lon, elev = float(p[3]), float(p[4]), float(p[5]) * 1000.0
-        refsta, dn, de = p[-4], float(p[-3]), float(p[-2])
-        if refsta == sta:
+        ref, dn, de = p[-4], float(p[-3]), float(p[-2])
+        refsta[sta] = ref
+        if ref == sta:
             single[sta] = (lat, lon, elev)
         else:
-            elements.setdefault(refsta, []).append((lat, lon, elev, dn, de))
+            elements.setdefault(ref, []).append((lat, lon, elev, dn, de))
     sites: dict[str, tuple[float, float, float]] = dict(single)
     for ref, rows in elements.items():
         zero = [r for r in rows if abs(r[3]) < 1e-6 and abs(r[4]) < 1e-6]
@@ -100,12 +103,31 @@ def read_ims_network(
             n = len(rows)
             sites[ref] = (sum(r[0] for r in rows) / n, sum(r[1] for r in rows) / n,
                           sum(r[2] for r in rows) / n)  # fmt: skip
+    chans = _site_channels(Path(site_path).with_suffix(".sitechan"), jd, refsta)
     stations = tuple(
-        Station("IM", code, lat, lon, elev)
+        Station("IM", code, lat, lon, elev,
+                channels=tuple(ChannelInfo(c) for c in sorted(chans.get(code, ()))))
         for code, (lat, lon, elev) in sorted(sites.items())
         if codes is None or code in codes
-    )
+    )  # fmt: skip
     return MonitoringNetwork("IMS", stations, (), str(site_path))
+
+
+def _site_channels(path: Path, jd: int, refsta: dict[str, str]) -> dict[str, set[str]]:
+    """Channel codes in effect on day ``jd`` per site of a CSS3.0 ``sitechan`` table (sta
+    chan ondate chanid offdate ...), an array element's under its array (``refsta``: element
+    -> array); none where the table is missing."""
+    out: dict[str, set[str]] = {}
+    if not path.exists():
+        return out
+    for line in path.read_text().splitlines():
+        p = line.split()
+        if len(p) < 5:
+            continue
+        on, off = int(p[2]), int(p[4])
+        if on <= jd and (off < 0 or off >= jd):
+            out.setdefault(refsta.get(p[0], p[0]), set()).add(p[1])
+    return out
 
 
 def event_p_detections(
