@@ -175,7 +175,8 @@ class AssociationConfig:
         "fits its P only near its true place; 0 turns them off (IMS-style set, REB "
         "options, seeds 1-7: 14 -> 7 missed events, false events unchanged; on by default "
         "since the lattice of a network over the globe is one even lattice: defaults, "
-        "seeds 1-10, 9 -> 8 missed, 16 -> 16 false)",
+        "seeds 1-10, 9 -> 8 missed, 16 -> 16 false; the synthetic day, 1.8-deg lattice: "
+        "the same events)",
     )
     ndc_local_radius: float = field_(
         2.0, unit="deg", help="radius of the nodes around each site (ndc_local_spacing)"
@@ -352,8 +353,9 @@ class AssociationConfig:
         "earliest P with its own detections and those no event took, and replaced where "
         "the new hypothesis holds all of its detections and more: far arrays' azimuths and "
         "slownesses can outscore the closest station's P, and an event placed by them "
-        "alone leaves the closest P and S out; the events whose P then fit its later "
-        "phases at all but two sites are dropped. Off by default (IMS-style set, seeds "
+        "alone leaves the closest P and S out (the events whose P fit another's later "
+        "phases at all but two sites are dropped after the search in any case). Off by "
+        "default (IMS-style set, seeds "
         "1-10, the defaults: the same events); the REB options use it (one split of "
         "seed 3 undone, its event 2.3 deg -> 0.01 deg from the truth; +20 % time)",
     )

@@ -990,7 +990,11 @@ class _Ndc:
             out = self._resolve_conflicts(out, known)
         if cfg.ndc_regrow:
             out = self._regrow(out, known)
-        return out
+        # an event made of another's later phases at all but a few sites is no event: the
+        # search takes drivers best first, and one that took an event's PcP before the
+        # event was found is not undone by the event (defaults, IMS-style set, seed 3:
+        # ev188's two PcP with a noise P at LPAZ)
+        return self._drop_explained(out, known)
 
     def _taken(self, hyp: NdcHypothesis) -> IntArray:
         """What an accepted ``hyp`` takes: its members and its depth phases (they join it
@@ -1072,7 +1076,6 @@ class _Ndc:
                 changed = True
         if changed:
             self._record_codas((*known, *out))
-            out = self._drop_explained(out, known)
         return out
 
     def _drop_explained(
@@ -1081,9 +1084,10 @@ class _Ndc:
         """The events of ``out`` less those whose P detections, but at fewer than
         ``ndc_min_p_stations`` sites, fit later phases of another event
         (:meth:`_explained`): what the search does not make of such detections
-        (:meth:`_accept`), now that :meth:`_regrow` has put their event in its place
-        (seed 3 ev188's PcP at BRMAR and BRTR had made a chance event with a noise
-        detection at LPAZ). Their detections are free again; codas recorded anew."""
+        (:meth:`_accept`) once their event is accepted, but a hypothesis taken before it
+        may have (seed 3 ev188's PcP at BRMAR and BRTR made a chance event with a noise
+        detection at LPAZ, before :meth:`_regrow` or without it). Their detections are free
+        again (later phases join their event after the search); codas recorded anew."""
         d, cfg = self.d, self.cfg
         kept: list[NdcHypothesis] = []
         for ev in out:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from obspy import UTCDateTime
 
-from openndc.association import reb_rules_config
+from openndc.association import AssociationConfig, reb_rules_config
 from openndc.association.associate import _ingest
 from openndc.association.ndc import NdcHypothesis, _Ndc
 from openndc.model import Detection
@@ -78,7 +78,7 @@ def test_an_event_placed_by_far_arrays_is_built_again_from_the_closest_p(
     shared_data: Path,
 ) -> None:
     nd, events = _searched(shared_data)
-    out = nd._regrow(list(events), ())
+    out = nd._drop_explained(nd._regrow(list(events), ()), ())  # as `run` does
     assert len(out) == 1  # the PcP, now its later phases, make no event
     (ev,) = out
     ids = {nd.d.items[m].id for m in ev.members}
@@ -94,3 +94,31 @@ def test_an_event_is_not_built_again_from_another_events_detections(shared_data:
     nd, events = _searched(shared_data, taken=("KEST-P", "KEST-Sg"))
     out = nd._regrow(list(events), ())
     assert out == events
+
+
+def test_an_event_made_of_another_events_later_phases_is_dropped_without_regrow(
+    shared_data: Path,
+) -> None:
+    """With the defaults (no regrow) the search, taking drivers best first, had accepted
+    the chance event of the two PcP and LPAZ's noise detection beside ev188 itself (a split
+    on the whole day): an event made of another's later phases is dropped after the search
+    whether or not an event was built again (`run` ends with `_drop_explained`)."""
+    root = shared_data / "ims_site_tables"
+    net = read_ims_network(root / "ims.site", T0, {"LPAZ", "KEST", "BRMAR", "BRTR", "SCHQ"})
+    cfg = AssociationConfig()
+    assert not cfg.ndc_regrow
+    nd = _Ndc(_ingest(_detections(), net, []), cfg, load_travel_times("ak135"))
+    at = {x.id: i for i, x in enumerate(nd.d.items)}
+    # ev188 where the benchmark found it (34.31 N 8.33 E, 18:50:16.98), and the chance event
+    own = [at[x] for x in ("KEST-P", "KEST-Sg", "BRMAR-P", "BRTR-P", "SCHQ-P")]
+    t188 = float(UTCDateTime(2024, 1, 1, 18, 50, 16.98) - nd.d.ref)
+    ev188 = NdcHypothesis(t188, 34.31, 8.33, 0.0, own, ["Pn", "Sn", "P", "P", "P"])
+    chance = NdcHypothesis(float(T0 + 292.5 - nd.d.ref), -13.06, -67.62, 0.0,
+                           [at["false-751"], at["BRMAR-PcP"], at["BRTR-PcP"]],
+                           ["Pn", "P", "P"])  # fmt: skip
+    for h in (ev188, chance):
+        nd.alive[h.members] = False
+        nd._add_coda(h)
+    assert nd._drop_explained([ev188, chance], ()) == [ev188]
+    free = {nd.d.items[i].id for i in np.flatnonzero(nd.alive)}
+    assert {"false-751", "BRMAR-PcP", "BRTR-PcP"} <= free
