@@ -15,7 +15,7 @@ from openndc.association.nodes import NodeTables, _local_lattice, build_node_tab
 from openndc.model import Detection
 from openndc.model.geodesy import destination, distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.support.ims import false_p_detections, primary_network
+from tests.support.ims import false_p_detections, primary_network, table_detections
 
 T0 = UTCDateTime(2024, 1, 1, 8, 42, 29.61)
 EVENT = (35.80, 10.30, 10.0)  # an ISC Tunisia origin (bulletins/isc_tunisia_mloc), M 3.3
@@ -73,16 +73,7 @@ def _event_detections() -> list[Detection]:
         ("ev-AKASG", "AKASG", 274.94, 229.8, 9.26, 5.94, 1.65, "P"),
         ("noise-KEST", "KEST", 10.32, 260.3, 10.71, 3.89, 0.52, "P"),
     ]
-    out = []
-    for ident, sta, dt, baz, slow, amp, per, ph in rows:
-        array = sta != "KEST"
-        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
-        out.append(Detection("IM", sta, "", "cb" if array else "BHZ", T0 + dt,
-                             time_uncertainty=ts, phase=ph, backazimuth=baz,
-                             backazimuth_uncertainty=bs, slowness=slow,
-                             slowness_uncertainty=ss, amplitude=amp, amplitude_unit="nm",
-                             period=per, id=ident))  # fmt: skip
-    return out
+    return table_detections(rows, T0, {"BRMAR", "AKASG"})
 
 
 def test_event_close_to_a_station_is_placed_by_its_p(shared_data: Path) -> None:

@@ -19,7 +19,7 @@ from openndc.association.ndc import _Ndc
 from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.support.ims import primary_network, set_p_detection
+from tests.support.ims import primary_network, set_p_detection, table_detections
 
 T0 = UTCDateTime(2024, 1, 1)
 TRUE = (34.3182, 8.2047)
@@ -185,29 +185,17 @@ def test_a_windows_event_does_not_depend_on_which_stations_were_quiet(shared_dat
 
 #: IMS-style set, seed 4 ev53 (ISC origin 33.6885 N 10.2515 E, 10 km, M 3.4): KEST's P
 #: (3-C, 2.2 deg: Pn), DBIC and GEYT's P (arrays, 31 and 39 deg, on either side), KEST's
-#: Lg and DBIC's PcP. id, station, array, seconds after the origin, back-azimuth [deg],
-#: slowness [s/deg], amplitude [nm], period [s], phase
+#: Lg and DBIC's PcP. id, station, seconds after the origin, back-azimuth [deg], slowness
+#: [s/deg], amplitude [nm], period [s], phase
 EV53 = (33.6885, 10.2515)
 EV53_ORIGIN = UTCDateTime(2024, 1, 1, 5, 19, 36.690753)
 EV53_ROWS = (
-    ("ev53-KEST-P", "KEST", False, 36.392, 142.66, 13.53, 32.75, 0.734, "P"),
-    ("ev53-KEST-Lg", "KEST", False, 68.235, 212.25, 34.64, 130.68, 1.468, "S"),
-    ("ev53-DBIC-P", "DBIC", True, 371.891, 21.41, 7.57, 3.786, 1.300, "P"),
-    ("ev53-GEYT-P", "GEYT", True, 444.444, 280.37, 9.56, 4.116, 1.237, "P"),
-    ("ev53-DBIC-PcP", "DBIC", True, 552.037, 25.10, 1.20, 0.951, 1.300, "P"),
+    ("ev53-KEST-P", "KEST", 36.392, 142.66, 13.53, 32.75, 0.734, "P"),
+    ("ev53-KEST-Lg", "KEST", 68.235, 212.25, 34.64, 130.68, 1.468, "S"),
+    ("ev53-DBIC-P", "DBIC", 371.891, 21.41, 7.57, 3.786, 1.300, "P"),
+    ("ev53-GEYT-P", "GEYT", 444.444, 280.37, 9.56, 4.116, 1.237, "P"),
+    ("ev53-DBIC-PcP", "DBIC", 552.037, 25.10, 1.20, 0.951, 1.300, "P"),
 )
-
-
-def _ev53() -> list[Detection]:
-    out = []
-    for ident, sta, array, dt, baz, slow, amp, per, ph in EV53_ROWS:
-        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
-        out.append(Detection("IM", sta, "", "cb" if array else "BHZ", EV53_ORIGIN + dt,
-                             time_uncertainty=ts, phase=ph, backazimuth=baz,
-                             backazimuth_uncertainty=bs, slowness=slow,
-                             slowness_uncertainty=ss, amplitude=amp, amplitude_unit="nm",
-                             period=per, id=ident))  # fmt: skip
-    return out
 
 
 def test_a_deep_nodes_failed_event_is_placed_at_other_depths_by_its_own_p(
@@ -220,7 +208,8 @@ def test_a_deep_nodes_failed_event_is_placed_at_other_depths_by_its_own_p(
     gather fitted only KEST (DBIC and GEYT 21-23 s off): it was missed. At other depths it
     is now also grown from where its own P place it: one event, shallow, at the epicentre."""
     net, _ = primary_network(shared_data, EV53_ORIGIN)
-    res = associate(_ev53(), net, reb_rules_config(self_calibrate=False))
+    dets = table_detections(EV53_ROWS, EV53_ORIGIN, {"DBIC", "GEYT"})
+    res = associate(dets, net, reb_rules_config(self_calibrate=False))
     assert len(res.events) == 1
     o = res.events[0].origin
     ids = {a.detection.id for a in res.events[0].arrivals}

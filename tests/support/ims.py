@@ -13,6 +13,7 @@ lon elev staname statype refsta dnorth deast lddate.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "primary_network",
     "read_ims_network",
     "set_p_detection",
+    "table_detections",
 ]
 
 
@@ -180,6 +182,27 @@ def set_p_detection(
     return Detection("IM", code, "", "BHZ", time, time_uncertainty=ts, phase="P",
                      backazimuth=baz, backazimuth_uncertainty=bs, slowness=slow,
                      slowness_uncertainty=ss, id=name)  # fmt: skip
+
+
+def table_detections(
+    rows: Sequence[tuple[str, str, float, float, float, float, float, str]],
+    origin: UTCDateTime,
+    arrays: Collection[str],
+) -> list[Detection]:
+    """Detections from rows of (id, station, seconds after ``origin``, back-azimuth [deg],
+    slowness [s/deg], amplitude [nm], period [s], phase label), with the uncertainties the
+    IMS-style set gives (stations in ``arrays``: 0.5 s, 5 deg, 1 s/deg, channel ``cb``;
+    3-C stations: 1 s, 25 deg, 4 s/deg, ``BHZ``)."""
+    out = []
+    for ident, sta, dt, baz, slow, amp, per, ph in rows:
+        array = sta in arrays
+        bs, ss, ts = (5.0, 1.0, 0.5) if array else (25.0, 4.0, 1.0)
+        out.append(Detection("IM", sta, "", "cb" if array else "BHZ", origin + dt,
+                             time_uncertainty=ts, phase=ph, backazimuth=baz,
+                             backazimuth_uncertainty=bs, slowness=slow,
+                             slowness_uncertainty=ss, amplitude=amp, amplitude_unit="nm",
+                             period=per, id=ident))  # fmt: skip
+    return out
 
 
 def false_p_detections(
