@@ -1750,7 +1750,10 @@ class _Ndc:
         threshold magnitude (no amplitude, beyond 100 deg) are kept. :meth:`_nearest_sites`
         counts every P-detecting site alike, however noisy, and drops a quiet distant
         array's P while noisier closer sites are silent; this one does not, and still drops
-        noise detections at noisy distant sites while as sensitive ones are silent.
+        noise detections at noisy distant sites while as sensitive ones are silent. A site
+        the count drops is kept where a later phase of the event there corroborates its P
+        (:meth:`_corroborated`), and with it the detecting sites as sensitive as it: the
+        event reached that site's threshold.
         ``None`` (no verdict): amplitude evidence off, or fewer than
         ``_EVIDENCE_MIN_STATIONS`` detecting sites with a threshold magnitude (one or two
         cannot tell; PKP beyond 100 deg has none)."""
@@ -1771,7 +1774,55 @@ class _Ndc:
         n_det = np.sum(t_ok[None, :] <= t_ok[:, None], axis=1)
         n_silent = np.sum(t_c[None, :] <= t_ok[:, None], axis=1)
         keep = n_det >= self.cfg.ndc_min_detecting_fraction * (n_det + n_silent)
+        if not keep.all():
+            # a site whose P a later phase there corroborates recorded the event; so did,
+            # then, the detecting sites at least as sensitive as it
+            gone = np.flatnonzero(~keep)
+            sure = gone[self._corroborated(lat, lon, depth, det_sites[ok][gone], idx)]
+            if sure.size:
+                keep |= t_ok <= float(t_ok[sure].max())
         return {int(x) for x in det_sites[~ok]} | {int(x) for x in det_sites[ok][keep]}
+
+    def _corroborated(
+        self, lat: float, lon: float, depth: float, sites: IntArray, idx: IntArray
+    ) -> npt.NDArray[np.bool_]:
+        """Whether each of ``sites`` (whose P, among ``idx``, the sensitivity test drops) also
+        recorded a later phase of the event at (lat, lon, depth): an alive detection other
+        than ``idx`` at the site, the closest there to one of ``later_phases`` (its delay
+        after the site's P) within ``later_tolerance``, its slowness and back-azimuth (where
+        measured) fitting. A noise detection at a distant station fits an event's P by
+        chance; that a second one fits its PcP or pP at that station too, in time, direction
+        and slowness, chance rarely explains: the station recorded the event (an upward
+        scatter of its amplitudes)."""
+        d, cfg = self.d, self.cfg
+        out = np.zeros(sites.size, dtype=np.bool_)
+        if sites.size == 0 or not cfg.later_phases:
+            return out
+        dist, _, baz = distance_azimuth(lat, lon, d.site_lat[sites], d.site_lon[sites])
+        dist = np.atleast_1d(np.asarray(dist, float))
+        baz = np.atleast_1d(np.asarray(baz, float))
+        tol = cfg.later_tolerance
+        # each phase's time from the site's P (its delay after P changes slowly with the
+        # place: a node a cell off predicts it as well as the hypothesis)
+        tp, _ = self.src.p_time(dist, depth)
+        t_p = np.array([float(d.t[idx[d.site[idx] == s_]].min()) for s_ in sites])
+        for ph, (tt, pp) in phase_times(self.source, cfg.later_phases, dist, depth).items():
+            for k in np.flatnonzero(~out & np.isfinite(tt) & (tt > tp + tol)):
+                at = t_p[k] + float(tt[k] - tp[k])
+                lo = int(np.searchsorted(d.t, at - tol))
+                hi = int(np.searchsorted(d.t, at + tol, side="right"))
+                j = lo + np.flatnonzero((d.site[lo:hi] == sites[k]) & self.alive[lo:hi])
+                j = j[~np.isin(j, idx)]
+                if j.size == 0:
+                    continue
+                j = j[self._closest(j, np.full(j.size, at), tol)]
+                j = j[self._slow_fits(j, np.full(j.size, pp[k]))]
+                b = self.baz[j]
+                j = j[~(np.isfinite(b) & (_angle(b, np.full(j.size, baz[k])) > self.btol[j]))]
+                if j.size:
+                    log.debug("ndc: far site %d's P kept: its %s fits too", int(sites[k]), ph)
+                    out[k] = True
+        return out
 
     def _consistent_sites(
         self, lat: float, lon: float, depth: float, idx: IntArray, p_sites: set[int],

@@ -371,3 +371,56 @@ def test_a_lucky_distant_detection_is_dropped_not_the_event(shared_data: Path) -
     (event,) = res.events
     assert {a.detection.id for a in event.arrivals} == {"ev-KEST", "ev-ESDC", "ev-AKASG"}
     assert "ev-SCHQ" in {d.id for d in res.unassociated}
+
+
+#: IMS-style set, seed 6 ev126 (ISC origin 34.44 N 9.66 E, 55 km, M 3.2): KEST's P at 1.7
+#: deg, the arrays GERES (15 deg) and ZALV (55 deg), and ZALV's PcP, 63 s after its P.
+EV126_ORIGIN = UTCDateTime(2024, 1, 1, 12, 38, 25.236)
+EV126_ROWS = (
+    ("ev126-KEST-P", "KEST", 22.513, 196.05, 14.29, 4.981, 0.651, "P"),
+    ("ev126-GERES-P", "GERES", 204.620, 191.32, 14.71, 1.520, 0.537, "P"),
+    ("ev126-ZALV-P", "ZALV", 562.188, 282.80, 7.85, 4.329, 1.087, "P"),
+    ("ev126-ZALV-PcP", "ZALV", 625.419, 277.18, 3.58, 1.088, 1.087, "P"),
+)
+#: Each primary site's detection threshold that day, log10(A/T) [nm/s] (the 10 % quantile
+#: of its P-type detections' A/T in the set, as the search estimates it).
+EV126_THRESHOLDS = {
+    "AKASG": 0.59, "ARCES": 0.79, "ASAR": 0.61, "BDFB": 0.49, "BRMAR": 0.47, "BRTR": 0.53,
+    "CMAR": 0.09, "CPUP": 0.65, "DBIC": 0.09, "ESDC": 0.77, "FINES": -0.17, "GERES": 0.26,
+    "GEYT": 0.09, "ILAR": 0.86, "KBZ": 1.21, "KEST": 0.45, "KMBO": 0.69, "KSRS": 0.31,
+    "LPAZ": 0.72, "MAW": 0.48, "MJAR": 0.73, "MKAR": 0.69, "NOA": 0.58, "NVAR": 0.21,
+    "PDAR": 0.45, "PLCA": 0.20, "PPT": 0.92, "ROSC": 1.10, "SCHQ": 0.34, "SONM": 0.26,
+    "STKA": 0.74, "TORD": 0.32, "TXAR": 0.96, "ULM": 0.74, "USRK": 0.60, "VNDA": 0.18,
+    "YKA": 0.96, "ZALV": 0.53,
+}  # fmt: skip
+
+
+def test_a_distant_array_whose_pcp_fits_too_recorded_the_event(shared_data: Path) -> None:
+    """ev126 on its day (each site's threshold from ten noise detections the next days):
+    among the sites at least as sensitive as ZALV (55 deg) 3 of 13 detect it, and as GERES
+    (15 deg) 2 of 9, both under a quarter, so the per-station test drops both P and the
+    event is lost (or, where GERES's P alone is dropped, placed 2 deg off, where all three
+    pass). ZALV's PcP fits too (time after its P, azimuth, slowness): the array recorded
+    the event, and so, being more sensitive, did GERES. The event stands on its three P
+    at its place; without the PcP it does not."""
+    from openndc.association import AssociationConfig
+    from tests.support.ims import table_detections
+
+    net, arrays = primary_network(shared_data, EV126_ORIGIN)
+    dets = table_detections(EV126_ROWS, EV126_ORIGIN, arrays)
+    for i, (code, log_at) in enumerate(EV126_THRESHOLDS.items()):  # the next days' noise
+        for k in range(10):
+            dets.append(Detection("IM", code, "", "BHZ", T0 + 86400.0 + 541.0 * (10 * i + k),
+                                  time_uncertainty=1.0, phase="P", amplitude_unit="nm",
+                                  amplitude=10.0**log_at, period=1.0,
+                                  id=f"noise-{code}-{k}"))  # fmt: skip
+    dets.sort(key=lambda d: (d.time, d.id))
+    for config in (reb_rules_config(), AssociationConfig()):
+        (event,) = associate(dets, net, config).events
+        assert {"ev126-KEST-P", "ev126-GERES-P", "ev126-ZALV-P"} <= {
+            a.detection.id for a in event.arrivals
+        }
+        assert float(distance_azimuth(34.44, 9.66, event.origin.latitude,
+                                      event.origin.longitude)[0]) < 1.0  # fmt: skip
+        without = [d for d in dets if d.id != "ev126-ZALV-PcP"]
+        assert not associate(without, net, config).events
