@@ -329,6 +329,18 @@ class AssociationConfig:
         "quantile of its own detections' A/T; openndc.association.evidence); without "
         "amplitudes in nm the earlier rules alone apply",
     )
+    ndc_small_max_free_depth: float = field_(
+        70.0,
+        unit="km",
+        help="a small event (below ndc_min_defining) placed deeper than this (an "
+        "intermediate-depth or deep source) must have its depth supported by the data: a "
+        "depth phase (pP or sP) that a detection fits, or a P station within twice its "
+        "depth (at least 2 deg), where P times resolve depth; else it is rejected there "
+        "(and tried at other depths), as the IDC fixes the depth of an event its data do "
+        "not constrain. Three chance detections at distant stations fit a 150-450 km deep "
+        "source as well as a shallow one (IMS-style set, seeds 1-10: REB options false "
+        "events 8 -> 6, defaults 15 -> 13, no event missed more)",
+    )
     ndc_fit_max_stations: int = field_(
         0,
         help="an event with P at up to this many stations must fit its P times, azimuths and "

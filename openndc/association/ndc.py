@@ -1866,6 +1866,22 @@ class _Ndc:
             >= frac * np.searchsorted(dist, dist_all[s], side="right")
         }  # fmt: skip
 
+    def _depth_supported(self, hyp: NdcHypothesis, p_idx: IntArray) -> bool:
+        """Whether the depth of a small hypothesis is one its data can tell: at most
+        ``ndc_small_max_free_depth``, or a depth phase (a pP / sP member, or a free detection
+        fitting one at a teleseismic site: :meth:`_depth_phase_detections`), or a P station
+        within twice the depth (at least 2 deg), where the P times' curvature resolves it.
+        With three distant stations depth trades against origin time, and three chance
+        detections fit a 450-km source as well as a shallow one."""
+        if hyp.depth <= self.cfg.ndc_small_max_free_depth:
+            return True
+        if any(ph in ("pP", "sP") for ph in hyp.phases):
+            return True
+        _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
+        if dist.size and float(np.min(dist)) <= max(2.0, 2.0 * hyp.depth / DEG_KM):
+            return True
+        return bool(self._depth_phase_detections(hyp).size)
+
     def _fits_within_errors(self, hyp: NdcHypothesis, p_idx: IntArray) -> bool:
         """Whether ``hyp`` fits its P data within their errors (:meth:`_non_defining`)."""
         return self._non_defining(hyp, p_idx) is not None
@@ -2079,6 +2095,10 @@ class _Ndc:
                 return None
             n_data -= given_up
         small = n_data < cfg.ndc_min_defining
+        if small and not self._depth_supported(hyp, p_idx):
+            log.debug("ndc: small hypothesis at %.1f s, %.0f km deep without depth data: "
+                      "dropped", hyp.t0, hyp.depth)  # fmt: skip
+            return None
         if small and n_data + self._s_sites(hyp) < cfg.ndc_min_defining_small:
             # S times count as defining data of a small event
             return None

@@ -83,3 +83,45 @@ def test_deep_teleseism_takes_its_depth_phases(shared_data: Path, depth: float) 
         abs(o_off[0].origin.depth_km - depth) > 15.0
         or sum(a.detection.id.endswith("-pP") for a in o_off[0].arrivals) < n_pp - 1
     )
+
+
+def test_a_small_events_depth_needs_data_that_tell_it(shared_data: Path) -> None:
+    """A small hypothesis 450 km under the mid-Atlantic seen at three distant arrays (33-40
+    deg: the P times trade depth against origin time) has no depth its data tell, as the
+    IMS-style set's chance triplets placed 150-450 km deep had; a pP fitting at one of the
+    sites, or a P station within twice the depth, tells it; 70 km and shallower is free."""
+    from openndc.association.associate import _ingest
+    from openndc.association.ndc import NdcHypothesis, _Ndc
+
+    net, arrays = primary_network(shared_data, T0)
+    tt = load_travel_times("ak135")
+    source, t0 = (12.6, -38.1, 450.0), T0 + 1800.0
+    sites = {s.code: s for s in net.stations}
+
+    def at(code: str, phase: str, lat: float = source[0], lon: float = source[1]) -> Detection:
+        d, _, baz = distance_azimuth(lat, lon, sites[code].latitude, sites[code].longitude)
+        t, p, _ = tt.derivatives(phase, [float(d)], [source[2]])
+        return Detection("IM", code, "", "cb", t0 + float(t[0]), time_uncertainty=0.5,
+                         phase="P", backazimuth=float(baz), backazimuth_uncertainty=5.0,
+                         slowness=abs(float(p[0])), slowness_uncertainty=1.0,
+                         id=f"{code}-{phase}")  # fmt: skip
+
+    def supported(dets: list[Detection], lat: float = source[0], lon: float = source[1],
+                  depth: float = source[2]) -> bool:  # fmt: skip
+        dets = sorted(dets, key=lambda x: x.time)
+        ndc = _Ndc(_ingest(dets, net, []), AssociationConfig(), tt)
+        p = [i for i, x in enumerate(dets) if x.id.endswith("-P")]
+        origin = float(t0 - ndc.d.ref)  # seconds after the input's reference time
+        hyp = NdcHypothesis(origin, lat, lon, depth, p, ["P"] * len(p))
+        ndc.alive[p] = False  # its members are taken
+        return ndc._depth_supported(hyp, np.asarray(p, dtype=np.int64))
+
+    triplet = [at(c, "P") for c in ("DBIC", "TORD", "ESDC")]
+    assert {"DBIC", "TORD", "ESDC"} <= arrays
+    assert not supported(triplet)
+    assert supported(triplet, depth=60.0)
+    assert supported([*triplet, at("TORD", "pP")])
+    # the same source 3 deg from a station (KEST, 0.5 deg off its 2 x 450 km: 8.1 deg)
+    kest = sites["KEST"]
+    near = [at(c, "P", kest.latitude - 3.0, kest.longitude) for c in ("KEST", "TORD", "ESDC")]
+    assert supported(near, kest.latitude - 3.0, kest.longitude)
