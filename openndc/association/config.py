@@ -317,7 +317,9 @@ class AssociationConfig:
         "chance combination of detections is not; PyOcto's min_pick_fraction, per station "
         "as PyOcto applies it, as local_min_pick_fraction; with the amplitude evidence "
         "(ndc_amplitude_evidence) and threshold magnitudes at three of its sites, the sites "
-        "counted are those as sensitive as the station",
+        "counted are those as sensitive as the station, and a station whose P a later phase "
+        "there corroborates (PcP, pP...: its delay after P, azimuth and slowness fitting) is "
+        "kept, with the detecting stations as sensitive",
     )
     ndc_amplitude_evidence: bool = field_(
         True,

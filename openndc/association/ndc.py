@@ -1805,24 +1805,40 @@ class _Ndc:
         # each phase's time from the site's P (its delay after P changes slowly with the
         # place: a node a cell off predicts it as well as the hypothesis)
         tp, _ = self.src.p_time(dist, depth)
-        t_p = np.array([float(d.t[idx[d.site[idx] == s_]].min()) for s_ in sites])
-        for ph, (tt, pp) in phase_times(self.source, cfg.later_phases, dist, depth).items():
-            for k in np.flatnonzero(~out & np.isfinite(tt) & (tt > tp + tol)):
-                at = t_p[k] + float(tt[k] - tp[k])
-                lo = int(np.searchsorted(d.t, at - tol))
-                hi = int(np.searchsorted(d.t, at + tol, side="right"))
-                j = lo + np.flatnonzero((d.site[lo:hi] == sites[k]) & self.alive[lo:hi])
-                j = j[~np.isin(j, idx)]
-                if j.size == 0:
+        later = self._later_times(dist, depth)
+        delay = np.array([tt - tp for tt, _ in later.values()])  # phase x site [s]
+        slow = np.array([pp for _, pp in later.values()])
+        delay[~(delay > tol)] = np.nan  # (a pP of a shallow source is the P itself)
+        for k in np.flatnonzero(np.isfinite(delay).any(axis=0)):
+            at_site = idx[d.site[idx] == sites[k]]
+            t_p = float(d.t[at_site].min())
+            lo = int(np.searchsorted(d.t, t_p + np.nanmin(delay[:, k]) - tol))
+            hi = int(np.searchsorted(d.t, t_p + np.nanmax(delay[:, k]) + tol, side="right"))
+            j = lo + np.flatnonzero((d.site[lo:hi] == sites[k]) & self.alive[lo:hi])
+            j = j[~np.isin(j, at_site)]
+            for ph, dl, sl in zip(later, delay[:, k], slow[:, k], strict=True):
+                if j.size == 0 or out[k] or not np.isfinite(dl):
                     continue
-                j = j[self._closest(j, np.full(j.size, at), tol)]
-                j = j[self._slow_fits(j, np.full(j.size, pp[k]))]
+                at = np.full(j.size, t_p + dl)
+                ok = (np.abs(d.t[j] - at) <= tol) & self._slow_fits(j, np.full(j.size, sl))
                 b = self.baz[j]
-                j = j[~(np.isfinite(b) & (_angle(b, np.full(j.size, baz[k])) > self.btol[j]))]
-                if j.size:
+                ok &= ~(np.isfinite(b) & (_angle(b, np.full(j.size, baz[k])) > self.btol[j]))
+                if ok.any() and self._closest(j[ok], at[ok], tol).any():
                     log.debug("ndc: far site %d's P kept: its %s fits too", int(sites[k]), ph)
                     out[k] = True
         return out
+
+    def _later_times(
+        self, dist: FloatArray, depth: float
+    ) -> dict[str, tuple[FloatArray, FloatArray]]:
+        """:func:`phase_times` of ``later_phases`` at ``dist`` [deg] for ``depth`` [km],
+        interpolated in tables over the first-P distances (tabulated once per depth)."""
+        cache = self.__dict__.setdefault("_later_cache", {})
+        key = float(depth)
+        if key not in cache:
+            cache[key] = phase_times(self.source, self.cfg.later_phases, self.src.dist, key)
+        return {ph: (np.interp(dist, self.src.dist, t), np.interp(dist, self.src.dist, p))
+                for ph, (t, p) in cache[key].items()}  # fmt: skip
 
     def _consistent_sites(
         self, lat: float, lon: float, depth: float, idx: IntArray, p_sites: set[int],
