@@ -1816,16 +1816,19 @@ class _Ndc:
             hi = int(np.searchsorted(d.t, t_p + np.nanmax(delay[:, k]) + tol, side="right"))
             j = lo + np.flatnonzero((d.site[lo:hi] == sites[k]) & self.alive[lo:hi])
             j = j[~np.isin(j, at_site)]
+            if j.size == 0:
+                continue
+            b = self.baz[j]
+            b_ok = ~(np.isfinite(b) & (_angle(b, np.full(j.size, baz[k])) > self.btol[j]))
             for ph, dl, sl in zip(later, delay[:, k], slow[:, k], strict=True):
-                if j.size == 0 or out[k] or not np.isfinite(dl):
+                if not np.isfinite(dl):
                     continue
                 at = np.full(j.size, t_p + dl)
-                ok = (np.abs(d.t[j] - at) <= tol) & self._slow_fits(j, np.full(j.size, sl))
-                b = self.baz[j]
-                ok &= ~(np.isfinite(b) & (_angle(b, np.full(j.size, baz[k])) > self.btol[j]))
+                ok = b_ok & (np.abs(d.t[j] - at) <= tol) & self._slow_fits(j, np.full(j.size, sl))
                 if ok.any() and self._closest(j[ok], at[ok], tol).any():
                     log.debug("ndc: far site %d's P kept: its %s fits too", int(sites[k]), ph)
                     out[k] = True
+                    break
         return out
 
     def _later_times(
