@@ -235,21 +235,19 @@ def build_node_tables(
     stretched by r / sin r away from it (1.2 at 60 deg, 2.0 at 110), and its centre moves
     with the set of sites (the IMS's medoid lies in northern Europe for the sites that
     detect on an IMS-style day, in Labrador for those that record P)."""
-    if (
-        grid_lat is not None
-        and grid_lon is not None
-        and (grid_lat.size == 0
-             or network_core(grid_lat, grid_lon)[2] + regional_margin < _GLOBAL_RADIUS)
-    ):  # fmt: skip
-        # a regional network: around the detecting sites (laid out around all the sites of
-        # the synthetic day's network that record P, 86, the core's radius was 32 deg
-        # against 59 for the 32 that detect: 1.1-deg nodes out to 44 deg and 3-deg ones
-        # beyond, against 1.8-deg ones out to 71 deg, and 2 of the day's 80 events were
-        # lost)
-        grid_lat = grid_lon = None
-    if grid_lat is None or grid_lon is None:
-        grid_lat, grid_lon = site_lat, site_lon
-    lat0, lon0, radius = network_core(grid_lat, grid_lon)
+    around_lat, around_lon, core = site_lat, site_lon, None
+    if grid_lat is not None and grid_lon is not None and grid_lat.size:
+        core = network_core(grid_lat, grid_lon)
+        if core[2] + regional_margin >= _GLOBAL_RADIUS:
+            around_lat, around_lon = grid_lat, grid_lon
+        else:
+            # a regional network: around the detecting sites (laid out around all the
+            # sites of the synthetic day's network that record P, 86, the core's radius
+            # was 32 deg against 59 for the 32 that detect: 1.1-deg nodes out to 44 deg and
+            # 3-deg ones beyond, against 1.8-deg ones out to 71 deg, and 2 of the day's 80
+            # events were lost)
+            core = None
+    lat0, lon0, radius = core if core is not None else network_core(site_lat, site_lon)
     # at most ~40 nodes along the lattice radius: a wide network gets a coarser lattice
     # (the refinement after the search recovers the precision)
     if radius + regional_margin >= _GLOBAL_RADIUS:
@@ -268,7 +266,7 @@ def build_node_tables(
         half = np.concatenate([np.full(rl.size, 0.5 * regional_spacing),
                                np.full(int(far.sum()), 0.5 * global_spacing)])  # fmt: skip
     if local_spacing > 0.0 and local_radius > 0.0 and regional_spacing > 2.0 * local_spacing:
-        ll, lo = _local_lattice(grid_lat, grid_lon, local_radius, local_spacing)
+        ll, lo = _local_lattice(around_lat, around_lon, local_radius, local_spacing)
         lats = np.concatenate([lats, ll])
         lons = np.concatenate([lons, lo])
         half = np.concatenate([half, np.full(ll.size, 0.5 * local_spacing)])
