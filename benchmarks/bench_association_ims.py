@@ -26,12 +26,16 @@
   (arrays) / 25 deg (3-C, reported as such), slowness noise 1 / 4 s/deg. False detections
   2 per site-hour with amplitudes at their site's noise level: SNR 3 x 10^x, x exponential
   with mean 0.2 (just above the threshold, a Pareto tail of exponent ~2.2 in amplitude),
-  period 0.3-1.5 s. Detections are labelled as a detector would: P or S by slowness at
-  arrays, P/S at 3-C stations, later phases as P, T and I as such.
+  period 0.3-1.5 s; at hydroacoustic and infrasound sites 2 T or I per site-hour (I with a
+  back-azimuth uniform over the circle; drawn from a stream of their own, so a seed's
+  seismic detections are those it gave before). Detections are labelled as a detector
+  would: P or S by slowness at arrays, P/S at 3-C stations, later phases as P, T and I as
+  such.
 
 Scored by detection content: a found event belongs to the true event that gives most of
-its arrivals; recall, precision and splits by the number of stations with a P (the
-defining data the REB asks for: >= 3 primary stations).
+its seismic arrivals (T and I join events after they are formed); recall, precision and
+splits by the number of stations with a P (the defining data the REB asks for: >= 3
+primary stations).
 
 Configurations: the defaults, the REB's three-station events alone
 (``reb_rules_config(ndc_coda_not_defining=False, ndc_refine_depths=())``) and all the REB
@@ -39,12 +43,14 @@ options (``reb_rules_config()``); ``--no-amplitudes`` runs them without the ampl
 evidence (``ndc_amplitude_evidence=False``).
 
 Usage: ``python benchmarks/bench_association_ims.py [--seed 1] [--no-amplitudes]
-[--false-rate 2] [--hours H] [--azimuth-bias DEG] [--slowness-bias S]``: ``--false-rate``
-sets the false detections per seismic site and hour (the noise above), ``--hours`` keeps the
-first hours; ``--azimuth-bias`` and ``--slowness-bias`` give each station a constant error
-of its measured back-azimuths [deg] and slownesses [s/deg], drawn once per station with
-that sigma and not reported in the uncertainties: arrays without slowness-azimuth station
-corrections (SASC), whose measurements are biased by the structure under them.
+[--false-rate 2] [--ti-false-rate 2] [--hours H] [--azimuth-bias DEG] [--slowness-bias
+S]``: ``--false-rate`` sets the false detections per seismic site and hour (the noise
+above), ``--ti-false-rate`` those per hydroacoustic and infrasound site and hour,
+``--hours`` keeps the first hours; ``--azimuth-bias`` and ``--slowness-bias`` give each
+station a constant error of its measured back-azimuths [deg] and slownesses [s/deg], drawn
+once per station with that sigma and not reported in the uncertainties: arrays without
+slowness-azimuth station corrections (SASC), whose measurements are biased by the
+structure under them.
 """
 
 from __future__ import annotations
@@ -121,7 +127,7 @@ def _q(distance: float, depth: float) -> float:
 
 def detections(
     net: MonitoringNetwork, kinds: dict[str, str], arrays: set[str], seed: int,
-    false_rate: float = 2.0,
+    false_rate: float = 2.0, ti_false_rate: float = 2.0,
 ) -> tuple[list[Detection], list[Origin]]:  # fmt: skip
     rng = np.random.default_rng(seed)
     tt = load_travel_times("ak135")
@@ -210,6 +216,24 @@ def detections(
                 noise[s.code] + log_snr, float(rng.uniform(0.3, 1.5)))  # fmt: skip
             out[-1] = replace(out[-1], id=f"false-{n}")
             n += 1
+    # hydroacoustic and infrasound stations' own noise (T from distant small events, ice,
+    # ships; infrasound from microbaroms, surf, industry), drawn apart so that the seismic
+    # detections of a seed stay as they were
+    rng_ti = np.random.default_rng([seed, 1])
+    for s in net.stations:
+        tech = kinds.get(s.code, "")
+        if tech not in ("IMS_HYD", "IMS_INF"):
+            continue
+        for _ in range(int(rng_ti.poisson(ti_false_rate * span / 3600.0))):
+            t = T0 + float(rng_ti.uniform(0, span))
+            if tech == "IMS_HYD":
+                out.append(Detection("IM", s.code, "", "EDH", t, phase="T", id=f"false-{n}"))
+            else:
+                out.append(Detection("IM", s.code, "", "BDF", t, phase="I",
+                                     backazimuth=float(rng_ti.uniform(0, 360)),
+                                     backazimuth_uncertainty=3.0, slowness=DEG_KM / 0.34,
+                                     slowness_uncertainty=30.0, id=f"false-{n}"))  # fmt: skip
+            n += 1
     out.sort(key=lambda d: (d.time, d.id))
     return out, evs
 
@@ -249,7 +273,7 @@ def _score(label: str, config: AssociationConfig, dets: list[Detection],
     majors = []
     false_events = 0
     for e in res.events:
-        ids = [_true(a.detection) for a in e.arrivals]
+        ids = [_true(a.detection) for a in e.arrivals if a.phase not in ("T", "I")] or [-1]
         major = max(set(ids), key=ids.count)
         if major < 0:
             false_events += 1
@@ -307,6 +331,10 @@ def main() -> None:
         "--false-rate", type=float, default=2.0,
         help="false detections per seismic site and hour (the detectors' noise)",
     )  # fmt: skip
+    ap.add_argument(
+        "--ti-false-rate", type=float, default=2.0,
+        help="false T / I detections per hydroacoustic / infrasound site and hour",
+    )  # fmt: skip
     ap.add_argument("--hours", type=float, help="only the first HOURS of the set")
     ap.add_argument(
         "--azimuth-bias",
@@ -327,7 +355,7 @@ def main() -> None:
     kinds = ims_affiliations(root / "ims.affiliation")
     net = read_ims_network(root / "ims.site", T0, set(kinds))
     arrays = ims_array_codes(root / "ims.site")
-    dets, evs = detections(net, kinds, arrays, args.seed, args.false_rate)
+    dets, evs = detections(net, kinds, arrays, args.seed, args.false_rate, args.ti_false_rate)
     if args.azimuth_bias or args.slowness_bias:
         dets = with_station_bias(dets, args.azimuth_bias, args.slowness_bias, args.seed)
     if args.hours is not None:
@@ -345,7 +373,8 @@ def main() -> None:
     n_pri = sum(k == "IMS_PRI" for k in kinds.values())
     print(
         f"IMS-style set: {len(net.stations)} sites ({n_pri} primary seismic), {len(evs)} "
-        f"origins, {len(dets)} detections ({args.false_rate:g} false per site-hour; station "
+        f"origins, {len(dets)} detections ({args.false_rate:g} false per seismic and "
+        f"{args.ti_false_rate:g} per T / I site-hour; station "
         f"biases {args.azimuth_bias:g} deg, {args.slowness_bias:g} s/deg)"
     )
     configs = [("default", AssociationConfig()), ("three-station", THREE_STATION),
@@ -355,7 +384,7 @@ def main() -> None:
                    for k, c in configs]  # fmt: skip
     for label, config in configs:
         _score(label, config, dets, net, evs, n_sta)
-    truth_t = sum(1 for d in dets if d.phase in ("T", "I"))
+    truth_t = sum(1 for d in dets if d.phase in ("T", "I") and d.id.startswith("ev"))
     print(
         f"T and I detections made: {truth_t}; pP/PcP made: "
         f"{sum(1 for d in dets if d.id.endswith(('-pP', '-PcP')))}"
