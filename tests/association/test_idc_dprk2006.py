@@ -44,3 +44,19 @@ def test_dprk_2006_rebuilt_from_the_idc_arrivals(
     assert len({a.detection.station for a in res.events[0].arrivals}) >= 14
     ids = {id(d) for d in dets}
     assert all(id(a.detection) in ids for a in res.events[0].arrivals)
+
+
+def test_the_closest_stations_reversed_3c_azimuth_does_not_lose_its_p(shared_data: Path) -> None:
+    """JNU (8.3 deg, the closest station) measured the test's P 110 deg off its true
+    back-azimuth (4.6 of its 23.7-deg sigma: the 3-C polarisation azimuth's sign
+    ambiguity); the analysts kept its P. The REB options keep it too, its azimuth only not
+    defining (a veto at 3.5 sigma, ``ndc_baz_veto_sigmas``, dropped it)."""
+    dets = read_arrival_table(shared_data / "idc_css_samples/geotool_dprk2006/DPRK_test.arrival")
+    net = read_ims_network(
+        shared_data / "ims_site_tables/ims.site", ORIGIN[0], {d.station for d in dets}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # INK and FITZ are not in the IMS site table
+        for config, kept in ((REB, True), (reb_rules_config(ndc_baz_veto_sigmas=3.5), False)):
+            (event,) = associate(dets, net, config).events
+            assert ("JNU" in {a.detection.station for a in event.arrivals}) is kept
