@@ -126,6 +126,19 @@ def _q(distance: float, depth: float) -> float:
     return float(mb_q(max(distance, MB_MIN_DISTANCE_DEG), depth))
 
 
+def _hydro(code: str, t: UTCDateTime, ident: str) -> Detection:
+    """A hydroacoustic T detection as the set makes them (no azimuth, no amplitude)."""
+    return Detection("IM", code, "", "EDH", t, phase="T", id=ident)
+
+
+def _infra(code: str, t: UTCDateTime, baz: float, ident: str) -> Detection:
+    """An infrasound I detection as the set makes them: back-azimuth [deg] +- 3 deg, the
+    slowness of 0.34 km/s with a wide uncertainty, no amplitude."""
+    return Detection("IM", code, "", "BDF", t, phase="I", backazimuth=baz,
+                     backazimuth_uncertainty=3.0, slowness=DEG_KM / 0.34,
+                     slowness_uncertainty=30.0, id=ident)  # fmt: skip
+
+
 def detections(
     net: MonitoringNetwork, kinds: dict[str, str], arrays: set[str], seed: int,
     false_rate: float = 2.0, ti_false_rate: float = 2.0,
@@ -161,18 +174,14 @@ def detections(
             kind = kinds.get(s.code, "IMS_PRI")
             if kind == "IMS_HYD":
                 if z < 30 and d < 90 and m >= 3.5 and rng.random() < 0.3:
-                    out.append(Detection("IM", s.code, "", "EDH",
-                                         t0 + d * DEG_KM / 1.48 + float(rng.normal(0, 5.0)),
-                                         phase="T", id=f"ev{k}-{s.code}-T"))  # fmt: skip
+                    out.append(_hydro(s.code, t0 + d * DEG_KM / 1.48 + float(rng.normal(0, 5.0)),
+                                      f"ev{k}-{s.code}-T"))  # fmt: skip
                 continue
             if kind == "IMS_INF":
                 if z < 30 and d < 15 and m >= 3.5 and rng.random() < 0.3:
                     cel = float(rng.uniform(0.30, 0.34))
-                    out.append(Detection("IM", s.code, "", "BDF", t0 + d * DEG_KM / cel,
-                                         phase="I", backazimuth=float(baz + rng.normal(0, 3)),
-                                         backazimuth_uncertainty=3.0, slowness=DEG_KM / 0.34,
-                                         slowness_uncertainty=30.0,
-                                         id=f"ev{k}-{s.code}-I"))  # fmt: skip
+                    b = float(baz + rng.normal(0, 3))
+                    out.append(_infra(s.code, t0 + d * DEG_KM / cel, b, f"ev{k}-{s.code}-I"))
                 continue
             array = s.code in arrays
             log_at = m - _q(d, z) + float(rng.normal(0.0, STATION_MB_SIGMA))
@@ -228,12 +237,9 @@ def detections(
         for _ in range(int(rng_ti.poisson(ti_false_rate * span / 3600.0))):
             t = T0 + float(rng_ti.uniform(0, span))
             if tech == "IMS_HYD":
-                out.append(Detection("IM", s.code, "", "EDH", t, phase="T", id=f"false-{n}"))
+                out.append(_hydro(s.code, t, f"false-{n}"))
             else:
-                out.append(Detection("IM", s.code, "", "BDF", t, phase="I",
-                                     backazimuth=float(rng_ti.uniform(0, 360)),
-                                     backazimuth_uncertainty=3.0, slowness=DEG_KM / 0.34,
-                                     slowness_uncertainty=30.0, id=f"false-{n}"))  # fmt: skip
+                out.append(_infra(s.code, t, float(rng_ti.uniform(0, 360)), f"false-{n}"))
             n += 1
     out.sort(key=lambda d: (d.time, d.id))
     return out, evs
