@@ -392,6 +392,27 @@ class AssociationConfig:
         "by chance, and five stations' chance detections (one a PKP far away) made an event "
         "whose silent stations were improbable (p 0.002) under the cap of 4 used before",
     )
+    ndc_operating_window: float = field_(
+        10800.0,
+        unit="s",
+        help="a site counts as operating at a hypothesis's time (its silence is evidence in "
+        "the amplitude evidence and the network-consistency tests) only where it made a "
+        "detection within this time of the hypothesis's first P: a station down, or not "
+        "sending, makes none, while an operating one makes noise detections at a few per "
+        "hour (at 2 per hour one hour either side leaves 1.8 % of operating sites without "
+        "any, and the IMS-style set then got a chance event; three hours 6e-6). 0: every "
+        "site with detections anywhere in the input counts as operating (as before "
+        "2026-12-06: a station installed years later was counted silent)",
+    )
+    ndc_spread_max_stations: int = field_(
+        5,
+        help="the amplitude evidence's spread test (do the P stations' mb agree about the "
+        "event's, with the 0.3 scatter of IDC station magnitudes?) is asked of events with "
+        "P at up to this many stations; more stations' P times are no chance combination, "
+        "and real amplitudes scatter more than that where agencies or filters differ (the "
+        "ISC's readings at IMS stations: an M 5.0 with 16 P stations, station mb 3.1-5.4, "
+        "was rejected by it). The silence test is asked of every event the evidence is",
+    )
     ndc_coda_not_defining: bool = field_(
         False,
         help="P detections in the coda of an accepted event (see ndc_coda) do not count as "

@@ -1767,7 +1767,8 @@ class _Ndc:
         ok &= np.isin(det_sites, d.site[idx[np.isfinite(d.log_at[idx])]])
         if int(ok.sum()) < _EVIDENCE_MIN_STATIONS:
             return None
-        cand = np.flatnonzero(self.p_site & np.isfinite(self.threshold))
+        cand = np.flatnonzero(self.p_site & np.isfinite(self.threshold)
+                              & self._operating(float(np.min(d.t[idx]))))  # fmt: skip
         cand = cand[~np.isin(cand, det_sites)]
         t_c = t_all[cand][dist_all[cand] <= 100.0]
         t_ok = t_det[ok]
@@ -1856,7 +1857,9 @@ class _Ndc:
             # no amplitudes to judge it: by distance, unless small events need them
             if self.cfg.ndc_small_needs_amplitudes:
                 return set()
-            return self._nearest_sites(lat, lon, depth, p_sites, node)
+            return self._nearest_sites(
+                lat, lon, depth, p_sites, node, float(np.min(self.d.t[idx])) if idx.size else None
+            )
         return kept
 
     def _consistent(
@@ -1868,15 +1871,33 @@ class _Ndc:
         kept = self._consistent_sites(lat, lon, depth, idx, p_sites, node)
         return len(kept) >= self.cfg.ndc_min_p_stations
 
+    def _operating(self, t: float) -> npt.NDArray[np.bool_]:
+        """Per site: whether it made any detection within ``ndc_operating_window`` of time
+        ``t`` [s] (every site where the window is 0). A station down or not sending makes
+        none, and its silence is no evidence against an event; an operating one makes
+        noise detections at a few per hour (real readings without noise, such as a
+        bulletin's, make every site silent but those that read the event)."""
+        w = self.cfg.ndc_operating_window
+        if w <= 0.0:
+            return np.ones(self.p_site.size, dtype=np.bool_)
+        d = self.d
+        lo = int(np.searchsorted(d.t, t - w))
+        hi = int(np.searchsorted(d.t, t + w, side="right"))
+        out = np.zeros(self.p_site.size, dtype=np.bool_)
+        out[d.site[lo:hi]] = True
+        return out
+
     def _nearest_sites(
-        self, lat: float, lon: float, depth: float, p_sites: set[int], node: int | None = None
-    ) -> set[int]:
+        self, lat: float, lon: float, depth: float, p_sites: set[int], node: int | None = None,
+        t: float | None = None,
+    ) -> set[int]:  # fmt: skip
         """The sites of ``p_sites`` that are at least ``ndc_min_detecting_fraction`` of the
-        P-detecting sites out to their own distance from (lat, lon), counting ``p_sites``
-        (PyOcto's distance criterion, per station: an event seen far away is seen close
-        by)."""
+        P-detecting sites (operating about time ``t`` [s] where given: :meth:`_operating`)
+        out to their own distance from (lat, lon), counting ``p_sites`` (PyOcto's distance
+        criterion, per station: an event seen far away is seen close by)."""
         dist_all, _ = self._site_mb(lat, lon, depth, node)
-        dist = np.sort(dist_all[self.p_site])
+        counted = self.p_site if t is None else self.p_site & self._operating(t)
+        dist = np.sort(dist_all[counted])
         mine = np.sort(np.array([float(dist_all[s]) for s in p_sites]))
         frac = self.cfg.ndc_min_detecting_fraction
         return {
@@ -2032,7 +2053,8 @@ class _Ndc:
         d = self.d
         p_idx = self._first_at_sites(p_idx)
         _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
-        cand = np.flatnonzero(self.p_site & np.isfinite(self.threshold))
+        cand = np.flatnonzero(self.p_site & np.isfinite(self.threshold)
+                              & self._operating(float(np.min(d.t[p_idx]))))  # fmt: skip
         cand = cand[~np.isin(cand, d.site[p_idx])]
         dc, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[cand],
                                     d.site_lon[cand])  # fmt: skip
@@ -2051,9 +2073,15 @@ class _Ndc:
             inside = (c_at >= self.coda_lo[:, cand]) & (c_at <= self.coda_hi[:, cand])
             ringing, _ = self._coda_ringing(at, cand, inside)
             silent &= ~ringing.any(axis=0)
-        return small_event_evidence(d.log_at[p_idx], self.threshold[d.site[p_idx]], dist,
-                                    self.threshold[cand[silent]], dc[silent],
-                                    hyp.depth)  # fmt: skip
+        ev = small_event_evidence(d.log_at[p_idx], self.threshold[d.site[p_idx]], dist,
+                                  self.threshold[cand[silent]], dc[silent],
+                                  hyp.depth)  # fmt: skip
+        if ev is not None and np.unique(d.site[p_idx]).size > self.cfg.ndc_spread_max_stations:
+            # P at so many stations is no chance combination of times: where its station
+            # magnitudes scatter more than the model's 0.3, the amplitudes are at fault
+            # (mixed agencies' or filters' amplitudes), not the event
+            ev = replace(ev, spread_limit=math.inf)
+        return ev
 
     def _p_weights(self, hyp: NdcHypothesis, p_idx: IntArray) -> FloatArray:
         """Defining data of each P detection ``p_idx`` of ``hyp``: its time, plus its

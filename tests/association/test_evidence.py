@@ -6,6 +6,7 @@ noise-level detections with quiet closer stations silent is not."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -351,6 +352,20 @@ def test_a_deep_event_close_to_a_station_is_kept_at_depth_by_its_magnitudes(
     assert float(distance_azimuth(DEEP[0], DEEP[1], o.latitude, o.longitude)[0]) < 1.0, o
 
 
+def _operating(codes: Iterable[str], origin: UTCDateTime, log_at: Mapping[str, float]
+               ) -> list[Detection]:  # fmt: skip
+    """One noise detection per site 0.4-2.5 h before ``origin``, one every 200 s, at its
+    threshold (``log_at``, else 0): the sites were operating then (a site without any
+    detection within ``ndc_operating_window`` of an event is taken as down, its silence no
+    evidence)."""
+    return [
+        Detection("IM", code, "", "BHZ", origin - 9000.0 + 200.0 * i, time_uncertainty=1.0,
+                  phase="P", amplitude_unit="nm", amplitude=10.0 ** log_at.get(code, 0.0),
+                  period=1.0, id=f"operating-{code}")
+        for i, code in enumerate(sorted(codes))
+    ]  # fmt: skip
+
+
 def test_a_lucky_distant_detection_is_dropped_not_the_event(shared_data: Path) -> None:
     """An mb 3.6 at KEST (2 deg), ESDC and AKASG, and at SCHQ (56 deg), a noisier station
     (threshold 0.5 above the others') that caught it by an upward scatter. Sensitivity per
@@ -373,6 +388,7 @@ def test_a_lucky_distant_detection_is_dropped_not_the_event(shared_data: Path) -
                                   time_uncertainty=1.0, phase="P", amplitude_unit="nm",
                                   amplitude=10.0 ** (0.5 if code == "SCHQ" else 0.0),
                                   period=1.0, id=f"noise-{code}-{k}"))  # fmt: skip
+    dets += _operating(sites, T0 + 5400.0, {"SCHQ": 0.5})
     res = associate(sorted(dets, key=lambda d: (d.time, d.id)), net, AssociationConfig())
     (event,) = res.events
     assert {a.detection.id for a in event.arrivals} == {"ev-KEST", "ev-ESDC", "ev-AKASG"}
@@ -420,6 +436,7 @@ def test_a_distant_array_whose_pcp_fits_too_recorded_the_event(shared_data: Path
                                   time_uncertainty=1.0, phase="P", amplitude_unit="nm",
                                   amplitude=10.0**log_at, period=1.0,
                                   id=f"noise-{code}-{k}"))  # fmt: skip
+    dets += _operating(EV126_THRESHOLDS, EV126_ORIGIN, EV126_THRESHOLDS)
     dets.sort(key=lambda d: (d.time, d.id))
     for config in (reb_rules_config(), AssociationConfig()):
         (event,) = associate(dets, net, config).events
