@@ -76,10 +76,11 @@ def score(label: str, config: AssociationConfig, dets: list[Detection],
             epi.append(float(d) * DEG_KM)
             ddep.append(e.origin.depth_km - ref.depth)
             if epi[-1] > 100.0:
+                o = e.origin
+                n_sta = len({a.detection.station for a in e.arrivals})
                 far.append(f"  {epi[-1]:.0f} km off: ev{major} {ref.time} M {ref.magnitude:.1f} "
-                           f"placed at {e.origin.latitude:.2f} {e.origin.longitude:.2f} "
-                           f"{e.origin.depth_km:.0f} km, {e.origin.time - ref.time:+.1f} s, "
-                           f"{len({a.detection.station for a in e.arrivals})} stations")  # fmt: skip
+                           f"placed at {o.latitude:.2f} {o.longitude:.2f} {o.depth_km:.0f} km, "
+                           f"{o.time - ref.time:+.1f} s, {n_sta} stations")  # fmt: skip
     extra = sum(c - 1 for c in found.values() if c > 1)
     print(f"--- {label}: association {wall:.1f} s; events {len(res.events)} "
           f"(of {len(events)} ISC events), duplicates {extra}, mixed {mixed}")  # fmt: skip

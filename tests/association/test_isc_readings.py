@@ -76,7 +76,7 @@ def test_the_real_readings_make_each_event_once(
     azimuths, and a 3-station M 2.9 with one amplitude), none split, no event made of two."""
     dets, net = readings
     n_p: Counter[int] = Counter()
-    for k, sta in {(true_event(d), d.station) for d in dets if d.phase == "P"}:
+    for k, _ in {(true_event(d), d.station) for d in dets if d.phase == "P"}:
         n_p[k] += 1
     res = associate(dets, net, AssociationConfig())
     found: Counter[int] = Counter()
