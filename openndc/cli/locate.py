@@ -177,6 +177,7 @@ def _locate(
             identity=f"detections sha256 {digest}",
             progress=None if args.no_progress else print_window_progress,
             on_event=_event_line,
+            detection_times=[d.time for d in detections],
         )
         print_report(report, store, start - config.runner.lookback, end)
 

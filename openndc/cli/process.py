@@ -141,6 +141,9 @@ def print_report(
             f"skipped {len(report.skipped)} of {len(report.windows)} windows already processed "
             "with this configuration (--reprocess to run them again)"
         )
+    if report.empty:
+        print(f"{len(report.empty)} of {len(report.windows)} windows hold no detection: "
+              "left out")  # fmt: skip
     bulletin = store.load(start, end)
     # The run's own events with origins before the span (a teleseism's P arrives up to
     # ~20 min after its origin): found from the span's data, so listed with it.

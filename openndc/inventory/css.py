@@ -53,6 +53,17 @@ __all__ = ["SiteRow", "SitechanRow", "check_site", "check_sitechan", "julian_day
 
 log = logging.getLogger(__name__)
 
+#: Notes already logged (a table read again for each window of a run says each once).
+_SAID: set[tuple[str, ...]] = set()
+
+
+def _info_once(key: tuple[str, ...], msg: str, *args: object) -> None:
+    """``log.info(msg, *args)`` the first time ``key`` is seen in this process."""
+    if key not in _SAID:
+        _SAID.add(key)
+        log.info(msg, *args)
+
+
 OPEN_OFFDATE = 2286324
 
 
@@ -375,7 +386,8 @@ def _reference_stations(
                 source=str(site_path),
             )
         )
-        log.info(
+        _info_once(
+            (str(site_path), ref, "built"),
             "%s: station %s has no site row of its own; built from its elements %s (as the "
             "IDC names their arrivals)",
             site_path,
@@ -450,7 +462,9 @@ def read_css_site(
     for code, ref in sorted(refs.items()):
         rows = members.get(code, [])
         if not rows:
-            log.info("%s: array %s has no element in effect at %s", site_path, code, at)
+            _info_once((str(site_path), code, "no element"),
+                       "%s: array %s has no element in effect at %s (said once a run)",
+                       site_path, code, at)  # fmt: skip
             continue
         arrays.append(
             build_array(

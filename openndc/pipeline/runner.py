@@ -28,6 +28,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from obspy import UTCDateTime
 
 from openndc import __version__
@@ -86,6 +88,9 @@ class RunReport:
 
     windows: list[Window]
     skipped: list[Window] = field(default_factory=list)
+    #: Windows left out because no detection lies within their association span (a run
+    #: from stored detections: ``detection_times``); nothing could change there.
+    empty: list[Window] = field(default_factory=list)
     n_detections: int = 0
     new: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -95,7 +100,7 @@ class RunReport:
 
     @property
     def processed(self) -> int:
-        return len(self.windows) - len(self.skipped)
+        return len(self.windows) - len(self.skipped) - len(self.empty)
 
 
 WindowCallback = Callable[[WindowReport], None]
@@ -195,6 +200,7 @@ def run_batch(
     progress: WindowCallback | None = None,
     on_event: EventCallback | None = None,
     detector: Detector | None = None,
+    detection_times: Sequence[UTCDateTime] | None = None,
 ) -> RunReport:
     """Process ``[start, end)`` window by window into ``context.store`` (a ``ProcessConfig``).
 
@@ -204,6 +210,10 @@ def run_batch(
     windows are already done. ``detector`` runs the detection stage over the windows to
     do and yields the results in time order: by default :func:`detect_windows` (worker
     processes on this machine); the cluster runner passes one that runs on Dask workers.
+    ``detection_times`` (a run from stored detections: the times of those detections)
+    leaves out the windows with none in ``[start - lookback, end)``, the span a window's
+    association reads: a span of years with events days apart (a bulletin's readings) is
+    otherwise hundreds of thousands of empty windows.
     """
     store = context.require_store("batch runner")
     t_begin = time.perf_counter()
@@ -213,7 +223,16 @@ def run_batch(
     chash = config_hash(config, f"window={length}", f"detect={detect}", identity)
     report = RunReport(windows)
     todo: list[Window] = []
+    busy: npt.NDArray[np.float64] | None = None
+    if detection_times is not None and not detect:
+        busy = np.sort(np.array([float(t.timestamp) for t in detection_times]))
+    lookback = float(config.runner.lookback)
     for w in windows:
+        if busy is not None:
+            i = int(np.searchsorted(busy, float(w.start.timestamp) - lookback))
+            if i >= busy.size or busy[i] >= float(w.end.timestamp):
+                report.empty.append(w)
+                continue
         if not reprocess and store.window_done(w.start, w.end, chash):
             report.skipped.append(w)
         else:
@@ -287,7 +306,7 @@ def run_batch(
         if progress is not None:
             progress(
                 WindowReport(
-                    index=len(report.skipped) + k + 1,
+                    index=len(report.skipped) + len(report.empty) + k + 1,
                     total=len(windows),
                     window=w,
                     skipped=False,

@@ -44,3 +44,44 @@ def test_the_reb_preset_calibrates_the_arrays_over_the_whole_table(
     tables = read_sasc_tables(tmp_path / "on.sasc")
     assert tables["ESDC"].bins[0].azimuth_correction == pytest.approx(bias["ESDC"], abs=3.0)
     assert not (tmp_path / "off.sasc").exists()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_locate_leaves_out_the_windows_without_detections(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ISC's readings at IMS primary stations of two Tunisian events a year apart
+    (2017-05-04 M 3.8, 2018-05-21 M 4.5) as a detections table: the span is 9,000 windows
+    of an hour, all but a few without a detection; they are left out (before, each was
+    processed: 57 years of a bulletin's readings did not finish in 10 minutes), and both
+    events are found."""
+    from dataclasses import replace
+
+    from tests.support.ims import ims_affiliations
+    from tests.support.isc import read_isc, true_event
+
+    site = shared_data / "ims_site_tables/ims.site"
+    kinds = ims_affiliations(site.with_name("ims.affiliation"))
+    primary = {c for c, k in kinds.items() if k == "IMS_PRI"}
+    dets, events, _ = read_isc(
+        shared_data / "bulletins/isc_tunisia_mloc/isc_bulletin_tunisia_1960-2018_ims1.txt",
+        codes=primary,
+    )
+    chosen = [k for k, e in enumerate(events) if e.time.year in (2017, 2018)
+              and e.time.julday in (124, 141) and e.magnitude >= 3.8]  # fmt: skip
+    assert len(chosen) == 2
+    mine = [replace(d, network="IM") for d in dets if true_event(d) in chosen]
+    table = tmp_path / "d.parquet"
+    write_detections(mine, table, {})
+    db = tmp_path / "b.db"
+    argv = ["locate", "--detections", str(table), "--inventory", str(site), "--db",
+            f"sqlite:///{db}", "--no-progress"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "windows hold no detection: left out" in out
+    with BulletinStore(f"sqlite:///{db}") as store:
+        found = store.load().events
+    times = sorted(e.origin.time for e in found)
+    assert len(times) == 2
+    for t, k in zip(times, sorted(chosen), strict=True):
+        assert abs(t - events[k].time) < 10.0
