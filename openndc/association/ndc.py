@@ -2076,7 +2076,7 @@ class _Ndc:
         ev = small_event_evidence(d.log_at[p_idx], self.threshold[d.site[p_idx]], dist,
                                   self.threshold[cand[silent]], dc[silent],
                                   hyp.depth)  # fmt: skip
-        if ev is not None and np.unique(d.site[p_idx]).size > self.cfg.ndc_spread_max_stations:
+        if ev is not None and p_idx.size > self.cfg.ndc_spread_max_stations:  # one P a site
             # P at so many stations is no chance combination of times: where its station
             # magnitudes scatter more than the model's 0.3, the amplitudes are at fault
             # (mixed agencies' or filters' amplitudes), not the event
