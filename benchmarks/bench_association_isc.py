@@ -41,7 +41,7 @@ from openndc.model import Detection, MonitoringNetwork
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support
-from tests.support.ims import ims_affiliations, ims_array_codes
+from tests.support.ims import ims_array_codes, ims_primary_codes
 from tests.support.isc import IscEvent, read_isc, true_event
 
 
@@ -77,10 +77,10 @@ def score(label: str, config: AssociationConfig, dets: list[Detection],
             ddep.append(e.origin.depth_km - ref.depth)
             if epi[-1] > 100.0:
                 o = e.origin
-                n_sta = len({a.detection.station for a in e.arrivals})
+                n_here = len({a.detection.station for a in e.arrivals})
                 far.append(f"  {epi[-1]:.0f} km off: ev{major} {ref.time} M {ref.magnitude:.1f} "
                            f"placed at {o.latitude:.2f} {o.longitude:.2f} {o.depth_km:.0f} km, "
-                           f"{o.time - ref.time:+.1f} s, {n_sta} stations")  # fmt: skip
+                           f"{o.time - ref.time:+.1f} s, {n_here} stations")  # fmt: skip
     extra = sum(c - 1 for c in found.values() if c > 1)
     print(f"--- {label}: association {wall:.1f} s; events {len(res.events)} "
           f"(of {len(events)} ISC events), duplicates {extra}, mixed {mixed}")  # fmt: skip
@@ -127,8 +127,7 @@ def main() -> None:
     args = ap.parse_args()
     path = _shared() / "bulletins/isc_tunisia_mloc/isc_bulletin_tunisia_1960-2018_ims1.txt"
     site = _shared() / "ims_site_tables/ims.site"
-    kinds = ims_affiliations(site.with_name("ims.affiliation"))
-    codes = None if args.stations == "all" else {c for c, k in kinds.items() if k == "IMS_PRI"}
+    codes = None if args.stations == "all" else ims_primary_codes(site.with_name("ims.affiliation"))
     dets, events, net = read_isc(path, args.spacing, codes, frozenset(ims_array_codes(site)))
     print(f"{len(dets)} detections at {len(net.stations)} stations, {len(events)} ISC events")
     if args.config in ("default", "both"):

@@ -15,7 +15,7 @@ import pytest
 
 from openndc.association import AssociationConfig, associate
 from openndc.model import Detection, MonitoringNetwork
-from tests.support.ims import ims_affiliations, ims_array_codes
+from tests.support.ims import ims_array_codes, ims_primary_codes
 from tests.support.isc import read_isc, true_event
 
 BULLETIN = "bulletins/isc_tunisia_mloc/isc_bulletin_tunisia_1960-2018_ims1.txt"
@@ -24,8 +24,7 @@ BULLETIN = "bulletins/isc_tunisia_mloc/isc_bulletin_tunisia_1960-2018_ims1.txt"
 @pytest.fixture(scope="module")
 def readings(shared_data: Path) -> tuple[list[Detection], MonitoringNetwork]:
     site = shared_data / "ims_site_tables/ims.site"
-    kinds = ims_affiliations(site.with_name("ims.affiliation"))
-    primary = {c for c, k in kinds.items() if k == "IMS_PRI"}
+    primary = ims_primary_codes(site.with_name("ims.affiliation"))
     dets, _, net = read_isc(shared_data / BULLETIN, codes=primary,
                             arrays=frozenset(ims_array_codes(site)))  # fmt: skip
     return dets, net

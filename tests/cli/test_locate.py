@@ -57,12 +57,11 @@ def test_locate_leaves_out_the_windows_without_detections(
     events are found."""
     from dataclasses import replace
 
-    from tests.support.ims import ims_affiliations
+    from tests.support.ims import ims_primary_codes
     from tests.support.isc import read_isc, true_event
 
     site = shared_data / "ims_site_tables/ims.site"
-    kinds = ims_affiliations(site.with_name("ims.affiliation"))
-    primary = {c for c, k in kinds.items() if k == "IMS_PRI"}
+    primary = ims_primary_codes(site.with_name("ims.affiliation"))
     dets, events, _ = read_isc(
         shared_data / "bulletins/isc_tunisia_mloc/isc_bulletin_tunisia_1960-2018_ims1.txt",
         codes=primary,

@@ -31,6 +31,7 @@ __all__ = [
     "false_p_detections",
     "ims_affiliations",
     "ims_array_codes",
+    "ims_primary_codes",
     "primary_network",
     "read_ims_network",
     "set_p_detection",
@@ -60,11 +61,16 @@ def ims_array_codes(site_path: str | Path) -> set[str]:
     return out
 
 
+def ims_primary_codes(affiliation_path: str | Path) -> set[str]:
+    """Codes of the IMS primary seismic stations (``IMS_PRI``) of an affiliation table."""
+    return {c for c, k in ims_affiliations(affiliation_path).items() if k == "IMS_PRI"}
+
+
 def primary_network(shared: Path, when: UTCDateTime) -> tuple[MonitoringNetwork, set[str]]:
     """The IMS primary seismic stations of ``shared/ims_site_tables`` in effect at ``when``,
     and which of them are arrays."""
     root = shared / "ims_site_tables"
-    primary = {c for c, k in ims_affiliations(root / "ims.affiliation").items() if k == "IMS_PRI"}
+    primary = ims_primary_codes(root / "ims.affiliation")
     net = read_ims_network(root / "ims.site", when, primary)
     return net, ims_array_codes(root / "ims.site") & primary
 
