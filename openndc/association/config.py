@@ -413,6 +413,15 @@ class AssociationConfig:
         "ISC's readings at IMS stations: an M 5.0 with 16 P stations, station mb 3.1-5.4, "
         "was rejected by it). The silence test is asked of every event the evidence is",
     )
+    ndc_regional_mb_sigma: float = field_(
+        0.5,
+        unit="magnitude",
+        help="spread of station mb (log10(A/T) + Veith-Clawson Q) about the event's closer "
+        "than 20 deg, in the amplitude evidence (0.3 beyond, where the IDC computes mb): Q "
+        "is an extrapolation there (the ISC's readings of the Tunisian events, 1,633 P "
+        "amplitudes: 0.45 at 5-20 deg, 0.8 within 5 deg; 0.31-0.43 beyond 20). An NDC whose "
+        "regional amplitudes are calibrated sets 0.3",
+    )
     ndc_coda_not_defining: bool = field_(
         False,
         help="P detections in the coda of an accepted event (see ndc_coda) do not count as "

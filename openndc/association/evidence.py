@@ -43,7 +43,6 @@ keeps its earlier rules).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +54,7 @@ from openndc.model.mb import mb_q
 
 __all__ = [
     "MAX_DETECTION_PROBABILITY",
+    "REGIONAL_MB_SIGMA",
     "STATION_MB_SIGMA",
     "AmplitudeEvidence",
     "censored_magnitude",
@@ -64,13 +64,23 @@ __all__ = [
     "site_thresholds",
     "small_event_evidence",
     "station_mb",
+    "station_mb_sigma",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 
 #: Spread [mb units] of station magnitudes about the event's (a typical scatter of station
-#: mb about the network mb: 0.3-0.4).
+#: mb about the network mb: 0.3-0.4) at teleseismic distances (``REGIONAL_DISTANCE`` and
+#: beyond, where the IDC computes mb and the Veith-Clawson Q is calibrated) ...
 STATION_MB_SIGMA = 0.3
+#: ... and closer, where Q is an extrapolation and regional P amplitudes follow the crust
+#: and upper mantle of each path: the ISC's readings of the Tunisian events at 1,559
+#: stations, ``log10(A/T) + Q - M`` (1,633 P amplitudes): 0.31-0.43 beyond 20 deg, 0.45-0.46
+#: at 5-20 deg (IQR / 1.35; biases of -0.7 to +0.4 by distance range and station) and
+#: 0.8 within 5 deg.
+REGIONAL_MB_SIGMA = 0.5
+#: Below this distance [deg] station magnitudes scatter by ``REGIONAL_MB_SIGMA``.
+REGIONAL_DISTANCE = 20.0
 #: Uncertainty [mb units] of a station's detection threshold estimated from its own
 #: detections (its noise varies within the input's span).
 THRESHOLD_SIGMA = 0.2
@@ -125,24 +135,40 @@ def station_mb(log_at: FloatArray, distance: FloatArray, depth: float) -> FloatA
     return np.asarray(log_at, dtype=np.float64) + _q(distance, depth)
 
 
-def detection_probability(magnitude: float, threshold_mb: FloatArray) -> FloatArray:
+def station_mb_sigma(distance: FloatArray, regional: float = REGIONAL_MB_SIGMA) -> FloatArray:
+    """Spread [mb units] of station magnitudes about the event's at ``distance`` [deg]:
+    ``STATION_MB_SIGMA``, ``regional`` closer than ``REGIONAL_DISTANCE``."""
+    d = np.asarray(distance, dtype=np.float64)
+    return np.where(d < REGIONAL_DISTANCE, regional, STATION_MB_SIGMA)
+
+
+def detection_probability(
+    magnitude: float, threshold_mb: FloatArray, sigma: FloatArray | float = STATION_MB_SIGMA
+) -> FloatArray:
     """Probability that stations with threshold magnitudes ``threshold_mb`` detect the P of
-    an event of mb ``magnitude``."""
-    sigma = math.hypot(STATION_MB_SIGMA, THRESHOLD_SIGMA)
-    z = (magnitude - np.asarray(threshold_mb, dtype=np.float64)) / sigma
+    an event of mb ``magnitude``, their station magnitudes scattering by ``sigma``."""
+    s = np.hypot(np.asarray(sigma, dtype=np.float64), THRESHOLD_SIGMA)
+    z = (magnitude - np.asarray(threshold_mb, dtype=np.float64)) / s
     return np.asarray(MAX_DETECTION_PROBABILITY * ndtr(z), dtype=np.float64)
 
 
-def censored_magnitude(detected_mb: FloatArray, silent_threshold_mb: FloatArray) -> float:
-    """Ringdal's (1976) maximum-likelihood mb: ``detected_mb`` Gaussian about it
-    (``STATION_MB_SIGMA``), each silent station a miss (``log(1 - p)``); on a 0.01 grid."""
+def censored_magnitude(
+    detected_mb: FloatArray, silent_threshold_mb: FloatArray,
+    detected_sigma: FloatArray | float = STATION_MB_SIGMA,
+    silent_sigma: FloatArray | float = STATION_MB_SIGMA,
+) -> float:  # fmt: skip
+    """Ringdal's (1976) maximum-likelihood mb: ``detected_mb`` Gaussian about it (sigma
+    ``detected_sigma``), each silent station a miss (``log(1 - p)``, its station magnitude
+    scattering by ``silent_sigma``); on a 0.01 grid."""
     m = np.asarray(detected_mb, dtype=np.float64)
     t = np.asarray(silent_threshold_mb, dtype=np.float64)
+    sd = np.broadcast_to(np.asarray(detected_sigma, dtype=np.float64), m.shape)
     grid = np.arange(float(m.min()) - 3.0, float(m.max()) + 0.5, 0.01)
-    ll = -0.5 * np.sum(((m[None, :] - grid[:, None]) / STATION_MB_SIGMA) ** 2, axis=1)
+    ll = -0.5 * np.sum(((m[None, :] - grid[:, None]) / sd[None, :]) ** 2, axis=1)
     if t.size:
-        sigma = math.hypot(STATION_MB_SIGMA, THRESHOLD_SIGMA)
-        p = MAX_DETECTION_PROBABILITY * ndtr((grid[:, None] - t[None, :]) / sigma)
+        ss = np.broadcast_to(np.hypot(np.asarray(silent_sigma, dtype=np.float64),
+                                      THRESHOLD_SIGMA), t.shape)  # fmt: skip
+        p = MAX_DETECTION_PROBABILITY * ndtr((grid[:, None] - t[None, :]) / ss[None, :])
         ll = ll + np.sum(np.log1p(-p), axis=1)
     return float(grid[int(np.argmax(ll))])
 
@@ -195,7 +221,10 @@ class AmplitudeEvidence:
         return self.spread <= self.spread_limit and self.p_silence >= ALPHA
 
 
-def _truncated_z(detected_mb: FloatArray, threshold_mb: FloatArray, magnitude: float) -> FloatArray:
+def _truncated_z(
+    detected_mb: FloatArray, threshold_mb: FloatArray, magnitude: float,
+    sigma: FloatArray | float = STATION_MB_SIGMA,
+) -> FloatArray:  # fmt: skip
     """Normal scores of detected station magnitudes under an event of mb ``magnitude``, each
     conditioned on having been detected (drawn above its station's threshold): near the
     threshold only stations that scattered high detect, so their residuals are positive
@@ -204,8 +233,8 @@ def _truncated_z(detected_mb: FloatArray, threshold_mb: FloatArray, magnitude: f
     m = np.asarray(detected_mb, dtype=np.float64)
     t = np.asarray(threshold_mb, dtype=np.float64)
     t = np.where(np.isfinite(t), np.minimum(t, m - THRESHOLD_SIGMA), -np.inf)
-    lo = ndtr((t - magnitude) / STATION_MB_SIGMA)
-    u = (ndtr((m - magnitude) / STATION_MB_SIGMA) - lo) / np.maximum(1.0 - lo, 1e-300)
+    lo = ndtr((t - magnitude) / sigma)
+    u = (ndtr((m - magnitude) / sigma) - lo) / np.maximum(1.0 - lo, 1e-300)
     return np.asarray(ndtri(np.clip(u, 1e-12, 1.0 - 1e-12)), dtype=np.float64)
 
 
@@ -216,24 +245,30 @@ def small_event_evidence(
     silent_threshold: FloatArray,
     silent_distance: FloatArray,
     depth: float,
+    regional_sigma: float = REGIONAL_MB_SIGMA,
 ) -> AmplitudeEvidence | None:
     """The two tests (module docstring) for a hypothesis at ``depth`` [km]: its P stations'
     ``log10(A/T)`` [nm/s] (NaN: no amplitude) and thresholds [log10(A/T); NaN: unknown] at
     ``detected_distance`` [deg], the silent operating stations' thresholds at
     ``silent_distance`` [deg]. The spread is the sum of squared normal scores of the
-    station magnitudes, each conditioned on its detection (:func:`_truncated_z`). ``None``
-    when no detecting station has a magnitude (no verdict)."""
+    station magnitudes, each conditioned on its detection (:func:`_truncated_z`); station
+    magnitudes closer than ``REGIONAL_DISTANCE`` scatter by ``regional_sigma``
+    (:func:`station_mb_sigma`). ``None`` when no detecting station has a magnitude (no
+    verdict)."""
     mb = station_mb(detected_log_at, detected_distance, depth)
     ok = np.isfinite(mb)
     if not ok.any():
         return None
     t_det = station_mb(detected_threshold, detected_distance, depth)[ok]
+    s_det = station_mb_sigma(np.asarray(detected_distance, dtype=np.float64)[ok], regional_sigma)
     mb = mb[ok]
     t = station_mb(silent_threshold, silent_distance, depth)
+    s_sil = station_mb_sigma(np.asarray(silent_distance, dtype=np.float64),
+                             regional_sigma)[np.isfinite(t)]  # fmt: skip
     t = t[np.isfinite(t)]
-    m = censored_magnitude(mb, t)
-    spread = float(np.sum(_truncated_z(mb, t_det, m) ** 2))
+    m = censored_magnitude(mb, t, s_det, s_sil)
+    spread = float(np.sum(_truncated_z(mb, t_det, m, s_det) ** 2))
     limit = float(chi2.ppf(1.0 - ALPHA, max(mb.size - 1, 1)))
-    p_det = detection_probability(m, np.where(np.isfinite(t_det), t_det, -np.inf))
-    p_silence = silence_p_value(p_det, detection_probability(m, t))
+    p_det = detection_probability(m, np.where(np.isfinite(t_det), t_det, -np.inf), s_det)
+    p_silence = silence_p_value(p_det, detection_probability(m, t, s_sil))
     return AmplitudeEvidence(m, tuple(float(x) for x in mb), spread, limit, int(t.size), p_silence)

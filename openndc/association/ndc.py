@@ -535,10 +535,14 @@ class _Ndc:
 
     def _explained(self, idx: IntArray) -> npt.NDArray[np.bool_]:
         """Whether detections ``idx`` (in codas) fit a phase of an accepted event whose
-        coda they are in: its first S (``s_tolerance``), Lg, or one of ``later_phases``
-        (``later_tolerance``), and are the detection at their site closest to that phase's
-        time (a phase arrives once: a second event's P 3 s after the first one's PcP,
-        detected too, is no PcP)."""
+        coda they are in: its first P or one of ``later_phases`` (``later_tolerance``), its
+        first S (``s_tolerance``) or Lg, and are the detection at their site closest to that
+        phase's time (a phase arrives once: a second event's P 3 s after the first one's
+        PcP, detected too, is no PcP). The first P: an onset the event did not take, a few
+        seconds off its prediction (a late pick, a second reading of the same onset), is
+        still its P, not another event's (the ISC's readings of 2008-09-24's M 4.2, ev103:
+        GERES and BRTR 2.7 and 3.6 s late and ILAR's second reading made a 3-station
+        event 450 km deep in its coda)."""
         d, cfg = self.d, self.cfg
         out = np.zeros(idx.size, dtype=np.bool_)
         s, t = d.site[idx], d.t[idx]
@@ -551,8 +555,13 @@ class _Ndc:
             dist, _, _ = distance_azimuth(ev.latitude, ev.longitude, d.site_lat[s[k]],
                                           d.site_lon[s[k]])  # fmt: skip
             dist = np.atleast_1d(np.asarray(dist, float))
-            ts, _, sp = self._first_s(dist, self._table_depth(ev.depth))
+            depth = self._table_depth(ev.depth)
+            ts, _, sp = self._first_s(dist, depth)
             fit = self._closest(idx[k], ev.t0 + ts, cfg.s_tolerance) & self._slow_fits(idx[k], sp)
+            tp, pp = self.src.p_time(dist, depth)
+            fit |= self._closest(idx[k], ev.t0 + tp, cfg.later_tolerance) & self._slow_fits(
+                idx[k], pp
+            )
             for tt, pp in phase_times(self.source, ("Lg", *cfg.later_phases), dist,
                                       ev.depth).values():  # fmt: skip
                 fit |= self._closest(idx[k], ev.t0 + tt, cfg.later_tolerance) & self._slow_fits(
@@ -1297,7 +1306,36 @@ class _Ndc:
                     hyp = self._accept(*again)
         if hyp is None and self._depth_in_doubt(grown[0]):
             hyp = self._at_other_depths(drv, lat, lon, half, grown[0])
+        elif hyp is not None and self._depth_in_question(hyp):
+            # accepted deep, where depth trades for distance at a close station and no depth
+            # phase tells: the other depths too, and the one that fits its data best (times
+            # and station magnitudes) keeping all of its P (regional station magnitudes
+            # scatter too much to reject the wrong depth as they did: IMS-style set, seed 4
+            # ev53, placed 150 km deep and 1.3 deg off by a node at the lattice's edge)
+            alt = self._at_other_depths(drv, lat, lon, half, hyp)
+            own = set(self._p_members(hyp.members, hyp.phases).tolist())
+            if (alt is not None and own <= set(alt.members)
+                    and self._misfit_of(alt) < self._misfit_of(hyp)):  # fmt: skip
+                hyp = alt
         return hyp
+
+    def _depth_in_question(self, hyp: NdcHypothesis) -> bool:
+        """Whether an accepted hypothesis's depth is one its data cannot tell from another:
+        deeper than ``ndc_small_max_free_depth``, no depth phase among its members, at most
+        ``ndc_spread_max_stations`` P stations (whose station magnitudes' spread is asked),
+        one of them within ``_CLOSE_DISTANCE`` (where P times trade depth against distance),
+        and amplitudes to judge the alternatives (:meth:`_misfit_of`)."""
+        if hyp.depth <= self.cfg.ndc_small_max_free_depth:
+            return False
+        if any(ph in ("pP", "sP") for ph in hyp.phases):
+            return False
+        p_idx = self._p_members(hyp.members, hyp.phases)
+        if p_idx.size == 0 or self._n_p_sites(hyp) > self.cfg.ndc_spread_max_stations:
+            return False
+        _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
+        if float(np.min(dist)) > _CLOSE_DISTANCE:
+            return False
+        return self._amplitude_evidence(hyp, p_idx) is not None
 
     def _driver_origin(self, drv: int, lat: float, lon: float, depth: float) -> float:
         """Origin time [s] that puts driver ``drv``'s P on the first P from (lat, lon,
@@ -2075,10 +2113,10 @@ class _Ndc:
             silent &= ~ringing.any(axis=0)
         ev = small_event_evidence(d.log_at[p_idx], self.threshold[d.site[p_idx]], dist,
                                   self.threshold[cand[silent]], dc[silent],
-                                  hyp.depth)  # fmt: skip
+                                  hyp.depth, self.cfg.ndc_regional_mb_sigma)  # fmt: skip
         if ev is not None and p_idx.size > self.cfg.ndc_spread_max_stations:  # one P a site
             # P at so many stations is no chance combination of times: where its station
-            # magnitudes scatter more than the model's 0.3, the amplitudes are at fault
+            # magnitudes scatter more than the model's, the amplitudes are at fault
             # (mixed agencies' or filters' amplitudes), not the event
             ev = replace(ev, spread_limit=math.inf)
         return ev

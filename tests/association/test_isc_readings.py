@@ -67,6 +67,23 @@ def test_a_station_that_did_not_exist_yet_is_not_silent(
     assert _found(mine, net, AssociationConfig(ndc_operating_window=0.0))[k] == 0
 
 
+def test_a_late_reading_of_an_events_p_is_not_a_new_event_in_its_coda(
+    readings: tuple[list[Detection], MonitoringNetwork],
+) -> None:
+    """The ISC's 2008-09-24 M 4.2 (ev103), P at 16 IMS stations: GERES's and BRTR's P 2.7
+    and 3.6 s later than its ak135 P (left out of the event) and a second reading of
+    ILAR's P made a 3-station event 450 km deep in its coda, accepted where regional
+    station magnitudes scatter by 0.5. A detection within ``later_tolerance`` of an
+    accepted event's P at its site, the closest there, is that event's P (as its later
+    phases are), not a new event's."""
+    dets, net = readings
+    mine = [d for d in dets if true_event(d) == 103]
+    assert len({d.station for d in mine if d.phase == "P"}) >= 15
+    res = associate(mine, net, AssociationConfig())
+    assert len(res.events) == 1, [(e.origin, [a.detection.id for a in e.arrivals])
+                                  for e in res.events]  # fmt: skip
+
+
 def test_the_real_readings_make_each_event_once(
     readings: tuple[list[Detection], MonitoringNetwork],
 ) -> None:

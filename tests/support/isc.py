@@ -27,7 +27,7 @@ from openndc.model.detection import Detection
 from openndc.model.geodesy import destination
 from openndc.model.inventory import MonitoringNetwork, Station
 
-__all__ = ["IscEvent", "read_isc", "true_event"]
+__all__ = ["IscEvent", "read_isc", "true_event", "with_false_detections"]
 
 #: Readings a body-wave detector does not make: surface waves and amplitude-only lines.
 SURFACE_OR_AMPLITUDE = {"LR", "LQ", "L", "LZ", "LN", "LE", "LM", "LmH", "LRM", "MLR", "Rm",
@@ -117,5 +117,84 @@ def read_isc(path: Path, spacing_min: float | None = None, codes: set[str] | Non
 
 
 def true_event(det: Detection) -> int:
-    """Index of the bulletin event a detection of :func:`read_isc` is a reading of."""
-    return int(det.id[2:].split("-", 1)[0])
+    """Index of the bulletin event a detection of :func:`read_isc` is a reading of; -1 for a
+    false detection of :func:`with_false_detections`."""
+    return int(det.id[2:].split("-", 1)[0]) if det.id.startswith("ev") else -1
+
+
+#: The detector's SNR threshold and the mean of log10(SNR / threshold) of its false
+#: detections (exponential: most just above the threshold), as the IMS-style set draws them
+#: (``benchmarks/bench_association_ims.py``).
+SNR_THRESHOLD = 3.0
+FALSE_LOG_SNR_MEAN = 0.2
+#: A station's detection threshold is this quantile of the log10(A/T) of its P readings,
+#: given at least ``MIN_READINGS`` of them (its smallest reading alone is one agency's one
+#: measurement in 57 years).
+NOISE_QUANTILE = 0.1
+MIN_READINGS = 3
+
+
+def with_false_detections(
+    dets: list[Detection], events: list[IscEvent], arrays: frozenset[str], rate: float,
+    seed: int, before: float = 3600.0, after: float = 7200.0,
+) -> list[Detection]:  # fmt: skip
+    """``dets`` and false detections, ``rate`` per station and hour, within [``before``
+    before, ``after`` after] each event's origin [s], at the stations operating then: a
+    station counts as operating from its first to its last event with a reading (the
+    bulletin's years; stations opened and closed over 1961-2018). What real detection
+    lists hold beside the readings of events: noise onsets (the IDC's automatic lists are
+    mostly these).
+
+    Each is labelled P, with a back-azimuth uniform over the circle and a slowness uniform
+    in 4-25 s/deg and the uncertainties :func:`read_isc` gives the kind of station; its
+    amplitude is at the station's noise level times an SNR of ``SNR_THRESHOLD`` x 10^x, x
+    exponential with mean ``FALSE_LOG_SNR_MEAN``, period uniform in 0.3-1.5 s. A station's
+    noise level in log10(A/T) [nm/s] is its detection threshold (``NOISE_QUANTILE`` of its
+    P readings' log10(A/T): the small signals it read were just detectable) less
+    log10(``SNR_THRESHOLD``); a station with fewer amplitude readings gives its false
+    detections none. Ids ``false-{n}``
+    (:func:`true_event` -1); seeded."""
+    rng = np.random.default_rng(seed)
+    span: dict[str, list[int]] = {}
+    read: dict[str, list[float]] = {}
+    for d in dets:
+        k = true_event(d)
+        first, last = span.get(d.station, [k, k])
+        span[d.station] = [min(first, k), max(last, k)]
+        if d.phase == "P" and math.isfinite(d.amplitude) and math.isfinite(d.period) \
+                and d.amplitude > 0 and d.period > 0:  # fmt: skip
+            read.setdefault(d.station, []).append(math.log10(d.amplitude / d.period))
+    low = {sta: float(np.quantile(v, NOISE_QUANTILE)) for sta, v in read.items()
+           if len(v) >= MIN_READINGS}  # fmt: skip
+    out = list(dets)
+    n = 0
+    for sta in sorted(span):
+        first, last = span[sta]
+        # the hours this station is asked about, each instant once (events' windows overlap)
+        windows: list[tuple[float, float]] = []
+        for lo, hi in sorted((float(ev.time - before), float(ev.time + after))
+                             for ev in events[first : last + 1]):  # fmt: skip
+            if windows and lo <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
+            else:
+                windows.append((lo, hi))
+        array = sta in arrays
+        bs, ss = (10.0, 1.5) if array else (30.0, 4.0)
+        for lo, hi in windows:
+            for _ in range(int(rng.poisson(rate * (hi - lo) / 3600.0))):
+                t = float(rng.uniform(lo, hi))
+                period = float(rng.uniform(0.3, 1.5))
+                a_nm = math.nan
+                if sta in low:
+                    log_snr = math.log10(SNR_THRESHOLD) + float(rng.exponential(FALSE_LOG_SNR_MEAN))
+                    a_nm = period * 10.0 ** (low[sta] - math.log10(SNR_THRESHOLD) + log_snr)
+                out.append(Detection(
+                    "", sta, "", "BHZ", UTCDateTime(t), phase="P",
+                    backazimuth=float(rng.uniform(0.0, 360.0)), backazimuth_uncertainty=bs,
+                    slowness=float(rng.uniform(4.0, 25.0)), slowness_uncertainty=ss,
+                    amplitude=a_nm, amplitude_unit="nm" if math.isfinite(a_nm) else "",
+                    period=period if math.isfinite(a_nm) else math.nan,
+                    id=f"false-{n}"))  # fmt: skip
+                n += 1
+    out.sort(key=lambda d: (d.time, d.id))
+    return out
