@@ -1312,11 +1312,11 @@ class _Ndc:
             # and station magnitudes) keeping all of its P (regional station magnitudes
             # scatter too much to reject the wrong depth as they did: IMS-style set, seed 4
             # ev53, placed 150 km deep and 1.3 deg off by a node at the lattice's edge)
-            alt = self._at_other_depths(drv, lat, lon, half, hyp)
+            other = self._at_other_depths(drv, lat, lon, half, hyp)
             own = set(self._p_members(hyp.members, hyp.phases).tolist())
-            if (alt is not None and own <= set(alt.members)
-                    and self._misfit_of(alt) < self._misfit_of(hyp)):  # fmt: skip
-                hyp = alt
+            if (other is not None and own <= set(other.members)
+                    and self._misfit_of(other) < self._misfit_of(hyp)):  # fmt: skip
+                hyp = other
         return hyp
 
     def _depth_in_question(self, hyp: NdcHypothesis) -> bool:
