@@ -13,7 +13,9 @@
   ``log10(A/T) = mb - Q(Delta, h) + e`` with the IDC's mb correction ``Q`` (Veith-Clawson
   1972, :func:`openndc.model.mb.mb_q`; Q(2 deg) closer than 2 deg and Q(100 deg) + 0.5
   beyond 100 deg, as the scenario synthesizer does) and a station-magnitude scatter ``e``
-  of sigma 0.3 (the spread of IDC station mb about the network mb). Each site has a noise
+  of sigma 0.3 (the spread of IDC station mb about the network mb) from 20 deg on, 0.5
+  closer (regional amplitudes against Q: the ISC's readings, docs/association.md; 0.3
+  there too before 2026-12-06). Each site has a noise
   level ``N`` in log10(A/T) [nm/s], drawn once (3-C 0.3, arrays 0.0 after the beam's gain,
   sigma 0.3 between sites); a station detects its P when ``A/T >= N x 3`` (SNR 3) and, as
   before, 90 % of the time (outages, masking); ``snr`` is ``A / (T N)``. The period is
