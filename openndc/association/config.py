@@ -554,6 +554,10 @@ class AssociationConfig:
         "agency's origin)",
     )
 
+    def __post_init__(self) -> None:
+        if not self.ndc_regional_mb_sigma > 0.0:
+            raise ValueError(f"ndc_regional_mb_sigma must be > 0, got {self.ndc_regional_mb_sigma}")
+
 
 def local_config(**overrides: object) -> AssociationConfig:
     """A configuration for a dense local network (tens of km, picks P and S): the octree

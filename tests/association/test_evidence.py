@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from obspy import UTCDateTime
 
-from openndc.association import associate, reb_rules_config
+from openndc.association import AssociationConfig, associate, reb_rules_config
 from openndc.association import evidence as ev
 from openndc.magnitude import calibration
 from openndc.magnitude.config import MbConfig
@@ -229,8 +229,6 @@ def test_a_noise_detection_just_before_the_closest_p_does_not_take_its_place(
     against 3.9) makes its fit the worse, and the event is found with its own P (before:
     with the noise detection in place of it). Its S at KEST is not always gathered: the
     epicentre from three P times is ~60 km off (S-P is not used to locate yet)."""
-    from openndc.association import AssociationConfig
-
     net, sites = _network(shared_data)
     seen = {"KEST": False, "ESDC": True, "AKASG": True}
     log_at = _agreeing(sites, seen, 3.9)
@@ -468,3 +466,8 @@ def test_regional_station_magnitudes_scatter_more() -> None:
                                     regional_sigma=0.3)  # fmt: skip
     assert loose is not None and tight is not None
     assert loose.spread <= loose.spread_limit < tight.spread
+
+
+def test_a_regional_scatter_of_zero_is_refused() -> None:
+    with pytest.raises(ValueError, match="ndc_regional_mb_sigma must be > 0"):
+        AssociationConfig(ndc_regional_mb_sigma=0.0)
