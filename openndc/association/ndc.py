@@ -558,9 +558,9 @@ class _Ndc:
             depth = self._table_depth(ev.depth)
             ts, _, sp = self._first_s(dist, depth)
             fit = self._closest(idx[k], ev.t0 + ts, cfg.s_tolerance) & self._slow_fits(idx[k], sp)
-            tp, pp = self.src.p_time(dist, depth)
+            tp, p_slow = self.src.p_time(dist, depth)
             fit |= self._closest(idx[k], ev.t0 + tp, cfg.later_tolerance) & self._slow_fits(
-                idx[k], pp
+                idx[k], p_slow
             )
             for tt, pp in phase_times(self.source, ("Lg", *cfg.later_phases), dist,
                                       ev.depth).values():  # fmt: skip
@@ -1330,10 +1330,9 @@ class _Ndc:
         if any(ph in ("pP", "sP") for ph in hyp.phases):
             return False
         p_idx = self._p_members(hyp.members, hyp.phases)
-        if p_idx.size == 0 or self._n_p_sites(hyp) > self.cfg.ndc_spread_max_stations:
+        if self._n_p_sites(hyp) > self.cfg.ndc_spread_max_stations:
             return False
-        _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
-        if float(np.min(dist)) > _CLOSE_DISTANCE:
+        if not self._close_station(hyp, p_idx):
             return False
         return self._amplitude_evidence(hyp, p_idx) is not None
 
@@ -1351,13 +1350,18 @@ class _Ndc:
         the teleseismic P times fit both), while the station's magnitude (Q depends on both)
         tells them apart."""
         p_idx = self._p_members(hyp.members, hyp.phases)
-        if p_idx.size == 0:
-            return False
-        _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
-        if float(np.min(dist)) > _CLOSE_DISTANCE:
+        if not self._close_station(hyp, p_idx):
             return False
         ev = self._amplitude_evidence(hyp, p_idx)
         return ev is not None and not ev.consistent
+
+    def _close_station(self, hyp: NdcHypothesis, p_idx: IntArray) -> bool:
+        """Whether one of the P detections ``p_idx`` of ``hyp`` is at a site within
+        ``_CLOSE_DISTANCE`` of it."""
+        if p_idx.size == 0:
+            return False
+        _, _, _, dist = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, p_idx)
+        return float(np.min(dist)) <= _CLOSE_DISTANCE
 
     def _at_other_depths(
         self, drv: int, lat: float, lon: float, half: float, failed: NdcHypothesis
