@@ -98,7 +98,7 @@ def read_isc(path: Path, spacing_min: float | None = None, codes: set[str] | Non
                 period = float(amp.period) if amp.period else math.nan
             baz = float(p.backazimuth) if p.backazimuth is not None else math.nan
             slow = float(p.horizontal_slowness) if p.horizontal_slowness is not None else math.nan
-            bs, ss = (10.0, 1.5) if sta in arrays else (30.0, 4.0)
+            bs, ss = _uncertainties(sta, arrays)
             dets.append(Detection(
                 "", sta, "", "BHZ", p.time + shift, phase=label,
                 backazimuth=baz, backazimuth_uncertainty=bs if math.isfinite(baz) else math.nan,
@@ -114,6 +114,12 @@ def read_isc(path: Path, spacing_min: float | None = None, codes: set[str] | Non
     dets = [d for d in dets if d.station in known]
     dets.sort(key=lambda d: (d.time, d.id))
     return dets, events, MonitoringNetwork("ISC readings", tuple(stations), (), str(path))
+
+
+def _uncertainties(station: str, arrays: frozenset[str]) -> tuple[float, float]:
+    """The back-azimuth [deg] and slowness [s/deg] uncertainties the IDC typically reports
+    for the kind of station (the bulletin gives none): an array's, else a 3-C station's."""
+    return (10.0, 1.5) if station in arrays else (30.0, 4.0)
 
 
 def true_event(det: Detection) -> int:
@@ -178,8 +184,7 @@ def with_false_detections(
                 windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
             else:
                 windows.append((lo, hi))
-        array = sta in arrays
-        bs, ss = (10.0, 1.5) if array else (30.0, 4.0)
+        bs, ss = _uncertainties(sta, arrays)
         for lo, hi in windows:
             for _ in range(int(rng.poisson(rate * (hi - lo) / 3600.0))):
                 t = float(rng.uniform(lo, hi))
