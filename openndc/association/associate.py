@@ -65,6 +65,7 @@ from openndc.model.errors import AssociationError, ConfigError, DataQualityWarni
 from openndc.model.event import Arrival, Event, Origin
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.model.inventory import MonitoringNetwork, Station
+from openndc.model.phases import LATER_UNIDENTIFIED, UNIDENTIFIED
 from openndc.model.provenance import Provenance
 from openndc.model.quality import DataProblem
 from openndc.model.sasc import SascTable
@@ -126,12 +127,13 @@ def _finite(x: Any) -> float:
 
 
 def _phase_class(phase: str) -> int:
-    """1: P type, 2: S type, 3: either, 4: a later phase, 8: hydroacoustic, 16: infrasound
-    (4-16 only join events, :mod:`openndc.association.later`), 0: unknown code."""
+    """1: P type, 2: S type, 3: either (no name, the IDC's ``N``, the IASPEI's unidentified
+    ``x`` / ``rx`` / ``tx``), 4: a later phase (``Px`` / ``Sx`` too), 8: hydroacoustic, 16:
+    infrasound (4-16 only join events, :mod:`openndc.association.later`), 0: unknown code."""
     p = (phase or "").strip()
-    if p in ("", "N", "?"):
+    if p in ("", "N", "?") or p in UNIDENTIFIED:
         return 3
-    if p in LATER_NAMES:
+    if p in LATER_NAMES or p in LATER_UNIDENTIFIED:
         return CLASS_LATER
     if p in HYDRO_NAMES:
         return CLASS_HYDRO
@@ -172,7 +174,8 @@ def _ingest(
             continue
         cls = _phase_class(det.phase)
         if cls == 0:
-            known = sorted(P_PHASES | S_PHASES | LATER_NAMES | HYDRO_NAMES | INFRA_NAMES)
+            known = sorted(P_PHASES | S_PHASES | LATER_NAMES | HYDRO_NAMES | INFRA_NAMES
+                           | {*UNIDENTIFIED, *LATER_UNIDENTIFIED})  # fmt: skip
             warn("bad", det.seed_id, when,
                  f"unknown phase code {det.phase!r} (detection {det.id!r}); skipped. Known: "
                  f"{', '.join(known)}, N or empty")  # fmt: skip

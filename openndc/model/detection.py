@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from obspy import UTCDateTime
 
+from openndc.model.phases import LATER_UNIDENTIFIED, UNIDENTIFIED
 from openndc.model.provenance import Provenance
 
 __all__ = [
@@ -39,11 +40,12 @@ PHASES = ("P", "Pn", "Pg", "PKP", "S", "Sn", "Lg", "Rg", "I", "N", "")
 #: Phase codes a detections table may carry (one from another system, e.g. the IDC's CSS3.0
 #: arrivals): :data:`PHASES` and the IASPEI standard names (Storchak et al. 2003, SRL 74(6))
 #: of the first and later arrivals association places, hydroacoustic ``T`` / ``H`` and the
-#: infrasound codes. A table's code outside these is read as unnamed.
+#: infrasound codes, the unidentified arrivals (``x``, ``rx``, ``tx``, ``Px``, ``Sx``). A
+#: table's code outside these is read as unnamed.
 TABLE_PHASES = frozenset(PHASES) | frozenset(
     {"Pb", "PKIKP", "PKiKP", "PKPab", "PKPbc", "PKPdf", "PKKP", "Pdiff", "pP", "sP", "pS",
      "sS", "PcP", "ScP", "PcS", "ScS", "SKP", "SKS", "PP", "SS", "PS", "SP", "Sg", "Sb",
-     "Sdiff", "LR", "LQ", "T", "H", "HT", "Iw", "Is", "It"}
+     "Sdiff", "LR", "LQ", "T", "H", "HT", "Iw", "Is", "It", *UNIDENTIFIED, *LATER_UNIDENTIFIED}
 )  # fmt: skip
 
 DetectionMethod = Literal["stalta", "beam", "3c"]

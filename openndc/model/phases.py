@@ -17,11 +17,13 @@ __all__ = [
     "FIRST_S",
     "HYDROACOUSTIC",
     "INFRASOUND",
+    "LATER_UNIDENTIFIED",
     "MAX_DISTANCE",
     "P_TYPE",
     "REFLECTED",
     "SURFACE",
     "S_TYPE",
+    "UNIDENTIFIED",
     "PhaseFamily",
     "family",
     "is_p_type",
@@ -44,6 +46,13 @@ SURFACE: tuple[str, ...] = ("Lg", "Rg", "LR", "LQ")
 HYDROACOUSTIC: tuple[str, ...] = ("T", "H", "Hw")
 #: Infrasound phases (IDC: I, and the stratospheric/thermospheric Is, It, tropospheric Iw).
 INFRASOUND: tuple[str, ...] = ("I", "Is", "It", "Iw")
+#: Unidentified arrivals (the IASPEI list's "ISC use" names, which the ISC's and the IDC's
+#: bulletins carry): ``x`` any, ``rx`` regional, ``tx`` teleseismic. A detection so named
+#: may be a first arrival of either family.
+UNIDENTIFIED: tuple[str, ...] = ("x", "rx", "tx")
+#: Unidentified arrivals after a first one (IASPEI): ``Px`` after P and before S, ``Sx``
+#: after S. They are later phases of an event, never its first arrival.
+LATER_UNIDENTIFIED: tuple[str, ...] = ("Px", "Sx")
 
 #: Farthest distance [deg] at which a regional phase is read (not predicted beyond): Lg,
 #: the continental guided S wave, out to 20 deg (IDC practice); Rg, the short-period
@@ -88,4 +97,4 @@ def family(phase: str) -> PhaseFamily:
         return "infrasound"
     if p == "N":
         return "noise"
-    return "unknown"
+    return "unknown"  # UNIDENTIFIED and LATER_UNIDENTIFIED too: the name says no family

@@ -3,6 +3,9 @@ and never make one; slownesses in the wrong unit are refused with a clear error.
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from obspy import UTCDateTime
@@ -10,7 +13,7 @@ from obspy import UTCDateTime
 from openndc.association import AssociationConfig, associate
 from openndc.inventory import read_inventory
 from openndc.model import Detection
-from openndc.model.errors import AssociationError
+from openndc.model.errors import AssociationError, DataQualityWarning
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.traveltime import load_travel_times
 from tests.support.synthetic import SyntheticEvent, synthetic_detections
@@ -111,3 +114,29 @@ def test_rg_joins_only_where_it_is_observed() -> None:
     res = associate([*dets, far_rg], net, AssociationConfig(), travel_times=tt)  # type: ignore[arg-type]
     assert len(res.events) == 1
     assert any(x.id == "far-rg" for x in res.unassociated)
+
+
+def test_unidentified_arrivals_are_used_as_the_iaspei_list_defines_them() -> None:
+    # the ISC's and the IDC's bulletins name arrivals they could not identify x / rx / tx
+    # (a first arrival of either family) and Px / Sx (after P / after S): the first build
+    # the event as unnamed detections would, the second join it as later phases
+    dets, net = _detections()
+    tt = load_travel_times("ak135")
+    firsts = sorted((d for d in dets if d.phase in ("P", "Pn", "Pg")), key=lambda d: d.time)
+    names = ("tx", "rx", "x")
+    renamed = {d.id: names[i % 3] for i, d in enumerate(firsts)}
+    code = next(a.code for a in net.arrays)  # type: ignore[attr-defined]
+    lat, lon = _site(net, code)
+    d, _, baz = distance_azimuth(EVENT.latitude, EVENT.longitude, lat, lon)
+    pcp = float(tt.derivatives("PcP", [float(d)], [EVENT.depth_km])[0][0])
+    px = Detection("KZ", code, "", "cb", EVENT.time + pcp + 0.5, phase="Px",
+                   backazimuth=float(baz), backazimuth_uncertainty=5.0, id="later-px")  # fmt: skip
+    named = [replace(x, phase=renamed.get(x.id, x.phase)) for x in dets]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataQualityWarning)  # no code is refused as unknown
+        res = associate([*named, px], net, AssociationConfig(), travel_times=tt)  # type: ignore[arg-type]
+    assert len(res.events) == 1
+    phases = {a.detection.id: a.phase for a in res.events[0].arrivals}
+    assert sum(1 for i in renamed if i in phases) >= len(renamed) - 1
+    assert phases.get("later-px") == "PcP"
+    assert abs(res.events[0].origin.time - EVENT.time) < 3.0
