@@ -319,7 +319,20 @@ class AssociationConfig:
         "(ndc_amplitude_evidence) and threshold magnitudes at three of its sites, the sites "
         "counted are those as sensitive as the station, and a station whose P a later phase "
         "there corroborates (PcP, pP...: its delay after P, azimuth and slowness fitting) is "
-        "kept, with the detecting stations as sensitive",
+        "kept, with the detecting stations as sensitive, and so is one whose P the "
+        "event's other P stations predict in time, azimuth and slowness so closely that "
+        "its own detections fit so by chance less often than ndc_far_site_chance",
+    )
+    ndc_far_site_chance: float = field_(
+        1e-3,
+        help="a P station the sensitivity count drops (ndc_min_detecting_fraction: seen while "
+        "as sensitive stations are silent) is kept when the event's other P stations "
+        "predict its P (time, and azimuth and slowness where measured, with the "
+        "uncertainty of that prediction) and a detection of the station's own would fit "
+        "the prediction by chance with at most this probability (its detection rate and "
+        "the share of its detections whose azimuth and slowness fit): an array's P that "
+        "fits in time, direction and slowness recorded the event, an upward scatter of its "
+        "amplitude; 0 keeps none",
     )
     ndc_amplitude_evidence: bool = field_(
         True,
@@ -557,6 +570,10 @@ class AssociationConfig:
     def __post_init__(self) -> None:
         if not self.ndc_regional_mb_sigma > 0.0:
             raise ValueError(f"ndc_regional_mb_sigma must be > 0, got {self.ndc_regional_mb_sigma}")
+        if not 0.0 <= self.ndc_far_site_chance < 1.0:
+            raise ValueError(
+                f"ndc_far_site_chance is a probability in [0, 1), got {self.ndc_far_site_chance}"
+            )
 
 
 def local_config(**overrides: object) -> AssociationConfig:

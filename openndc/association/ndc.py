@@ -169,6 +169,16 @@ class _Source:
         return np.interp(dist, self.dist, self.tp[h]), np.interp(dist, self.dist, self.sp[h])
 
 
+#: A dropped site's P fits the prediction of the others within this many sigmas
+#: (:meth:`_Ndc._predicted_by_others`) ...
+_PREDICTION_SIGMAS = 2.5
+#: ... which a prior of this many km on the epicentre keeps bounded.
+_PREDICTION_PRIOR_KM = 2000.0
+#: Least span [s/deg] of a site's slownesses taken as where its noise's fall.
+_MIN_SLOWNESS_SPAN = 5.0
+#: Half-width [s] of the window a site's detection rate about a time is counted in.
+_LOCAL_RATE_WINDOW = 3600.0
+
 #: First-P tables of the last few depth sets per travel-time model (:class:`_Source`:
 #: 0.2-0.4 s to build, once per window before).
 _SOURCES: PerModelCache[_Source] = PerModelCache(4)
@@ -1822,6 +1832,12 @@ class _Ndc:
             # then, the detecting sites at least as sensitive as it
             gone = np.flatnonzero(~keep)
             sure = gone[self._corroborated(lat, lon, depth, det_sites[ok][gone], idx)]
+            gone = np.setdiff1d(gone, sure)
+            if gone.size:
+                kept_sites = np.append(det_sites[~ok], det_sites[ok][keep])
+                told = self._predicted_by_others(lat, lon, depth, det_sites[ok][gone], idx,
+                                                 kept_sites)  # fmt: skip
+                sure = np.union1d(sure, gone[told])
             if sure.size:
                 keep |= t_ok <= float(t_ok[sure].max())
         return {int(x) for x in det_sites[~ok]} | {int(x) for x in det_sites[ok][keep]}
@@ -1873,6 +1889,115 @@ class _Ndc:
                     out[k] = True
                     break
         return out
+
+    def _predicted_by_others(
+        self, lat: float, lon: float, depth: float, sites: IntArray, idx: IntArray,
+        kept: IntArray,
+    ) -> npt.NDArray[np.bool_]:  # fmt: skip
+        """Whether the P of each of ``sites`` (among ``idx``; the sensitivity count drops
+        them) is what the P at the ``kept`` sites predict, closer than chance would fit.
+
+        The kept sites' first P (times, and back-azimuths and slownesses where measured, over
+        their uncertainties) fix the epicentre and origin time by one linearized
+        least-squares step from (lat, lon) (a weak ``_PREDICTION_PRIOR_KM`` prior keeps the
+        step bounded where they do not); that solution predicts each dropped site's P time,
+        back-azimuth and slowness with a variance of its own (the solution's covariance
+        carried through the derivatives, plus the detection's uncertainty). The site's P
+        must fit within ``_PREDICTION_SIGMAS`` of every prediction, and a noise detection
+        there fit so by chance with probability at most ``ndc_far_site_chance``: the site's
+        detection rate about that time (:meth:`_local_rate`) over the time window, from any
+        direction (the window's share of 360 deg) with a slowness within the span of the
+        site's own (:meth:`_slowness_span`). A 3-C station's broad azimuths fit by chance
+        often, an array's rarely; kept sites that do not pin the epicentre (two stations in
+        line, no azimuths) predict with a large variance and keep nothing."""
+        d, cfg = self.d, self.cfg
+        out = np.zeros(sites.size, dtype=np.bool_)
+        if sites.size == 0 or cfg.ndc_far_site_chance <= 0.0:
+            return out
+        k_idx = self._first_at_sites(idx[np.isin(d.site[idx], kept)])
+        if k_idx.size < 2:
+            return out
+        at_site = [idx[d.site[idx] == s] for s in sites.tolist()]
+        drop = np.array([int(x[np.argmin(d.t[x])]) for x in at_site], dtype=np.int64)
+        every = np.concatenate([k_idx, drop])
+        # predictions at (lat, lon) and 10 km north and east of it: derivatives per km
+        step = 10.0 / DEG_KM
+        east = step / max(math.cos(math.radians(lat)), 0.05)
+        t, p, b = self._predicted(np.array([lat, lat + step, lat]),
+                                  np.array([lon, lon, lon + east]), depth, every)  # fmt: skip
+        grad_t, grad_p = (t[1:] - t[0]) / 10.0, (p[1:] - p[0]) / 10.0
+        grad_b = ((b[1:] - b[0] + 180.0) % 360.0 - 180.0) / 10.0
+        ts, bs, ss = self._p_sigmas(every)
+        k_t = ts[: k_idx.size] ** -2
+        t0 = float(np.sum((d.t[k_idx] - t[0, : k_idx.size]) * k_t) / np.sum(k_t))
+
+        def data(i: int, j: int) -> list[tuple[str, FloatArray, float, float]]:
+            """Detection ``i``'s (kind, gradient in (north km, east km, origin time s),
+            residual, sigma) of its time, and its azimuth and slowness where measured
+            (``j``: its column in the predictions)."""
+            rows = [("t", np.array([grad_t[0, j], grad_t[1, j], 1.0]),
+                     float(d.t[i] - t0 - t[0, j]), float(ts[j]))]  # fmt: skip
+            if np.isfinite(self.baz[i]):
+                rows.append(("b", np.array([grad_b[0, j], grad_b[1, j], 0.0]),
+                             float((self.baz[i] - b[0, j] + 180.0) % 360.0 - 180.0),
+                             float(bs[j])))  # fmt: skip
+            if np.isfinite(self.slow[i]):
+                rows.append(("s", np.array([grad_p[0, j], grad_p[1, j], 0.0]),
+                             float(self.slow[i] - p[0, j]), float(ss[j])))  # fmt: skip
+            return rows
+
+        rows = [r for j, i in enumerate(k_idx.tolist()) for r in data(i, j)]
+        sig = np.array([r[3] for r in rows])
+        g = np.array([r[1] for r in rows]) / sig[:, None]
+        prior = _PREDICTION_PRIOR_KM**-2
+        try:
+            cov = np.linalg.inv(g.T @ g + np.diag([prior, prior, 0.0]))
+        except np.linalg.LinAlgError:
+            return out
+        shift = cov @ (g.T @ (np.array([r[2] for r in rows]) / sig))
+        for n, i in enumerate(drop.tolist()):
+            s = int(d.site[i])
+            frac = 1.0
+            window = 0.0
+            for kind, grad, r, sd in data(i, k_idx.size + n):
+                half = _PREDICTION_SIGMAS * math.sqrt(float(grad @ cov @ grad) + sd**2)
+                if abs(r - float(grad @ shift)) > half:
+                    break
+                if kind == "t":
+                    window = 2.0 * half
+                elif kind == "b":
+                    frac *= min(1.0, 2.0 * half / 360.0)
+                else:
+                    frac *= min(1.0, 2.0 * half / self._slowness_span(s))
+            else:
+                chance = 1.0 - math.exp(-self._local_rate(s, float(d.t[i]), i) * window * frac)
+                log.debug("ndc: site %d's P, dropped, is what the others predict: %.2g by "
+                          "chance", s, chance)  # fmt: skip
+                out[n] = chance <= cfg.ndc_far_site_chance
+        return out
+
+    def _local_rate(self, site: int, t: float, own: int) -> float:
+        """Detections per second at ``site`` about time ``t`` [s]: its P-type and later-phase
+        detections within ``_LOCAL_RATE_WINDOW`` either side other than ``own`` (plus one
+        half: none seen is not a rate of 0), at least its rate over the whole input (noise
+        comes and goes with the hour; an input of readings around events, years apart, has
+        a rate over its span that says nothing of the noise about each event)."""
+        d, w = self.d, _LOCAL_RATE_WINDOW
+        lo = int(np.searchsorted(d.t, t - w))
+        hi = int(np.searchsorted(d.t, t + w, side="right"))
+        mine = (d.site[lo:hi] == site) & ((d.cls[lo:hi] & (1 | CLASS_LATER)) != 0)
+        n = int(np.count_nonzero(lo + np.flatnonzero(mine) != own))
+        return max(float(self.site_rate[site]), (n + 0.5) / (2.0 * w))
+
+    def _slowness_span(self, site: int) -> float:
+        """The span [s/deg] of the slownesses measured at ``site`` (5-95 %; at least
+        ``_MIN_SLOWNESS_SPAN``): where a noise detection's slowness falls."""
+        cache = self.__dict__.setdefault("_slow_span", {})
+        if site not in cache:
+            v = self.slow[(self.d.site == site) & np.isfinite(self.slow)]
+            span = float(np.subtract(*np.percentile(v, [95.0, 5.0]))) if v.size >= 5 else 0.0
+            cache[site] = max(span, _MIN_SLOWNESS_SPAN)
+        return float(cache[site])
 
     def _later_times(
         self, dist: FloatArray, depth: float
