@@ -1977,17 +1977,20 @@ class _Ndc:
         return out
 
     def _local_rate(self, site: int, t: float, own: int) -> float:
-        """Detections per second at ``site`` about time ``t`` [s]: its P-type and later-phase
-        detections within ``_LOCAL_RATE_WINDOW`` either side other than ``own`` (plus one
-        half: none seen is not a rate of 0), at least its rate over the whole input (noise
-        comes and goes with the hour; an input of readings around events, years apart, has
-        a rate over its span that says nothing of the noise about each event)."""
+        """Noise detections per second at ``site`` about time ``t`` [s]: its P-type and
+        later-phase detections within ``_LOCAL_RATE_WINDOW`` either side that no accepted
+        event has taken, other than ``own`` (plus one half: none seen is not a rate of 0).
+        About the time, not over the input (noise comes and goes with the hour; an input of
+        readings around events years apart has a rate over its span that says nothing of
+        the noise about each one); not the events' (a station recording a sequence detects
+        its events many times an hour, and none of those fits this one by chance)."""
         d, w = self.d, _LOCAL_RATE_WINDOW
         lo = int(np.searchsorted(d.t, t - w))
         hi = int(np.searchsorted(d.t, t + w, side="right"))
         mine = (d.site[lo:hi] == site) & ((d.cls[lo:hi] & (1 | CLASS_LATER)) != 0)
+        mine &= self.alive[lo:hi]
         n = int(np.count_nonzero(lo + np.flatnonzero(mine) != own))
-        return max(float(self.site_rate[site]), (n + 0.5) / (2.0 * w))
+        return (n + 0.5) / (2.0 * w)
 
     def _slowness_span(self, site: int) -> float:
         """The span [s/deg] of the slownesses measured at ``site`` (5-95 %; at least
