@@ -328,11 +328,12 @@ class AssociationConfig:
         help="a P station the sensitivity count drops (ndc_min_detecting_fraction: seen while "
         "as sensitive stations are silent) is kept when the event's other P stations "
         "predict its P (time, and azimuth and slowness where measured, with the "
-        "uncertainty of that prediction) and a detection of the station's own would fit "
-        "the prediction by chance with at most this probability (its detection rate and "
-        "the share of its detections whose azimuth and slowness fit): an array's P that "
-        "fits in time, direction and slowness recorded the event, an upward scatter of its "
-        "amplitude; 0 keeps none",
+        "uncertainty of that prediction) and a noise detection there would fit the "
+        "prediction by chance with at most this probability (the station's detections no "
+        "event has taken within an hour, over the predicted time window, from any "
+        "direction, with a slowness within its own span): an array's P that fits in time, "
+        "direction and slowness recorded the event, an upward scatter of its amplitude; 0 "
+        "keeps none",
     )
     ndc_amplitude_evidence: bool = field_(
         True,

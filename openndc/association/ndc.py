@@ -178,6 +178,8 @@ _PREDICTION_PRIOR_KM = 2000.0
 _MIN_SLOWNESS_SPAN = 5.0
 #: Half-width [s] of the window a site's detection rate about a time is counted in.
 _LOCAL_RATE_WINDOW = 3600.0
+#: Least span [s] a site's rate is counted over (a few minutes of input tell no rate).
+_MIN_RATE_SPAN = 600.0
 
 #: First-P tables of the last few depth sets per travel-time model (:class:`_Source`:
 #: 0.2-0.4 s to build, once per window before).
@@ -1979,8 +1981,9 @@ class _Ndc:
     def _local_rate(self, site: int, t: float, own: int) -> float:
         """Noise detections per second at ``site`` about time ``t`` [s]: its P-type and
         later-phase detections within ``_LOCAL_RATE_WINDOW`` either side that no accepted
-        event has taken, other than ``own`` (plus one half: none seen is not a rate of 0).
-        About the time, not over the input (noise comes and goes with the hour; an input of
+        event has taken, other than ``own`` (plus one half: none seen is not a rate of 0),
+        over the part of that window the input covers (at least ``_MIN_RATE_SPAN``). About
+        the time, not over the input (noise comes and goes with the hour; an input of
         readings around events years apart has a rate over its span that says nothing of
         the noise about each one); not the events' (a station recording a sequence detects
         its events many times an hour, and none of those fits this one by chance)."""
@@ -1990,7 +1993,8 @@ class _Ndc:
         mine = (d.site[lo:hi] == site) & ((d.cls[lo:hi] & (1 | CLASS_LATER)) != 0)
         mine &= self.alive[lo:hi]
         n = int(np.count_nonzero(lo + np.flatnonzero(mine) != own))
-        return (n + 0.5) / (2.0 * w)
+        covered = min(t + w, float(d.t[-1])) - max(t - w, float(d.t[0]))
+        return (n + 0.5) / max(covered, _MIN_RATE_SPAN)
 
     def _slowness_span(self, site: int) -> float:
         """The span [s/deg] of the slownesses measured at ``site`` (5-95 %; at least
