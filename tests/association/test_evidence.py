@@ -424,6 +424,29 @@ EV126_THRESHOLDS = {
 }  # fmt: skip
 
 
+def _on_its_day(
+    shared: Path, rows: tuple[tuple[str, str, float, float, float, float, float, str], ...],
+    origin: UTCDateTime, thresholds: Mapping[str, float],
+) -> tuple[MonitoringNetwork, list[Detection]]:  # fmt: skip
+    """The IMS primary network at ``origin`` and an event's detections ``rows``
+    (:func:`tests.support.ims.table_detections`) with its day's noise: ten detections per
+    site the next days at its ``thresholds`` (log10(A/T)), and one per site within hours
+    before the event (operating then: :func:`_operating`); in time order."""
+    from tests.support.ims import table_detections
+
+    net, arrays = primary_network(shared, origin)
+    dets = table_detections(rows, origin, arrays)
+    for i, (code, log_at) in enumerate(thresholds.items()):  # the next days' noise
+        for k in range(10):
+            dets.append(Detection("IM", code, "", "BHZ", T0 + 86400.0 + 541.0 * (10 * i + k),
+                                  time_uncertainty=1.0, phase="P", amplitude_unit="nm",
+                                  amplitude=10.0**log_at, period=1.0,
+                                  id=f"noise-{code}-{k}"))  # fmt: skip
+    dets += _operating(thresholds, origin, thresholds)
+    dets.sort(key=lambda d: (d.time, d.id))
+    return net, dets
+
+
 def test_a_distant_array_whose_pcp_fits_too_recorded_the_event(shared_data: Path) -> None:
     """ev126 on its day (each site's threshold from ten noise detections the next days):
     among the sites at least as sensitive as ZALV (55 deg) 3 of 13 detect it, and as GERES
@@ -435,18 +458,8 @@ def test_a_distant_array_whose_pcp_fits_too_recorded_the_event(shared_data: Path
     ZALV's P takes it back, ``ndc_far_site_chance``: here a chance fit has 0.1-0.3 %, a
     borderline case, so that rule is off for this test)."""
     from openndc.association import AssociationConfig
-    from tests.support.ims import table_detections
 
-    net, arrays = primary_network(shared_data, EV126_ORIGIN)
-    dets = table_detections(EV126_ROWS, EV126_ORIGIN, arrays)
-    for i, (code, log_at) in enumerate(EV126_THRESHOLDS.items()):  # the next days' noise
-        for k in range(10):
-            dets.append(Detection("IM", code, "", "BHZ", T0 + 86400.0 + 541.0 * (10 * i + k),
-                                  time_uncertainty=1.0, phase="P", amplitude_unit="nm",
-                                  amplitude=10.0**log_at, period=1.0,
-                                  id=f"noise-{code}-{k}"))  # fmt: skip
-    dets += _operating(EV126_THRESHOLDS, EV126_ORIGIN, EV126_THRESHOLDS)
-    dets.sort(key=lambda d: (d.time, d.id))
+    net, dets = _on_its_day(shared_data, EV126_ROWS, EV126_ORIGIN, EV126_THRESHOLDS)
     for config in (reb_rules_config(), AssociationConfig()):
         (event,) = associate(dets, net, config).events
         assert {"ev126-KEST-P", "ev126-GERES-P", "ev126-ZALV-P"} <= {
@@ -490,18 +503,8 @@ def test_a_distant_array_the_other_stations_predict_recorded_the_event(
     noise detection of ILAR's fits so with a probability far below
     ``ndc_far_site_chance``: ILAR recorded the event. With the rule off it is lost."""
     from openndc.association import AssociationConfig
-    from tests.support.ims import table_detections
 
-    net, arrays = primary_network(shared_data, EV70_ORIGIN)
-    dets = table_detections(EV70_ROWS, EV70_ORIGIN, arrays)
-    for i, (code, log_at) in enumerate(EV70_THRESHOLDS.items()):  # the next days' noise
-        for k in range(10):
-            dets.append(Detection("IM", code, "", "BHZ", T0 + 86400.0 + 541.0 * (10 * i + k),
-                                  time_uncertainty=1.0, phase="P", amplitude_unit="nm",
-                                  amplitude=10.0**log_at, period=1.0,
-                                  id=f"noise-{code}-{k}"))  # fmt: skip
-    dets += _operating(EV70_THRESHOLDS, EV70_ORIGIN, EV70_THRESHOLDS)
-    dets.sort(key=lambda d: (d.time, d.id))
+    net, dets = _on_its_day(shared_data, EV70_ROWS, EV70_ORIGIN, EV70_THRESHOLDS)
     for config in (reb_rules_config(), AssociationConfig()):
         (event,) = associate(dets, net, config).events
         assert {"ev70-KEST-P", "ev70-TORD-P", "ev70-ILAR-P"} <= {
