@@ -283,8 +283,10 @@ class _Ndc:
         self._depth_delay_max = self._longest_depth_delay()
         # detections per second at each site over the input (P-type and later phases)
         span = max(float(dets.t[-1] - dets.t[0]) if len(dets.t) else 0.0, 3600.0)
-        lp = (dets.cls & (1 | CLASS_LATER)) != 0
-        self.site_rate = np.bincount(dets.site[lp], minlength=len(dets.site_lat)) / span
+        # the detections a site's rates count: P-type and later phases
+        self.p_or_later = (dets.cls & (1 | CLASS_LATER)) != 0
+        self.site_rate = np.bincount(dets.site[self.p_or_later],
+                                     minlength=len(dets.site_lat)) / span  # fmt: skip
         self.source = source
         self.nodes = cached_node_tables(
             dets.site_lat,
@@ -1268,7 +1270,7 @@ class _Ndc:
         d, tol = self.d, self.cfg.later_tolerance
         lo = int(np.searchsorted(d.t, hyp.t0))
         hi = int(np.searchsorted(d.t, hyp.t0 + self.cfg.ndc_max_travel_time + 300.0))
-        idx = lo + np.flatnonzero(self.alive[lo:hi] & ((d.cls[lo:hi] & (1 | CLASS_LATER)) != 0))
+        idx = lo + np.flatnonzero(self.alive[lo:hi] & self.p_or_later[lo:hi])
         if idx.size == 0:
             return none
         s = d.site[idx]
@@ -1672,7 +1674,7 @@ class _Ndc:
         d = self.d
         taken = np.zeros(len(d.t), dtype=np.bool_)
         taken[np.asarray(members, dtype=np.int64)] = True
-        free = self.alive & ~taken & ((d.cls & (1 | CLASS_LATER)) != 0)
+        free = self.alive & ~taken & self.p_or_later
         after: list[IntArray] = []
         before: list[IntArray] = []
         for k in range(sites.size):
@@ -1916,11 +1918,12 @@ class _Ndc:
         out = np.zeros(sites.size, dtype=np.bool_)
         if sites.size == 0 or cfg.ndc_far_site_chance <= 0.0:
             return out
-        k_idx = self._first_at_sites(idx[np.isin(d.site[idx], kept)])
+        first = self._first_at_sites(idx)
+        k_idx = first[np.isin(d.site[first], kept)]
         if k_idx.size < 2:
             return out
-        at_site = [idx[d.site[idx] == s] for s in sites.tolist()]
-        drop = np.array([int(x[np.argmin(d.t[x])]) for x in at_site], dtype=np.int64)
+        by_site = {int(d.site[i]): int(i) for i in first}
+        drop = np.array([by_site[s] for s in sites.tolist()], dtype=np.int64)
         every = np.concatenate([k_idx, drop])
         # predictions at (lat, lon) and 10 km north and east of it: derivatives per km
         step = 10.0 / DEG_KM
@@ -1990,8 +1993,7 @@ class _Ndc:
         d, w = self.d, _LOCAL_RATE_WINDOW
         lo = int(np.searchsorted(d.t, t - w))
         hi = int(np.searchsorted(d.t, t + w, side="right"))
-        mine = (d.site[lo:hi] == site) & ((d.cls[lo:hi] & (1 | CLASS_LATER)) != 0)
-        mine &= self.alive[lo:hi]
+        mine = (d.site[lo:hi] == site) & self.p_or_later[lo:hi] & self.alive[lo:hi]
         n = int(np.count_nonzero(lo + np.flatnonzero(mine) != own))
         covered = min(t + w, float(d.t[-1])) - max(t - w, float(d.t[0]))
         return (n + 0.5) / max(covered, _MIN_RATE_SPAN)
