@@ -1331,7 +1331,35 @@ class _Ndc:
             if (other is not None and own <= set(other.members)
                     and self._misfit_of(other) < self._misfit_of(hyp)):  # fmt: skip
                 hyp = other
+        if hyp is not None:
+            hyp = self._at_the_surface(drv, hyp, half) or hyp
         return hyp
+
+    def _at_the_surface(self, drv: int, hyp: NdcHypothesis, half: float) -> NdcHypothesis | None:
+        """The accepted surface hypothesis with as many defining P data (:meth:`_p_weights`)
+        as the accepted ``hyp`` of driver ``drv``, where ``hyp`` is deeper than
+        ``ndc_small_max_free_depth`` with a depth its data do not support
+        (:meth:`_depth_supported`: no depth phase, no P station within twice its depth);
+        else ``None``. P times alone trade depth against origin time and distance, and the
+        surface node above the search's deep node may not find the P again (the epicentre
+        moves with the depth: the ISC's readings of the 2002-05-01 M 3.8 in Tunisia, P at
+        eight stations 13-85 deg away, were placed 150 km deep, 152 km off and 11 s late);
+        so the surface epicentre is refined from the hypothesis's own P (within the
+        distance the depth trades for) and the hypothesis grown there. As the IDC fixes a
+        depth its data do not resolve at the surface, a deep solution must explain more
+        than the surface one. Only the depth of an accepted hypothesis is so questioned: a
+        rejected deep one does not become an event here."""
+        p_idx = self._p_members(hyp.members, hyp.phases)
+        if self._depth_supported(hyp, p_idx):
+            return None
+        reach = max(half, hyp.depth / DEG_KM)
+        lat, lon, t0 = self.refine(hyp.latitude, hyp.longitude, 0.0, p_idx, reach, True)
+        grown = self._grow(drv, lat, lon, 0.0, t0, half, True)
+        alt = self._accept(*grown) if grown is not None else None
+        if alt is None:
+            return None
+        n_alt = float(np.sum(self._p_weights(alt, self._p_members(alt.members, alt.phases))))
+        return alt if n_alt >= float(np.sum(self._p_weights(hyp, p_idx))) else None
 
     def _depth_in_question(self, hyp: NdcHypothesis) -> bool:
         """Whether an accepted hypothesis's depth is one its data cannot tell from another:
@@ -2083,7 +2111,8 @@ class _Ndc:
         }  # fmt: skip
 
     def _depth_supported(self, hyp: NdcHypothesis, p_idx: IntArray) -> bool:
-        """Whether the depth of a small hypothesis is one its data can tell: at most
+        """Whether the depth of a hypothesis (a small one's, or one grown deep:
+        :meth:`_at_the_surface`) is one its data can tell: at most
         ``ndc_small_max_free_depth``, or a depth phase (a pP / sP member, or a free detection
         fitting one at a teleseismic site: :meth:`_depth_phase_detections`), or a P station
         within twice the depth (at least 2 deg), where the P times' curvature resolves it.

@@ -12,9 +12,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from obspy import UTCDateTime
 
-from openndc.association import AssociationConfig, associate
+from openndc.association import AssociationConfig, associate, reb_rules_config
 from openndc.model import Detection, MonitoringNetwork
+from openndc.model.geodesy import DEG_KM, distance_azimuth
 from tests.support.ims import ims_array_codes, ims_primary_codes
 from tests.support.isc import read_isc, true_event
 
@@ -104,3 +106,26 @@ def test_the_real_readings_make_each_event_once(
     assert len(wanted) == 37
     assert sum(1 for k in wanted if found[k] >= 1) >= 34
     assert all(c == 1 for c in found.values())
+
+
+def test_a_depth_its_data_do_not_resolve_is_the_surface(
+    readings: tuple[list[Detection], MonitoringNetwork],
+) -> None:
+    """The ISC's 2002-05-01 M 3.8 (ev52; ISC origin 06:06:43.61, 35.60 N 10.96 E, 10 km):
+    P at eight IMS stations 13-85 deg away, no depth phase, none within twice 150 km. The
+    search's best node was 150 km deep, and grown there the event fitted all eight P 152
+    km off and 11 s late (from the surface node above it the gather found two stations).
+    Grown again at the surface from where its own P place it (``_at_the_surface``), it
+    explains as many defining data (eight P: MKAR's in place of GERES's, 13 deg away), so
+    the depth the data do not resolve is the surface, as the IDC fixes it: 53 km off, 2 s
+    early."""
+    dets, net = readings
+    mine = [d for d in dets if true_event(d) == 52]
+    for config in (AssociationConfig(), reb_rules_config()):
+        (event,) = associate(mine, net, config).events
+        o = event.origin
+        assert o.depth_km == 0.0
+        off = float(distance_azimuth(35.598, 10.959, o.latitude, o.longitude)[0]) * DEG_KM
+        assert off < 80.0
+        assert abs(o.time - UTCDateTime(2002, 5, 1, 6, 6, 43.61)) < 5.0
+        assert len({a.detection.station for a in event.arrivals}) == 8
