@@ -317,17 +317,18 @@ class AssociationConfig:
         "chance combination of detections is not; PyOcto's min_pick_fraction, per station "
         "as PyOcto applies it, as local_min_pick_fraction; with the amplitude evidence "
         "(ndc_amplitude_evidence) and threshold magnitudes at three of its sites, the sites "
-        "counted are those as sensitive as the station, and a station whose P a later phase "
-        "there corroborates (PcP, pP...: its delay after P, azimuth and slowness fitting) is "
-        "kept, with the detecting stations as sensitive, and so is one whose P the "
-        "event's other P stations predict in time, azimuth and slowness so closely that "
-        "its own detections fit so by chance less often than ndc_far_site_chance",
+        "counted are those as sensitive as the station; either way a station whose P a "
+        "later phase there corroborates (PcP, pP...: its delay after P, azimuth and slowness "
+        "fitting) is kept, with the detecting stations as sensitive (as close, without the "
+        "amplitudes), and so is one whose P the event's other P stations predict in time, "
+        "azimuth and slowness so closely that its own detections fit so by chance less "
+        "often than ndc_far_site_chance",
     )
     ndc_far_site_chance: float = field_(
         1e-3,
-        help="a P station the sensitivity count drops (ndc_min_detecting_fraction: seen while "
-        "as sensitive stations are silent) is kept when the event's other P stations "
-        "predict its P (time, and azimuth and slowness where measured, with the "
+        help="a P station the sensitivity or distance count drops (ndc_min_detecting_fraction: "
+        "seen while as sensitive, or closer, stations are silent) is kept when the event's "
+        "other P stations predict its P (time, and azimuth and slowness where measured, with the "
         "uncertainty of that prediction) and a noise detection there would fit the "
         "prediction by chance with at most this probability (the station's detections no "
         "event has taken within an hour, over the predicted time window, from any "

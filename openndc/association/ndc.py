@@ -2054,17 +2054,42 @@ class _Ndc:
     ) -> set[int]:  # fmt: skip
         """The network-consistency test of a small hypothesis (at search ``node``, where
         one): the P sites it keeps, by sensitivity where the amplitudes allow
-        (:meth:`_sensitive_sites`), else by distance (:meth:`_nearest_sites`) or, with
+        (:meth:`_sensitive_sites`), else by distance (:meth:`_nearest_sites`, with the sites
+        it drops that the event recorded after all: :meth:`_taken_back`) or, with
         ``ndc_small_needs_amplitudes``, none."""
         kept = self._sensitive_sites(lat, lon, depth, idx, node)
         if kept is None:
             # no amplitudes to judge it: by distance, unless small events need them
             if self.cfg.ndc_small_needs_amplitudes:
                 return set()
-            return self._nearest_sites(
+            kept = self._nearest_sites(
                 lat, lon, depth, p_sites, node, float(np.min(self.d.t[idx])) if idx.size else None
             )
+            if kept != p_sites:
+                kept |= self._taken_back(lat, lon, depth, idx, p_sites - kept, kept, node)
         return kept
+
+    def _taken_back(
+        self, lat: float, lon: float, depth: float, idx: IntArray, gone: set[int],
+        kept: set[int], node: int | None = None,
+    ) -> set[int]:  # fmt: skip
+        """Of the P sites ``gone`` that the distance count (:meth:`_nearest_sites`) drops
+        from a small hypothesis with P detections ``idx``, those it keeps after all: a site
+        whose P a later phase there corroborates (:meth:`_corroborated`) or the ``kept``
+        sites predict closer than its noise fits by chance (:meth:`_predicted_by_others`)
+        recorded the event, and so did the dropped sites closer than it (as
+        :meth:`_sensitive_sites` keeps those as sensitive)."""
+        lost = np.array(sorted(gone), dtype=np.int64)
+        sure = lost[self._corroborated(lat, lon, depth, lost, idx)]
+        rest = np.setdiff1d(lost, sure)
+        if rest.size:
+            told = self._predicted_by_others(lat, lon, depth, rest, idx,
+                                             np.array(sorted(kept), dtype=np.int64))  # fmt: skip
+            sure = np.union1d(sure, rest[told])
+        if sure.size == 0:
+            return set()
+        dist, _ = self._site_mb(lat, lon, depth, node)
+        return {int(s) for s in lost if dist[s] <= float(dist[sure].max())}
 
     def _consistent(
         self, lat: float, lon: float, depth: float, idx: IntArray, p_sites: set[int],

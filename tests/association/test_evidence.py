@@ -519,6 +519,25 @@ def test_a_distant_array_the_other_stations_predict_recorded_the_event(
     assert not associate(moved, net, AssociationConfig()).events
 
 
+def test_without_amplitudes_the_distance_count_takes_back_what_the_others_predict(
+    shared_data: Path,
+) -> None:
+    """The same day without the amplitude evidence (REB options, which accept small events
+    without amplitudes): PyOcto's distance count, every P-detecting site alike, drops ILAR's
+    P (three of the sites out to 70 deg detect), and two stations are no event. As the
+    sensitivity count does, the distance count takes back a dropped site whose P the
+    others predict closer than its noise fits by chance (``_Ndc._taken_back``): one event
+    with KEST, TORD and ILAR; with ``ndc_far_site_chance`` 0 none (as before the rule
+    reached this path)."""
+    net, dets = _on_its_day(shared_data, EV70_ROWS, EV70_ORIGIN, EV70_THRESHOLDS)
+    config = reb_rules_config(ndc_amplitude_evidence=False)
+    (event,) = associate(dets, net, config).events
+    assert {"ev70-KEST-P", "ev70-TORD-P", "ev70-ILAR-P"} <= {a.detection.id for a in event.arrivals}
+    assert float(distance_azimuth(34.51, 8.82, event.origin.latitude,
+                                  event.origin.longitude)[0]) < 1.5  # fmt: skip
+    assert not associate(dets, net, replace(config, ndc_far_site_chance=0.0)).events
+
+
 def test_a_far_site_chance_outside_zero_to_one_is_refused() -> None:
     for bad in (-0.1, 1.0):
         with pytest.raises(ValueError, match="ndc_far_site_chance"):
