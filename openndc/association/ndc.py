@@ -1860,19 +1860,28 @@ class _Ndc:
         n_silent = np.sum(t_c[None, :] <= t_ok[:, None], axis=1)
         keep = n_det >= self.cfg.ndc_min_detecting_fraction * (n_det + n_silent)
         if not keep.all():
-            # a site whose P a later phase there corroborates recorded the event; so did,
-            # then, the detecting sites at least as sensitive as it
+            # a dropped site that recorded the event after all; so did, then, the detecting
+            # sites at least as sensitive as it
             gone = np.flatnonzero(~keep)
-            sure = gone[self._corroborated(lat, lon, depth, det_sites[ok][gone], idx)]
-            gone = np.setdiff1d(gone, sure)
-            if gone.size:
-                kept_sites = np.append(det_sites[~ok], det_sites[ok][keep])
-                told = self._predicted_by_others(lat, lon, depth, det_sites[ok][gone], idx,
-                                                 kept_sites)  # fmt: skip
-                sure = np.union1d(sure, gone[told])
+            kept_sites = np.append(det_sites[~ok], det_sites[ok][keep])
+            sure = gone[self._recorded(lat, lon, depth, det_sites[ok][gone], idx, kept_sites)]
             if sure.size:
                 keep |= t_ok <= float(t_ok[sure].max())
         return {int(x) for x in det_sites[~ok]} | {int(x) for x in det_sites[ok][keep]}
+
+    def _recorded(
+        self, lat: float, lon: float, depth: float, sites: IntArray, idx: IntArray,
+        kept: IntArray,
+    ) -> npt.NDArray[np.bool_]:  # fmt: skip
+        """Whether each of ``sites``, whose P (among ``idx``) a consistency count drops,
+        recorded the event at (lat, lon, depth) after all: a later phase there corroborates
+        its P (:meth:`_corroborated`), or the ``kept`` sites predict it closer than its noise
+        fits by chance (:meth:`_predicted_by_others`)."""
+        out = self._corroborated(lat, lon, depth, sites, idx)
+        rest = np.flatnonzero(~out)
+        if rest.size:
+            out[rest] = self._predicted_by_others(lat, lon, depth, sites[rest], idx, kept)
+        return out
 
     def _corroborated(
         self, lat: float, lon: float, depth: float, sites: IntArray, idx: IntArray
@@ -2075,17 +2084,11 @@ class _Ndc:
     ) -> set[int]:  # fmt: skip
         """Of the P sites ``gone`` that the distance count (:meth:`_nearest_sites`) drops
         from a small hypothesis with P detections ``idx``, those it keeps after all: a site
-        whose P a later phase there corroborates (:meth:`_corroborated`) or the ``kept``
-        sites predict closer than its noise fits by chance (:meth:`_predicted_by_others`)
-        recorded the event, and so did the dropped sites closer than it (as
-        :meth:`_sensitive_sites` keeps those as sensitive)."""
+        that recorded the event (:meth:`_recorded`, from the ``kept`` sites), and the dropped
+        sites closer than it (as :meth:`_sensitive_sites` keeps those as sensitive)."""
         lost = np.array(sorted(gone), dtype=np.int64)
-        sure = lost[self._corroborated(lat, lon, depth, lost, idx)]
-        rest = np.setdiff1d(lost, sure)
-        if rest.size:
-            told = self._predicted_by_others(lat, lon, depth, rest, idx,
-                                             np.array(sorted(kept), dtype=np.int64))  # fmt: skip
-            sure = np.union1d(sure, rest[told])
+        sure = lost[self._recorded(lat, lon, depth, lost, idx,
+                                   np.array(sorted(kept), dtype=np.int64))]  # fmt: skip
         if sure.size == 0:
             return set()
         dist, _ = self._site_mb(lat, lon, depth, node)
