@@ -22,7 +22,11 @@
   1.0 s beyond 20 deg and 0.5 s closer (x 10^N(0, 0.1)). S / Lg within 20 deg where the P
   is 0.3 above the threshold (half of them), amplitude x 2; pP beyond 20 deg for events
   deeper than 40 km and PcP at 20-60 deg (40 % each, with the P's amplitude x 10^-0.3 and x
-  10^-0.6); T at hydroacoustic stations within 90 deg of shallow events (1.48 km/s, +- 5 s)
+  10^-0.6); T at hydroacoustic stations within 90 deg of shallow events where sound reaches
+  them (``openndc.geo.hydro_paths`` with the association's defaults: an event on land within
+  500 km of the sea, no land on the water path; the seismic leg at 8 km/s, the water at
+  1.48 km/s, +- 5 s; before 2026-12-06 every such station, at 1.48 km/s: no Tunisian
+  event's path to an IMS hydrophone is open, Africa and Europe close the Mediterranean)
   and I at infrasound arrays within 15 deg (celerity 0.30-0.34 km/s, back-azimuth +- 3 deg),
   without amplitudes; pick noise 0.5 s (arrays) / 1 s (3-C), back-azimuth noise 5 deg
   (arrays) / 25 deg (3-C, reported as such), slowness noise 1 / 4 s/deg. False detections
@@ -71,6 +75,7 @@ import numpy as np
 from obspy import UTCDateTime, read_events
 
 from openndc.association import AssociationConfig, associate, reb_rules_config
+from openndc.association.later import hydro_travel_times
 from openndc.model import Detection, MonitoringNetwork
 from openndc.model.errors import ConfigError
 from openndc.model.geodesy import DEG_KM, distance_azimuth
@@ -92,6 +97,8 @@ SNR_THRESHOLD = 3.0
 
 #: The REB rules (docs/association.md): ``openndc.association.reb_rules_config``.
 REB_RULES = reb_rules_config()
+#: The hydroacoustic paths the set's T follow (the association's defaults).
+HYDRO = AssociationConfig()
 #: The REB's three-station events alone (3-C azimuths weighted, ndc_min_defining_small) with
 #: the default coda and depth rules.
 THREE_STATION = reb_rules_config(ndc_coda_not_defining=False, ndc_refine_depths=())
@@ -179,8 +186,11 @@ def detections(
             kind = kinds.get(s.code, "IMS_PRI")
             if kind == "IMS_HYD":
                 if z < 30 and d < 90 and m >= 3.5 and rng.random() < 0.3:
-                    out.append(_hydro(s.code, t0 + d * DEG_KM / 1.48 + float(rng.normal(0, 5.0)),
-                                      f"ev{k}-{s.code}-T"))  # fmt: skip
+                    jitter = float(rng.normal(0, 5.0))
+                    tt_h, reach = hydro_travel_times(la, lo, [s.latitude], [s.longitude], HYDRO)
+                    if reach[0]:  # sound reaches the station (the same draws either way)
+                        out.append(_hydro(s.code, t0 + float(tt_h[0]) + jitter,
+                                          f"ev{k}-{s.code}-T"))  # fmt: skip
                 continue
             if kind == "IMS_INF":
                 if z < 30 and d < 15 and m >= 3.5 and rng.random() < 0.3:

@@ -275,6 +275,27 @@ class AssociationConfig:
     hydro_max_distance: float = field_(
         100.0, unit="deg", help="T/H detections are tried up to this far from an event"
     )
+    hydro_land_velocity: float = field_(
+        8.0,
+        unit="km/s",
+        help="speed of the seismic leg of a T/H path from an event on land to the sea "
+        "(P over the land path, T over the water: Ewing, Press & Worzel 1952; "
+        "openndc.geo.hydro)",
+    )
+    hydro_source_land_km: float = field_(
+        500.0,
+        unit="km",
+        help="a T/H detection is tried only where the event's seismic leg to the sea along "
+        "the great circle to the station is at most this long (T phases of events farther "
+        "inland are those of large events)",
+    )
+    hydro_station_land_km: float = field_(
+        30.0,
+        unit="km",
+        help="land on a T/H path blocks it (continents and islands cast acoustic shadows), "
+        "except after the event's seismic leg within this distance of the station (T "
+        "stations on islands, a cabled hydrophone's shore site)",
+    )
     infrasound_celerity: tuple[float, float] = field_(
         (0.29, 0.35),
         unit="km/s",
@@ -576,6 +597,11 @@ class AssociationConfig:
             raise ValueError(
                 f"ndc_far_site_chance is a probability in [0, 1), got {self.ndc_far_site_chance}"
             )
+        if not self.hydro_land_velocity > 0.0:
+            raise ValueError(f"hydro_land_velocity must be > 0, got {self.hydro_land_velocity}")
+        for name in ("hydro_source_land_km", "hydro_station_land_km"):
+            if not getattr(self, name) >= 0.0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
 
 def local_config(**overrides: object) -> AssociationConfig:

@@ -5,8 +5,13 @@ After event formation ('ndc' method) every detection left over is tried against 
 - *later seismic phases* of ``AssociationConfig.later_phases`` that the model has (pP, sP,
   PcP, ScP, PKP branches, PP, SS, ScS, Rg; detections the detector named so, or P/S/unnamed
   detections no event took): time residual within ``later_tolerance`` [s];
-- *hydroacoustic* T/H detections: travel time = distance / ``hydro_velocity`` (1.48 km/s,
-  the SOFAR channel's sound speed), within ``hydro_tolerance`` + 2 % of the travel time;
+- *hydroacoustic* T/H detections: only where the great circle to the station is open to
+  sound (:func:`openndc.geo.hydro_paths`: an event under land reaches the sea within
+  ``hydro_source_land_km``, and no land blocks the water path before the last
+  ``hydro_station_land_km``); travel time = the seismic leg to the sea at
+  ``hydro_land_velocity`` + the water path at ``hydro_velocity`` (1.48 km/s, the SOFAR
+  channel's sound speed), within ``hydro_tolerance`` + 2 % of the travel time
+  (:func:`hydro_travel_times`);
 - *infrasound* I detections: celerity (distance / travel time) within
   ``infrasound_celerity`` (0.29-0.35 km/s; stratospheric and thermospheric returns).
 
@@ -24,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from openndc.association.config import AssociationConfig
+from openndc.geo import hydro_paths
 from openndc.model.errors import ConfigError
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.model.phases import MAX_DISTANCE
@@ -33,6 +39,7 @@ __all__ = [
     "CLASS_INFRA",
     "CLASS_LATER",
     "attach_later_phases",
+    "hydro_travel_times",
     "later_window",
     "phase_times",
 ]
@@ -54,6 +61,28 @@ def later_window(config: AssociationConfig) -> float:
     # later seismic phases: SS / PKP-type phases arrive within ~2,500 s at any distance
     return float(max(config.ndc_max_travel_time + 1000.0, hydro * 1.02 + config.hydro_tolerance,
                      infra))  # fmt: skip
+
+
+def hydro_travel_times(
+    latitude: float,
+    longitude: float,
+    site_lat: npt.ArrayLike,
+    site_lon: npt.ArrayLike,
+    config: AssociationConfig,
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """T/H travel time [s] from an epicentre to each hydroacoustic site, and whether sound
+    can reach it (:func:`openndc.geo.hydro_paths`; the seismic leg to the sea at
+    ``hydro_land_velocity``, the water path at ``hydro_velocity``)."""
+    paths = hydro_paths(
+        latitude,
+        longitude,
+        site_lat,
+        site_lon,
+        source_land_km=config.hydro_source_land_km,
+        station_land_km=config.hydro_station_land_km,
+    )
+    tt = paths.land_km / config.hydro_land_velocity + paths.water_km / config.hydro_velocity
+    return tt, paths.open
 
 
 def phase_times(
@@ -121,11 +150,19 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
             quality[ok] = q[ok]
             name[ok] = ph
         km = dist * DEG_KM
-        t_h = km / config.hydro_velocity
-        q = np.abs(dt - t_h) / (config.hydro_tolerance + 0.02 * t_h)
-        ok = ((cls & CLASS_HYDRO) != 0) & baz_ok & (q <= 1.0) & (dist <= config.hydro_max_distance)
-        quality[ok] = q[ok]
-        name[ok] = "T"
+        hydro = ((cls & CLASS_HYDRO) != 0) & (dist <= config.hydro_max_distance)
+        if hydro.any():
+            t_h = np.full(idx.size, np.nan)
+            reach = np.zeros(idx.size, dtype=bool)
+            sites, inv = np.unique(site[hydro], return_inverse=True)
+            tt, open_ = hydro_travel_times(h.latitude, h.longitude, dets.site_lat[sites],
+                                           dets.site_lon[sites], config)  # fmt: skip
+            t_h[hydro], reach[hydro] = tt[inv], open_[inv]
+            with np.errstate(invalid="ignore"):
+                q = np.abs(dt - t_h) / (config.hydro_tolerance + 0.02 * t_h)
+            ok = hydro & reach & baz_ok & (q <= 1.0)
+            quality[ok] = q[ok]
+            name[ok] = "T"
         c_lo, c_hi = min(config.infrasound_celerity), max(config.infrasound_celerity)
         with np.errstate(divide="ignore"):
             cel = np.where(dt > 0, km / np.maximum(dt, 1e-9), np.inf)

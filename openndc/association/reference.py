@@ -60,6 +60,7 @@ import numpy.typing as npt
 from obspy import UTCDateTime
 
 from openndc.association.config import AssociationConfig
+from openndc.association.later import hydro_travel_times
 from openndc.association.tables import TravelTimeSource, travel_time_source
 from openndc.model.detection import Detection
 from openndc.model.errors import AssociationError, ConfigError
@@ -557,6 +558,12 @@ def _candidates(
     se_deg = se / DEG_KM
     out: list[_Candidate] = []
     km = dist * DEG_KM
+    hydro_tt: npt.NDArray[np.float64] | None = None
+    hydro_open: npt.NDArray[np.bool_] | None = None
+    if any(_wave(dets[i].phase) == _HYDRO for i in idx):
+        hydro_tt, hydro_open = hydro_travel_times(
+            o.latitude, o.longitude, sites.lat[s_idx], sites.lon[s_idx], config
+        )
     for i in idx:
         det = dets[i]
         j = col[site_of[i]]
@@ -619,8 +626,14 @@ def _candidates(
                         baz_checked,
                         s_checked,
                     )
-        elif group == _HYDRO and dist[j] <= config.hydro_max_distance:
-            tt = km[j] / config.hydro_velocity
+        elif (
+            group == _HYDRO
+            and dist[j] <= config.hydro_max_distance
+            and hydro_tt is not None
+            and hydro_open is not None
+            and hydro_open[j]
+        ):
+            tt = float(hydro_tt[j])
             res = dt - tt
             tol = (
                 config.hydro_tolerance + 0.02 * tt + kf * math.hypot(st, se / config.hydro_velocity)

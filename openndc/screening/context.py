@@ -46,7 +46,7 @@ Mining districts (large open-pit mines that blast daily)
 
 Onshore/offshore comes from the GLOBE 1 km land mask shipped by the ``global-land-mask``
 package (Hastings & Dunbar 1999, NOAA NGDC), reduced to 0.05 deg cells and shipped
-(:mod:`openndc.screening.landmask`).
+(:mod:`openndc.geo.landmask`).
 """
 
 from __future__ import annotations
@@ -57,11 +57,11 @@ from dataclasses import dataclass
 import numpy as np
 from obspy import UTCDateTime
 
+from openndc.geo.landmask import is_onshore
 from openndc.model.geodesy import distance_azimuth
 from openndc.model.inventory import EARTH_RADIUS_KM
 from openndc.model.screening import CriterionEvidence
 from openndc.screening.config import ContextConfig
-from openndc.screening.landmask import is_onshore
 
 __all__ = [
     "MINING_DISTRICTS",

@@ -1,10 +1,12 @@
 """NDC association: later phases, hydroacoustic and infrasound detections join their event
-and never make one; slownesses in the wrong unit are refused with a clear error."""
+and never make one (a T only over a path open to sound); slownesses in the wrong unit are
+refused with a clear error."""
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ from openndc.model import Detection
 from openndc.model.errors import AssociationError, DataQualityWarning
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.traveltime import load_travel_times
+from tests.support.ims import event_p_detections, ims_affiliations, read_ims_network
 from tests.support.synthetic import SyntheticEvent, synthetic_detections
 
 T0 = UTCDateTime(2024, 3, 1)
@@ -60,10 +63,37 @@ def test_depth_phase_hydroacoustic_and_infrasound_join_the_event() -> None:
     assert len(res.events) == 1
     phases = {a.detection.id: a.phase for a in res.events[0].arrivals}
     assert phases.get("later-pcp") == "PcP"
-    assert phases.get("hydro-t") == "T"
     assert phases.get("infra-i") == "I"
+    # Lop Nor is 2,000 km from the sea: no sound reaches any station from it, so a T at
+    # the time sound would take stays unassociated (openndc.geo.hydro_paths)
+    assert "hydro-t" not in phases
+    assert any(x.id == "hydro-t" for x in res.unassociated)
     joined = [a for a in res.events[0].arrivals if a.detection.id in phases and a.phase in "TI"]
     assert all(not a.time_defining for a in joined)
+
+
+def test_a_t_joins_over_open_water_only(shared_data: Path) -> None:
+    """An event on the Mid-Atlantic Ridge seen by six IMS arrays, and a T at the time sound
+    takes to two hydroacoustic stations: Ascension's (open water) joins the event,
+    Socorro's (82 deg away in the Pacific: the Americas lie between) stays unassociated.
+    Before the paths were walked both joined."""
+    root = shared_data / "ims_site_tables"
+    kinds = ims_affiliations(root / "ims.affiliation")
+    net = read_ims_network(root / "ims.site", T0, set(kinds))
+    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
+    event, t0 = (0.9, -29.0, 10.0), T0 + 600.0
+    seen = dict.fromkeys(("ESDC", "GERES", "TXAR", "PDAR", "NOA", "BRTR"), True)
+    dets = event_p_detections(event, t0, sites, seen, np.random.default_rng(1))
+    for code in ("H10N", "H06N"):
+        d = float(distance_azimuth(event[0], event[1], *sites[code])[0])
+        dets.append(Detection("IM", code, "", "EDH", t0 + d * DEG_KM / 1.48 + 3.0, phase="T",
+                              id=f"t-{code}"))  # fmt: skip
+    res = associate(sorted(dets, key=lambda x: x.time), net)
+    assert len(res.events) == 1
+    phases = {a.detection.id: a.phase for a in res.events[0].arrivals}
+    assert phases.get("t-H10N") == "T"
+    assert "t-H06N" not in phases
+    assert any(x.id == "t-H06N" for x in res.unassociated)
 
 
 def test_infrasound_from_the_wrong_direction_stays_unassociated() -> None:

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from obspy import UTCDateTime
 from obspy.core.event import Catalog, CreationInfo, OriginUncertainty, QuantityError
@@ -37,7 +38,7 @@ from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.pipeline.process import ProcessConfig, build_bulletin
 from openndc.traveltime import load_travel_times
 from tests.services.conftest import LiveServer
-from tests.support.ims import read_ims_network
+from tests.support.ims import event_p_detections, read_ims_network
 from tests.support.synthetic import SyntheticEvent, synthetic_detections, true_event_of
 
 T0 = UTCDateTime(2024, 3, 1)
@@ -318,3 +319,37 @@ def test_slowness_in_s_per_km_is_an_error_not_an_empty_join(
     with pytest.raises(AssociationError, match="s/km"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         associate(per_km, net, AssociationConfig(), reference=refs)  # type: ignore[arg-type]
+
+
+def test_a_reference_events_t_joins_over_open_water_only(shared_data: Path) -> None:
+    """A reference event off Tohoku, its P at three arrays, and a T at the time sound takes
+    to Wake (open Pacific) and to Cape Leeuwin (Indonesia and Australia lie between): Wake's
+    joins the reference event, Cape Leeuwin's stays unassociated (before the paths were
+    walked both joined)."""
+    seen = dict.fromkeys(("MJAR", "KSRS", "USRK"), True)
+    net = read_ims_network(shared_data / "ims_site_tables/ims.site", T0,
+                           {"H11N", "H01W", *seen})  # fmt: skip
+    ev = SyntheticEvent(T0 + 300.0, 38.1, 142.0, 20.0)
+    cat = Catalog()
+    o = QOrigin(time=ev.time, latitude=ev.latitude, longitude=ev.longitude,
+                depth=ev.depth_km * 1000.0,
+                creation_info=CreationInfo(agency_id="IDC"))  # fmt: skip
+    qe = QEvent(resource_id="smi:test/reb/tohoku", origins=[o])
+    qe.preferred_origin_id = o.resource_id
+    cat.append(qe)
+    from openndc.association.reference import catalog_to_events
+
+    refs = catalog_to_events(cat, "tohoku.xml")
+    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
+    dets = event_p_detections((ev.latitude, ev.longitude, ev.depth_km), ev.time, sites, seen,
+                              np.random.default_rng(2))  # fmt: skip
+    for code in ("H11N", "H01W"):
+        d = float(distance_azimuth(ev.latitude, ev.longitude, *sites[code])[0])
+        dets.append(Detection("IM", code, "", "EDH", ev.time + d * DEG_KM / 1.48 + 4.0,
+                              phase="T", id=f"t-{code}"))  # fmt: skip
+    res = associate(sorted(dets, key=lambda x: x.time), net, AssociationConfig(), reference=refs)
+    assert [e.id for e in res.events] == ["IDC-tohoku"]
+    phases = {a.detection.id: a.phase for a in res.events[0].arrivals}
+    assert set(phases) == {"ev-MJAR", "ev-KSRS", "ev-USRK", "t-H11N"}
+    assert phases["t-H11N"] == "T"
+    assert [x.id for x in res.unassociated] == ["t-H01W"]

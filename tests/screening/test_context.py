@@ -65,15 +65,3 @@ def test_mining_district_in_working_hours() -> None:
 )
 def test_land_mask(lat: float, lon: float, land: bool) -> None:
     assert is_onshore(lat, lon) is land
-
-
-def test_shipped_land_mask() -> None:
-    from openndc.screening.landmask import land_mask
-
-    mask = land_mask()
-    assert mask.shape == (3600, 7200)
-    # Land (incl. Antarctica and lakes) covers ~29 % of the Earth's surface; the grid is not
-    # area-weighted, so its plain mean is higher (polar rows are over-counted).
-    assert 0.28 < float(mask.mean()) < 0.38
-    assert mask[-1].all()  # the South Pole row is Antarctica
-    assert not mask[0].any()  # the North Pole row is Arctic Ocean

@@ -6,7 +6,7 @@ land). It was made by :func:`build_land_mask` from the GLOBE 1 km land/ocean mas
 (Hastings & Dunbar 1999, NOAA NGDC, public domain) as shipped by the ``global-land-mask``
 package (a dev dependency, needed only to rebuild)::
 
-    .venv/bin/python -m openndc.screening.landmask openndc/screening/data/land_mask_0.05deg.npz
+    .venv/bin/python -m openndc.geo.landmask openndc/geo/data/land_mask_0.05deg.npz
 
 A cell is land when at least half of its 6 x 6 one-kilometre samples are land. 0.05 deg
 (~5 km) is finer than the epicentre uncertainty of the events screened.

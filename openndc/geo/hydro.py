@@ -1,0 +1,159 @@
+"""Hydroacoustic paths: whether sound from an event can reach a hydroacoustic station, and
+over how much land and sea.
+
+A T phase is sound trapped in the ocean's SOFAR channel. An event under the sea excites it
+at its epicentre; the waves of an event under land travel through the rock as P to the
+sea, where the continental slope turns them into sound (T phases recorded at Bermuda from
+earthquakes with land paths up to 51 deg: their travel times are P over the land path plus
+T over the water path; Ewing, Press & Worzel 1952, BSSA 42; Leet, Linehan & Berger 1951;
+reviewed by Okal 2008, "The generation of T waves by earthquakes", Adv. Geophys. 49). Land
+between that coast and the station blocks the sound: islands and continents cast acoustic
+shadows (the IDC predicts hydroacoustic phases only on paths its blockage maps leave open;
+the IMS puts hydrophone triplets on both sides of Diego Garcia for that reason).
+
+:func:`hydro_paths` walks each great circle from the event to the station on the shipped
+0.05 deg land mask (:mod:`openndc.geo.landmask`) in steps of ``step_km`` and returns
+
+- ``land_km``: the seismic leg. 0 for an epicentre at sea; for one on land, up to the sea
+  after the last land within ``source_land_km`` of the epicentre (the mask cannot tell a
+  shallow gulf, which carries no SOFAR sound, from the deep sea: the waves of an event on
+  the Gulf of Kutch cross it and the Kathiawar peninsula as P to the slope beyond);
+- ``water_km``: the rest of the path, to the station;
+- ``open``: sound can reach the station: the seismic leg ends at the sea within
+  ``source_land_km`` and, after it, no land lies farther than ``station_land_km`` from the
+  station (T stations are seismometers on islands, and a cabled hydrophone's site can be
+  its shore station). T phases of events farther inland exist (the Bermuda ones) but are
+  those of large events; the association tries none beyond ``source_land_km``.
+
+The great circle stands for the acoustic geodesic (their difference is well below the
+mask's 5 km at IMS distances); lakes count as land. :func:`hydro_paths_py` is the plain
+loop reference the vectorised version is tested against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from openndc.geo.landmask import CELLS_PER_DEG, is_onshore, land_mask
+from openndc.model.geodesy import DEG_KM, destination, distance_azimuth
+
+__all__ = ["HydroPaths", "hydro_paths", "hydro_paths_py"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Default sampling step along a path [km]: half a mask cell at the equator.
+STEP_KM = 2.5
+
+
+@dataclass(frozen=True)
+class HydroPaths:
+    """Paths from one event to stations (arrays of the stations' shape)."""
+
+    #: The land leg from the epicentre to the first sea sample [km] (0 at sea; the whole
+    #: distance where the path never reaches the sea).
+    land_km: FloatArray
+    #: The rest of the path, from the sea to the station [km].
+    water_km: FloatArray
+    #: True where sound can reach the station (see the module).
+    open: BoolArray
+
+
+def _on_land(lat: FloatArray, lon: FloatArray) -> BoolArray:
+    """The land mask at many points (the same cells as :func:`is_onshore`)."""
+    mask = land_mask()
+    lon = (lon + 180.0) % 360.0 - 180.0
+    i = np.clip(((90.0 - lat) * CELLS_PER_DEG).astype(np.int64), 0, mask.shape[0] - 1)
+    j = np.clip(((lon + 180.0) * CELLS_PER_DEG).astype(np.int64), 0, mask.shape[1] - 1)
+    return np.asarray(mask[i, j], dtype=bool)
+
+
+def hydro_paths(
+    latitude: float,
+    longitude: float,
+    station_latitude: npt.ArrayLike,
+    station_longitude: npt.ArrayLike,
+    *,
+    source_land_km: float = 500.0,
+    station_land_km: float = 30.0,
+    step_km: float = STEP_KM,
+) -> HydroPaths:
+    """Paths from the epicentre (``latitude``, ``longitude`` [deg]) to each station."""
+    slat = np.atleast_1d(np.asarray(station_latitude, dtype=np.float64))
+    slon = np.atleast_1d(np.asarray(station_longitude, dtype=np.float64))
+    dist, az, _ = distance_azimuth(latitude, longitude, slat, slon)
+    dist = np.atleast_1d(np.asarray(dist, dtype=np.float64))
+    az = np.atleast_1d(np.asarray(az, dtype=np.float64))
+    total = dist * DEG_KM
+    n = int(np.ceil(total.max() / step_km)) + 1 if total.size else 1
+    # sample k of path j at min(k * step, total_j): the last sample is the station
+    s = np.minimum(np.arange(n, dtype=np.float64)[None, :] * step_km, total[:, None])
+    plat, plon = destination(latitude, longitude, s / DEG_KM, az[:, None])
+    land = _on_land(np.asarray(plat), np.asarray(plon))
+    at = np.arange(n)[None, :]
+    rows = np.arange(total.size)
+    if land.size and land[0, 0]:
+        # an epicentre on land: the seismic leg runs to the first sea sample after the
+        # last land sample within source_land_km (sample 0, the epicentre, is one)
+        near = land & (s <= source_land_km)
+        last = n - 1 - np.argmax(near[:, ::-1], axis=1)
+        beyond = ~land & (at > last[:, None])
+        has_sea = beyond.any(axis=1)
+        first_sea = np.where(has_sea, np.argmax(beyond, axis=1), n - 1)
+    else:
+        has_sea = np.ones(total.size, dtype=bool)
+        first_sea = np.zeros(total.size, dtype=np.int64)
+    land_km = np.where(has_sea, s[rows, first_sea], total)
+    # land after the seismic leg, farther than station_land_km from the station, blocks
+    far = (total[:, None] - s) > station_land_km
+    blocked = (land & (at > first_sea[:, None]) & far).any(axis=1)
+    return HydroPaths(land_km, total - land_km, has_sea & (land_km <= source_land_km) & ~blocked)
+
+
+def hydro_paths_py(
+    latitude: float,
+    longitude: float,
+    station_latitude: npt.ArrayLike,
+    station_longitude: npt.ArrayLike,
+    *,
+    source_land_km: float = 500.0,
+    station_land_km: float = 30.0,
+    step_km: float = STEP_KM,
+) -> HydroPaths:
+    """Plain reference of :func:`hydro_paths`: one station and one sample at a time."""
+    slat = np.atleast_1d(np.asarray(station_latitude, dtype=np.float64))
+    slon = np.atleast_1d(np.asarray(station_longitude, dtype=np.float64))
+    land_out, water_out, open_out = [], [], []
+    for la, lo in zip(slat.tolist(), slon.tolist(), strict=True):
+        d, a, _ = distance_azimuth(latitude, longitude, la, lo)
+        total = float(d) * DEG_KM
+        n = int(np.ceil(total / step_km)) + 1
+        samples = [min(k * step_km, total) for k in range(n)]
+        on_land = []
+        for sk in samples:
+            plat, plon = destination(latitude, longitude, sk / DEG_KM, float(a))
+            on_land.append(is_onshore(float(plat), float(plon)))
+        leg: float | None = 0.0
+        first = 0
+        if on_land[0]:
+            last = max(k for k in range(n) if on_land[k] and samples[k] <= source_land_km)
+            leg = None
+            for k in range(last + 1, n):
+                if not on_land[k]:
+                    leg, first = samples[k], k
+                    break
+        ok = leg is not None and leg <= source_land_km
+        for k in range(first + 1, n):
+            if on_land[k] and total - samples[k] > station_land_km:
+                ok = False
+        land_out.append(total if leg is None else leg)
+        water_out.append(0.0 if leg is None else total - leg)
+        open_out.append(leg is not None and ok)
+    return HydroPaths(
+        np.asarray(land_out, dtype=np.float64),
+        np.asarray(water_out, dtype=np.float64),
+        np.asarray(open_out, dtype=bool),
+    )
