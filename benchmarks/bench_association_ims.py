@@ -187,7 +187,7 @@ def detections(
             if kind == "IMS_HYD":
                 if z < 30 and d < 90 and m >= 3.5 and rng.random() < 0.3:
                     jitter = float(rng.normal(0, 5.0))
-                    tt_h, reach = hydro_travel_times(la, lo, [s.latitude], [s.longitude], HYDRO)
+                    tt_h, _, reach = hydro_travel_times(la, lo, [s.latitude], [s.longitude], HYDRO)
                     if reach[0]:  # sound reaches the station (the same draws either way)
                         out.append(_hydro(s.code, t0 + float(tt_h[0]) + jitter,
                                           f"ev{k}-{s.code}-T"))  # fmt: skip

@@ -10,8 +10,8 @@ After event formation ('ndc' method) every detection left over is tried against 
   ``hydro_source_land_km``, and no land blocks the water path before the last
   ``hydro_station_land_km``); travel time = the seismic leg to the sea at
   ``hydro_land_velocity`` + the water path at ``hydro_velocity`` (1.48 km/s, the SOFAR
-  channel's sound speed), within ``hydro_tolerance`` + 2 % of the travel time
-  (:func:`hydro_travel_times`);
+  channel's sound speed), within ``hydro_tolerance`` + 2 % of the water path's time + 25 %
+  of the seismic leg's (:func:`hydro_travel_times`);
 - *infrasound* I detections: celerity (distance / travel time) within
   ``infrasound_celerity`` (0.29-0.35 km/s; stratospheric and thermospheric returns).
 
@@ -69,10 +69,12 @@ def hydro_travel_times(
     site_lat: npt.ArrayLike,
     site_lon: npt.ArrayLike,
     config: AssociationConfig,
-) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """T/H travel time [s] from an epicentre to each hydroacoustic site, and whether sound
-    can reach it (:func:`openndc.geo.hydro_paths`; the seismic leg to the sea at
-    ``hydro_land_velocity``, the water path at ``hydro_velocity``)."""
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """T/H travel time [s] from an epicentre to each hydroacoustic site, its tolerance
+    [s] and whether sound can reach the site (:func:`openndc.geo.hydro_paths`). The time:
+    the seismic leg to the sea at ``hydro_land_velocity``, the water path at
+    ``hydro_velocity``; the tolerance: ``hydro_tolerance`` + 2 % of the water path's time +
+    25 % of the seismic leg's (crustal P at 6 km/s to Pn at 8 km/s)."""
     paths = hydro_paths(
         latitude,
         longitude,
@@ -81,8 +83,10 @@ def hydro_travel_times(
         source_land_km=config.hydro_source_land_km,
         station_land_km=config.hydro_station_land_km,
     )
-    tt = paths.land_km / config.hydro_land_velocity + paths.water_km / config.hydro_velocity
-    return tt, paths.open
+    t_land = paths.land_km / config.hydro_land_velocity
+    t_water = paths.water_km / config.hydro_velocity
+    tol = config.hydro_tolerance + 0.02 * t_water + 0.25 * t_land
+    return t_land + t_water, tol, paths.open
 
 
 def phase_times(
@@ -153,13 +157,14 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
         hydro = ((cls & CLASS_HYDRO) != 0) & (dist <= config.hydro_max_distance)
         if hydro.any():
             t_h = np.full(idx.size, np.nan)
+            tol_h = np.full(idx.size, np.nan)
             reach = np.zeros(idx.size, dtype=bool)
             sites, inv = np.unique(site[hydro], return_inverse=True)
-            tt, open_ = hydro_travel_times(h.latitude, h.longitude, dets.site_lat[sites],
-                                           dets.site_lon[sites], config)  # fmt: skip
-            t_h[hydro], reach[hydro] = tt[inv], open_[inv]
+            tt, tol, open_ = hydro_travel_times(h.latitude, h.longitude, dets.site_lat[sites],
+                                                dets.site_lon[sites], config)  # fmt: skip
+            t_h[hydro], tol_h[hydro], reach[hydro] = tt[inv], tol[inv], open_[inv]
             with np.errstate(invalid="ignore"):
-                q = np.abs(dt - t_h) / (config.hydro_tolerance + 0.02 * t_h)
+                q = np.abs(dt - t_h) / tol_h
             ok = hydro & reach & baz_ok & (q <= 1.0)
             quality[ok] = q[ok]
             name[ok] = "T"

@@ -6,7 +6,8 @@ event joins that event (:func:`join_reference`):
 
 - *predictions*: for each reference origin and site, every phase the travel-time model has
   (the first P and first S with their IDC names, Pg/Sg where they are not first, PKP,
-  pP, sP, PcP, ScS, Lg and Rg out to ``MAX_DISTANCE``), hydroacoustic T/H at
+  pP, sP, PcP, ScS, Lg and Rg out to ``MAX_DISTANCE``), hydroacoustic T/H over paths open to
+  sound (:func:`openndc.association.later.hydro_travel_times`) at
   ``hydro_velocity`` and infrasound I at the ``infrasound_celerity`` range;
 - *which phases a detection may be*: those of the wave its name ends in (P, S/L, R; an
   unnamed detection any seismic one); another seismic wave only where a measured
@@ -558,11 +559,15 @@ def _candidates(
     se_deg = se / DEG_KM
     out: list[_Candidate] = []
     km = dist * DEG_KM
-    hydro_tt: npt.NDArray[np.float64] | None = None
-    hydro_open: npt.NDArray[np.bool_] | None = None
-    if any(_wave(dets[i].phase) == _HYDRO for i in idx):
-        hydro_tt, hydro_open = hydro_travel_times(
-            o.latitude, o.longitude, sites.lat[s_idx], sites.lon[s_idx], config
+    # T/H travel times and whether sound reaches them, at the sites of hydroacoustic detections
+    hydro_cols = sorted({col[site_of[i]] for i in idx if _wave(dets[i].phase) == _HYDRO})
+    hydro_tt = np.full(len(used_sites), np.nan)
+    hydro_tol = np.full(len(used_sites), np.nan)
+    hydro_open = np.zeros(len(used_sites), dtype=bool)
+    if hydro_cols:
+        hc = np.asarray(hydro_cols, dtype=np.int64)
+        hydro_tt[hc], hydro_tol[hc], hydro_open[hc] = hydro_travel_times(
+            o.latitude, o.longitude, sites.lat[s_idx[hc]], sites.lon[s_idx[hc]], config
         )
     for i in idx:
         det = dets[i]
@@ -626,18 +631,10 @@ def _candidates(
                         baz_checked,
                         s_checked,
                     )
-        elif (
-            group == _HYDRO
-            and dist[j] <= config.hydro_max_distance
-            and hydro_tt is not None
-            and hydro_open is not None
-            and hydro_open[j]
-        ):
+        elif group == _HYDRO and dist[j] <= config.hydro_max_distance and hydro_open[j]:
             tt = float(hydro_tt[j])
             res = dt - tt
-            tol = (
-                config.hydro_tolerance + 0.02 * tt + kf * math.hypot(st, se / config.hydro_velocity)
-            )
+            tol = float(hydro_tol[j]) + kf * math.hypot(st, se / config.hydro_velocity)
             if abs(res) <= tol:
                 best = _Candidate(
                     abs(res) / tol,

@@ -170,3 +170,25 @@ def test_unidentified_arrivals_are_used_as_the_iaspei_list_defines_them() -> Non
     assert sum(1 for i in renamed if i in phases) >= len(renamed) - 1
     assert phases.get("later-px") == "PcP"
     assert abs(res.events[0].origin.time - EVENT.time) < 3.0
+
+
+def test_hydro_travel_time_is_the_seismic_leg_and_the_water_path() -> None:
+    """An event in the Chilean Andes and Wake's hydrophones (IMS site table): P over the
+    ~100 km to the Pacific at 8 km/s, sound over the rest at 1.48 km/s; the tolerance
+    grows by 2 % of the water path's time and 25 % of the seismic leg's. At sea there is
+    no seismic leg."""
+    from openndc.association.later import hydro_travel_times
+    from openndc.geo import hydro_paths
+
+    cfg = AssociationConfig()
+    wake = ([19.29], [166.61])
+    p = hydro_paths(-33.5, -70.5, *wake)
+    tt, tol, reach = hydro_travel_times(-33.5, -70.5, *wake, cfg)
+    assert reach[0] and 50.0 < p.land_km[0] < 200.0
+    t_land, t_water = p.land_km[0] / 8.0, p.water_km[0] / 1.48
+    assert tt[0] == pytest.approx(t_land + t_water)
+    assert tol[0] == pytest.approx(10.0 + 0.02 * t_water + 0.25 * t_land)
+    tt, tol, reach = hydro_travel_times(0.9, -29.0, [-7.96], [-14.41], cfg)  # to Ascension
+    km = float(distance_azimuth(0.9, -29.0, -7.96, -14.41)[0]) * DEG_KM
+    assert reach[0] and tt[0] == pytest.approx(km / 1.48)
+    assert tol[0] == pytest.approx(10.0 + 0.02 * km / 1.48)
