@@ -71,6 +71,21 @@ def _on_land(lat: FloatArray, lon: FloatArray) -> BoolArray:
     return np.asarray(mask[i, j], dtype=bool)
 
 
+def _lengths(
+    latitude: float,
+    longitude: float,
+    station_latitude: npt.ArrayLike,
+    station_longitude: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    """Great-circle length [km] and azimuth [deg] from the epicentre to each station."""
+    slat = np.atleast_1d(np.asarray(station_latitude, dtype=np.float64))
+    slon = np.atleast_1d(np.asarray(station_longitude, dtype=np.float64))
+    dist, az, _ = distance_azimuth(latitude, longitude, slat, slon)
+    return np.atleast_1d(np.asarray(dist, dtype=np.float64)) * DEG_KM, np.atleast_1d(
+        np.asarray(az, dtype=np.float64)
+    )
+
+
 def hydro_paths(
     latitude: float,
     longitude: float,
@@ -82,12 +97,7 @@ def hydro_paths(
     step_km: float = STEP_KM,
 ) -> HydroPaths:
     """Paths from the epicentre (``latitude``, ``longitude`` [deg]) to each station."""
-    slat = np.atleast_1d(np.asarray(station_latitude, dtype=np.float64))
-    slon = np.atleast_1d(np.asarray(station_longitude, dtype=np.float64))
-    dist, az, _ = distance_azimuth(latitude, longitude, slat, slon)
-    dist = np.atleast_1d(np.asarray(dist, dtype=np.float64))
-    az = np.atleast_1d(np.asarray(az, dtype=np.float64))
-    total = dist * DEG_KM
+    total, az = _lengths(latitude, longitude, station_latitude, station_longitude)
     n = int(np.ceil(total.max() / step_km)) + 1 if total.size else 1
     # sample k of path j at min(k * step, total_j): the last sample is the station
     s = np.minimum(np.arange(n, dtype=np.float64)[None, :] * step_km, total[:, None])
@@ -113,28 +123,19 @@ def hydro_paths(
     return HydroPaths(land_km, total - land_km, has_sea & (land_km <= source_land_km) & ~blocked)
 
 
-def hydro_paths_py(
-    latitude: float,
-    longitude: float,
-    station_latitude: npt.ArrayLike,
-    station_longitude: npt.ArrayLike,
-    *,
-    source_land_km: float = 500.0,
-    station_land_km: float = 30.0,
-    step_km: float = STEP_KM,
-) -> HydroPaths:
+def hydro_paths_py(latitude: float, longitude: float, station_latitude: npt.ArrayLike,
+                   station_longitude: npt.ArrayLike, *, source_land_km: float = 500.0,
+                   station_land_km: float = 30.0,
+                   step_km: float = STEP_KM) -> HydroPaths:  # fmt: skip
     """Plain reference of :func:`hydro_paths`: one station and one sample at a time."""
-    slat = np.atleast_1d(np.asarray(station_latitude, dtype=np.float64))
-    slon = np.atleast_1d(np.asarray(station_longitude, dtype=np.float64))
+    totals, azimuths = _lengths(latitude, longitude, station_latitude, station_longitude)
     land_out, water_out, open_out = [], [], []
-    for la, lo in zip(slat.tolist(), slon.tolist(), strict=True):
-        d, a, _ = distance_azimuth(latitude, longitude, la, lo)
-        total = float(d) * DEG_KM
+    for total, a in zip(totals.tolist(), azimuths.tolist(), strict=True):
         n = int(np.ceil(total / step_km)) + 1
         samples = [min(k * step_km, total) for k in range(n)]
         on_land = []
         for sk in samples:
-            plat, plon = destination(latitude, longitude, sk / DEG_KM, float(a))
+            plat, plon = destination(latitude, longitude, sk / DEG_KM, a)
             on_land.append(is_onshore(float(plat), float(plon)))
         leg: float | None = 0.0
         first = 0
