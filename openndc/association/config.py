@@ -278,9 +278,9 @@ class AssociationConfig:
     hydro_land_velocity: float = field_(
         8.0,
         unit="km/s",
-        help="speed of the seismic leg of a T/H path from an event on land to the sea "
-        "(P over the land path, T over the water: Ewing, Press & Worzel 1952; "
-        "openndc.geo.hydro)",
+        help="speed of the seismic legs of a T/H path: from an event on land to the sea, "
+        "and from a T station's shore to it (P over the land path, T over the water: Ewing, "
+        "Press & Worzel 1952; openndc.geo.hydro)",
     )
     hydro_source_land_km: float = field_(
         500.0,
@@ -294,7 +294,7 @@ class AssociationConfig:
         unit="km",
         help="land on a T/H path blocks it (continents and islands cast acoustic shadows), "
         "except after the event's seismic leg within this distance of the station (T "
-        "stations on islands, a cabled hydrophone's shore site)",
+        "stations on islands, a cabled hydrophone's shore site; timed as a seismic leg)",
     )
     infrasound_celerity: tuple[float, float] = field_(
         (0.29, 0.35),

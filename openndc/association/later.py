@@ -8,10 +8,10 @@ After event formation ('ndc' method) every detection left over is tried against 
 - *hydroacoustic* T/H detections: only where the great circle to the station is open to
   sound (:func:`openndc.geo.hydro_paths`: an event under land reaches the sea within
   ``hydro_source_land_km``, and no land blocks the water path before the last
-  ``hydro_station_land_km``); travel time = the seismic leg to the sea at
-  ``hydro_land_velocity`` + the water path at ``hydro_velocity`` (1.48 km/s, the SOFAR
-  channel's sound speed), within ``hydro_tolerance`` + 2 % of the water path's time + 25 %
-  of the seismic leg's (:func:`hydro_travel_times`);
+  ``hydro_station_land_km``); travel time = the seismic legs (to the sea, from a T
+  station's shore) at ``hydro_land_velocity`` + the water path at ``hydro_velocity``
+  (1.48 km/s, the SOFAR channel's sound speed), within ``hydro_tolerance`` + 2 % of the
+  water path's time + 25 % of the seismic legs' (:func:`hydro_travel_times`);
 - *infrasound* I detections: celerity (distance / travel time) within
   ``infrasound_celerity`` (0.29-0.35 km/s; stratospheric and thermospheric returns).
 
@@ -72,9 +72,9 @@ def hydro_travel_times(
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
     """T/H travel time [s] from an epicentre to each hydroacoustic site, its tolerance
     [s] and whether sound can reach the site (:func:`openndc.geo.hydro_paths`). The time:
-    the seismic leg to the sea at ``hydro_land_velocity``, the water path at
-    ``hydro_velocity``; the tolerance: ``hydro_tolerance`` + 2 % of the water path's time +
-    25 % of the seismic leg's (crustal P at 6 km/s to Pn at 8 km/s)."""
+    the seismic legs (to the sea, and from a T station's shore) at ``hydro_land_velocity``,
+    the water path at ``hydro_velocity``; the tolerance: ``hydro_tolerance`` + 2 % of the
+    water path's time + 25 % of the seismic legs' (crustal P at 6 km/s to Pn at 8 km/s)."""
     paths = hydro_paths(
         latitude,
         longitude,
@@ -83,7 +83,7 @@ def hydro_travel_times(
         source_land_km=config.hydro_source_land_km,
         station_land_km=config.hydro_station_land_km,
     )
-    t_land = paths.land_km / config.hydro_land_velocity
+    t_land = (paths.land_km + paths.shore_km) / config.hydro_land_velocity
     t_water = paths.water_km / config.hydro_velocity
     tol = config.hydro_tolerance + 0.02 * t_water + 0.25 * t_land
     return t_land + t_water, tol, paths.open

@@ -18,7 +18,9 @@ the IMS puts hydrophone triplets on both sides of Diego Garcia for that reason).
   after the last land within ``source_land_km`` of the epicentre (the mask cannot tell a
   shallow gulf, which carries no SOFAR sound, from the deep sea: the waves of an event on
   the Gulf of Kutch cross it and the Kathiawar peninsula as P to the slope beyond);
-- ``water_km``: the rest of the path, to the station;
+- ``water_km``: the path through the sea;
+- ``shore_km``: the land at the station's end (within ``station_land_km``: a T station's
+  island; the sound turns into seismic waves at its slope), a second seismic leg;
 - ``open``: sound can reach the station: the seismic leg ends at the sea within
   ``source_land_km`` and, after it, no land lies farther than ``station_land_km`` from the
   station (T stations are seismometers on islands, and a cabled hydrophone's site can be
@@ -56,10 +58,12 @@ class HydroPaths:
     #: The land leg from the epicentre to the first sea sample [km] (0 at sea; the whole
     #: distance where the path never reaches the sea).
     land_km: FloatArray
-    #: The rest of the path, from the sea to the station [km].
+    #: The path through the sea [km].
     water_km: FloatArray
     #: True where sound can reach the station (see the module).
     open: BoolArray
+    #: The land at the station's end of an open path [km] (a T station's island).
+    shore_km: FloatArray
 
 
 def _on_land(lat: FloatArray, lon: FloatArray) -> BoolArray:
@@ -117,10 +121,14 @@ def hydro_paths(
         has_sea = np.ones(total.size, dtype=bool)
         first_sea = np.zeros(total.size, dtype=np.int64)
     land_km = np.where(has_sea, s[rows, first_sea], total)
-    # land after the seismic leg, farther than station_land_km from the station, blocks
-    far = (total[:, None] - s) > station_land_km
-    blocked = (land & (at > first_sea[:, None]) & far).any(axis=1)
-    return HydroPaths(land_km, total - land_km, has_sea & (land_km <= source_land_km) & ~blocked)
+    # land after the seismic leg, farther than station_land_km from the station, blocks;
+    # nearer, it is the station's shore
+    to_station = total[:, None] - s
+    after = land & (at > first_sea[:, None])
+    blocked = (after & (to_station > station_land_km)).any(axis=1)
+    reach = has_sea & (land_km <= source_land_km) & ~blocked
+    shore_km = np.where(reach, np.where(after, to_station, 0.0).max(axis=1, initial=0.0), 0.0)
+    return HydroPaths(land_km, total - land_km - shore_km, reach, shore_km)
 
 
 def hydro_paths_py(latitude: float, longitude: float, station_latitude: npt.ArrayLike,
@@ -129,7 +137,7 @@ def hydro_paths_py(latitude: float, longitude: float, station_latitude: npt.Arra
                    step_km: float = STEP_KM) -> HydroPaths:  # fmt: skip
     """Plain reference of :func:`hydro_paths`: one station and one sample at a time."""
     totals, azimuths = _lengths(latitude, longitude, station_latitude, station_longitude)
-    land_out, water_out, open_out = [], [], []
+    land_out, water_out, open_out, shore_out = [], [], [], []
     for total, a in zip(totals.tolist(), azimuths.tolist(), strict=True):
         n = int(np.ceil(total / step_km)) + 1
         samples = [min(k * step_km, total) for k in range(n)]
@@ -147,14 +155,20 @@ def hydro_paths_py(latitude: float, longitude: float, station_latitude: npt.Arra
                     leg, first = samples[k], k
                     break
         ok = leg is not None and leg <= source_land_km
+        shore = 0.0
         for k in range(first + 1, n):
-            if on_land[k] and total - samples[k] > station_land_km:
-                ok = False
+            if on_land[k]:
+                if total - samples[k] > station_land_km:
+                    ok = False
+                shore = max(shore, total - samples[k])
+        shore = shore if ok else 0.0
         land_out.append(total if leg is None else leg)
-        water_out.append(0.0 if leg is None else total - leg)
-        open_out.append(leg is not None and ok)
+        water_out.append(0.0 if leg is None else total - leg - shore)
+        open_out.append(ok)
+        shore_out.append(shore)
     return HydroPaths(
         np.asarray(land_out, dtype=np.float64),
         np.asarray(water_out, dtype=np.float64),
         np.asarray(open_out, dtype=bool),
+        np.asarray(shore_out, dtype=np.float64),
     )

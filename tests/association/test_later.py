@@ -185,7 +185,7 @@ def test_hydro_travel_time_is_the_seismic_leg_and_the_water_path() -> None:
     p = hydro_paths(-33.5, -70.5, *wake)
     tt, tol, reach = hydro_travel_times(-33.5, -70.5, *wake, cfg)
     assert reach[0] and 50.0 < p.land_km[0] < 200.0
-    t_land, t_water = p.land_km[0] / 8.0, p.water_km[0] / 1.48
+    t_land, t_water = (p.land_km[0] + p.shore_km[0]) / 8.0, p.water_km[0] / 1.48
     assert tt[0] == pytest.approx(t_land + t_water)
     assert tol[0] == pytest.approx(10.0 + 0.02 * t_water + 0.25 * t_land)
     tt, tol, reach = hydro_travel_times(0.9, -29.0, [-7.96], [-14.41], cfg)  # to Ascension

@@ -1,5 +1,5 @@
-"""Hydroacoustic paths over the land mask: open water, blocked paths and seismic legs,
-the vectorised walk against its plain reference."""
+"""Hydroacoustic paths over the land mask: open water, blocked paths and seismic legs (to
+the sea, from a T station's shore), the vectorised walk against its plain reference."""
 
 from __future__ import annotations
 
@@ -37,7 +37,11 @@ def test_an_ocean_event_reaches_the_stations_of_its_ocean_only() -> None:
     p = hydro_paths(0.9, -29.0, LAT, LON)
     total = np.asarray(distance_azimuth(0.9, -29.0, LAT, LON)[0]) * DEG_KM
     assert np.all(p.land_km == 0.0)
-    np.testing.assert_allclose(p.water_km, total)
+    np.testing.assert_allclose(p.water_km + p.shore_km, total)
+    # Tristan da Cunha's T station is on its island, a couple of km from the shore;
+    # Ascension's hydrophones are in the sea
+    assert 0.0 < p.shore_km[CODES.index("H09N")] < 30.0
+    assert p.shore_km[CODES.index("H10N")] == 0.0
 
 
 def test_an_event_far_inland_reaches_none() -> None:
@@ -52,7 +56,7 @@ def test_an_event_under_land_near_the_sea_has_a_seismic_leg() -> None:
     assert p.open[wake]
     assert 50.0 < p.land_km[wake] < 200.0
     total = float(distance_azimuth(-33.5, -70.5, *SITES["H11N"])[0]) * DEG_KM
-    assert p.land_km[wake] + p.water_km[wake] == pytest.approx(total)
+    assert p.land_km[wake] + p.water_km[wake] + p.shore_km[wake] == pytest.approx(total)
     assert not p.open[CODES.index("H09N")]
     assert hydro_paths(-33.5, -70.5, LAT, LON, source_land_km=2000.0).open[CODES.index("H09N")]
 
@@ -74,8 +78,9 @@ def test_vectorised_walk_matches_the_reference(epicentre: tuple[float, float]) -
     np.testing.assert_array_equal(fast.open, ref.open)
     np.testing.assert_allclose(fast.land_km, ref.land_km)
     np.testing.assert_allclose(fast.water_km, ref.water_km)
+    np.testing.assert_allclose(fast.shore_km, ref.shore_km)
 
 
 def test_no_stations() -> None:
     p = hydro_paths(0.0, 0.0, [], [])
-    assert p.open.size == p.land_km.size == p.water_km.size == 0
+    assert p.open.size == p.land_km.size == p.water_km.size == p.shore_km.size == 0
