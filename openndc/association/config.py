@@ -279,8 +279,8 @@ class AssociationConfig:
         8.0,
         unit="km/s",
         help="speed of the seismic legs of a T/H path: from an event on land to the sea, "
-        "and from a T station's shore to it (P over the land path, T over the water: Ewing, "
-        "Press & Worzel 1952; openndc.geo.hydro)",
+        "and from a T station's shore to it (P over the land path, T over the water: "
+        "'Bermuda T phases with large continental paths', BSSA 1955; openndc.geo.hydro)",
     )
     hydro_source_land_km: float = field_(
         500.0,

@@ -5,11 +5,14 @@ A T phase is sound trapped in the ocean's SOFAR channel. An event under the sea 
 at its epicentre; the waves of an event under land travel through the rock as P to the
 sea, where the continental slope turns them into sound (T phases recorded at Bermuda from
 earthquakes with land paths up to 51 deg: their travel times are P over the land path plus
-T over the water path; Ewing, Press & Worzel 1952, BSSA 42; Leet, Linehan & Berger 1951;
-reviewed by Okal 2008, "The generation of T waves by earthquakes", Adv. Geophys. 49). Land
+T over the water path, "Bermuda T phases with large continental paths", BSSA 45(1), 23,
+1955; the conversion at the slope, "T phases at Bermuda and transformation of elastic
+waves", BSSA 47(3), 251, 1957; reviewed by Okal 2008, "The generation of T waves by
+earthquakes", Adv. Geophys. 49). Land
 between that coast and the station blocks the sound: islands and continents cast acoustic
-shadows (the IDC predicts hydroacoustic phases only on paths its blockage maps leave open;
-the IMS puts hydrophone triplets on both sides of Diego Garcia for that reason).
+shadows (the IDC's hydroacoustic processing accounts for such blockage; the IMS has
+hydrophone triplets north and south of Diego Garcia, each shadowed by the island from one
+side).
 
 :func:`hydro_paths` walks each great circle from the event to the station on the shipped
 0.05 deg land mask (:mod:`openndc.geo.landmask`) in steps of ``step_km`` and returns
