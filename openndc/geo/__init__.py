@@ -6,6 +6,6 @@ from it and over how much land and sea (:func:`hydro_paths`).
 """
 
 from openndc.geo.hydro import HydroPaths, hydro_paths, hydro_paths_py
-from openndc.geo.landmask import is_onshore, land_mask
+from openndc.geo.landmask import is_onshore, land_mask, on_land
 
-__all__ = ["HydroPaths", "hydro_paths", "hydro_paths_py", "is_onshore", "land_mask"]
+__all__ = ["HydroPaths", "hydro_paths", "hydro_paths_py", "is_onshore", "land_mask", "on_land"]

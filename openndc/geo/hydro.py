@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from openndc.geo.landmask import CELLS_PER_DEG, is_onshore, land_mask
+from openndc.geo.landmask import is_onshore, on_land
 from openndc.model.geodesy import DEG_KM, destination, distance_azimuth
 
 __all__ = ["HydroPaths", "hydro_paths", "hydro_paths_py"]
@@ -67,15 +67,6 @@ class HydroPaths:
     open: BoolArray
     #: The land at the station's end of an open path [km] (a T station's island).
     shore_km: FloatArray
-
-
-def _on_land(lat: FloatArray, lon: FloatArray) -> BoolArray:
-    """The land mask at many points (the same cells as :func:`is_onshore`)."""
-    mask = land_mask()
-    lon = (lon + 180.0) % 360.0 - 180.0
-    i = np.clip(((90.0 - lat) * CELLS_PER_DEG).astype(np.int64), 0, mask.shape[0] - 1)
-    j = np.clip(((lon + 180.0) * CELLS_PER_DEG).astype(np.int64), 0, mask.shape[1] - 1)
-    return np.asarray(mask[i, j], dtype=bool)
 
 
 def _lengths(
@@ -109,7 +100,7 @@ def hydro_paths(
     # sample k of path j at min(k * step, total_j): the last sample is the station
     s = np.minimum(np.arange(n, dtype=np.float64)[None, :] * step_km, total[:, None])
     plat, plon = destination(latitude, longitude, s / DEG_KM, az[:, None])
-    land = _on_land(np.asarray(plat), np.asarray(plon))
+    land = on_land(plat, plon)
     at = np.arange(n)[None, :]
     rows = np.arange(total.size)
     if land.size and land[0, 0]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CELLS_PER_DEG", "LAND_MASK", "build_land_mask", "is_onshore", "land_mask"]
+__all__ = ["CELLS_PER_DEG", "LAND_MASK", "build_land_mask", "is_onshore", "land_mask", "on_land"]
 
 #: Cells of the mask per degree.
 CELLS_PER_DEG = 20
@@ -39,13 +39,19 @@ def land_mask(path: str | Path = LAND_MASK) -> npt.NDArray[np.bool_]:
         return np.unpackbits(data["packed"], axis=1, count=shape[1]).astype(bool)
 
 
+def on_land(latitude: npt.ArrayLike, longitude: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """The mask at many points [deg] (arrays of one shape): True on land (lakes too)."""
+    mask = land_mask()
+    lat = np.asarray(latitude, dtype=np.float64)
+    lon = (np.asarray(longitude, dtype=np.float64) + 180.0) % 360.0 - 180.0
+    i = np.clip(np.floor((90.0 - lat) * CELLS_PER_DEG).astype(np.int64), 0, mask.shape[0] - 1)
+    j = np.clip(np.floor((lon + 180.0) * CELLS_PER_DEG).astype(np.int64), 0, mask.shape[1] - 1)
+    return np.asarray(mask[i, j], dtype=bool)
+
+
 def is_onshore(latitude: float, longitude: float) -> bool:
     """True on land (lakes count as land)."""
-    mask = land_mask()
-    lon = ((longitude + 180.0) % 360.0) - 180.0
-    i = min(max(int((90.0 - latitude) * CELLS_PER_DEG), 0), mask.shape[0] - 1)
-    j = min(max(int((lon + 180.0) * CELLS_PER_DEG), 0), mask.shape[1] - 1)
-    return bool(mask[i, j])
+    return bool(on_land(latitude, longitude))
 
 
 def build_land_mask(out: str | Path) -> npt.NDArray[np.bool_]:
