@@ -99,6 +99,9 @@ SNR_THRESHOLD = 3.0
 REB_RULES = reb_rules_config()
 #: The hydroacoustic paths the set's T follow (the association's defaults).
 HYDRO = AssociationConfig()
+#: An event found by its arrivals is also reported when placed farther than this [km] (the
+#: training scorer's tolerance); the found counts do not ask it.
+FOUND_KM = 250.0
 #: The REB's three-station events alone (3-C azimuths weighted, ndc_min_defining_small) with
 #: the default coda and depth rules.
 THREE_STATION = reb_rules_config(ndc_coda_not_defining=False, ndc_refine_depths=())
@@ -324,6 +327,13 @@ def _score(label: str, config: AssociationConfig, dets: list[Detection],
         f"--- {label}: association {wall:.1f} s; events {len(res.events)}, false {false_events}, "
         f"precision {1 - false_events / max(len(res.events), 1):.3f}"
     )
+    # found by its arrivals, but where? (the training scorer's 250 km)
+    far = [(k, float(distance_azimuth(evs[k][1], evs[k][2], e.origin.latitude,
+                                      e.origin.longitude)[0]) * DEG_KM)
+           for e, k in zip(res.events, majors, strict=True) if k >= 0]  # fmt: skip
+    off = sorted((km, k) for k, km in far if km > FOUND_KM)
+    print(f"found events placed more than {FOUND_KM:.0f} km from their origin: {len(off)} of "
+          f"{len(far)}" + "".join(f"; ev{k} {km:.0f} km" for km, k in off))  # fmt: skip
     print(f"{'P stations':>10s} {'events':>7s} {'found':>6s} {'recall':>7s} {'split':>6s}")
     bins = ((0, 2), (3, 3), (4, 5), (6, 9), (10, 999))
     for lo, hi in bins:
