@@ -7,8 +7,9 @@ event joins that event (:func:`join_reference`):
 - *predictions*: for each reference origin and site, every phase the travel-time model has
   (the first P and first S with their IDC names, Pg/Sg where they are not first, PKP,
   pP, sP, PcP, ScS, Lg and Rg out to ``MAX_DISTANCE``), hydroacoustic T/H over paths open to
-  sound (:func:`openndc.association.later.hydro_travel_times`) at
-  ``hydro_velocity`` and infrasound I at the ``infrasound_celerity`` range;
+  sound, timed and toleranced as :func:`openndc.association.later.hydro_travel_times` does
+  (the sea at ``hydro_velocity``, the land legs at ``hydro_land_velocity``), and infrasound
+  I at the ``infrasound_celerity`` range;
 - *which phases a detection may be*: those of the wave its name ends in (P, S/L, R; an
   unnamed detection any seismic one); another seismic wave only where a measured
   slowness fits it, ranked behind the named wave (:data:`HINT_PENALTY`): the detector's
