@@ -58,8 +58,8 @@ STEP_KM = 2.5
 class HydroPaths:
     """Paths from one event to stations (arrays of the stations' shape)."""
 
-    #: The land leg from the epicentre to the first sea sample [km] (0 at sea; the whole
-    #: distance where the path never reaches the sea).
+    #: The seismic leg from the epicentre to the sea [km] (see the module; 0 at sea, the
+    #: whole distance where the path never reaches the sea).
     land_km: FloatArray
     #: The path through the sea [km].
     water_km: FloatArray
@@ -79,9 +79,8 @@ def _lengths(
     slat = np.atleast_1d(np.asarray(station_latitude, dtype=np.float64))
     slon = np.atleast_1d(np.asarray(station_longitude, dtype=np.float64))
     dist, az, _ = distance_azimuth(latitude, longitude, slat, slon)
-    return np.atleast_1d(np.asarray(dist, dtype=np.float64)) * DEG_KM, np.atleast_1d(
-        np.asarray(az, dtype=np.float64)
-    )
+    km = np.atleast_1d(np.asarray(dist, dtype=np.float64)) * DEG_KM
+    return km, np.atleast_1d(np.asarray(az, dtype=np.float64))
 
 
 def hydro_paths(
