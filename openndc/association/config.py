@@ -20,6 +20,13 @@ __all__ = ["AssociationConfig", "AssociationMethod", "local_config", "reb_rules_
 AssociationMethod = Literal["ndc", "grid", "local"]
 
 
+#: The later phases the shipped travel-time models have (IASPEI names; openndc.traveltime).
+LATER_PHASES: tuple[str, ...] = (
+    "pP", "sP", "PcP", "ScP", "PKiKP", "PKP", "PKPab", "PKPbc", "SKP", "PKKP", "PP", "SS", "SKS",
+    "ScS", "Rg",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class AssociationConfig:
     """The whole association stage."""
@@ -254,13 +261,24 @@ class AssociationConfig:
         "masks everything at every site",
     )
     later_phases: tuple[str, ...] = field_(
-        ("pP", "sP", "PcP", "ScP", "PKiKP", "PKP", "PP", "SS", "ScS", "Rg"),
+        LATER_PHASES,
         help="later phases ('ndc'): a detection left over after event formation (or one the "
         "detector named so) that fits one of these phases of an event (time within "
-        "later_tolerance, back-azimuth where measured) joins that event; it never makes one. "
-        "Phases the model lacks are skipped",
+        "later_tolerance, back-azimuth where measured) joins that event; it never makes one, "
+        "and in an event's coda it is the event's, not another's. The shipped models have "
+        "them all (IASPEI names; PKP is the earliest core P, PKPab and PKPbc its branches); "
+        "phases a custom model lacks are skipped",
     )
     later_tolerance: float = field_(4.0, unit="s", help="largest time residual of a later phase")
+    ndc_coda_depth_range: float = field_(
+        40.0,
+        unit="km",
+        help="in an accepted event's coda a detection from its P to its sP for a source this "
+        "much deeper than its own depth (+ later_tolerance) is its P's depth phase, not "
+        "another event's P: the search's depths are nodes (0 km stands for every crustal "
+        "depth, whose pP and sP come up to ~15 s after P, and analysts read them as P); "
+        "0: the depth phases at the event's depth only",
+    )
     hydro_velocity: float = field_(
         1.48,
         unit="km/s",
@@ -344,6 +362,17 @@ class AssociationConfig:
         "amplitudes), and so is one whose P the event's other P stations predict in time, "
         "azimuth and slowness so closely that its own detections fit so by chance less "
         "often than ndc_far_site_chance",
+    )
+    ndc_consistency_max_stations: int = field_(
+        1000,
+        help="the network-consistency test of ndc_min_detecting_fraction (each P station's "
+        "event is seen by the sites as sensitive, or without amplitudes as close) is asked "
+        "of every event with P at up to this many stations, not of small ones alone (PyOcto "
+        "asks its min_pick_fraction of every event); without amplitudes by distance "
+        "whatever ndc_small_needs_amplitudes says. The default asks it of every event: a "
+        "large event's unmodelled readings (late picks, PPP, duplicates) made a 10-station "
+        "event 3,400 km off of the ISC's 1992-06-12 M 5.2, none of the hundreds of "
+        "operating stations closer to it having recorded it. 0: small events only",
     )
     ndc_far_site_chance: float = field_(
         1e-3,
@@ -599,7 +628,12 @@ class AssociationConfig:
             )
         if not self.hydro_land_velocity > 0.0:
             raise ValueError(f"hydro_land_velocity must be > 0, got {self.hydro_land_velocity}")
-        for name in ("hydro_source_land_km", "hydro_station_land_km"):
+        if self.ndc_consistency_max_stations < 0:
+            raise ValueError(
+                "ndc_consistency_max_stations must be >= 0, got "
+                f"{self.ndc_consistency_max_stations}"
+            )
+        for name in ("hydro_source_land_km", "hydro_station_land_km", "ndc_coda_depth_range"):
             if not getattr(self, name) >= 0.0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 

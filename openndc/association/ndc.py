@@ -552,11 +552,14 @@ class _Ndc:
         coda they are in: its first P or one of ``later_phases`` (``later_tolerance``), its
         first S (``s_tolerance``) or Lg, and are the detection at their site closest to that
         phase's time (a phase arrives once: a second event's P 3 s after the first one's
-        PcP, detected too, is no PcP). The first P: an onset the event did not take, a few
-        seconds off its prediction (a late pick, a second reading of the same onset), is
-        still its P, not another event's (the ISC's readings of 2008-09-24's M 4.2, ev103:
-        GERES and BRTR 2.7 and 3.6 s late and ILAR's second reading made a 3-station
-        event 450 km deep in its coda)."""
+        PcP, detected too, is no PcP); or lie between its P and its sP for a source
+        ``ndc_coda_depth_range`` deeper (its depth is a search node: at 0 km its pP and sP
+        would be its P, and the ISC's 1992-06-12 M 5.2, 19 km deep, put at 0 km, left its
+        P readings 8 and 12 s late at PMR and SIT, sP, to a second event). The first P: an
+        onset the event did not take, a few seconds off its prediction (a late pick, a
+        second reading of the same onset), is still its P, not another event's (the ISC's
+        readings of 2008-09-24's M 4.2, ev103: GERES and BRTR 2.7 and 3.6 s late and ILAR's
+        second reading made a 3-station event 450 km deep in its coda)."""
         d, cfg = self.d, self.cfg
         out = np.zeros(idx.size, dtype=np.bool_)
         s, t = d.site[idx], d.t[idx]
@@ -581,6 +584,17 @@ class _Ndc:
                 fit |= self._closest(idx[k], ev.t0 + tt, cfg.later_tolerance) & self._slow_fits(
                     idx[k], pp
                 )
+            if cfg.ndc_coda_depth_range > 0.0:
+                # its depth phases for any depth down to ndc_coda_depth_range below its own
+                deep = phase_times(self.source, ("sP",), dist,
+                                   ev.depth + cfg.ndc_coda_depth_range)  # fmt: skip
+                if "sP" in deep:
+                    lapse = t[k] - ev.t0
+                    fit |= (
+                        (lapse >= tp - cfg.later_tolerance)
+                        & (lapse <= deep["sP"][0] + cfg.later_tolerance)
+                        & self._slow_fits(idx[k], p_slow)
+                    )
             out[k[fit]] = True
         return out
 
@@ -2059,17 +2073,17 @@ class _Ndc:
 
     def _consistent_sites(
         self, lat: float, lon: float, depth: float, idx: IntArray, p_sites: set[int],
-        node: int | None = None,
+        node: int | None = None, need_amplitudes: bool = True,
     ) -> set[int]:  # fmt: skip
-        """The network-consistency test of a small hypothesis (at search ``node``, where
-        one): the P sites it keeps, by sensitivity where the amplitudes allow
+        """The network-consistency test of a hypothesis (at search ``node``, where one):
+        the P sites it keeps, by sensitivity where the amplitudes allow
         (:meth:`_sensitive_sites`), else by distance (:meth:`_nearest_sites`, with the sites
-        it drops that the event recorded after all: :meth:`_taken_back`) or, with
-        ``ndc_small_needs_amplitudes``, none."""
+        it drops that the event recorded after all: :meth:`_taken_back`) or, for a small
+        one (``need_amplitudes``) with ``ndc_small_needs_amplitudes``, none."""
         kept = self._sensitive_sites(lat, lon, depth, idx, node)
         if kept is None:
             # no amplitudes to judge it: by distance, unless small events need them
-            if self.cfg.ndc_small_needs_amplitudes:
+            if need_amplitudes and self.cfg.ndc_small_needs_amplitudes:
                 return set()
             kept = self._nearest_sites(
                 lat, lon, depth, p_sites, node, float(np.min(self.d.t[idx])) if idx.size else None
@@ -2389,8 +2403,9 @@ class _Ndc:
                 log.debug("ndc: hypothesis at %.1f s rejected by its amplitudes: %s",
                           hyp.t0, ev)  # fmt: skip
                 return None
-        if small:
-            kept = self._consistent_sites(hyp.latitude, hyp.longitude, hyp.depth, p_idx, p_sites)
+        if small or len(p_sites) <= cfg.ndc_consistency_max_stations:
+            kept = self._consistent_sites(hyp.latitude, hyp.longitude, hyp.depth, p_idx, p_sites,
+                                          need_amplitudes=small)  # fmt: skip
             if len(kept) < cfg.ndc_min_p_stations:
                 return None
             if kept != p_sites:

@@ -440,7 +440,7 @@ def _predictions(
         if crustal is not None:
             t = np.where(np.abs(crustal[0] - t1) > 0.5, crustal[0], np.nan)
             out.append(_Prediction(f"{kind}g", group, False, t, crustal[1], crustal[2], err * 2))
-    later = ("PKP", "pP", "sP", "PcP", "ScS", "Lg", "Rg")
+    later = tuple(dict.fromkeys(("Lg", *config.later_phases)))
     firsts = [p for p in out if p.name in ("P", "S", "Pn", "Sn", "Pg", "Sg", "PKP")]
     for ph in later:
         got = tab(ph)

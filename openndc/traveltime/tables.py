@@ -79,7 +79,17 @@ REGIONAL_MAX = 20.0
 #: not the PKiKP reflection at short distances; Pn and Sn are named out to REGIONAL_MAX (the
 #: tables end there; carried to 21 deg at 20 deg's time, a "Pn" came before P at 20.8-21 deg
 #: with Pn's slowness, 13.8 against P's 10.8 s/deg).
-_VALID_DISTANCE = {"PKP": (110.0, 180.0), "Pn": (0.0, REGIONAL_MAX), "Sn": (0.0, REGIONAL_MAX)}
+#: PKiKP, the inner-core reflection, is read beyond the P shadow's edge too (at shorter
+#: distances it is a weak reflection no detector names), and PP and SS from 20 deg, where
+#: they leave the upper mantle's triplications (IDC practice names neither closer).
+_VALID_DISTANCE = {
+    "PKP": (110.0, 180.0),
+    "PKiKP": (100.0, 180.0),
+    "PP": (20.0, 180.0),
+    "SS": (20.0, 180.0),
+    "Pn": (0.0, REGIONAL_MAX),
+    "Sn": (0.0, REGIONAL_MAX),
+}
 
 
 @dataclass(frozen=True)

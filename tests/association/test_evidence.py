@@ -278,17 +278,21 @@ def test_five_stations_chance_detections_are_judged_by_amplitudes_too(shared_dat
     times, azimuths and slownesses, far above the small-event path, and still chance (their
     station magnitudes, ~4.3, would have been seen at KEST, 1.9 deg away). The amplitude
     evidence, asked of every event by default, rejects it; asked only up to four stations
-    (the earlier default), it was an event."""
+    (the earlier default), it was an event. The sensitivity count, asked of every event
+    since 2026-12-07 (``ndc_consistency_max_stations``), rejects it too."""
     from openndc.association import AssociationConfig
 
     net, sites = _network(shared_data)
     seen = {"ARCES": True, "MKAR": True, "ZALV": True, "PDAR": True, "TXAR": True}
     log_at = {c: 0.2 + math.log10(4.0) for c in seen}
     dets = _detections(sites, seen, log_at)
-    capped = associate(dets, net, AssociationConfig(ndc_evidence_max_stations=4))
+    capped = associate(
+        dets, net, AssociationConfig(ndc_evidence_max_stations=4, ndc_consistency_max_stations=0)
+    )
     assert len(_found(capped)) == 1
-    res = associate(dets, net, AssociationConfig())
-    assert not _found(res), [e.origin for e in res.events]
+    for cfg in (AssociationConfig(), AssociationConfig(ndc_evidence_max_stations=4)):
+        res = associate(dets, net, cfg)
+        assert not _found(res), [e.origin for e in res.events]
 
 
 def test_one_chance_detection_with_a_wild_amplitude_does_not_lose_the_event(
@@ -565,3 +569,28 @@ def test_regional_station_magnitudes_scatter_more() -> None:
 def test_a_regional_scatter_of_zero_is_refused() -> None:
     with pytest.raises(ValueError, match="ndc_regional_mb_sigma must be > 0"):
         AssociationConfig(ndc_regional_mb_sigma=0.0)
+
+
+def test_an_event_seen_only_far_away_is_none_however_many_stations(shared_data: Path) -> None:
+    """PyOcto's distance criterion is asked of every event, not only small ones: P times
+    alone (no azimuths, slownesses or amplitudes, as the ISC's readings of national
+    stations) at the ten primary stations farthest from a point fit an event there with
+    ten defining data, while the forty operating stations closer to it detected nothing:
+    no event (a large event's unmodelled readings made such a one of the ISC's 1992 M 5.2,
+    3,400 km off). The ten closest stations' P make one."""
+    net, sites = _network(shared_data)
+    dist = {c: float(distance_azimuth(EVENT[0], EVENT[1], *sites[c])[0]) for c in sites}
+    rng = np.random.default_rng(11)
+    noise = _noise_detections(sites, set(QUIET), rng)
+    bare = {"backazimuth": math.nan, "backazimuth_uncertainty": math.nan,
+            "slowness": math.nan, "slowness_uncertainty": math.nan}  # fmt: skip
+    noise = [replace(d, amplitude=math.nan, amplitude_unit="", **bare) for d in noise]
+    for codes, want in ((sorted(sites, key=dist.get)[-10:], 0),
+                        (sorted(sites, key=dist.get)[:10], 1)):  # fmt: skip
+        seen = {c: False for c in codes}
+        p = [replace(d, **bare) for d in event_p_detections(EVENT, T0 + 1800.0, sites, seen, rng)]
+        dets = sorted(p + noise, key=lambda d: (d.time, d.id))
+        assert len(_found(associate(dets, net, AssociationConfig()))) == want, codes
+        if want == 0:  # before, only small events were asked
+            old = associate(dets, net, AssociationConfig(ndc_consistency_max_stations=0))
+            assert len(_found(old)) == 1

@@ -192,3 +192,50 @@ def test_hydro_travel_time_is_the_seismic_leg_and_the_water_path() -> None:
     km = float(distance_azimuth(0.9, -29.0, -7.96, -14.41)[0]) * DEG_KM
     assert reach[0] and tt[0] == pytest.approx(km / 1.48)
     assert tol[0] == pytest.approx(10.0 + 0.02 * km / 1.48)
+
+
+def test_a_large_events_pp_and_core_phases_join_it(shared_data: Path) -> None:
+    """The Kamchatka event of the coda tests (ObsPy's CMT file) at the IMS primary arrays:
+    P at 20-95 deg, and at the arrays its PP (40-95 deg) and its PKiKP / PKPab (beyond 110
+    deg), detected and labelled P as arrays label them, with their own slowness and
+    direction. They join the event as PP, PKiKP and PKPab, and make no event of their own
+    (until 2026-12-07 the shipped tables had no PP or PKiKP, and the PKP branches were one
+    table: the defaults named phases the model lacked)."""
+    from tests.association.test_coda import EVENTS
+    from tests.association.test_depth_phases import T0 as T_BASE
+    from tests.support.ims import primary_network
+
+    net, arrays = primary_network(shared_data, T_BASE)
+    tt = load_travel_times("ak135")
+    t0, la, lo, z = EVENTS[0]
+    rng = np.random.default_rng(4)
+    dets, want = [], {}
+    for s in net.stations:  # type: ignore[attr-defined]
+        if s.code not in arrays:
+            continue
+        d_, _, baz_ = distance_azimuth(la, lo, s.latitude, s.longitude)
+        d, baz = float(d_), float(baz_)
+        phases = [("P", "P")] if 20.0 <= d <= 95.0 else []
+        if 40.0 <= d <= 95.0:
+            phases.append(("PP", "PP"))
+        if d >= 115.0:
+            phases += [("PKiKP", "PKiKP"), ("PKPab", "PKPab")]
+        for ph, name in phases:
+            t, p, _ = tt.derivatives(ph, [d], [z])
+            if not np.isfinite(t[0]):
+                continue
+            dets.append(Detection("IM", s.code, "", "cb", T_BASE + t0 + float(t[0])
+                                  + float(rng.normal(0, 0.5)), time_uncertainty=0.5, phase="P",
+                                  backazimuth=(baz + float(rng.normal(0, 5))) % 360.0,
+                                  backazimuth_uncertainty=5.0,
+                                  slowness=abs(float(p[0])) + float(rng.normal(0, 0.5)),
+                                  slowness_uncertainty=1.0, id=f"{name}-{s.code}"))  # fmt: skip
+            want[f"{name}-{s.code}"] = name
+    assert sum(n != "P" for n in want.values()) >= 6
+    res = associate(sorted(dets, key=lambda x: (x.time, x.id)), net, AssociationConfig())
+    assert len(res.events) == 1, [e.origin for e in res.events]
+    got = {a.detection.id: a.phase for a in res.events[0].arrivals}
+    for k, name in want.items():
+        # PKIKP (the PKP table's earliest) comes within ~2 s of PKiKP at 115-140 deg
+        ok = {"PKiKP", "PKP"} if name == "PKiKP" else {name}
+        assert got.get(k) in ok, (k, got.get(k))

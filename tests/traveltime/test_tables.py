@@ -30,6 +30,14 @@ def _taup_first(model: TauPyModel, names: list[str], d: float, h: float) -> tupl
         ("Pn", ["Pn"], 3.0, 15.0, 0.05),
         ("S", ["s", "S", "Sn", "Sg", "Sdiff"], 25.0, 80.0, 0.1),
         ("PKP", ["PKIKP", "PKiKP", "PKP"], 150.0, 175.0, 0.1),
+        # later phases, each its own table (the IASPEI names arrays' detections get)
+        ("PP", ["PP"], 40.0, 170.0, 0.3),
+        ("ScP", ["ScP"], 10.0, 60.0, 0.3),
+        ("PKiKP", ["PKiKP"], 110.0, 150.0, 0.3),
+        ("SKP", ["SKP"], 133.0, 148.0, 0.3),
+        ("PKKP", ["PKKP"], 80.0, 120.0, 0.3),
+        ("SS", ["SS"], 55.0, 170.0, 0.5),
+        ("SKS", ["SKS"], 85.0, 130.0, 0.3),
     ],
 )
 def test_table_matches_taup(
@@ -44,6 +52,26 @@ def test_table_matches_taup(
         want, ray_p = _taup_first(taup, names, float(d), float(h))
         assert abs(t - want) < tol, (phase, d, h, t, want)
         assert abs(p - ray_p) < 0.3, (phase, d, h, p, ray_p)
+
+
+def test_pkp_branches_are_taups_two_pkp_arrivals(taup: TauPyModel) -> None:
+    """TauP names both outer-core branches "PKP": ab is the one of larger ray parameter
+    (to 180 deg), bc the other, only where there are two (it ends at the C cusp)."""
+    tt = load_travel_times("ak135")
+    rng = np.random.default_rng(7)
+    for d, h in zip(rng.uniform(146.0, 170.0, 10), rng.uniform(0.0, 30.0, 10), strict=True):
+        arr = taup.get_travel_times(source_depth_in_km=h, distance_in_degree=d,
+                                    phase_list=["PKP"])  # fmt: skip
+        branches = sorted((a.ray_param_sec_degree, a.time) for a in arr)
+        t_ab, p_ab, _ = tt.derivatives("PKPab", d, h)
+        assert float(t_ab) == pytest.approx(branches[-1][1], abs=0.3), (d, h)
+        assert float(p_ab) == pytest.approx(branches[-1][0], abs=0.3), (d, h)
+        t_bc = float(tt.time("PKPbc", d, h))
+        if len(branches) >= 2 and d < 154.0:
+            assert t_bc == pytest.approx(branches[0][1], abs=0.3), (d, h)
+            assert t_bc < float(t_ab)
+        elif d > 157.0:
+            assert np.isnan(t_bc), (d, h)
 
 
 def test_depth_derivative_matches_taup_difference(taup: TauPyModel) -> None:
