@@ -324,3 +324,49 @@ def test_a_p_in_an_s_coda_is_no_retrigger_of_it(shared_data: Path) -> None:
     res = associate(as_s, net)  # type: ignore[arg-type]
     found = [sorted({a.detection.id.split("-")[0] for a in e.arrivals}) for e in res.events]
     assert found == [["ev0", "s0"]], found
+
+
+def test_an_events_depth_phases_for_any_crustal_depth_are_its_coda(shared_data: Path) -> None:
+    """An event the search puts at the surface node (0 km) may be 20-40 km deep: its pP and
+    sP then come up to ~15 s after its P, and analysts read them as P (the ISC's 1992-06-12
+    M 5.2, 19 km deep: "P" 8 and 12 s late at PMR and SIT made, with other leftovers, a
+    second event). In its coda a detection between its P and its sP for a source
+    ``ndc_coda_depth_range`` (40 km) deeper is its own; one 40 s after its P, fitting no
+    phase, is not. With the range 0 only the 0-km depth phases (its P's time) count."""
+    from openndc.association import AssociationConfig
+    from openndc.association.associate import _ingest
+    from openndc.association.ndc import NdcHypothesis, _Ndc
+
+    net, _ = primary_network(shared_data, T0)
+    tt = load_travel_times("ak135")
+    t0, la, lo, _ = EVENTS[0]
+    sites = {s.code: s for s in net.stations}  # type: ignore[attr-defined]
+    dist = {c: float(distance_azimuth(la, lo, s.latitude, s.longitude)[0])
+            for c, s in sites.items()}  # fmt: skip
+    seen = [c for c in sorted(sites) if 30.0 <= dist[c] <= 80.0]
+    late = seen[0]
+    t_p = {c: float(tt.time("P", dist[c], 0.0)) for c in seen}
+    sp30 = float(tt.time("sP", dist[late], 30.0)) - float(tt.time("P", dist[late], 30.0))
+    assert 8.0 < sp30 < 14.0
+    # no phase of the event's within the later-phase tolerance of P + 40 s there
+    for ph in ("pP", "sP", "PcP", "PP", "ScP", "S", "PKiKP"):
+        t = float(tt.time(ph, dist[late], 0.0))
+        assert not abs(t - (t_p[late] + 40.0)) < 6.0, ph
+
+    def det(code: str, lapse: float, name: str) -> Detection:
+        return Detection("IM", code, "", "BHZ", T0 + t0 + lapse, time_uncertainty=1.0,
+                         phase="P", id=name)  # fmt: skip
+
+    dets = [det(c, t_p[c], f"P-{c}") for c in seen[1:]]
+    dets += [det(late, t_p[late] + sp30, "sP30"), det(late, t_p[late] + 40.0, "free")]
+    dets.sort(key=lambda d: d.time)
+    for depth_range, want in ((40.0, [True, False]), (0.0, [False, False])):
+        cfg = AssociationConfig(ndc_coda_depth_range=depth_range)
+        ndc = _Ndc(_ingest(dets, net, []), cfg, tt)
+        members = [i for i, d in enumerate(dets) if d.id.startswith("P-")]
+        hyp = NdcHypothesis(float(T0 + t0 - ndc.d.ref), la, lo, 0.0, members,
+                            ["P"] * len(members))  # fmt: skip
+        ndc._add_coda(hyp)
+        idx = np.array([next(i for i, d in enumerate(dets) if d.id == n)
+                        for n in ("sP30", "free")])  # fmt: skip
+        assert ndc._explained(idx).tolist() == want, depth_range
