@@ -13,7 +13,13 @@ from typing import Literal
 
 from openndc.model.config import field_
 
-__all__ = ["AssociationConfig", "AssociationMethod", "local_config", "reb_rules_config"]
+__all__ = [
+    "LATER_PHASES",
+    "AssociationConfig",
+    "AssociationMethod",
+    "local_config",
+    "reb_rules_config",
+]
 
 #: 'ndc': P-driven event formation (regional + teleseismic network); 'grid': back-projection
 #: on a candidate grid; 'local': octree search for dense local networks.
@@ -349,9 +355,10 @@ class AssociationConfig:
     )
     ndc_min_detecting_fraction: float = field_(
         0.25,
-        help="each P station of a small event (below ndc_min_defining) must be at least "
-        "this fraction of the sites (with P detections in the input) out to its distance "
-        "that detect it, else its P is not the event's, and the event needs "
+        help="each P station of an event (a small one, below ndc_min_defining, and any with "
+        "P at up to ndc_consistency_max_stations stations) must be at least this fraction "
+        "of the sites (with P detections in the input) out to its distance that detect it, "
+        "else its P is not the event's, and the event needs "
         "ndc_min_p_stations stations left: an event seen far away is seen close by, a "
         "chance combination of detections is not; PyOcto's min_pick_fraction, per station "
         "as PyOcto applies it, as local_min_pick_fraction; with the amplitude evidence "
