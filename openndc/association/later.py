@@ -3,8 +3,10 @@
 After event formation ('ndc' method) every detection left over is tried against each event:
 
 - *later seismic phases* of ``AssociationConfig.later_phases`` that the model has (pP, sP,
-  PcP, ScP, PKP branches, PP, SS, ScS, Rg; detections the detector named so, or P/S/unnamed
-  detections no event took): time residual within ``later_tolerance`` [s];
+  PcP, ScP, PKiKP, PKP and its branches, SKP, PKKP, PP, SS, SKS, ScS, Rg; detections the
+  detector named so, or P/S/unnamed detections no event took, a P-labelled one only as a
+  P-type phase and an S-labelled one only as an S-type one): time residual within
+  ``later_tolerance`` [s];
 - *hydroacoustic* T/H detections: only where the great circle to the station is open to
   sound (:func:`openndc.geo.hydro_paths`: an event under land reaches the sea within
   ``hydro_source_land_km``, and no land blocks the water path before the last
@@ -32,7 +34,7 @@ from openndc.association.config import AssociationConfig
 from openndc.geo import hydro_paths
 from openndc.model.errors import ConfigError
 from openndc.model.geodesy import DEG_KM, distance_azimuth
-from openndc.model.phases import MAX_DISTANCE
+from openndc.model.phases import MAX_DISTANCE, is_p_type, is_s_type
 
 __all__ = [
     "CLASS_HYDRO",
@@ -146,11 +148,16 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
         quality = np.full((idx.size,), np.inf)
         name = np.full(idx.size, "", dtype="<U6")
         seismic = (cls & (1 | 2 | CLASS_LATER)) != 0
+        # a detection the detector typed joins only as a phase of its type at the station
+        # (a P-labelled one is no SS, an S-labelled one no PP)
+        p_typed = (cls & (1 | CLASS_LATER)) != 0
+        s_typed = (cls & (2 | CLASS_LATER)) != 0
         sl = slow[idx]
         for ph, (tt, pp) in phase_times(source, config.later_phases, dist, h.depth).items():
             q = np.abs(dt - tt) / config.later_tolerance
             slow_ok = ~np.isfinite(sl) | ~np.isfinite(pp) | (np.abs(sl - pp) <= stol[idx])
-            ok = seismic & baz_ok & slow_ok & (q <= 1.0) & (q < quality)
+            typed = p_typed if is_p_type(ph) else s_typed if is_s_type(ph) else seismic
+            ok = typed & baz_ok & slow_ok & (q <= 1.0) & (q < quality)
             quality[ok] = q[ok]
             name[ok] = ph
         km = dist * DEG_KM

@@ -62,11 +62,12 @@ MAX_DISTANCE: dict[str, float] = {"Lg": 20.0, "Rg": 3.0}
 
 #: Every P-type name (compressional at the station): first arrivals, core, depth, reflected.
 P_TYPE: frozenset[str] = frozenset(
-    {*FIRST_P, "Pb", "P*", "p", *CORE_P, "pP", "sP", "pwP", "PcP", "ScP", "PP", "PKKP", "P'P'"}
-)
+    {*FIRST_P, "Pb", "P*", "p", *CORE_P, "pP", "sP", "pwP", "PcP", "ScP", "SKP", "PP", "PKKP",
+     "P'P'"}
+)  # fmt: skip
 #: Every S-type name, Lg included (a guided S wave).
 S_TYPE: frozenset[str] = frozenset(
-    {*FIRST_S, "Sb", "S*", "s", "pS", "sS", "ScS", "PcS", "SS", "Lg"}
+    {*FIRST_S, "Sb", "S*", "s", "pS", "sS", "ScS", "PcS", "SS", "SKS", "SKKS", "Lg"}
 )
 
 PhaseFamily = Literal["P", "S", "surface", "hydroacoustic", "infrasound", "noise", "unknown"]

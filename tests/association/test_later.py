@@ -200,7 +200,8 @@ def test_a_large_events_pp_and_core_phases_join_it(shared_data: Path) -> None:
     deg), detected and labelled P as arrays label them, with their own slowness and
     direction. They join the event as PP, PKiKP and PKPab, and make no event of their own
     (until 2026-12-07 the shipped tables had no PP or PKiKP, and the PKP branches were one
-    table: the defaults named phases the model lacked)."""
+    table: the defaults named phases the model lacked). A detection joins only as a phase
+    of the type its label gives."""
     from tests.association.test_coda import EVENTS
     from tests.association.test_depth_phases import T0 as T_BASE
     from tests.support.ims import primary_network
@@ -232,9 +233,20 @@ def test_a_large_events_pp_and_core_phases_join_it(shared_data: Path) -> None:
                                   slowness_uncertainty=1.0, id=f"{name}-{s.code}"))  # fmt: skip
             want[f"{name}-{s.code}"] = name
     assert sum(n != "P" for n in want.values()) >= 6
+    # the SS at two of them, without a slowness: labelled S it joins as SS; labelled P (a
+    # detector's P-type onset) it is no SS and stays unassociated
+    ss_sites = [c for c in sorted(arrays) if f"PP-{c}" in want][:2]
+    for code, label in zip(ss_sites, ("S", "P"), strict=True):
+        s = next(x for x in net.stations if x.code == code)  # type: ignore[attr-defined]
+        d = float(distance_azimuth(la, lo, s.latitude, s.longitude)[0])
+        t_ss = float(tt.time("SS", d, z))
+        dets.append(Detection("IM", code, "", "cb", T_BASE + t0 + t_ss, time_uncertainty=0.5,
+                              phase=label, id=f"SS{label}-{code}"))  # fmt: skip
     res = associate(sorted(dets, key=lambda x: (x.time, x.id)), net, AssociationConfig())
     assert len(res.events) == 1, [e.origin for e in res.events]
     got = {a.detection.id: a.phase for a in res.events[0].arrivals}
+    assert got.get(f"SSS-{ss_sites[0]}") == "SS"
+    assert f"SSP-{ss_sites[1]}" in {d.id for d in res.unassociated}
     for k, name in want.items():
         # PKIKP (the PKP table's earliest) comes within ~2 s of PKiKP at 115-140 deg
         ok = {"PKiKP", "PKP"} if name == "PKiKP" else {name}
