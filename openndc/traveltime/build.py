@@ -161,11 +161,12 @@ def build_tables(
             for n, ph in phases.items():
                 arrivals = ph.calc_time(float(d))
                 if arrivals:
+                    # (ray parameter, time) of each arrival; the table's is the earliest
                     every[n] = sorted(
                         (float(a.ray_param_sec_degree), float(a.time)) for a in arrivals
                     )
-                    first = min(arrivals, key=lambda a: a.time)
-                    best[n] = (float(first.time), float(first.ray_param_sec_degree))
+                    p_first, t_first = min(every[n], key=lambda pt: pt[1])
+                    best[n] = (t_first, p_first)
             for table, group in PHASE_GROUPS.items():
                 if table in _BRANCH:
                     found = every.get(group[0], [])
