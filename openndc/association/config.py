@@ -433,6 +433,17 @@ class AssociationConfig:
         "as in the IDC's Global Association (a chance combination accepted first had "
         "taken a small event's closest P)",
     )
+    ndc_contest_max_stations: int = field_(
+        4,
+        help="after the search (and the conflict pass), an event with P at up to this many "
+        "stations is contested: the P detections no event took at its stations that could "
+        "be one event with its P elsewhere drive hypotheses of their own (its detections, "
+        "and its neighbours', free again); those holding some of its detections (not most "
+        "of its P: that is the same event), and what is left of it built again, replace it "
+        "where they explain more detections, each event less ndc_min_p_stations (a chance "
+        "combination taken first had held what two events needed: IMS-style set, seed 10). "
+        "0: off",
+    )
     ndc_regrow: bool = field_(
         False,
         help="after the search (and the conflict pass), each event is built again from its "

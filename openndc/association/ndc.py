@@ -30,7 +30,7 @@ import heapq
 import logging
 import math
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -1025,6 +1025,8 @@ class _Ndc:
                     heapq.heappush(heap, (-ev[0], d.t[i], i, ev[1], ev[2]))
         if cfg.ndc_resolve_conflicts:
             out = self._resolve_conflicts(out, known)
+        if cfg.ndc_contest_max_stations > 0:
+            out = self._contest(out, known)
         if cfg.ndc_regrow:
             out = self._regrow(out, known)
         # an event made of another's later phases at all but a few sites is no event: the
@@ -1228,6 +1230,171 @@ class _Ndc:
         if changed:
             self._record_codas((*known, *out))
         return out
+
+    def _contest(
+        self, out: list[NdcHypothesis], known: Sequence[NdcHypothesis]
+    ) -> list[NdcHypothesis]:
+        """Each event with P at up to ``ndc_contest_max_stations`` sites contested by the
+        hypotheses that would hold its detections: the search is greedy, and a chance
+        combination taken first (a noise P at the closest station with two arrays' P of one
+        event and a third station's P of another) holds what two events needed (IMS-style
+        set, seed 10: ev173's arrays' P and ev174's ESDC in an event 1,000 km off; ev173
+        did not form, ev174 formed without ESDC and its closest station, at the surface).
+
+        With the codas of the event and of its neighbours (the events within the search's
+        travel-time span of it) hidden and their detections free again, the event's rivals
+        (:meth:`_contest_drivers`) drive hypotheses of their own, built as in the search and
+        accepted with the codas of the events left standing in place. Those holding any of
+        the event's detections are taken best first (:meth:`_rank`), none sharing a
+        detection with another taken or a duplicate of an event left standing; one holding
+        part of a neighbour's detections is not taken, and one holding all of them, within
+        ``ndc_merge_time`` and ``ndc_merge_distance`` of it, takes its place (the same
+        event with more: a rival never moves an event found); nor is one holding P at more
+        than half the event's P sites (:meth:`_variant`: the same event explained
+        otherwise). Then what is left of the event is built again from its remaining P.
+        Where those explain more detections than the event and the neighbours they took,
+        each event less the least it is made of (``ndc_min_p_stations`` detections: a new
+        event of free detections is no gain), they replace them (as many: the event
+        stands). A detection goes to the explanation that explains most, as the IDC's
+        Global Association resolves hypotheses sharing detections. Returns the events
+        (codas recorded anew where one was replaced)."""
+        d, cfg = self.d, self.cfg
+        for ev in list(out):
+            if not any(h is ev for h in out):
+                continue  # taken by a contest already
+            p_idx = self._p_members(ev.members, ev.phases)
+            if np.unique(d.site[p_idx]).size > cfg.ndc_contest_max_stations:
+                continue
+            near = [h for h in out if h is not ev and abs(h.t0 - ev.t0) <= self.dmax]
+            free = self.alive.copy()
+            for h in near:
+                free[np.asarray(h.members, dtype=np.int64)] = True
+            drivers = self._contest_drivers(ev, p_idx, free)
+            if not drivers:
+                continue
+            standing = [*known, *(h for h in out if h is not ev and all(h is not n for n in near))]
+            mine = set(ev.members)
+            was_alive = self.alive.copy()
+            chosen: list[NdcHypothesis] = []
+            taken: list[NdcHypothesis] = []
+            with ExitStack() as hidden:
+                for h in (ev, *near):
+                    hidden.enter_context(self._coda_hidden(h))
+                    self.alive[np.asarray(h.members, dtype=np.int64)] = True
+                built = [h for h in (self._built(i) for i in drivers) if h is not None]
+            for h in sorted(built, key=self._rank):
+                held = set(h.members)
+                hit = [n for n in near if held & set(n.members)]
+                if (
+                    not held & mine
+                    or self._variant(h, ev)
+                    or not all(self.alive[h.members])
+                    or not all(set(n.members) <= held and self._duplicate(h, (n,)) for n in hit)
+                    or self._duplicate(h, (*standing, *chosen,
+                                           *(n for n in near if all(n is not x for x in hit))))
+                ):  # fmt: skip
+                    continue
+                # accepted as the search would, the codas of the events left standing in
+                # place (their later phases are theirs, not a rival's P)
+                with ExitStack() as hidden:
+                    for x in (ev, *taken, *hit):
+                        hidden.enter_context(self._coda_hidden(x))
+                    p_h = self._p_members(h.members, h.phases)
+                    ok = self._accept(h, float(np.sum(self._p_weights(h, p_h))))
+                if ok is None or not all(self.alive[ok.members]):
+                    continue
+                hit = [n for n in near if set(ok.members) & set(n.members)]
+                if all(set(n.members) <= set(ok.members) and self._duplicate(ok, (n,))
+                       for n in hit) and not self._variant(ok, ev):  # fmt: skip
+                    chosen.append(ok)
+                    taken.extend(hit)
+                    self.alive[self._taken(ok)] = False
+            if chosen:
+                # the neighbours not taken stand: their detections are theirs again
+                for n in near:
+                    if all(n is not x for x in taken):
+                        self.alive[np.asarray(n.members, dtype=np.int64)] = False
+                # what is left of the event, built again from its remaining P
+                with self._coda_hidden(ev):
+                    for i in p_idx:
+                        left = self._built(int(i)) if self.alive[i] else None
+                        if left is not None and not self._duplicate(left, (*standing, *chosen)):
+                            chosen.append(left)
+                            self.alive[self._taken(left)] = False
+            # each event pays for itself with the least it is made of (ndc_min_p_stations
+            # detections): new events made of free detections are no gain, only detections
+            # explained beyond that are (a chance combination of free detections is as
+            # acceptable as an event, IMS-style set, seed 10: ev173's arrays' P with
+            # ev174's ESDC, taken beside ev174's other stations, once that took ESDC); as
+            # many: the event stands (the better fit of its rivals may be a chance
+            # combination's: seed 2 ev55's four stations, SONM's P taken with three others'
+            # noise and later phases)
+            cost = cfg.ndc_min_p_stations
+            n_old = sum(len(h.members) - cost for h in (ev, *taken))
+            n_new = sum(len(h.members) - cost for h in chosen)
+            better = bool(chosen) and n_new > n_old
+            log.debug("ndc: event at %.1f s contested: %d rivals, %d hypotheses, %d taken "
+                      "(%d detections against %d)", ev.t0, len(drivers), len(built),
+                      len(chosen), n_new, n_old)  # fmt: skip
+            if not better:
+                self.alive[:] = was_alive
+                continue
+            log.debug("ndc: event at %.1f s and %d neighbours (%d detections) contested by "
+                      "%d at %s s (%d)", ev.t0, len(taken), n_old, len(chosen),
+                      ", ".join(f"{h.t0:.1f}" for h in chosen), n_new)  # fmt: skip
+            gone = [ev, *taken]
+            at = next(k for k, h in enumerate(out) if h is ev)
+            out[at : at + 1] = chosen
+            out[:] = [h for h in out if all(h is not g for g in gone)]
+            self._record_codas((*known, *out))
+        return out
+
+    def _variant(self, hyp: NdcHypothesis, ev: NdcHypothesis) -> bool:
+        """Whether ``hyp`` holds P of accepted event ``ev`` at more than half its P sites:
+        the same event explained otherwise, not another event (:meth:`_contest` leaves
+        those to :meth:`_regrow`). Moved, such a rival made an event found a chance one
+        with another event's later phases (IMS-style set, seed 2 ev55: KEST's, ESDC's and
+        SONM's P with another event's pP at KMBO and a PKP at PPT, 1,000 km off); in place,
+        a noise P at the closest station took the event's own there (seed 4 ev75)."""
+        d = self.d
+        p_ev = self._p_members(ev.members, ev.phases)
+        mine = set(d.site[p_ev].tolist())
+        held = set(d.site[np.intersect1d(self._p_members(hyp.members, hyp.phases), p_ev)].tolist())
+        return 2 * len(held) > len(mine)
+
+    def _contest_drivers(
+        self, ev: NdcHypothesis, p_idx: IntArray, free: npt.NDArray[np.bool_]
+    ) -> list[int]:
+        """The rivals of accepted event ``ev`` (P detections ``p_idx``) for
+        :meth:`_contest`: the P detections at its P sites ``free`` for it (no event's, or
+        its neighbours') that could be one event with one of its P elsewhere (their times
+        differ by no more than the P travel time between the two sites, plus
+        ``p_tolerance``). Not elsewhere: rivals at every site within the travel-time span
+        (with two of its P to fit) cost twice the association's time on the IMS-style set
+        and found no event more (seed 10)."""
+        d = self.d
+        sites = np.unique(d.site[p_idx])
+        if sites.size < 2:
+            return []
+        first = self._first_at_sites(p_idx)
+        t_first = d.t[first]
+        s_first = d.site[first]
+        lo = int(np.searchsorted(d.t, float(t_first.min()) - self.dmax))
+        hi = int(np.searchsorted(d.t, float(t_first.max()) + self.dmax, side="right"))
+        j = lo + np.flatnonzero(free[lo:hi] & self.is_p[lo:hi] & np.isin(d.site[lo:hi], sites))
+        j = j[~np.isin(j, ev.members)]
+        if j.size == 0:
+            return []
+        at = d.site[j]
+        dist, _, _ = distance_azimuth(d.site_lat[at][:, None], d.site_lon[at][:, None],
+                                      d.site_lat[s_first][None, :],
+                                      d.site_lon[s_first][None, :])  # fmt: skip
+        dist = np.asarray(dist, float)
+        tp, _ = self.src.p_time(dist.ravel(), 0.0)
+        tp = np.asarray(tp, float).reshape(dist.shape)
+        other = at[:, None] != s_first[None, :]
+        fits = other & (np.abs(d.t[j][:, None] - t_first[None, :]) <= tp + self.cfg.p_tolerance)
+        return [int(x) for x in j[fits.any(axis=1)]]
 
     def _hypothesis(self, i: int, score: float, k: int, o: float) -> NdcHypothesis | None:
         """The hypothesis of driver ``i`` whose best node ``k`` (origin time ``o``) scored
