@@ -444,6 +444,14 @@ class AssociationConfig:
         "combination taken first had held what two events needed: IMS-style set, seed 10). "
         "0: off",
     )
+    ndc_search_freed: bool = field_(
+        True,
+        help="after the passes that follow the search (conflicts, contests, events built "
+        "again or dropped), the detections they freed are searched once more: the free P "
+        "detections within the search's travel-time span of them drive hypotheses, best "
+        "first (a chance combination that gave way in the conflict pass had held the "
+        "arrays' P of an event nothing searched again: IMS-style set, seed 10 ev173)",
+    )
     ndc_regrow: bool = field_(
         False,
         help="after the search (and the conflict pass), each event is built again from its "

@@ -1023,6 +1023,7 @@ class _Ndc:
                 ev = self.evaluate(i)
                 if ev is not None:
                     heapq.heappush(heap, (-ev[0], d.t[i], i, ev[1], ev[2]))
+        settled = self.alive.copy()
         if cfg.ndc_resolve_conflicts:
             out = self._resolve_conflicts(out, known)
         if cfg.ndc_contest_max_stations > 0:
@@ -1033,7 +1034,50 @@ class _Ndc:
         # search takes drivers best first, and one that took an event's PcP before the
         # event was found is not undone by the event (defaults, IMS-style set, seed 3:
         # ev188's two PcP with a noise P at LPAZ)
-        return self._drop_explained(out, known)
+        out = self._drop_explained(out, known)
+        if cfg.ndc_search_freed:
+            out = self._search_freed(out, known, self.alive & ~settled)
+        return out
+
+    def _search_freed(
+        self, out: list[NdcHypothesis], known: Sequence[NdcHypothesis],
+        freed: npt.NDArray[np.bool_],
+    ) -> list[NdcHypothesis]:  # fmt: skip
+        """The search once more where the passes after it freed detections (an event that
+        gave way, was contested or dropped): the alive P detections within the search's
+        travel-time span of a freed one drive hypotheses, best node score first, built and
+        accepted as in the search, none a duplicate of an event. The passes free what a
+        chance combination held, but nothing searched it again (IMS-style set, seed 10
+        over the whole day: a chance event of ev173's two arrays' P and ev174's ESDC gave
+        way to ev174 in the conflict pass, and ev173's P at KEST, BRMAR and BRTR stayed
+        free). Returns the events (with those found)."""
+        d = self.d
+        t_freed = d.t[freed]
+        if t_freed.size == 0:
+            return out
+        cand = np.flatnonzero(self.alive & self.is_p)
+        pos = np.searchsorted(t_freed, d.t[cand])
+        gap = np.full(cand.size, np.inf)
+        for k in (pos - 1, pos):
+            ok = (k >= 0) & (k < t_freed.size)
+            gap[ok] = np.minimum(gap[ok], np.abs(d.t[cand[ok]] - t_freed[k[ok]]))
+        scored = []
+        for i in cand[gap <= self.dmax]:
+            ev = self.evaluate(int(i))
+            if ev is not None:
+                scored.append((-ev[0], float(d.t[i]), int(i)))
+        for _, _, i in sorted(scored):
+            if not self.alive[i]:
+                continue
+            hyp = self._built(i)
+            if hyp is None or self._duplicate(hyp, (*known, *out)):
+                continue
+            log.debug("ndc: freed detections make an event at %.1f s (%d detections)", hyp.t0,
+                      len(hyp.members))  # fmt: skip
+            out.append(hyp)
+            self._add_coda(hyp)
+            self.alive[self._taken(hyp)] = False
+        return out
 
     def _taken(self, hyp: NdcHypothesis) -> IntArray:
         """What an accepted ``hyp`` takes: its members and its depth phases (they join it

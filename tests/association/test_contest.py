@@ -148,3 +148,35 @@ def test_the_whole_set_makes_the_two_events(shared_data: Path) -> None:
         km = [float(distance_azimuth(e.origin.latitude, e.origin.longitude, *where)[0]) * 111.19
               for e in events]  # fmt: skip
         assert min(km) < 250.0
+
+
+def _with_ev174(shared_data: Path) -> tuple[_Ndc, NdcHypothesis, np.ndarray]:
+    """The state after the passes over the whole day: ev174 accepted (the chance event
+    had given way to it in the conflict pass), ev173's three P free again."""
+    nd, _ = _searched(shared_data, AssociationConfig())
+    at = {x.id: i for i, x in enumerate(nd.d.items)}
+    nd.alive[:] = True
+    nd._reset_codas()
+    ids = ("ev174-KEST-P", "ev174-ESDC-P", "ev174-BRMAR-P", "ev174-AKASG-P", "ev174-AKASG-pP",
+           "ev174-USRK-P")  # fmt: skip
+    ev174 = NdcHypothesis(float(UTCDateTime(2024, 1, 1, 17, 24, 13.56) - nd.d.ref), 34.92, 9.01,
+                          120.0, [at[x] for x in ids], ["P", "P", "P", "P", "pP", "P"])  # fmt: skip
+    nd.alive[ev174.members] = False
+    nd._add_coda(ev174)
+    freed = np.zeros(nd.alive.size, dtype=np.bool_)
+    freed[[at[x] for x in ("ev173-BRMAR-P", "ev173-BRTR-P")]] = True
+    return nd, ev174, freed
+
+
+def test_detections_freed_after_the_search_are_searched_again(shared_data: Path) -> None:
+    nd, ev174, freed = _with_ev174(shared_data)
+    assert AssociationConfig().ndc_search_freed
+    out = nd._search_freed([ev174], (), freed)
+    assert len(out) == 2 and out[0] is ev174
+    assert _ids(nd, out[1]) == {"ev173-KEST-Pn", "ev173-BRMAR-P", "ev173-BRTR-P"}
+    assert _km(out[1], EV173) < 250.0
+
+
+def test_nothing_freed_nothing_searched(shared_data: Path) -> None:
+    nd, ev174, freed = _with_ev174(shared_data)
+    assert nd._search_freed([ev174], (), np.zeros_like(freed)) == [ev174]
