@@ -20,7 +20,7 @@ from openndc.association.ndc import NdcHypothesis, _Ndc
 from openndc.model import Detection, MonitoringNetwork
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.support.ims import ims_affiliations, read_ims_network
+from tests.support.ims import ims_affiliations, read_ims_network, set_detections
 
 T0 = UTCDateTime(2024, 1, 1, 17, 20)
 EV173 = (34.387, 9.0437)
@@ -69,17 +69,7 @@ def _background() -> list[Detection]:
 
 
 def _detections() -> list[Detection]:
-    out = _background()
-    for name, sta, dt, ph, baz, slow, amp, per, snr in ROWS:
-        array = sta in ARRAYS
-        out.append(Detection(
-            "IM", sta, "", "cb" if array else "BHZ", T0 + dt, phase=ph,
-            time_uncertainty=0.5 if array else 1.0, backazimuth=baz,
-            backazimuth_uncertainty=5.0 if array else 25.0, slowness=slow,
-            slowness_uncertainty=1.0 if array else 4.0, amplitude=amp, amplitude_unit="nm",
-            period=per, snr=snr, id=name,
-        ))  # fmt: skip
-    return out
+    return [*_background(), *set_detections(ROWS, T0, ARRAYS)]
 
 
 def _network(shared_data: Path) -> MonitoringNetwork:

@@ -18,7 +18,7 @@ from openndc.association.ndc import NdcHypothesis, _Ndc
 from openndc.model import Detection
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.support.ims import read_ims_network
+from tests.support.ims import read_ims_network, set_detections
 
 T0 = UTCDateTime(2024, 1, 1, 18, 40)
 EVENT = (34.28, 8.36)
@@ -39,17 +39,7 @@ ARRAYS = {"LPAZ", "BRMAR", "BRTR"}
 
 
 def _detections() -> list[Detection]:
-    out = []
-    for name, sta, dt, ph, baz, slow, amp, per, snr in ROWS:
-        array = sta in ARRAYS
-        out.append(Detection(
-            "IM", sta, "", "cb" if array else "BHZ", T0 + dt, phase=ph,
-            time_uncertainty=0.5 if array else 1.0, backazimuth=baz,
-            backazimuth_uncertainty=5.0 if array else 25.0, slowness=slow,
-            slowness_uncertainty=1.0 if array else 4.0, amplitude=amp, amplitude_unit="nm",
-            period=per, snr=snr, id=name,
-        ))  # fmt: skip
-    return out
+    return set_detections(ROWS, T0, ARRAYS)
 
 
 def _searched(shared_data: Path, taken: tuple[str, ...] = ()) -> tuple[_Ndc, list[NdcHypothesis]]:

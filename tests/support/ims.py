@@ -34,6 +34,7 @@ __all__ = [
     "ims_primary_codes",
     "primary_network",
     "read_ims_network",
+    "set_detections",
     "set_p_detection",
     "table_detections",
 ]
@@ -268,3 +269,24 @@ def biased_array_detections(
                            slowness=d.slowness + 0.1 * bias[d.station]) for d in dets),
                   key=lambda d: d.time)  # fmt: skip
     return net, dets, bias
+
+
+def set_detections(
+    rows: Sequence[tuple[str, str, float, str, float, float, float, float, float]],
+    t0: UTCDateTime, arrays: Collection[str],
+) -> list[Detection]:  # fmt: skip
+    """Detections of the IMS-style set (``benchmarks/bench_association_ims.py``) written out
+    as rows: id, station, time after ``t0`` [s], phase label, back-azimuth [deg], slowness
+    [s/deg], amplitude [nm], period [s], SNR; with the set's uncertainties (``arrays``:
+    0.5 s, 5 deg, 1 s/deg on a beam channel; 3-C stations: 1 s, 25 deg, 4 s/deg on BHZ)."""
+    out = []
+    for name, sta, dt, ph, baz, slow, amp, per, snr in rows:
+        array = sta in arrays
+        out.append(Detection(
+            "IM", sta, "", "cb" if array else "BHZ", t0 + dt, phase=ph,
+            time_uncertainty=0.5 if array else 1.0, backazimuth=baz,
+            backazimuth_uncertainty=5.0 if array else 25.0, slowness=slow,
+            slowness_uncertainty=1.0 if array else 4.0, amplitude=amp, amplitude_unit="nm",
+            period=per, snr=snr, id=name,
+        ))  # fmt: skip
+    return out
