@@ -1317,7 +1317,6 @@ class _Ndc:
             if not drivers:
                 continue
             standing = [*known, *(h for h in out if h is not ev and all(h is not n for n in near))]
-            mine = set(ev.members)
             was_alive = self.alive.copy()
             chosen: list[NdcHypothesis] = []
             taken: list[NdcHypothesis] = []
@@ -1327,31 +1326,20 @@ class _Ndc:
                     self.alive[np.asarray(h.members, dtype=np.int64)] = True
                 built = [h for h in (self._built(i) for i in drivers) if h is not None]
             for h in sorted(built, key=self._rank):
-                held = set(h.members)
-                hit = [n for n in near if held & set(n.members)]
-                if (
-                    not held & mine
-                    or self._variant(h, ev)
-                    or not all(self.alive[h.members])
-                    or not all(set(n.members) <= held and self._duplicate(h, (n,)) for n in hit)
-                    or self._duplicate(h, (*standing, *chosen,
-                                           *(n for n in near if all(n is not x for x in hit))))
-                ):  # fmt: skip
+                if self._rival_hits(h, ev, near, (*standing, *chosen)) is None:
                     continue
                 # accepted as the search would, the codas of the events left standing in
                 # place (their later phases are theirs, not a rival's P)
+                hit = [n for n in near if set(h.members) & set(n.members)]
                 with ExitStack() as hidden:
                     for x in (ev, *taken, *hit):
                         hidden.enter_context(self._coda_hidden(x))
                     p_h = self._p_members(h.members, h.phases)
                     ok = self._accept(h, float(np.sum(self._p_weights(h, p_h))))
-                if ok is None or not all(self.alive[ok.members]):
-                    continue
-                hit = [n for n in near if set(ok.members) & set(n.members)]
-                if all(set(n.members) <= set(ok.members) and self._duplicate(ok, (n,))
-                       for n in hit) and not self._variant(ok, ev):  # fmt: skip
+                took = None if ok is None else self._rival_hits(ok, ev, near, (*standing, *chosen))
+                if ok is not None and took is not None:
                     chosen.append(ok)
-                    taken.extend(hit)
+                    taken.extend(took)
                     self.alive[self._taken(ok)] = False
             if chosen:
                 # the neighbours not taken stand: their detections are theirs again
@@ -1392,6 +1380,27 @@ class _Ndc:
             out[:] = [h for h in out if all(h is not g for g in gone)]
             self._record_codas((*known, *out))
         return out
+
+    def _rival_hits(
+        self, hyp: NdcHypothesis, ev: NdcHypothesis, near: Sequence[NdcHypothesis],
+        standing: Sequence[NdcHypothesis],
+    ) -> list[NdcHypothesis] | None:  # fmt: skip
+        """The neighbours of contested event ``ev`` (among ``near``) whose place rival
+        ``hyp`` takes, or ``None`` where :meth:`_contest` does not take it: it holds none of
+        the event's detections, is the same event (:meth:`_variant`), holds a detection
+        taken already, part of a neighbour or all of one farther than a duplicate, or is a
+        duplicate of an event ``standing`` or of a neighbour it does not take."""
+        held = set(hyp.members)
+        hit = [n for n in near if held & set(n.members)]
+        if (
+            not held & set(ev.members)
+            or self._variant(hyp, ev)
+            or not all(self.alive[hyp.members])
+            or not all(set(n.members) <= held and self._duplicate(hyp, (n,)) for n in hit)
+            or self._duplicate(hyp, (*standing, *(n for n in near if all(n is not x for x in hit))))
+        ):
+            return None
+        return hit
 
     def _variant(self, hyp: NdcHypothesis, ev: NdcHypothesis) -> bool:
         """Whether ``hyp`` holds P of accepted event ``ev`` at more than half its P sites:
