@@ -1056,13 +1056,12 @@ class _Ndc:
         if t_freed.size == 0:
             return out
         cand = np.flatnonzero(self.alive & self.is_p)
-        pos = np.searchsorted(t_freed, d.t[cand])
-        gap = np.full(cand.size, np.inf)
-        for k in (pos - 1, pos):
-            ok = (k >= 0) & (k < t_freed.size)
-            gap[ok] = np.minimum(gap[ok], np.abs(d.t[cand[ok]] - t_freed[k[ok]]))
+        t = d.t[cand]
+        near = np.searchsorted(t_freed, t + self.dmax, side="right") > np.searchsorted(
+            t_freed, t - self.dmax
+        )
         scored = []
-        for i in cand[gap <= self.dmax]:
+        for i in cand[near]:
             ev = self.evaluate(int(i))
             if ev is not None:
                 scored.append((-ev[0], float(d.t[i]), int(i)))
@@ -1326,11 +1325,11 @@ class _Ndc:
                     self.alive[np.asarray(h.members, dtype=np.int64)] = True
                 built = [h for h in (self._built(i) for i in drivers) if h is not None]
             for h in sorted(built, key=self._rank):
-                if self._rival_hits(h, ev, near, (*standing, *chosen)) is None:
+                hit = self._rival_hits(h, ev, near, (*standing, *chosen))
+                if hit is None:
                     continue
                 # accepted as the search would, the codas of the events left standing in
                 # place (their later phases are theirs, not a rival's P)
-                hit = [n for n in near if set(h.members) & set(n.members)]
                 with ExitStack() as hidden:
                     for x in (ev, *taken, *hit):
                         hidden.enter_context(self._coda_hidden(x))
