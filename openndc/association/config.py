@@ -329,6 +329,17 @@ class AssociationConfig:
     infrasound_max_distance: float = field_(
         30.0, unit="deg", help="I detections are tried up to this far from an event"
     )
+    infrasound_chance: float = field_(
+        0.01,
+        help="an I detection joins an event only where a noise detection at its site would fit "
+        "the event at least as well by chance with at most this probability: the site's I "
+        "detections within an hour either side (microbaroms, surf, industry come and go) over "
+        "the times whose celerity fits as well (at least a fifth of the band's half width "
+        "from its middle) and, where the detection has a back-azimuth, the directions within "
+        "its residual (at least its sigma). A station's noise fits any event in a band "
+        "hundreds of seconds wide; at a few detections an hour the IMS-style set's "
+        "infrasound arrays joined a third of their I to events they did not record. 1: off",
+    )
     ndc_max_travel_time: float = field_(
         1500.0,
         unit="s",
@@ -651,6 +662,10 @@ class AssociationConfig:
         if not 0.0 <= self.ndc_far_site_chance < 1.0:
             raise ValueError(
                 f"ndc_far_site_chance is a probability in [0, 1), got {self.ndc_far_site_chance}"
+            )
+        if not 0.0 < self.infrasound_chance <= 1.0:
+            raise ValueError(
+                f"infrasound_chance is a probability in (0, 1], got {self.infrasound_chance}"
             )
         if not self.hydro_land_velocity > 0.0:
             raise ValueError(f"hydro_land_velocity must be > 0, got {self.hydro_land_velocity}")

@@ -15,7 +15,9 @@ After event formation ('ndc' method) every detection left over is tried against 
   (1.48 km/s, the SOFAR channel's sound speed), within ``hydro_tolerance`` + 2 % of the
   water path's time + 25 % of the seismic legs' (:func:`hydro_travel_times`);
 - *infrasound* I detections: celerity (distance / travel time) within
-  ``infrasound_celerity`` (0.29-0.35 km/s; stratospheric and thermospheric returns).
+  ``infrasound_celerity`` (0.29-0.35 km/s; stratospheric and thermospheric returns), and
+  a fit that the site's own noise detections make by chance with at most
+  ``infrasound_chance`` (:func:`infrasound_chance`; the band is hundreds of seconds wide).
 
 Where a detection has a back-azimuth with an uncertainty up to ``ndc_max_baz_sigma`` it must
 point to the event (``backazimuth_tolerance`` or 2.5 sigma). A detection joins the event and
@@ -42,6 +44,7 @@ __all__ = [
     "CLASS_LATER",
     "attach_later_phases",
     "hydro_travel_times",
+    "infrasound_chance",
     "later_window",
     "phase_times",
 ]
@@ -54,6 +57,59 @@ CLASS_HYDRO = 8
 CLASS_INFRA = 16
 
 FloatArray = npt.NDArray[np.float64]
+
+#: a site's I noise rate is counted over its detections this long either side [s], over at
+#: least this span of input (none seen in a short window is not a rate of 0)
+_INFRA_RATE_WINDOW = 3600.0
+#: an I detection's celerity fits no better than this fraction of the band's half width
+#: from its middle (the band's centre is no sharper than the stratospheric returns' spread)
+_INFRA_MIN_DEVIATION = 0.2
+
+
+def infrasound_chance(
+    km: FloatArray,
+    celerity: FloatArray,
+    baz_residual: FloatArray,
+    baz_sigma: FloatArray,
+    rate: FloatArray,
+    band: tuple[float, float],
+) -> FloatArray:
+    """Probability that a site's noise (``rate`` I detections per second, random in time
+    and direction) makes a detection that fits an event ``km`` [km] away at least as well as
+    one with ``celerity`` [km/s] and back-azimuth residual ``baz_residual`` [deg] (NaN: no
+    azimuth measured) does: the times whose celerity lies as close to the middle of ``band``
+    (at least ``_INFRA_MIN_DEVIATION`` of its half width), times the directions within the
+    residual (at least ``baz_sigma`` [deg]) out of 360, under a Poisson rate."""
+    lo, hi = min(band), max(band)
+    mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+    dev = np.clip(np.abs(np.asarray(celerity, float) - mid), _INFRA_MIN_DEVIATION * half, half)
+    km = np.asarray(km, float)
+    window = km / (mid - dev) - km / (mid + dev)
+    res = np.asarray(baz_residual, float)
+    with np.errstate(invalid="ignore"):
+        arc = np.minimum(2.0 * np.fmax(np.abs(res), baz_sigma) / 360.0, 1.0)
+        frac = np.where(np.isfinite(res), arc, 1.0)
+    return np.asarray(-np.expm1(-np.asarray(rate, float) * window * frac), float)
+
+
+def _site_rates(
+    t: FloatArray, site: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]
+) -> FloatArray:
+    """Per detection (NaN outside ``mask``): the rate [1/s] of the other ``mask``
+    detections at its site within ``_INFRA_RATE_WINDOW`` either side (plus one half), over
+    the part of that window the input covers (at least ``_INFRA_RATE_WINDOW``)."""
+    out = np.full(t.size, np.nan)
+    if not mask.any():
+        return out
+    w = _INFRA_RATE_WINDOW
+    first, last = float(t.min()), float(t.max())
+    for s in np.unique(site[mask]):
+        idx = np.flatnonzero(mask & (site == s))
+        ts = t[idx]  # sorted: the detections are sorted by time
+        n = np.searchsorted(ts, ts + w, side="right") - np.searchsorted(ts, ts - w) - 1
+        covered = np.minimum(ts + w, last) - np.maximum(ts - w, first)
+        out[idx] = (n + 0.5) / np.maximum(covered, w)
+    return out
 
 
 def later_window(config: AssociationConfig) -> float:
@@ -128,6 +184,8 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
     slow = np.where(ss <= config.ndc_max_slowness_sigma, dets.slow, np.nan)
     stol = np.maximum(config.slowness_tolerance, 2.5 * ss)
     window = later_window(config)
+    infra = (dets.cls & CLASS_INFRA) != 0
+    infra_rate = _site_rates(dets.t, dets.site, infra)
     # best[i] = (quality, hypothesis index, phase name)
     best: dict[int, tuple[float, int, str]] = {}
     for k, h in enumerate(hyps):
@@ -182,8 +240,17 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
         q = np.abs(cel - mid) / (0.5 * (c_hi - c_lo))
         ok = ((cls & CLASS_INFRA) != 0) & baz_ok & (q <= 1.0)
         ok &= dist <= config.infrasound_max_distance
-        quality[ok] = q[ok]
-        name[ok] = "I"
+        if ok.any():
+            # the fit's chance under the site's own noise: where noise fits as well, the
+            # detection tells nothing (and of two, the one less likely noise joins)
+            j = np.flatnonzero(ok)
+            chance = infrasound_chance(km[j], cel[j], (b[j] - pbaz[j] + 180.0) % 360.0 - 180.0,
+                                       bs[idx[j]], infra_rate[idx[j]],
+                                       config.infrasound_celerity)  # fmt: skip
+            keep = chance <= config.infrasound_chance
+            ok[j[~keep]] = False
+            quality[j[keep]] = chance[keep]
+            name[j[keep]] = "I"
         for j in np.flatnonzero(np.isfinite(quality)):
             i = int(idx[j])
             if i not in best or quality[j] < best[i][0]:

@@ -251,3 +251,59 @@ def test_a_large_events_pp_and_core_phases_join_it(shared_data: Path) -> None:
         # PKIKP (the PKP table's earliest) comes within ~2 s of PKiKP at 115-140 deg
         ok = {"PKiKP", "PKP"} if name == "PKiKP" else {name}
         assert got.get(k) in ok, (k, got.get(k))
+
+
+def test_infrasound_chance_against_a_simulation() -> None:
+    """The chance a site's noise fits an event at least as well, against counting it:
+    Poisson noise detections random in time over the band and in direction (plain
+    reference, 20,000 trials per case)."""
+    from openndc.association.later import infrasound_chance
+
+    band = (0.29, 0.35)
+    rng = np.random.default_rng(5)
+    for km, cel, res, sig, per_hour in ((1500.0, 0.333, 4.0, 3.0, 20.0),
+                                        (600.0, 0.321, 1.0, 3.0, 60.0),
+                                        (2500.0, 0.300, float("nan"), 3.0, 6.0)):  # fmt: skip
+        rate = per_hour / 3600.0
+        want = float(infrasound_chance(np.array([km]), np.array([cel]), np.array([res]),
+                                       np.array([sig]), np.array([rate]), band)[0])  # fmt: skip
+        t_lo, t_hi = km / band[1], km / band[0]  # the band's times
+        hits = 0
+        trials = 20_000
+        for _ in range(trials):
+            n = rng.poisson(rate * (t_hi - t_lo))
+            t = rng.uniform(t_lo, t_hi, n)
+            dev = np.abs(km / t - 0.32)
+            fit = dev <= max(abs(cel - 0.32), 0.2 * 0.03)
+            if np.isfinite(res):
+                fit &= np.abs(rng.uniform(-180.0, 180.0, n)) <= max(abs(res), sig)
+            hits += bool(fit.any())
+        got = hits / trials
+        assert got == pytest.approx(want, abs=4.0 * np.sqrt(want * (1 - want) / trials) + 1e-3)
+
+
+def test_infrasound_at_a_noisy_site_does_not_join() -> None:
+    """The event's I, 3 deg off and in the middle of the celerity band, joins where its
+    array is quiet; where the array detects microbaroms 60 times an hour (from another
+    direction: none of them fits), as well fitting a detection is noise one time in
+    thirty, and it stays unassociated (before, it joined either way)."""
+    dets, net = _detections()
+    code = next(a.code for a in net.arrays)  # type: ignore[attr-defined]
+    lat, lon = _site(net, code)
+    d, _, baz = distance_azimuth(EVENT.latitude, EVENT.longitude, lat, lon)
+    t_i = EVENT.time + float(d) * DEG_KM / 0.32
+    infra = Detection("KZ", code, "", "cb", t_i, phase="I", backazimuth=float(baz) + 3.0,
+                      backazimuth_uncertainty=2.0, id="infra-i")  # fmt: skip
+    micro = [Detection("KZ", code, "", "cb", t_i - 3600.0 + 60.0 * k + 17.0, phase="I",
+                       backazimuth=(float(baz) + 150.0) % 360.0, backazimuth_uncertainty=2.0,
+                       id=f"micro-{k}") for k in range(120)]  # fmt: skip
+    quiet = associate(sorted([*dets, infra], key=lambda x: x.time), net)  # type: ignore[arg-type]
+    assert {a.detection.id: a.phase for a in quiet.events[0].arrivals}.get("infra-i") == "I"
+    noisy = associate(sorted([*dets, infra, *micro], key=lambda x: x.time), net)  # type: ignore[arg-type]
+    assert len(noisy.events) == 1
+    ids = {a.detection.id for a in noisy.events[0].arrivals}
+    assert "infra-i" not in ids
+    assert not any(i.startswith("micro-") for i in ids)
+    off = associate(sorted([*dets, infra, *micro], key=lambda x: x.time), net,  # type: ignore[arg-type]
+                    AssociationConfig(infrasound_chance=1.0))  # fmt: skip
+    assert "infra-i" in {a.detection.id for a in off.events[0].arrivals}
