@@ -329,6 +329,14 @@ class AssociationConfig:
     infrasound_max_distance: float = field_(
         30.0, unit="deg", help="I detections are tried up to this far from an event"
     )
+    hydro_chance: float = field_(
+        0.01,
+        help="a T/H detection joins an event only where a noise detection at its site would "
+        "fit at least as well by chance with at most this probability: the site's T/H "
+        "detections within an hour either side over the times within its residual either "
+        "side (at least a fifth of its tolerance) and, where it has a back-azimuth, the "
+        "directions within that residual (at least its sigma); 1: off",
+    )
     infrasound_chance: float = field_(
         0.01,
         help="an I detection joins an event only where a noise detection at its site would fit "
@@ -663,6 +671,8 @@ class AssociationConfig:
             raise ValueError(
                 f"ndc_far_site_chance is a probability in [0, 1), got {self.ndc_far_site_chance}"
             )
+        if not 0.0 < self.hydro_chance <= 1.0:
+            raise ValueError(f"hydro_chance is a probability in (0, 1], got {self.hydro_chance}")
         if not 0.0 < self.infrasound_chance <= 1.0:
             raise ValueError(
                 f"infrasound_chance is a probability in (0, 1], got {self.infrasound_chance}"

@@ -13,7 +13,9 @@ After event formation ('ndc' method) every detection left over is tried against 
   ``hydro_station_land_km``); travel time = the seismic legs (to the sea, from a T
   station's shore) at ``hydro_land_velocity`` + the water path at ``hydro_velocity``
   (1.48 km/s, the SOFAR channel's sound speed), within ``hydro_tolerance`` + 2 % of the
-  water path's time + 25 % of the seismic legs' (:func:`hydro_travel_times`);
+  water path's time + 25 % of the seismic legs' (:func:`hydro_travel_times`), and a fit
+  the site's own noise makes by chance with at most ``hydro_chance``
+  (:func:`hydro_chance`);
 - *infrasound* I detections: celerity (distance / travel time) within
   ``infrasound_celerity`` (0.29-0.35 km/s; stratospheric and thermospheric returns), and
   a fit that the site's own noise detections make by chance with at most
@@ -43,6 +45,7 @@ __all__ = [
     "CLASS_INFRA",
     "CLASS_LATER",
     "attach_later_phases",
+    "hydro_chance",
     "hydro_travel_times",
     "infrasound_chance",
     "later_window",
@@ -64,6 +67,8 @@ _INFRA_RATE_WINDOW = 3600.0
 #: an I detection's celerity fits no better than this fraction of the band's half width
 #: from its middle (the band's centre is no sharper than the stratospheric returns' spread)
 _INFRA_MIN_DEVIATION = 0.2
+#: a T's time fits no better than this fraction of its tolerance (an emergent onset)
+_HYDRO_MIN_FRACTION = 0.2
 
 
 def infrasound_chance(
@@ -85,11 +90,36 @@ def infrasound_chance(
     dev = np.clip(np.abs(np.asarray(celerity, float) - mid), _INFRA_MIN_DEVIATION * half, half)
     km = np.asarray(km, float)
     window = km / (mid - dev) - km / (mid + dev)
+    frac = _arc_fraction(baz_residual, baz_sigma)
+    return np.asarray(-np.expm1(-np.asarray(rate, float) * window * frac), float)
+
+
+def hydro_chance(
+    residual: FloatArray,
+    tolerance: FloatArray,
+    baz_residual: FloatArray,
+    baz_sigma: FloatArray,
+    rate: FloatArray,
+) -> FloatArray:
+    """Probability that a hydroacoustic site's noise (``rate`` T/H detections per second)
+    makes a detection that fits an event's T at least as well as one with time
+    ``residual`` [s] (within ``tolerance`` [s]) and back-azimuth residual ``baz_residual``
+    [deg] (NaN: none measured, as at a single hydrophone): the times within the residual
+    either side (at least ``_HYDRO_MIN_FRACTION`` of the tolerance), times the directions
+    within the azimuth residual (at least ``baz_sigma``) out of 360, under a Poisson rate."""
+    tol = np.asarray(tolerance, float)
+    half = np.clip(np.abs(np.asarray(residual, float)), _HYDRO_MIN_FRACTION * tol, tol)
+    frac = _arc_fraction(baz_residual, baz_sigma)
+    return np.asarray(-np.expm1(-np.asarray(rate, float) * 2.0 * half * frac), float)
+
+
+def _arc_fraction(baz_residual: FloatArray, baz_sigma: FloatArray) -> FloatArray:
+    """The share of directions [0-1] within ``baz_residual`` [deg] (at least
+    ``baz_sigma``) either side; 1 where no azimuth was measured (NaN)."""
     res = np.asarray(baz_residual, float)
     with np.errstate(invalid="ignore"):
         arc = np.minimum(2.0 * np.fmax(np.abs(res), baz_sigma) / 360.0, 1.0)
-        frac = np.where(np.isfinite(res), arc, 1.0)
-    return np.asarray(-np.expm1(-np.asarray(rate, float) * window * frac), float)
+    return np.asarray(np.where(np.isfinite(res), arc, 1.0), float)
 
 
 def _site_rates(
@@ -184,8 +214,8 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
     slow = np.where(ss <= config.ndc_max_slowness_sigma, dets.slow, np.nan)
     stol = np.maximum(config.slowness_tolerance, 2.5 * ss)
     window = later_window(config)
-    infra = (dets.cls & CLASS_INFRA) != 0
-    infra_rate = _site_rates(dets.t, dets.site, infra)
+    infra_rate = _site_rates(dets.t, dets.site, (dets.cls & CLASS_INFRA) != 0)
+    hydro_rate = _site_rates(dets.t, dets.site, (dets.cls & CLASS_HYDRO) != 0)
     # best[i] = (quality, hypothesis index, phase name)
     best: dict[int, tuple[float, int, str]] = {}
     for k, h in enumerate(hyps):
@@ -231,8 +261,13 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
             with np.errstate(invalid="ignore"):
                 q = np.abs(dt - t_h) / tol_h
             ok = hydro & reach & baz_ok & (q <= 1.0)
-            quality[ok] = q[ok]
-            name[ok] = "T"
+            j = np.flatnonzero(ok)
+            chance = hydro_chance(dt[j] - t_h[j], tol_h[j],
+                                  (b[j] - pbaz[j] + 180.0) % 360.0 - 180.0, bs[idx[j]],
+                                  hydro_rate[idx[j]])  # fmt: skip
+            keep = chance <= config.hydro_chance
+            quality[j[keep]] = chance[keep]
+            name[j[keep]] = "T"
         c_lo, c_hi = min(config.infrasound_celerity), max(config.infrasound_celerity)
         with np.errstate(divide="ignore"):
             cel = np.where(dt > 0, km / np.maximum(dt, 1e-9), np.inf)

@@ -307,3 +307,57 @@ def test_infrasound_at_a_noisy_site_does_not_join() -> None:
     off = associate(sorted([*dets, infra, *micro], key=lambda x: x.time), net,  # type: ignore[arg-type]
                     AssociationConfig(infrasound_chance=1.0))  # fmt: skip
     assert "infra-i" in {a.detection.id for a in off.events[0].arrivals}
+
+
+def test_hydro_chance_against_a_simulation() -> None:
+    """The chance a hydroacoustic site's noise fits an event's T at least as well, against
+    counting Poisson noise detections random in time over the tolerance window and in
+    direction (20,000 trials per case)."""
+    from openndc.association.later import hydro_chance
+
+    rng = np.random.default_rng(6)
+    for res, tol, b_res, sig, per_hour in ((6.0, 30.0, float("nan"), 10.0, 40.0),
+                                           (1.0, 12.0, 5.0, 8.0, 200.0),
+                                           (25.0, 50.0, float("nan"), 10.0, 10.0)):  # fmt: skip
+        rate = per_hour / 3600.0
+        want = float(hydro_chance(np.array([res]), np.array([tol]), np.array([b_res]),
+                                  np.array([sig]), np.array([rate]))[0])  # fmt: skip
+        hits = 0
+        trials = 20_000
+        for _ in range(trials):
+            n = rng.poisson(rate * 2.0 * tol)
+            fit = np.abs(rng.uniform(-tol, tol, n)) <= max(abs(res), 0.2 * tol)
+            if np.isfinite(b_res):
+                fit &= np.abs(rng.uniform(-180.0, 180.0, n)) <= max(abs(b_res), sig)
+            hits += bool(fit.any())
+        got = hits / trials
+        assert got == pytest.approx(want, abs=4.0 * np.sqrt(want * (1 - want) / trials) + 1e-3)
+
+
+def test_a_t_at_a_noisy_hydrophone_does_not_join(shared_data: Path) -> None:
+    """The Mid-Atlantic Ridge event's T at Ascension (H10N, open water) 6 s off its
+    predicted time joins it where the hydrophone is quiet; where it detects 60 T an hour
+    (ice, ships, whales; none at the event's time) a noise detection fits that well one
+    time in five and the T stays unassociated (``hydro_chance`` 1 joins it)."""
+    root = shared_data / "ims_site_tables"
+    kinds = ims_affiliations(root / "ims.affiliation")
+    net = read_ims_network(root / "ims.site", T0, set(kinds))
+    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
+    event, t0 = (0.9, -29.0, 10.0), T0 + 600.0
+    seen = dict.fromkeys(("ESDC", "GERES", "TXAR", "PDAR", "NOA", "BRTR"), True)
+    dets = event_p_detections(event, t0, sites, seen, np.random.default_rng(1))
+    d = float(distance_azimuth(event[0], event[1], *sites["H10N"])[0])
+    t_t = t0 + d * DEG_KM / 1.48 + 6.0
+    t = Detection("IM", "H10N", "", "EDH", t_t, phase="T", id="t-H10N")
+    lags = [60.0 * k + 30.0 - 3600.0 for k in range(120)]
+    noise = [Detection("IM", "H10N", "", "EDH", t_t + lag, phase="T", id=f"noise-{k}")
+             for k, lag in enumerate(lags) if abs(lag) > 200.0]  # fmt: skip
+
+    def joined(extra: list[Detection], cfg: AssociationConfig) -> set[str]:
+        res = associate(sorted([*dets, t, *extra], key=lambda x: x.time), net, cfg)
+        assert len(res.events) == 1
+        return {a.detection.id for a in res.events[0].arrivals if a.phase == "T"}
+
+    assert joined([], AssociationConfig()) == {"t-H10N"}
+    assert joined(noise, AssociationConfig()) == set()
+    assert joined(noise, AssociationConfig(hydro_chance=1.0)) == {"t-H10N"}
