@@ -50,6 +50,7 @@ __all__ = [
     "infrasound_chance",
     "later_window",
     "phase_times",
+    "site_rates",
 ]
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,9 @@ CLASS_INFRA = 16
 
 FloatArray = npt.NDArray[np.float64]
 
-#: a site's I noise rate is counted over its detections this long either side [s], over at
+#: a site's I or T noise rate is counted over its detections this long either side [s], over at
 #: least this span of input (none seen in a short window is not a rate of 0)
-_INFRA_RATE_WINDOW = 3600.0
+_NOISE_RATE_WINDOW = 3600.0
 #: an I detection's celerity fits no better than this fraction of the band's half width
 #: from its middle (the band's centre is no sharper than the stratospheric returns' spread)
 _INFRA_MIN_DEVIATION = 0.2
@@ -122,20 +123,22 @@ def _arc_fraction(baz_residual: FloatArray, baz_sigma: FloatArray) -> FloatArray
     return np.asarray(np.where(np.isfinite(res), arc, 1.0), float)
 
 
-def _site_rates(
+def site_rates(
     t: FloatArray, site: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]
 ) -> FloatArray:
-    """Per detection (NaN outside ``mask``): the rate [1/s] of the other ``mask``
-    detections at its site within ``_INFRA_RATE_WINDOW`` either side (plus one half), over
-    the part of that window the input covers (at least ``_INFRA_RATE_WINDOW``)."""
+    """Per detection (NaN outside ``mask``; times ``t`` [s] sorted): the rate [1/s] of the
+    other ``mask`` detections at its site within ``_NOISE_RATE_WINDOW`` either side (plus
+    one half), over the part of that window the input covers (at least
+    ``_NOISE_RATE_WINDOW``): a site's noise about that time (microbaroms, ice, ships come
+    and go), not over the whole input."""
     out = np.full(t.size, np.nan)
     if not mask.any():
         return out
-    w = _INFRA_RATE_WINDOW
+    w = _NOISE_RATE_WINDOW
     first, last = float(t.min()), float(t.max())
     for s in np.unique(site[mask]):
         idx = np.flatnonzero(mask & (site == s))
-        ts = t[idx]  # sorted: the detections are sorted by time
+        ts = t[idx]
         n = np.searchsorted(ts, ts + w, side="right") - np.searchsorted(ts, ts - w) - 1
         covered = np.minimum(ts + w, last) - np.maximum(ts - w, first)
         out[idx] = (n + 0.5) / np.maximum(covered, w)
@@ -214,8 +217,8 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
     slow = np.where(ss <= config.ndc_max_slowness_sigma, dets.slow, np.nan)
     stol = np.maximum(config.slowness_tolerance, 2.5 * ss)
     window = later_window(config)
-    infra_rate = _site_rates(dets.t, dets.site, (dets.cls & CLASS_INFRA) != 0)
-    hydro_rate = _site_rates(dets.t, dets.site, (dets.cls & CLASS_HYDRO) != 0)
+    infra_rate = site_rates(dets.t, dets.site, (dets.cls & CLASS_INFRA) != 0)
+    hydro_rate = site_rates(dets.t, dets.site, (dets.cls & CLASS_HYDRO) != 0)
     # best[i] = (quality, hypothesis index, phase name)
     best: dict[int, tuple[float, int, str]] = {}
     for k, h in enumerate(hyps):

@@ -62,7 +62,12 @@ import numpy.typing as npt
 from obspy import UTCDateTime
 
 from openndc.association.config import AssociationConfig
-from openndc.association.later import hydro_travel_times
+from openndc.association.later import (
+    hydro_chance,
+    hydro_travel_times,
+    infrasound_chance,
+    site_rates,
+)
 from openndc.association.tables import TravelTimeSource, travel_time_source
 from openndc.model.detection import Detection
 from openndc.model.errors import AssociationError, ConfigError
@@ -542,7 +547,12 @@ def _candidates(
     sites: _Sites,
     config: AssociationConfig,
     source: TravelTimeSource,
+    rate: FloatArray,
 ) -> list[_Candidate]:
+    """The phases of reference event ``k`` that detections ``idx`` fit; ``rate``: per
+    detection, its site's noise rate of its kind [1/s] (T/H and I: a fit as good as the
+    site's noise makes by chance more often than ``hydro_chance`` / ``infrasound_chance``
+    is none)."""
     o = ref.origin
     st, se, sz = _origin_sigmas(o, config)
     used_sites = sorted({site_of[i] for i in idx})
@@ -636,7 +646,10 @@ def _candidates(
             tt = float(hydro_tt[j])
             res = dt - tt
             tol = float(hydro_tol[j]) + kf * math.hypot(st, se / config.hydro_velocity)
-            if abs(res) <= tol:
+            chance = float(hydro_chance(np.array([res]), np.array([tol]),
+                                        np.array([baz_res if baz_checked else math.nan]),
+                                        np.array([bsig]), np.array([rate[i]]))[0])  # fmt: skip
+            if abs(res) <= tol and chance <= config.hydro_chance:
                 best = _Candidate(
                     abs(res) / tol,
                     int(i),
@@ -654,7 +667,11 @@ def _candidates(
         elif group == _INFRA and dist[j] <= config.infrasound_max_distance and dt > 0:
             lo, hi = min(config.infrasound_celerity), max(config.infrasound_celerity)
             cel = km[j] / dt
-            if lo <= cel <= hi:
+            chance = float(infrasound_chance(np.array([km[j]]), np.array([cel]),
+                                             np.array([baz_res if baz_checked else math.nan]),
+                                             np.array([bsig]), np.array([rate[i]]),
+                                             config.infrasound_celerity)[0])  # fmt: skip
+            if lo <= cel <= hi and chance <= config.infrasound_chance:
                 mid = 0.5 * (lo + hi)
                 best = _Candidate(
                     abs(cel - mid) / (0.5 * (hi - lo)),
@@ -786,13 +803,22 @@ def join_reference(
     from openndc.association.later import later_window
 
     reach = later_window(config)
+    # each T/H and I detection's site noise rate (their fits' chance: later.hydro_chance,
+    # later.infrasound_chance)
+    waves = np.array([_wave(detections[i].phase) for i in order], dtype=np.int64)
+    o_sites = np.array([site_of[i] for i in order], dtype=np.int64)
+    rate = np.full(len(detections), np.nan)
+    for group in (_HYDRO, _INFRA):
+        r = site_rates(times, o_sites, waves == group)
+        rate[ordered[waves == group]] = r[waves == group]
     cands: list[_Candidate] = []
     for k, ref in enumerate(refs):
         t = float(ref.origin.time.timestamp)
         lo = int(np.searchsorted(times, t - 60.0))
         hi = int(np.searchsorted(times, t + reach))
         if hi > lo:
-            cands += _candidates(k, ref, detections, ordered[lo:hi], site_of, sites, config, source)
+            cands += _candidates(k, ref, detections, ordered[lo:hi], site_of, sites, config,
+                                 source, rate)  # fmt: skip
     alive = set(range(len(refs)))
     assigned: dict[int, list[_Candidate]] = {}
     for _ in range(10):  # events without enough first-P data give their detections back

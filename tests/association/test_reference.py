@@ -321,11 +321,13 @@ def test_slowness_in_s_per_km_is_an_error_not_an_empty_join(
         associate(per_km, net, AssociationConfig(), reference=refs)  # type: ignore[arg-type]
 
 
-def test_a_reference_events_t_joins_over_open_water_only(shared_data: Path) -> None:
+@pytest.mark.parametrize("noisy", [False, True])
+def test_a_reference_events_t_joins_over_open_water_only(shared_data: Path, noisy: bool) -> None:
     """A reference event off Tohoku, its P at three arrays, and a T at the time sound takes
     to Wake (open Pacific) and to Cape Leeuwin (Indonesia and Australia lie between): Wake's
     joins the reference event, Cape Leeuwin's stays unassociated (before the paths were
-    walked both joined)."""
+    walked both joined). Where Wake detects 60 T an hour (none near the event's), a noise
+    detection fits as well often (``hydro_chance``): its T stays unassociated too."""
     seen = dict.fromkeys(("MJAR", "KSRS", "USRK"), True)
     net = read_ims_network(shared_data / "ims_site_tables/ims.site", T0,
                            {"H11N", "H01W", *seen})  # fmt: skip
@@ -347,9 +349,18 @@ def test_a_reference_events_t_joins_over_open_water_only(shared_data: Path) -> N
         d = float(distance_azimuth(ev.latitude, ev.longitude, *sites[code])[0])
         dets.append(Detection("IM", code, "", "EDH", ev.time + d * DEG_KM / 1.48 + 4.0,
                               phase="T", id=f"t-{code}"))  # fmt: skip
+        if noisy and code == "H11N":
+            t_t = dets[-1].time
+            lags = [60.0 * k + 30.0 - 3600.0 for k in range(120)]
+            dets += [Detection("IM", code, "", "EDH", t_t + lag, phase="T", id=f"noise-{k}")
+                     for k, lag in enumerate(lags) if abs(lag) > 300.0]  # fmt: skip
     res = associate(sorted(dets, key=lambda x: x.time), net, AssociationConfig(), reference=refs)
     assert [e.id for e in res.events] == ["IDC-tohoku"]
     phases = {a.detection.id: a.phase for a in res.events[0].arrivals}
+    if noisy:
+        assert set(phases) == {"ev-MJAR", "ev-KSRS", "ev-USRK"}
+        assert {"t-H11N", "t-H01W"} <= {x.id for x in res.unassociated}
+        return
     assert set(phases) == {"ev-MJAR", "ev-KSRS", "ev-USRK", "t-H11N"}
     assert phases["t-H11N"] == "T"
     assert [x.id for x in res.unassociated] == ["t-H01W"]
