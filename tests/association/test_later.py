@@ -72,18 +72,28 @@ def test_depth_phase_hydroacoustic_and_infrasound_join_the_event() -> None:
     assert all(not a.time_defining for a in joined)
 
 
-def test_a_t_joins_over_open_water_only(shared_data: Path) -> None:
-    """An event on the Mid-Atlantic Ridge seen by six IMS arrays, and a T at the time sound
-    takes to two hydroacoustic stations: Ascension's (open water) joins the event,
-    Socorro's (82 deg away in the Pacific: the Americas lie between) stays unassociated.
-    Before the paths were walked both joined."""
+def _ridge_event(
+    shared_data: Path,
+) -> tuple[object, dict[str, tuple[float, float]], tuple[float, float, float], UTCDateTime,
+           list[Detection]]:  # fmt: skip
+    """The IMS network, its sites, an event on the equatorial Mid-Atlantic Ridge, its origin
+    time and its P at six IMS arrays."""
     root = shared_data / "ims_site_tables"
     kinds = ims_affiliations(root / "ims.affiliation")
     net = read_ims_network(root / "ims.site", T0, set(kinds))
     sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
     event, t0 = (0.9, -29.0, 10.0), T0 + 600.0
     seen = dict.fromkeys(("ESDC", "GERES", "TXAR", "PDAR", "NOA", "BRTR"), True)
-    dets = event_p_detections(event, t0, sites, seen, np.random.default_rng(1))
+    return net, sites, event, t0, event_p_detections(event, t0, sites, seen,
+                                                     np.random.default_rng(1))  # fmt: skip
+
+
+def test_a_t_joins_over_open_water_only(shared_data: Path) -> None:
+    """An event on the Mid-Atlantic Ridge seen by six IMS arrays, and a T at the time sound
+    takes to two hydroacoustic stations: Ascension's (open water) joins the event,
+    Socorro's (82 deg away in the Pacific: the Americas lie between) stays unassociated.
+    Before the paths were walked both joined."""
+    net, sites, event, t0, dets = _ridge_event(shared_data)
     for code in ("H10N", "H06N"):
         d = float(distance_azimuth(event[0], event[1], *sites[code])[0])
         dets.append(Detection("IM", code, "", "EDH", t0 + d * DEG_KM / 1.48 + 3.0, phase="T",
@@ -339,13 +349,7 @@ def test_a_t_at_a_noisy_hydrophone_does_not_join(shared_data: Path) -> None:
     predicted time joins it where the hydrophone is quiet; where it detects 60 T an hour
     (ice, ships, whales; none at the event's time) a noise detection fits that well one
     time in five and the T stays unassociated (``hydro_chance`` 1 joins it)."""
-    root = shared_data / "ims_site_tables"
-    kinds = ims_affiliations(root / "ims.affiliation")
-    net = read_ims_network(root / "ims.site", T0, set(kinds))
-    sites = {s.code: (s.latitude, s.longitude) for s in net.stations}
-    event, t0 = (0.9, -29.0, 10.0), T0 + 600.0
-    seen = dict.fromkeys(("ESDC", "GERES", "TXAR", "PDAR", "NOA", "BRTR"), True)
-    dets = event_p_detections(event, t0, sites, seen, np.random.default_rng(1))
+    net, sites, event, t0, dets = _ridge_event(shared_data)
     d = float(distance_azimuth(event[0], event[1], *sites["H10N"])[0])
     t_t = t0 + d * DEG_KM / 1.48 + 6.0
     t = Detection("IM", "H10N", "", "EDH", t_t, phase="T", id="t-H10N")
