@@ -286,7 +286,6 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
                                        bs[idx[j]], infra_rate[idx[j]],
                                        config.infrasound_celerity)  # fmt: skip
             keep = chance <= config.infrasound_chance
-            ok[j[~keep]] = False
             quality[j[keep]] = chance[keep]
             name[j[keep]] = "I"
         for j in np.flatnonzero(np.isfinite(quality)):
