@@ -233,7 +233,8 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
         dist = np.atleast_1d(np.asarray(dist, float))
         pbaz = np.atleast_1d(np.asarray(pbaz, float))
         b = baz[idx]
-        baz_ok = ~np.isfinite(b) | (np.abs((b - pbaz + 180.0) % 360.0 - 180.0) <= btol[idx])
+        b_res = (b - pbaz + 180.0) % 360.0 - 180.0  # NaN where no azimuth counts
+        baz_ok = ~np.isfinite(b) | (np.abs(b_res) <= btol[idx])
         dt = dets.t[idx] - h.t0
         cls = dets.cls[idx]
         quality = np.full((idx.size,), np.inf)
@@ -265,8 +266,7 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
                 q = np.abs(dt - t_h) / tol_h
             ok = hydro & reach & baz_ok & (q <= 1.0)
             j = np.flatnonzero(ok)
-            chance = hydro_chance(dt[j] - t_h[j], tol_h[j],
-                                  (b[j] - pbaz[j] + 180.0) % 360.0 - 180.0, bs[idx[j]],
+            chance = hydro_chance(dt[j] - t_h[j], tol_h[j], b_res[j], bs[idx[j]],
                                   hydro_rate[idx[j]])  # fmt: skip
             keep = chance <= config.hydro_chance
             quality[j[keep]] = chance[keep]
@@ -282,8 +282,7 @@ def attach_later_phases(dets: Any, hyps: list[Any], config: AssociationConfig, s
             # the fit's chance under the site's own noise: where noise fits as well, the
             # detection tells nothing (and of two, the one less likely noise joins)
             j = np.flatnonzero(ok)
-            chance = infrasound_chance(km[j], cel[j], (b[j] - pbaz[j] + 180.0) % 360.0 - 180.0,
-                                       bs[idx[j]], infra_rate[idx[j]],
+            chance = infrasound_chance(km[j], cel[j], b_res[j], bs[idx[j]], infra_rate[idx[j]],
                                        config.infrasound_celerity)  # fmt: skip
             keep = chance <= config.infrasound_chance
             quality[j[keep]] = chance[keep]

@@ -1064,11 +1064,13 @@ class _Ndc:
         for i in cand[near]:
             ev = self.evaluate(int(i))
             if ev is not None:
-                scored.append((-ev[0], float(d.t[i]), int(i)))
-        for _, _, i in sorted(scored):
+                scored.append((-ev[0], float(d.t[i]), int(i), ev))
+        accepted = False
+        for _, _, i, ev in sorted(scored, key=lambda x: x[:3]):
             if not self.alive[i]:
                 continue
-            hyp = self._built(i)
+            # its best node as scored, unless an event accepted since changed what is free
+            hyp = self._built(i) if accepted else self._hypothesis(i, *ev)
             if hyp is None or self._duplicate(hyp, (*known, *out)):
                 continue
             log.debug("ndc: freed detections make an event at %.1f s (%d detections)", hyp.t0,
@@ -1076,6 +1078,7 @@ class _Ndc:
             out.append(hyp)
             self._add_coda(hyp)
             self.alive[self._taken(hyp)] = False
+            accepted = True
         return out
 
     def _taken(self, hyp: NdcHypothesis) -> IntArray:
