@@ -412,6 +412,19 @@ class AssociationConfig:
         "direction and slowness recorded the event, an upward scatter of its amplitude; 0 "
         "keeps none",
     )
+    ndc_chance_combinations: float = field_(
+        0.05,
+        help="an event is accepted only where its combination of stations is not what the "
+        "hour's noise makes: the expected number of combinations of as many stations fitting "
+        "a node as well by chance (the free P-type detections within half an hour either side, "
+        "each a driver, x the ways to choose the other stations among the operating ones, x "
+        "the product over them of the chance that a noise detection fits the first P (time, "
+        "and back-azimuth and slowness where they define) and S at the station's rate about "
+        "that time) must be at most this. The counts of defining data were set at 2 noise "
+        "detections per station-hour; at 10 they let a chance combination through for every "
+        "two true events (IMS-style set, seed 1), and this scales with the noise (a per-node "
+        "number: the search's nodes are not counted). 0 turns it off",
+    )
     ndc_amplitude_evidence: bool = field_(
         True,
         help="a small event (below ndc_min_defining, or with P at up to "
@@ -670,6 +683,10 @@ class AssociationConfig:
         if not 0.0 <= self.ndc_far_site_chance < 1.0:
             raise ValueError(
                 f"ndc_far_site_chance is a probability in [0, 1), got {self.ndc_far_site_chance}"
+            )
+        if not self.ndc_chance_combinations >= 0.0:
+            raise ValueError(
+                f"ndc_chance_combinations must be >= 0, got {self.ndc_chance_combinations}"
             )
         if not 0.0 < self.hydro_chance <= 1.0:
             raise ValueError(f"hydro_chance is a probability in (0, 1], got {self.hydro_chance}")

@@ -107,6 +107,9 @@ _CODA_END_SNR = 2.0
 #: one), seeds 1-7 / 8-10, missed / false: 0.99: 1 / 8, 4 / 3; 0.999: 1 / 15, 3 / 6.
 _FIT_LEVEL = 0.99
 
+#: [s] The span over which :meth:`_Ndc._chance_combinations` counts the search's drivers.
+_HOUR = 3600.0
+
 #: First-arrival phases the NDC method names (those in ``AssociationConfig.phases``).
 _FIRST_P = ("Pg", "Pn", "P", "PKP")
 _FIRST_S = ("Sg", "Sn", "S")
@@ -2642,7 +2645,61 @@ class _Ndc:
                 return self._accept(rest, n_data - float(np.sum(self._p_weights(hyp, gone))))
         if self._p_rms(hyp) > cfg.ndc_max_rms:
             return None
+        if cfg.ndc_chance_combinations > 0.0:
+            expected = self._chance_combinations(hyp)
+            if expected > cfg.ndc_chance_combinations:
+                log.debug("ndc: hypothesis at %.1f s: %.3g such combinations by chance",
+                          hyp.t0, expected)  # fmt: skip
+                return None
         return hyp
+
+    def _chance_combinations(self, hyp: NdcHypothesis) -> float:
+        """Expected number of combinations of the hour's noise that fit a node as well as
+        ``hyp``'s stations do (``ndc_chance_combinations``).
+
+        Each free P-type detection within ``_HOUR`` / 2 either side of the origin drives the
+        search; at a node, the event's ``k`` P stations less one (the least specific, as
+        the driver) are any ``k - 1`` of the other operating sites, each fitting by chance
+        with ``1 - exp(-rate x window)``: the site's rate about that time
+        (:meth:`_local_rate`), the window its first P's time tolerance (as :meth:`gather`)
+        times the share of directions and slownesses within tolerance where its back-azimuth
+        and slowness define, and its S time's (``s_tolerance``) where one fits. The
+        product of those chances, times the drivers and the ways to choose the sites
+        (``C(n_operating - 1, k - 1)``): the counts of defining data were set at a few
+        noise detections per station-hour and do not scale with the noise; this does
+        (rate^(k - 1) x the drivers)."""
+        d, cfg = self.d, self.cfg
+        p_idx = self._p_members(hyp.members, hyp.phases)
+        first = self._first_at_sites(p_idx)
+        if first.size < 2:
+            return 0.0
+        w_b, w_s = self._p_weight_parts(hyp, first)
+        s = d.site[first]
+        dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[s], d.site_lon[s])
+        tol = np.where(np.asarray(dist, float) < 20.0, cfg.p_tolerance,
+                       cfg.ndc_teleseismic_p_tolerance)  # fmt: skip
+        tol = np.maximum(tol, cfg.pick_sigma_factor * np.nan_to_num(d.tsig[first]))
+        rate = np.array([self._local_rate(int(s[k]), float(d.t[i]), int(i))
+                         for k, i in enumerate(first.tolist())])  # fmt: skip
+        window = 2.0 * tol
+        window = window * np.where(w_b > 0.0, np.minimum(2.0 * self.btol[first] / 360.0, 1.0), 1.0)
+        spans = np.array([self._slowness_span(int(x)) for x in s.tolist()])
+        window = window * np.where(w_s > 0.0, np.minimum(2.0 * self.stol[first] / spans, 1.0), 1.0)
+        log_p = np.log(-np.expm1(-rate * window))
+        s_sites = {int(d.site[m]) for m, ph in zip(hyp.members, hyp.phases, strict=True)
+                   if ph in _S_TYPE}  # fmt: skip
+        for k, site in enumerate(s.tolist()):
+            if site in s_sites:
+                log_p[k] += math.log(-math.expm1(-rate[k] * 2.0 * cfg.s_tolerance))
+        # the least specific station plays the driver
+        log_chance = float(np.sum(log_p) - np.max(log_p))
+        lo = int(np.searchsorted(d.t, hyp.t0 - _HOUR / 2.0))
+        hi = int(np.searchsorted(d.t, hyp.t0 + _HOUR / 2.0, side="right"))
+        drivers = max(int(np.count_nonzero(self.p_or_later[lo:hi] & self.alive[lo:hi])), 1)
+        n_operating = max(int(np.count_nonzero(self._operating(hyp.t0))), first.size)
+        n, k = n_operating - 1, first.size - 1
+        log_ways = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+        return math.exp(min(math.log(drivers) + log_ways + log_chance, 700.0))
 
 
 def search_ndc(
