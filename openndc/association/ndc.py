@@ -2658,14 +2658,14 @@ class _Ndc:
         ``hyp``'s stations do (``ndc_chance_combinations``).
 
         Each free P-type detection within ``_HOUR`` / 2 either side of the origin drives the
-        search; at a node, the event's ``k`` P stations less one (the least specific, as
-        the driver) are any ``k - 1`` of the other operating sites, each fitting by chance
-        with ``1 - exp(-rate x window)``: the site's rate about that time
-        (:meth:`_local_rate`), the window its first P's time tolerance (as :meth:`gather`)
-        times the share of directions and slownesses within tolerance where its back-azimuth
-        and slowness define, and its S time's (``s_tolerance``) where one fits. The
-        product of those chances, times the drivers and the ways to choose the sites
-        (``C(n_operating - 1, k - 1)``): the counts of defining data were set at a few
+        search (counted per hour of the input there); at a node, the event's ``k`` P
+        stations less one (the least specific, as the driver) are any ``k - 1`` of the other
+        operating sites, each fitting by chance with ``1 - exp(-rate x window)``: the site's
+        rate about that time (:meth:`_local_rate`), the window its first P's time tolerance
+        (as :meth:`gather`) times the share of directions and slownesses within tolerance
+        where its back-azimuth and slowness define, and its S time's (``s_tolerance``) where
+        one fits. The product of those chances, times the drivers and the ways to choose the
+        sites (``C(n_operating - 1, k - 1)``): the counts of defining data were set at a few
         noise detections per station-hour and do not scale with the noise; this does
         (rate^(k - 1) x the drivers)."""
         d, cfg = self.d, self.cfg
@@ -2693,9 +2693,14 @@ class _Ndc:
                 log_p[k] += math.log(-math.expm1(-rate[k] * 2.0 * cfg.s_tolerance))
         # the least specific station plays the driver
         log_chance = float(np.sum(log_p) - np.max(log_p))
-        lo = int(np.searchsorted(d.t, hyp.t0 - _HOUR / 2.0))
-        hi = int(np.searchsorted(d.t, hyp.t0 + _HOUR / 2.0, side="right"))
-        drivers = max(int(np.count_nonzero(self.p_or_later[lo:hi] & self.alive[lo:hi])), 1)
+        # drivers per hour about the origin (over the part of the hour the input covers: a
+        # short window's few detections are not a quiet hour)
+        half = _HOUR / 2.0
+        lo = int(np.searchsorted(d.t, hyp.t0 - half))
+        hi = int(np.searchsorted(d.t, hyp.t0 + half, side="right"))
+        covered = min(hyp.t0 + half, float(d.t[-1])) - max(hyp.t0 - half, float(d.t[0]))
+        n_free = int(np.count_nonzero(self.p_or_later[lo:hi] & self.alive[lo:hi]))
+        drivers = max(n_free, 1) * _HOUR / max(covered, _MIN_RATE_SPAN)
         n_operating = max(int(np.count_nonzero(self._operating(hyp.t0))), first.size)
         n, k = n_operating - 1, first.size - 1
         log_ways = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
