@@ -416,14 +416,15 @@ class AssociationConfig:
         0.05,
         help="an event is accepted only where its combination of stations is not what the "
         "hour's noise makes: the expected number of combinations of as many stations fitting "
-        "a node as well by chance (the free P-type detections within half an hour either side, "
-        "each a driver, x the ways to choose the other stations among the operating ones, x "
-        "the product over them of the chance that a noise detection fits the first P (time, "
-        "and back-azimuth and slowness where they define) and S at the station's rate about "
-        "that time) must be at most this. The counts of defining data were set at 2 noise "
-        "detections per station-hour; at 10 they let a chance combination through for every "
-        "two true events (IMS-style set, seed 1), and this scales with the noise (a per-node "
-        "number: the search's nodes are not counted). 0 turns it off",
+        "a node as well by chance (the free P-type and later-phase detections per hour about "
+        "the origin, each a driver, x the ways to choose the other stations among the "
+        "operating ones, x the product over them of the chance that a noise detection fits "
+        "the first P (time, and back-azimuth and slowness where they define) and S at the "
+        "station's rate about that time) must be at most this. The counts of defining data "
+        "were set at 2 noise detections per station-hour; at 10 they let more chance "
+        "combinations through than there were true events (IMS-style set, seed 1: 109 "
+        "false, 85 true), and this scales with the noise (a per-node number: the search's "
+        "nodes are not counted). 0 turns it off",
     )
     ndc_amplitude_evidence: bool = field_(
         True,

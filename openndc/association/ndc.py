@@ -2657,8 +2657,9 @@ class _Ndc:
         """Expected number of combinations of the hour's noise that fit a node as well as
         ``hyp``'s stations do (``ndc_chance_combinations``).
 
-        Each free P-type detection within ``_HOUR`` / 2 either side of the origin drives the
-        search (counted per hour of the input there); at a node, the event's ``k`` P
+        Each free detection within ``_HOUR`` / 2 either side of the origin that the site
+        rates count (P-type and later phases) may drive the search (counted per hour of the
+        input there); at a node, the event's ``k`` P
         stations less one (the least specific, as the driver) are any ``k - 1`` of the other
         operating sites, each fitting by chance with ``1 - exp(-rate x window)``: the site's
         rate about that time (:meth:`_local_rate`), the window its first P's time tolerance
