@@ -2271,8 +2271,14 @@ class _Ndc:
         hi = int(np.searchsorted(d.t, t + w, side="right"))
         mine = (d.site[lo:hi] == site) & self.p_or_later[lo:hi] & self.alive[lo:hi]
         n = int(np.count_nonzero(lo + np.flatnonzero(mine) != own))
-        covered = min(t + w, float(d.t[-1])) - max(t - w, float(d.t[0]))
-        return (n + 0.5) / max(covered, _MIN_RATE_SPAN)
+        return (n + 0.5) / self._covered(t, w)
+
+    def _covered(self, t: float, half: float) -> float:
+        """The span [s] of ``half`` either side of time ``t`` that the input covers (at
+        least ``_MIN_RATE_SPAN``): what a count of detections about ``t`` is a rate over."""
+        d = self.d
+        covered = min(t + half, float(d.t[-1])) - max(t - half, float(d.t[0]))
+        return max(covered, _MIN_RATE_SPAN)
 
     def _slowness_span(self, site: int) -> float:
         """The span [s/deg] of the slownesses measured at ``site`` (5-95 %; at least
@@ -2699,9 +2705,8 @@ class _Ndc:
         half = _HOUR / 2.0
         lo = int(np.searchsorted(d.t, hyp.t0 - half))
         hi = int(np.searchsorted(d.t, hyp.t0 + half, side="right"))
-        covered = min(hyp.t0 + half, float(d.t[-1])) - max(hyp.t0 - half, float(d.t[0]))
         n_free = int(np.count_nonzero(self.p_or_later[lo:hi] & self.alive[lo:hi]))
-        drivers = max(n_free, 1) * _HOUR / max(covered, _MIN_RATE_SPAN)
+        drivers = max(n_free, 1) * _HOUR / self._covered(hyp.t0, half)
         n_operating = max(int(np.count_nonzero(self._operating(hyp.t0))), first.size)
         n, k = n_operating - 1, first.size - 1
         log_ways = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
