@@ -872,9 +872,7 @@ class _Ndc:
         baz = np.asarray(baz, float)
         tpp, pp = self.src.p_time(dist, depth)
         pname = self.src.names[float(depth)][np.clip(np.rint(dist / 0.05).astype(int), 0, 3600)]
-        tol_p = np.where(dist < 20.0, cfg.p_tolerance, cfg.ndc_teleseismic_p_tolerance)
-        tol_p = np.maximum(tol_p, cfg.pick_sigma_factor * np.nan_to_num(d.tsig[idx]))
-        tol_p = tol_p + CELL_FACTOR * cell * np.nan_to_num(pp)
+        tol_p = self._p_tolerance(dist, idx) + CELL_FACTOR * cell * np.nan_to_num(pp)
         r = d.t[idx] - t0 - tpp
 
         def fits(j: int, b_pred: float, s_pred: float, p_type: bool = True) -> tuple[bool, float]:
@@ -933,6 +931,15 @@ class _Ndc:
                 phases.append(nm)
                 used.add(j)
         return members, phases, n_data
+
+    def _p_tolerance(self, dist: FloatArray, idx: IntArray) -> FloatArray:
+        """Largest P residual [s] of detections ``idx`` at ``dist`` [deg] from an origin:
+        ``p_tolerance`` (``ndc_teleseismic_p_tolerance`` from 20 deg), at least
+        ``pick_sigma_factor`` x the detection's own time uncertainty."""
+        cfg = self.cfg
+        tol = np.where(dist < 20.0, cfg.p_tolerance, cfg.ndc_teleseismic_p_tolerance)
+        return np.asarray(np.maximum(tol, cfg.pick_sigma_factor * np.nan_to_num(self.d.tsig[idx])),
+                          float)  # fmt: skip
 
     def _first_s(
         self, dist: FloatArray, depth: float
@@ -2665,11 +2672,11 @@ class _Ndc:
 
         Each free detection within ``_HOUR`` / 2 either side of the origin that the site
         rates count (P-type and later phases) may drive the search (counted per hour of the
-        input there); at a node, the event's ``k`` P
-        stations less one (the least specific, as the driver) are any ``k - 1`` of the other
-        operating sites, each fitting by chance with ``1 - exp(-rate x window)``: the site's
-        rate about that time (:meth:`_local_rate`), the window its first P's time tolerance
-        (as :meth:`gather`) times the share of directions and slownesses within tolerance
+        input there); at a node, the event's ``k`` P stations less one (the least specific,
+        as the driver) are any ``k - 1`` of the other operating sites, each fitting by
+        chance with ``1 - exp(-rate x window)``: the site's rate about that time
+        (:meth:`_local_rate`), the window its first P's time tolerance (:meth:`_p_tolerance`,
+        as :meth:`gather`) times the share of directions and slownesses within tolerance
         where its back-azimuth and slowness define, and its S time's (``s_tolerance``) where
         one fits. The product of those chances, times the drivers and the ways to choose the
         sites (``C(n_operating - 1, k - 1)``): the counts of defining data were set at a few
@@ -2683,9 +2690,7 @@ class _Ndc:
         w_b, w_s = self._p_weight_parts(hyp, first)
         s = d.site[first]
         dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[s], d.site_lon[s])
-        tol = np.where(np.asarray(dist, float) < 20.0, cfg.p_tolerance,
-                       cfg.ndc_teleseismic_p_tolerance)  # fmt: skip
-        tol = np.maximum(tol, cfg.pick_sigma_factor * np.nan_to_num(d.tsig[first]))
+        tol = self._p_tolerance(np.asarray(dist, float), first)
         rate = np.array([self._local_rate(int(s[k]), float(d.t[i]), int(i))
                          for k, i in enumerate(first.tolist())])  # fmt: skip
         window = 2.0 * tol
