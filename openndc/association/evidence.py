@@ -135,6 +135,27 @@ def station_mb(log_at: FloatArray, distance: FloatArray, depth: float) -> FloatA
     return np.asarray(log_at, dtype=np.float64) + _q(distance, depth)
 
 
+#: [deg] The PKP caustic's distance range: "Amplitudes of PKIKP and PKP change little with
+#: changes in distance from the source except in the range 142 to 152 deg", where they are
+#: large ("The earthquake P phases which penetrate the Earth's core", BSSA 57(5), 875, 1967).
+PKP_CAUSTIC = (142.0, 152.0)
+
+
+def threshold_mb_beyond(threshold: FloatArray, distance: FloatArray, depth: float) -> FloatArray:
+    """A lower bound of the threshold magnitude of sites beyond the mb table's 100 deg
+    (``threshold``: their detection threshold in log10(A/T) [nm/s]; ``distance`` [deg]),
+    where no mb is defined: within the PKP caustic (``PKP_CAUSTIC``: "amplitudes in the
+    caustic allow detection of events perhaps smaller than magnitude 4") as mantle P at its
+    best, the table's smallest Q over the IDC's 20-100 deg; elsewhere (Pdiff, PKIKP, PKP
+    off the caustic) as P at 100 deg, Q(100 deg, h). NaN at 100 deg or closer."""
+    d = np.asarray(distance, dtype=np.float64)
+    q100 = float(mb_q(100.0, depth))
+    q_min = float(np.nanmin(mb_q(np.arange(20.0, 100.5, 1.0), depth)))
+    caustic = (d >= PKP_CAUSTIC[0]) & (d <= PKP_CAUSTIC[1])
+    q = np.where(caustic, q_min, q100)
+    return np.where(d > 100.0, np.asarray(threshold, dtype=np.float64) + q, np.nan)
+
+
 def station_mb_sigma(distance: FloatArray, regional: float = REGIONAL_MB_SIGMA) -> FloatArray:
     """Spread [mb units] of station magnitudes about the event's at ``distance`` [deg]:
     ``STATION_MB_SIGMA``, ``regional`` closer than ``REGIONAL_DISTANCE``."""

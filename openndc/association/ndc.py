@@ -44,6 +44,7 @@ from openndc.association.evidence import (
     site_thresholds,
     small_event_evidence,
     station_mb,
+    threshold_mb_beyond,
 )
 from openndc.association.later import CLASS_LATER, phase_times
 from openndc.association.nodes import (
@@ -81,6 +82,9 @@ IntArray = npt.NDArray[np.int64]
 _SMALL_CANDIDATES = 200
 #: Nodes grown per driver detection for a small event before it is given up.
 _SMALL_TRIES = 5
+#: A back-azimuth too uncertain to constrain counts in a hypothesis's misfit up to this
+#: many of its sigmas (:meth:`_Ndc._misfit_of`): its tolerance.
+_SOFT_AZIMUTH_SIGMAS = 2.5
 #: [deg] a P station this close to a hypothesis makes its depth trade against distance
 #: (:meth:`_Ndc._depth_in_doubt`)
 _CLOSE_DISTANCE = 3.0
@@ -311,6 +315,10 @@ class _Ndc:
         self.baz = np.where(bs <= config.ndc_ignore_baz_sigma, dets.baz, np.nan)
         self.slow = np.where(ss <= config.ndc_ignore_slowness_sigma, dets.slow, np.nan)
         self.btol = np.maximum(config.backazimuth_tolerance, 2.5 * bs)
+        # where an event is placed (_misfits, _fit_residuals, _misfit_of) every measured
+        # azimuth counts over its uncertainty, a 3-C station's too, which
+        # ndc_ignore_baz_sigma keeps from deciding what joins and from the defining count
+        self.baz_loc = np.where(bs < 180.0, dets.baz, np.nan)
         # a measured azimuth, defining or not, rules out a P pointing beyond this many
         # sigmas (ndc_baz_veto_sigmas; only where the bound is below 180 deg, never
         # tighter than the azimuth tolerance)
@@ -797,7 +805,7 @@ class _Ndc:
         o = np.median(r, axis=1)
         sig = self.cfg.p_tolerance / 2.0
         m = np.sum(np.minimum(np.abs(r - o[:, None]) / sig, 5.0), axis=1)
-        b = self.baz[idx]
+        b = self.baz_loc[idx]
         ok = np.isfinite(b)
         if ok.any():
             ang = _angle(b[ok][None, :], baz[:, ok])
@@ -1467,13 +1475,15 @@ class _Ndc:
         cfg, n = self.cfg, self.nodes
         hyp = self._build(i, float(n.latitude[k]), float(n.longitude[k]),
                           float(n.depth[k]), o, float(n.half_cell[k]))  # fmt: skip
-        if score < cfg.ndc_min_defining or hyp is None:
+        if score < cfg.ndc_min_defining or hyp is None or self._grown_small(hyp):
             # a small event, or one whose best node failed (chance detections may score
-            # more there than the event's data at its own node): with few data other
-            # nodes may explain the driver as well or better (or where the first
-            # failed); of those accepted, the one that explains most detections (an S-P
-            # time at the closest station places a small event), then the one that fits
-            # them best (_misfit_of)
+            # more there than the event's data at its own node), or scored as a large one
+            # but grown into a small one (the node counted data the event did not keep: a
+            # far array's P, dropped, left KEST's and two arrays' P placed 500 km off,
+            # IMS-style set, seed 8 ev44): with few data other nodes may explain the
+            # driver as well or better (or where the first failed); of those accepted, the
+            # one that explains most detections (an S-P time at the closest station
+            # places a small event), then the one that fits them best (_misfit_of)
             tried = [hyp] + [
                 self._build(i, float(n.latitude[k2]), float(n.longitude[k2]),
                             float(n.depth[k2]), o2, float(n.half_cell[k2]))
@@ -1492,6 +1502,12 @@ class _Ndc:
             ok = [h for h in tried if h is not None]
             hyp = min(ok, key=self._rank, default=None)
         return hyp
+
+    def _grown_small(self, hyp: NdcHypothesis) -> bool:
+        """Whether accepted ``hyp`` has fewer defining P data (:meth:`_p_weights`) than
+        ``ndc_min_defining``: a small event, however its node scored."""
+        p_idx = self._p_members(hyp.members, hyp.phases)
+        return float(np.sum(self._p_weights(hyp, p_idx))) < self.cfg.ndc_min_defining
 
     def _rivals(self, drv: int, node: int) -> list[int]:
         """Alive P detections at the site of driver ``drv`` that node ``node`` could take
@@ -1700,7 +1716,7 @@ class _Ndc:
         times'."""
         d = self.d
         ts, bs, ss = sigma
-        b, sl = self.baz[idx], self.slow[idx]
+        b, sl = self.baz_loc[idx], self.slow[idx]
         ok_b, ok_s = np.isfinite(b), np.isfinite(sl)
         lat = np.clip(x[:, 0], -90.0, 90.0)
         t, p, baz = self._predicted(lat, x[:, 1], depth, idx)
@@ -2076,8 +2092,10 @@ class _Ndc:
         fraction of closer stations have at least one pick, the station picks are
         discarded"). A station seen with a station magnitude well above its threshold
         magnitude by chance, far away, is so discarded, not the event (before, the least
-        sensitive detecting site's test decided for the whole hypothesis). Sites without a
-        threshold magnitude (no amplitude, beyond 100 deg) are kept. :meth:`_nearest_sites`
+        sensitive detecting site's test decided for the whole hypothesis). A site beyond the mb
+        table's 100 deg is weighed at a lower bound of its threshold magnitude
+        (:func:`threshold_mb_beyond`: as P at 100 deg, or in the PKP caustic at 142-152 deg as
+        mantle P at its best); sites without one (no amplitude) are kept. :meth:`_nearest_sites`
         counts every P-detecting site alike, however noisy, and drops a quiet distant
         array's P while noisier closer sites are silent; this one does not, and still drops
         noise detections at noisy distant sites while as sensitive ones are silent. A site
@@ -2093,10 +2111,16 @@ class _Ndc:
         det_sites = np.unique(d.site[idx])
         dist_all, t_all = self._site_mb(lat, lon, depth, node)
         dist, t_det = dist_all[det_sites], t_all[det_sites]
-        ok = np.isfinite(t_det) & (dist <= 100.0)
-        ok &= np.isin(det_sites, d.site[idx[np.isfinite(d.log_at[idx])]])
+        with_amp = np.isin(det_sites, d.site[idx[np.isfinite(d.log_at[idx])]])
+        ok = np.isfinite(t_det) & (dist <= 100.0) & with_amp
         if int(ok.sum()) < _EVIDENCE_MIN_STATIONS:
             return None
+        # a site beyond the mb table is judged at a bound of its threshold magnitude (a
+        # noise P at 109 deg held a three-array M 3.4 event 355 km off: IMS-style set)
+        beyond = threshold_mb_beyond(self.threshold[det_sites], dist, depth)
+        far = np.isfinite(beyond) & with_amp
+        t_det = np.where(far, beyond, t_det)
+        ok |= far
         cand = np.flatnonzero(self.p_site & np.isfinite(self.threshold)
                               & self._operating(float(np.min(d.t[idx]))))  # fmt: skip
         cand = cand[~np.isin(cand, det_sites)]
@@ -2521,10 +2545,22 @@ class _Ndc:
     def _misfit_of(self, hyp: NdcHypothesis) -> float:
         """How badly ``hyp`` fits its data, to choose between hypotheses explaining as many
         detections: the chi-square of its P residuals (:meth:`_chi2`) plus that of its
-        station magnitudes (the amplitude spread) where they are known."""
+        station magnitudes (the amplitude spread) where they are known, and that of the
+        back-azimuths too uncertain to constrain (``ndc_ignore_baz_sigma``: a 3-C
+        station's), each at most ``_SOFT_AZIMUTH_SIGMAS`` sigmas (a reversed 3-C azimuth
+        weighs no more than one just out of its tolerance): with few data, hypotheses on a
+        valley of fitting times explain as much and fit as well but for them (an event close
+        to a 3-C station with two far arrays to one side: its time and theirs trade distance
+        for origin time, and the 3-C azimuth, however broad, tells which side)."""
         p_idx = self._p_members(hyp.members, hyp.phases)
         ev = self._amplitude_evidence(hyp, p_idx)
-        return self._chi2(hyp, p_idx) + (ev.spread if ev is not None else 0.0)
+        soft = p_idx[np.isfinite(self.baz_loc[p_idx]) & ~np.isfinite(self.baz[p_idx])]
+        z2 = 0.0
+        if soft.size:
+            _, _, baz, _ = self._p_times(hyp.latitude, hyp.longitude, hyp.depth, soft)
+            z = _angle(self.baz_loc[soft], baz) / self._p_sigmas(soft)[1]
+            z2 = float(np.sum(np.minimum(z, _SOFT_AZIMUTH_SIGMAS) ** 2))
+        return self._chi2(hyp, p_idx) + z2 + (ev.spread if ev is not None else 0.0)
 
     def _amplitude_evidence(self, hyp: NdcHypothesis, p_idx: IntArray) -> AmplitudeEvidence | None:
         """Amplitude and negative evidence of a small hypothesis

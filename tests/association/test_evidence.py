@@ -150,6 +150,42 @@ def test_three_station_event_with_agreeing_magnitudes_is_found(shared_data: Path
     assert {f"ev-{c}" for c in seen} <= {a.detection.id for a in found[0].arrivals}
 
 
+def test_threshold_beyond_the_mb_table() -> None:
+    """Beyond 100 deg no mb is defined; a site's threshold magnitude there has a lower
+    bound: as P at 100 deg (Pdiff, PKIKP, PKP off its caustic), and within the PKP caustic
+    (142-152 deg) as mantle P at its best (the smallest Q over 20-100 deg)."""
+    t = np.full(5, 0.5)
+    got = ev.threshold_mb_beyond(t, np.array([90.0, 108.0, 141.0, 150.0, 165.0]), 10.0)
+    assert np.isnan(got[0])
+    q100 = 0.5 + float(mb_q(100.0, 10.0))
+    assert got[1] == got[2] == got[4] == pytest.approx(q100)
+    best = min(float(mb_q(d, 10.0)) for d in np.arange(20.0, 100.5, 1.0))
+    assert got[3] == pytest.approx(0.5 + best)
+    assert got[3] < got[1]
+
+
+def test_a_noise_p_beyond_the_mb_table_does_not_join_a_small_event(shared_data: Path) -> None:
+    """An mb 3.9 three-station event and a noise P at MAW (108.6 deg, a 3-C station at its
+    noise level) at its predicted Pdiff: MAW's threshold magnitude (at least its noise
+    + Q(100 deg), ~5) is that of nearly every operating site, and those are silent, so its
+    P is not the event's. Before, a site beyond the mb table was kept untested: such a
+    noise P (with another at PPT, 154 deg) held a three-array M 3.4 event 355 km off on
+    the IMS-style set, its far times fixing a wrong origin time."""
+    net, sites = _network(shared_data)
+    seen = {"KEST": False, "ESDC": True, "AKASG": True}
+    dets = _detections(sites, seen, _agreeing(sites, seen, 3.9))
+    rng = np.random.default_rng(7)
+    far = event_p_detections(EVENT, T0 + 1800.0, sites, {"MAW": False}, rng,
+                             {"MAW": 0.2 + math.log10(4.0)})  # fmt: skip
+    far = [replace(d, id="noise-MAW") for d in far]
+    res = associate(sorted(dets + far, key=lambda d: (d.time, d.id)), net, reb_rules_config())
+    found = _found(res)
+    assert len(found) == 1, [e.origin for e in res.events]
+    ids = {a.detection.id for a in found[0].arrivals}
+    assert {f"ev-{c}" for c in seen} <= ids
+    assert "noise-MAW" not in ids
+
+
 def test_chance_triplet_with_quiet_closer_stations_silent_is_rejected(
     shared_data: Path,
 ) -> None:
