@@ -142,7 +142,7 @@ def test_local_fit_with_s_times_matches_scipy_least_squares(shared_data: Path) -
     def residuals(x: np.ndarray) -> np.ndarray:
         return ndc._fit_residuals(x[None, :], 0.0, idx, sigma, s_times)[0]
 
-    measured = int(np.isfinite(ndc.baz[idx]).sum() + np.isfinite(ndc.slow[idx]).sum())
+    measured = int(np.isfinite(ndc.baz_loc[idx]).sum() + np.isfinite(ndc.slow[idx]).sum())
     assert residuals(x0).size == 3 + 1 + measured
     ref = least_squares(residuals, x0, x_scale=np.array([0.1, 0.1, 1.0]))
     assert mine[3] == pytest.approx(2.0 * ref.cost, rel=1e-3, abs=1e-3)
