@@ -219,8 +219,9 @@ class AssociationConfig:
     ndc_ignore_baz_sigma: float = field_(
         15.0,
         unit="deg",
-        help="a back-azimuth with a larger uncertainty is ignored (the default keeps the "
-        "earlier behaviour; the IMS-style benchmark's REB options use 90)",
+        help="a back-azimuth with a larger uncertainty (a 3-C station's) decides neither "
+        "which detections join an event nor its defining data; it still places the event, "
+        "weighted by its uncertainty and at most 2.5 sigma (the REB options use 90)",
     )
     ndc_ignore_slowness_sigma: float = field_(
         3.0,
