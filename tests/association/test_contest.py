@@ -20,7 +20,12 @@ from openndc.association.ndc import NdcHypothesis, _Ndc
 from openndc.model import Detection, MonitoringNetwork
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.support.ims import ims_affiliations, read_ims_network, set_detections
+from tests.support.ims import (
+    ims_affiliations,
+    noise_before,
+    read_ims_network,
+    set_detections,
+)
 
 T0 = UTCDateTime(2024, 1, 1, 17, 20)
 EV173 = (34.387, 9.0437)
@@ -49,23 +54,8 @@ def _background() -> list[Detection]:
     """Each station's noise detections in the three hours before: its detection threshold
     (the amplitude test of a small event) and that it was operating come from them, as
     in the set (log10 A/T about 0.0 at the arrays and 0.3 at KEST, 0.3 scatter)."""
-    rng = np.random.default_rng(10)
-    out = []
-    for sta in sorted(STATIONS):
-        array = sta in ARRAYS
-        for n in range(12):
-            log_at = float(rng.normal(0.0 if array else 0.3, 0.3)) + 0.5
-            out.append(Detection(
-                "IM", sta, "", "cb" if array else "BHZ",
-                T0 - 10800.0 + float(rng.uniform(0.0, 7200.0)), phase="P",
-                time_uncertainty=0.5 if array else 1.0,
-                backazimuth=float(rng.uniform(0.0, 360.0)),
-                backazimuth_uncertainty=5.0 if array else 25.0,
-                slowness=float(rng.uniform(2.0, 18.0)),
-                slowness_uncertainty=1.0 if array else 4.0, amplitude=10.0**log_at,
-                amplitude_unit="nm", period=1.0, snr=3.0, id=f"noise-{sta}-{n}",
-            ))  # fmt: skip
-    return out
+    return noise_before(sorted(STATIONS), ARRAYS, T0, np.random.default_rng(10), 12,
+                        (-10800.0, -3600.0), (2.0, 18.0))  # fmt: skip
 
 
 def _detections() -> list[Detection]:

@@ -22,7 +22,13 @@ from openndc.association.ndc import NdcHypothesis, _Ndc
 from openndc.model import Detection, MonitoringNetwork
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.traveltime import load_travel_times
-from tests.support.ims import ims_affiliations, ims_array_codes, read_ims_network, set_detections
+from tests.support.ims import (
+    ims_affiliations,
+    ims_array_codes,
+    noise_before,
+    read_ims_network,
+    set_detections,
+)
 
 T0 = UTCDateTime(2024, 1, 1, 4, 25, 7.504)
 EVENT = (35.478, 10.956)
@@ -93,26 +99,11 @@ def _network(shared_data: Path) -> tuple[MonitoringNetwork, set[str], list[str]]
 
 
 def _background(stations: list[str], arrays: set[str]) -> list[Detection]:
-    """Each primary station's noise detections in the three hours before (log10 A/T about
-    0.0 at the arrays and 0.3 at 3-C stations, 0.3 scatter, SNR about 3): their detection
-    thresholds, and that they were operating and silent when the event's P passed."""
-    rng = np.random.default_rng(8)
-    out = []
-    for sta in stations:
-        array = sta in arrays
-        for n in range(8):
-            log_at = float(rng.normal(0.0 if array else 0.3, 0.3)) + 0.5
-            out.append(Detection(
-                "IM", sta, "", "cb" if array else "BHZ",
-                T0 - 10000.0 + float(rng.uniform(0.0, 9000.0)), phase="P",
-                time_uncertainty=0.5 if array else 1.0,
-                backazimuth=float(rng.uniform(0.0, 360.0)),
-                backazimuth_uncertainty=5.0 if array else 25.0,
-                slowness=float(rng.uniform(4.0, 25.0)),
-                slowness_uncertainty=1.0 if array else 4.0, amplitude=10.0**log_at,
-                amplitude_unit="nm", period=1.0, snr=3.0, id=f"noise-{sta}-{n}",
-            ))  # fmt: skip
-    return out
+    """Each primary station's noise detections in the three hours before (SNR 3 about its
+    noise level): their detection thresholds, and that they were operating and silent
+    when the event's P passed."""
+    return noise_before(stations, arrays, T0, np.random.default_rng(8), 8,
+                        (-10000.0, -1000.0), (4.0, 25.0))  # fmt: skip
 
 
 def _from_the_wrong_node(shared_data: Path) -> tuple[_Ndc, NdcHypothesis | None]:

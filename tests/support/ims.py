@@ -32,6 +32,7 @@ __all__ = [
     "ims_affiliations",
     "ims_array_codes",
     "ims_primary_codes",
+    "noise_before",
     "primary_network",
     "read_ims_network",
     "set_detections",
@@ -226,6 +227,34 @@ def false_p_detections(
                              backazimuth=float(rng.uniform(0, 360)), backazimuth_uncertainty=25.0,
                              slowness=float(rng.uniform(4, 25)), slowness_uncertainty=4.0,
                              id=f"false-{k}"))  # fmt: skip
+    return out
+
+
+def noise_before(
+    stations: Sequence[str], arrays: Collection[str], t0: UTCDateTime, rng: np.random.Generator,
+    n: int, window: tuple[float, float], slowness: tuple[float, float],
+) -> list[Detection]:  # fmt: skip
+    """``n`` noise P detections at each of ``stations``, uniform within ``window`` [s after
+    ``t0``], log10 A/T about 0.0 at ``arrays`` and 0.3 at 3-C stations (0.3 scatter) + 0.5,
+    SNR 3, random back-azimuths and slownesses uniform in ``slowness`` [s/deg], with the
+    IMS-style set's uncertainties: the stations' detection thresholds (the amplitude test of
+    a small event), and that they were operating, come from them. Identifiers
+    ``noise-STATION-K``."""
+    out = []
+    for sta in stations:
+        array = sta in arrays
+        for k in range(n):
+            log_at = float(rng.normal(0.0 if array else 0.3, 0.3)) + 0.5
+            out.append(Detection(
+                "IM", sta, "", "cb" if array else "BHZ",
+                t0 + window[0] + float(rng.uniform(0.0, window[1] - window[0])), phase="P",
+                time_uncertainty=0.5 if array else 1.0,
+                backazimuth=float(rng.uniform(0.0, 360.0)),
+                backazimuth_uncertainty=5.0 if array else 25.0,
+                slowness=float(rng.uniform(*slowness)),
+                slowness_uncertainty=1.0 if array else 4.0, amplitude=10.0**log_at,
+                amplitude_unit="nm", period=1.0, snr=3.0, id=f"noise-{sta}-{k}",
+            ))  # fmt: skip
     return out
 
 
