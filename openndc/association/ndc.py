@@ -2694,6 +2694,20 @@ class _Ndc:
                 return self._accept(rest, n_data - float(np.sum(self._p_weights(hyp, gone))))
         if self._p_rms(hyp) > cfg.ndc_max_rms:
             return None
+        held_off = self._held_off(hyp, p_idx)
+        if held_off is not None:
+            # where its data fit better, or the station's P held the event where the
+            # others' data do not fit (not the event's): the event there (without it),
+            # tested again
+            site, (lat, lon, t0) = held_off
+            held = set() if site is None else set(p_idx[self.d.site[p_idx] == site].tolist())
+            members = [(m, ph) for m, ph in zip(hyp.members, hyp.phases, strict=True)
+                       if m not in held]  # fmt: skip
+            rest = replace(hyp, latitude=lat, longitude=lon, t0=t0,
+                           members=[m for m, _ in members],
+                           phases=[ph for _, ph in members])  # fmt: skip
+            rest_p = self._p_members(rest.members, rest.phases)
+            return self._accept(rest, float(np.sum(self._p_weights(rest, rest_p))))
         if cfg.ndc_chance_combinations > 0.0:
             expected = self._chance_combinations(hyp)
             if expected > cfg.ndc_chance_combinations:
@@ -2701,6 +2715,137 @@ class _Ndc:
                           hyp.t0, expected)  # fmt: skip
                 return None
         return hyp
+
+    def _noise_fits(self, hyp: NdcHypothesis, first: IntArray) -> FloatArray:
+        """Natural log of the chance that the noise at the site of each first P ``first`` of
+        ``hyp`` fits it as well by chance (:meth:`_chance_combinations`): ``1 - exp(-rate x
+        window)``, the site's rate about that time (:meth:`_local_rate`), the window its
+        P's time tolerance (:meth:`_p_tolerance`) times the share of directions and
+        slownesses within tolerance where its back-azimuth and slowness define, times the
+        same for its S time (``s_tolerance``) where one fits."""
+        d, cfg = self.d, self.cfg
+        w_b, w_s = self._p_weight_parts(hyp, first)
+        s = d.site[first]
+        dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[s], d.site_lon[s])
+        tol = self._p_tolerance(np.asarray(dist, float), first)
+        rate = np.array([self._local_rate(int(s[k]), float(d.t[i]), int(i))
+                         for k, i in enumerate(first.tolist())])  # fmt: skip
+        window = 2.0 * tol
+        window = window * np.where(w_b > 0.0, np.minimum(2.0 * self.btol[first] / 360.0, 1.0), 1.0)
+        spans = np.array([self._slowness_span(int(x)) for x in s.tolist()])
+        window = window * np.where(w_s > 0.0, np.minimum(2.0 * self.stol[first] / spans, 1.0), 1.0)
+        log_p = np.log(-np.expm1(-rate * window))
+        s_sites = {int(d.site[m]) for m, ph in zip(hyp.members, hyp.phases, strict=True)
+                   if ph in _S_TYPE}  # fmt: skip
+        for k, site in enumerate(s.tolist()):
+            if site in s_sites:
+                log_p[k] += math.log(-math.expm1(-rate[k] * 2.0 * cfg.s_tolerance))
+        return np.asarray(log_p, float)
+
+    def _held_off(
+        self, hyp: NdcHypothesis, p_idx: IntArray
+    ) -> tuple[int | None, tuple[float, float, float]] | None:
+        """Whether ``hyp`` (P at 3 to ``ndc_drag_max_stations`` sites, detections ``p_idx``)
+        is held where its P data do not put it: ``(None, origin)`` where they all fit
+        better elsewhere, ``(site, origin)`` where one site's P holds it where the others
+        do not fit, with the origin (latitude, longitude [deg], time [s]) where they (the
+        others) fit best; ``None`` where neither.
+
+        The first P at each site (times, defining back-azimuths and slownesses over their
+        uncertainties: :meth:`_p_sigmas`) are fitted at the event's epicentre (origin
+        time free) and where they fit best (:meth:`_fit` from the event's epicentre and
+        from the lattice's best, :meth:`_lattice_best`), depth fixed. Where the best
+        lowers their chi-square by more than the 99 % quantile (``_FIT_LEVEL``) of a
+        chi-square with 2 degrees of freedom (the epicentre), the search's location is a
+        valley the data do not choose. Else each site whose P gives its time alone (no
+        defining back-azimuth or slowness that fits: a 3-C station's) is left out in turn,
+        the same for the others: a site whose leaving out lowers theirs by more than that
+        holds the event (for data of the event the drop is such a chi-square); of those,
+        the one whose P is likeliest noise drags it: the largest half drop (the
+        log-likelihood the others gain) plus the log chance that its site's noise fits as
+        well (:meth:`_noise_fits`). A time alone fits any event that moves to meet it, and
+        a noise P at such a station held four arrays' event 400 km off, where its time
+        fitted and the arrays' azimuths 3 sigma off (IMS-style set, seed 9 ev70): the
+        search tries every station's noise. A site with an azimuth or a slowness that fits
+        is not left out: one datum off (an array's azimuth 3 sigma off) is made
+        non-defining (:meth:`_non_defining`), and two stations left always fit well."""
+        d, cfg = self.d, self.cfg
+        first = self._first_at_sites(p_idx)
+        if first.size < 3 or first.size > cfg.ndc_drag_max_stations:
+            return None
+        from scipy.stats import chi2
+
+        limit = float(chi2.ppf(_FIT_LEVEL, 2))
+        ts, bs, ss = self._p_sigmas(first)
+        start = (hyp.latitude, hyp.longitude, hyp.t0)
+        here = np.array([[hyp.latitude, hyp.longitude, 0.0]])
+
+        def gain(keep: npt.NDArray[np.bool_]) -> tuple[float, tuple[float, float, float]]:
+            o, sig = first[keep], (ts[keep], bs[keep], ss[keep])
+            # at the event's epicentre, the origin time that fits best: the weighted mean
+            z = self._fit_residuals(here, hyp.depth, o, sig)[0]
+            z_t = z[: o.size]
+            z_t = z_t - np.sum(z_t / sig[0]) / np.sum(1.0 / sig[0] ** 2) / sig[0]
+            at = float(np.sum(z_t**2) + np.sum(z[o.size :] ** 2))
+            fits = [self._fit(*x, hyp.depth, o, sig, "linear")
+                    for x in (start, self._lattice_best(o, hyp.depth, sig))]  # fmt: skip
+            la, lo, t0, best = min(fits, key=lambda f: f[3])
+            return at - best, (la, lo, t0)
+
+        # the defining azimuths only: a 3-C station's, too uncertain to count, would count
+        # in the fit through baz_loc
+        soft, self.baz_loc = self.baz_loc, self.baz
+        try:
+            drop, where = gain(np.ones(first.size, dtype=np.bool_))
+            if drop > limit:
+                log.debug("ndc: hypothesis at %.1f s moved where its P fit (chi-square %.1f "
+                          "lower)", hyp.t0, drop)  # fmt: skip
+                return None, where
+            log_noise = self._noise_fits(hyp, first)
+            w_b, w_s = self._p_weight_parts(hyp, first)
+            worst: tuple[float, float, int, tuple[float, float, float]] | None = None
+            for j in np.flatnonzero(w_b + w_s == 0.0).tolist():
+                drop, where = gain(np.arange(first.size) != j)
+                odds = 0.5 * drop + float(log_noise[j])
+                if drop > limit and (worst is None or odds > worst[0]):
+                    worst = (odds, drop, j, where)
+        finally:
+            self.baz_loc = soft
+        if worst is None:
+            return None
+        log.debug("ndc: hypothesis at %.1f s held by the P at %s (chi-square of the others "
+                  "%.1f lower without it)", hyp.t0, d.items[first[worst[2]]].station,
+                  worst[1])  # fmt: skip
+        return int(d.site[first[worst[2]]]), worst[3]
+
+    def _lattice_best(
+        self, idx: IntArray, depth: float, sigma: tuple[FloatArray, FloatArray, FloatArray]
+    ) -> tuple[float, float, float]:
+        """The search lattice's epicentre where P data ``idx`` fit best (the chi-square of
+        their times, origin time fitted, and defining back-azimuths and slownesses over
+        ``sigma``; the node tables' predictions at the node depth closest to ``depth``
+        [km]), and that origin time [s]: a start for :meth:`_fit` beyond the valleys of a
+        local one."""
+        n, d = self.nodes, self.d
+        levels = np.unique(n.depth)
+        rows = np.flatnonzero(n.depth == levels[np.argmin(np.abs(levels - depth))])
+        cols = d.site[idx]
+        ts, bs, ss = sigma
+        r = d.t[idx][None, :] - n.tp[np.ix_(rows, cols)].astype(float)
+        w = 1.0 / ts**2
+        t0 = np.sum(r * w, axis=1) / np.sum(w)
+        cost = np.sum(((r - t0[:, None]) / ts) ** 2, axis=1)
+        b, sl = self.baz[idx], self.slow[idx]
+        ok = np.isfinite(b)
+        if ok.any():
+            baz = n.baz[np.ix_(rows, cols[ok])].astype(float)
+            cost += np.sum((_angle(b[ok][None, :], baz) / bs[ok]) ** 2, axis=1)
+        ok = np.isfinite(sl)
+        if ok.any():
+            p = n.slow[np.ix_(rows, cols[ok])].astype(float)
+            cost += np.sum(((sl[ok][None, :] - p) / ss[ok]) ** 2, axis=1)
+        k = int(np.argmin(np.nan_to_num(cost, nan=np.inf)))
+        return float(n.latitude[rows[k]]), float(n.longitude[rows[k]]), float(t0[k])
 
     def _chance_combinations(self, hyp: NdcHypothesis) -> float:
         """Expected number of combinations of the hour's noise that fit a node as well as
@@ -2718,27 +2863,12 @@ class _Ndc:
         sites (``C(n_operating - 1, k - 1)``): the counts of defining data were set at a few
         noise detections per station-hour and do not scale with the noise; this does
         (rate^(k - 1) x the drivers)."""
-        d, cfg = self.d, self.cfg
+        d = self.d
         p_idx = self._p_members(hyp.members, hyp.phases)
         first = self._first_at_sites(p_idx)
         if first.size < 2:
             return 0.0
-        w_b, w_s = self._p_weight_parts(hyp, first)
-        s = d.site[first]
-        dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat[s], d.site_lon[s])
-        tol = self._p_tolerance(np.asarray(dist, float), first)
-        rate = np.array([self._local_rate(int(s[k]), float(d.t[i]), int(i))
-                         for k, i in enumerate(first.tolist())])  # fmt: skip
-        window = 2.0 * tol
-        window = window * np.where(w_b > 0.0, np.minimum(2.0 * self.btol[first] / 360.0, 1.0), 1.0)
-        spans = np.array([self._slowness_span(int(x)) for x in s.tolist()])
-        window = window * np.where(w_s > 0.0, np.minimum(2.0 * self.stol[first] / spans, 1.0), 1.0)
-        log_p = np.log(-np.expm1(-rate * window))
-        s_sites = {int(d.site[m]) for m, ph in zip(hyp.members, hyp.phases, strict=True)
-                   if ph in _S_TYPE}  # fmt: skip
-        for k, site in enumerate(s.tolist()):
-            if site in s_sites:
-                log_p[k] += math.log(-math.expm1(-rate[k] * 2.0 * cfg.s_tolerance))
+        log_p = self._noise_fits(hyp, first)
         # the least specific station plays the driver
         log_chance = float(np.sum(log_p) - np.max(log_p))
         # drivers per hour about the origin (over the part of the hour the input covers: a
