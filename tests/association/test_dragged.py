@@ -19,16 +19,14 @@ from obspy import UTCDateTime
 from openndc.association import AssociationConfig, associate
 from openndc.association.associate import _ingest, _network_sites
 from openndc.association.ndc import NdcHypothesis, _Ndc
-from openndc.model import Detection, MonitoringNetwork
+from openndc.model import Detection
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.traveltime import load_travel_times
 from tests.support.ims import (
+    case_network,
     event_p_detections,
-    ims_affiliations,
-    ims_array_codes,
     noise_before,
     primary_network,
-    read_ims_network,
     set_detections,
 )
 
@@ -78,17 +76,9 @@ ROWS = [
 ]
 
 
-def _network(shared_data: Path) -> tuple[MonitoringNetwork, set[str], list[str]]:
-    root = shared_data / "ims_site_tables"
-    kinds = ims_affiliations(root / "ims.affiliation")
-    net = read_ims_network(root / "ims.site", T0, set(kinds))
-    primary = sorted(c for c, k in kinds.items() if k == "IMS_PRI")
-    return net, ims_array_codes(root / "ims.site"), primary
-
-
 def _event(shared_data: Path, config: AssociationConfig) -> tuple[float, set[str]]:
     """Distance [km] from the origin of the event holding the four arrays' P, its ids."""
-    net, arrays, primary = _network(shared_data)
+    net, arrays, primary = case_network(shared_data, T0)
     noise = noise_before(primary, arrays, T0, np.random.default_rng(9), 8,
                          (-10000.0, -1000.0), (4.0, 25.0))  # fmt: skip
     dets: list[Detection] = [*noise, *set_detections(ROWS, T0, arrays)]

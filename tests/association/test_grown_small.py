@@ -19,14 +19,12 @@ from obspy import UTCDateTime
 from openndc.association import AssociationConfig
 from openndc.association.associate import _ingest, _network_sites
 from openndc.association.ndc import NdcHypothesis, _Ndc
-from openndc.model import Detection, MonitoringNetwork
+from openndc.model import Detection
 from openndc.model.geodesy import DEG_KM, distance_azimuth
 from openndc.traveltime import load_travel_times
 from tests.support.ims import (
-    ims_affiliations,
-    ims_array_codes,
+    case_network,
     noise_before,
-    read_ims_network,
     set_detections,
 )
 
@@ -90,14 +88,6 @@ ROWS = [
 ]
 
 
-def _network(shared_data: Path) -> tuple[MonitoringNetwork, set[str], list[str]]:
-    root = shared_data / "ims_site_tables"
-    kinds = ims_affiliations(root / "ims.affiliation")
-    net = read_ims_network(root / "ims.site", T0, set(kinds))
-    primary = sorted(c for c, k in kinds.items() if k == "IMS_PRI")
-    return net, ims_array_codes(root / "ims.site"), primary
-
-
 def _background(stations: list[str], arrays: set[str]) -> list[Detection]:
     """Each primary station's noise detections in the three hours before (SNR 3 about its
     noise level): their detection thresholds, and that they were operating and silent
@@ -107,7 +97,7 @@ def _background(stations: list[str], arrays: set[str]) -> list[Detection]:
 
 
 def _from_the_wrong_node(shared_data: Path) -> tuple[_Ndc, NdcHypothesis | None]:
-    net, arrays, primary = _network(shared_data)
+    net, arrays, primary = case_network(shared_data, T0)
     dets = [*_background(primary, arrays), *set_detections(ROWS, T0, arrays)]
     nd = _Ndc(_ingest(dets, net, []), AssociationConfig(), load_travel_times("ak135"),
               _network_sites(net, p_only=True))  # fmt: skip

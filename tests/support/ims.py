@@ -27,6 +27,7 @@ __all__ = [
     "LARGE_EVENTS",
     "SMALL_TUNISIAN",
     "biased_array_detections",
+    "case_network",
     "event_p_detections",
     "false_p_detections",
     "ims_affiliations",
@@ -75,6 +76,17 @@ def primary_network(shared: Path, when: UTCDateTime) -> tuple[MonitoringNetwork,
     primary = ims_primary_codes(root / "ims.affiliation")
     net = read_ims_network(root / "ims.site", when, primary)
     return net, ims_array_codes(root / "ims.site") & primary
+
+
+def case_network(shared: Path, when: UTCDateTime) -> tuple[MonitoringNetwork, set[str], list[str]]:
+    """For a traced case of the IMS-style set: the IMS sites of ``shared/ims_site_tables``
+    (seismic, hydroacoustic and infrasound) in effect at ``when``, the arrays among them,
+    and the primary seismic stations' codes (sorted)."""
+    root = shared / "ims_site_tables"
+    kinds = ims_affiliations(root / "ims.affiliation")
+    net = read_ims_network(root / "ims.site", when, set(kinds))
+    primary = sorted(c for c, k in kinds.items() if k == "IMS_PRI")
+    return net, ims_array_codes(root / "ims.site"), primary
 
 
 def _jdate(when: UTCDateTime) -> int:
