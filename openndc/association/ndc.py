@@ -251,6 +251,15 @@ def _poisson_tail(n: int, mean: float) -> float:
     return max(0.0, 1.0 - below)
 
 
+def _time_free_chi2(r: FloatArray, sigma: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The origin time [s] that fits time residuals ``r`` [s] best (rows: trial epicentres,
+    at origin time 0) over their ``sigma`` [s], the weighted mean, and the chi-square left
+    there, per row."""
+    w = 1.0 / sigma**2
+    t0 = np.sum(r * w, axis=1) / np.sum(w)
+    return t0, np.sum(((r - t0[:, None]) / sigma) ** 2, axis=1)
+
+
 def _angle(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.abs((a - b + 180.0) % 360.0 - 180.0)
 
@@ -1707,16 +1716,18 @@ class _Ndc:
         self, x: FloatArray, depth: float, idx: IntArray,
         sigma: tuple[FloatArray, FloatArray, FloatArray],
         s_times: tuple[IntArray, npt.NDArray[np.bool_], FloatArray] | None = None,
+        defining_only: bool = False,
     ) -> FloatArray:  # fmt: skip
         """Residuals of the P data ``idx`` over their ``sigma`` (times, then the measured
         back-azimuths, then the measured slownesses) at trial origins ``x`` (rows of
         latitude, longitude [deg] and origin time [s]): (rows, data); 1e3 off the
         travel-time table (no P there: far from any fit). ``s_times``: S-type detections,
         whether each is an Lg, and their sigmas, whose time residuals follow the P
-        times'."""
+        times'. Every measured back-azimuth counts (``baz_loc``), the defining ones only
+        (``baz``) with ``defining_only``."""
         d = self.d
         ts, bs, ss = sigma
-        b, sl = self.baz_loc[idx], self.slow[idx]
+        b, sl = (self.baz if defining_only else self.baz_loc)[idx], self.slow[idx]
         ok_b, ok_s = np.isfinite(b), np.isfinite(sl)
         lat = np.clip(x[:, 0], -90.0, 90.0)
         t, p, baz = self._predicted(lat, x[:, 1], depth, idx)
@@ -1753,12 +1764,14 @@ class _Ndc:
         sigma: tuple[FloatArray, FloatArray, FloatArray], loss: str,
         box: tuple[FloatArray, FloatArray] | None = None,
         s_times: tuple[IntArray, npt.NDArray[np.bool_], FloatArray] | None = None,
+        defining_only: bool = False,
     ) -> tuple[float, float, float, float]:  # fmt: skip
         """Epicentre [deg] and origin time [s] of the P data ``idx`` at the least sum of
         ``loss`` over their residuals (:meth:`_fit_residuals`): 'linear' (r^2, the
         chi-square) or 'cauchy' (log(1 + r^2), scipy's robust losses), depth fixed, from
         (``lat``, ``lon``, ``t0``) within ``box`` (lower, upper bounds of the three), and
-        that sum; with ``s_times`` (:meth:`_fit_residuals`) S times too.
+        that sum; with ``s_times`` (:meth:`_fit_residuals`) S times too, with ``defining_only``
+        the defining back-azimuths alone.
         Levenberg-Marquardt on iteratively reweighted least squares, the derivatives by
         finite differences evaluated together (one call per iteration); tested against
         scipy's ``least_squares``, which is ~10 times slower here."""
@@ -1770,7 +1783,7 @@ class _Ndc:
         x = np.clip(np.array([lat, lon, t0], float), lo, hi)
         n_t = ts.size
         step = np.array([[0.0, 0.0, 0.0], [h, 0.0, 0.0], [0.0, h, 0.0]])
-        rows = self._fit_residuals(x[None, :] + step, depth, idx, sigma, s_times)
+        rows = self._fit_residuals(x[None, :] + step, depth, idx, sigma, s_times, defining_only)
         cost = float(np.sum(rho(rows[0] ** 2)))
         lam = 1e-3
         for _ in range(30):
@@ -1790,7 +1803,9 @@ class _Ndc:
                 dx = np.zeros(3)
                 dx[free] = np.linalg.solve(af + lam * np.diag(np.diag(af) + 1e-12), -g[free])
                 x_new = np.clip(x + dx, lo, hi)
-                new_rows = self._fit_residuals(x_new[None, :] + step, depth, idx, sigma, s_times)
+                new_rows = self._fit_residuals(
+                    x_new[None, :] + step, depth, idx, sigma, s_times, defining_only
+                )
                 new_cost = float(np.sum(rho(new_rows[0] ** 2)))
                 if new_cost < cost:
                     moved = bool(np.any(np.abs(x_new - x) > np.array([1e-3, 1e-3, 1e-2])))
@@ -2686,11 +2701,7 @@ class _Ndc:
                 # the P of the sites the test drops are not the event's (PyOcto discards
                 # them): the hypothesis without them, tested again
                 gone = p_idx[~np.isin(self.d.site[p_idx], list(kept))]
-                dropped = set(gone.tolist())
-                members = [(m, ph) for m, ph in zip(hyp.members, hyp.phases, strict=True)
-                           if m not in dropped]  # fmt: skip
-                rest = replace(hyp, members=[m for m, _ in members],
-                               phases=[ph for _, ph in members])  # fmt: skip
+                rest = self._without(hyp, set(gone.tolist()))
                 return self._accept(rest, n_data - float(np.sum(self._p_weights(hyp, gone))))
         if self._p_rms(hyp) > cfg.ndc_max_rms:
             return None
@@ -2701,11 +2712,7 @@ class _Ndc:
             # tested again
             site, (lat, lon, t0) = held_off
             held = set() if site is None else set(p_idx[self.d.site[p_idx] == site].tolist())
-            members = [(m, ph) for m, ph in zip(hyp.members, hyp.phases, strict=True)
-                       if m not in held]  # fmt: skip
-            rest = replace(hyp, latitude=lat, longitude=lon, t0=t0,
-                           members=[m for m, _ in members],
-                           phases=[ph for _, ph in members])  # fmt: skip
+            rest = replace(self._without(hyp, held), latitude=lat, longitude=lon, t0=t0)
             rest_p = self._p_members(rest.members, rest.phases)
             return self._accept(rest, float(np.sum(self._p_weights(rest, rest_p))))
         if cfg.ndc_chance_combinations > 0.0:
@@ -2715,6 +2722,12 @@ class _Ndc:
                           hyp.t0, expected)  # fmt: skip
                 return None
         return hyp
+
+    @staticmethod
+    def _without(hyp: NdcHypothesis, gone: set[int]) -> NdcHypothesis:
+        """``hyp`` less its member detections ``gone``."""
+        kept = [(m, ph) for m, ph in zip(hyp.members, hyp.phases, strict=True) if m not in gone]
+        return replace(hyp, members=[m for m, _ in kept], phases=[ph for _, ph in kept])
 
     def _noise_fits(self, hyp: NdcHypothesis, first: IntArray) -> FloatArray:
         """Natural log of the chance that the noise at the site of each first P ``first`` of
@@ -2781,36 +2794,29 @@ class _Ndc:
         here = np.array([[hyp.latitude, hyp.longitude, 0.0]])
 
         def gain(keep: npt.NDArray[np.bool_]) -> tuple[float, tuple[float, float, float]]:
+            # the defining azimuths only (a 3-C station's, too uncertain to count, not)
             o, sig = first[keep], (ts[keep], bs[keep], ss[keep])
-            # at the event's epicentre, the origin time that fits best: the weighted mean
-            z = self._fit_residuals(here, hyp.depth, o, sig)[0]
-            z_t = z[: o.size]
-            z_t = z_t - np.sum(z_t / sig[0]) / np.sum(1.0 / sig[0] ** 2) / sig[0]
-            at = float(np.sum(z_t**2) + np.sum(z[o.size :] ** 2))
-            fits = [self._fit(*x, hyp.depth, o, sig, "linear")
+            z = self._fit_residuals(here, hyp.depth, o, sig, defining_only=True)
+            at = float(_time_free_chi2(z[:, : o.size] * sig[0], sig[0])[1][0]
+                       + np.sum(z[:, o.size :] ** 2))  # fmt: skip
+            fits = [self._fit(*x, hyp.depth, o, sig, "linear", defining_only=True)
                     for x in (start, self._lattice_best(o, hyp.depth, sig))]  # fmt: skip
             la, lo, t0, best = min(fits, key=lambda f: f[3])
             return at - best, (la, lo, t0)
 
-        # the defining azimuths only: a 3-C station's, too uncertain to count, would count
-        # in the fit through baz_loc
-        soft, self.baz_loc = self.baz_loc, self.baz
-        try:
-            drop, where = gain(np.ones(first.size, dtype=np.bool_))
-            if drop > limit:
-                log.debug("ndc: hypothesis at %.1f s moved where its P fit (chi-square %.1f "
-                          "lower)", hyp.t0, drop)  # fmt: skip
-                return None, where
-            log_noise = self._noise_fits(hyp, first)
-            w_b, w_s = self._p_weight_parts(hyp, first)
-            worst: tuple[float, float, int, tuple[float, float, float]] | None = None
-            for j in np.flatnonzero(w_b + w_s == 0.0).tolist():
-                drop, where = gain(np.arange(first.size) != j)
-                odds = 0.5 * drop + float(log_noise[j])
-                if drop > limit and (worst is None or odds > worst[0]):
-                    worst = (odds, drop, j, where)
-        finally:
-            self.baz_loc = soft
+        drop, where = gain(np.ones(first.size, dtype=np.bool_))
+        if drop > limit:
+            log.debug("ndc: hypothesis at %.1f s moved where its P fit (chi-square %.1f "
+                      "lower)", hyp.t0, drop)  # fmt: skip
+            return None, where
+        log_noise = self._noise_fits(hyp, first)
+        w_b, w_s = self._p_weight_parts(hyp, first)
+        worst: tuple[float, float, int, tuple[float, float, float]] | None = None
+        for j in np.flatnonzero(w_b + w_s == 0.0).tolist():
+            drop, where = gain(np.arange(first.size) != j)
+            odds = 0.5 * drop + float(log_noise[j])
+            if drop > limit and (worst is None or odds > worst[0]):
+                worst = (odds, drop, j, where)
         if worst is None:
             return None
         log.debug("ndc: hypothesis at %.1f s held by the P at %s (chi-square of the others "
@@ -2831,10 +2837,7 @@ class _Ndc:
         rows = np.flatnonzero(n.depth == levels[np.argmin(np.abs(levels - depth))])
         cols = d.site[idx]
         ts, bs, ss = sigma
-        r = d.t[idx][None, :] - n.tp[np.ix_(rows, cols)].astype(float)
-        w = 1.0 / ts**2
-        t0 = np.sum(r * w, axis=1) / np.sum(w)
-        cost = np.sum(((r - t0[:, None]) / ts) ** 2, axis=1)
+        t0, cost = _time_free_chi2(d.t[idx][None, :] - n.tp[np.ix_(rows, cols)].astype(float), ts)
         b, sl = self.baz[idx], self.slow[idx]
         ok = np.isfinite(b)
         if ok.any():
