@@ -67,7 +67,6 @@ import math
 import os
 import sys
 import time
-import warnings
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -86,6 +85,7 @@ from openndc.traveltime import load_travel_times
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support
 from tests.support.ims import ims_affiliations, ims_array_codes, read_ims_network
+from tests.support.isc import read_bulletin
 
 T0 = UTCDateTime(2024, 1, 1)
 #: Spread of station mb about the event's mb (IDC station magnitudes: ~0.3) from 20 deg
@@ -119,12 +119,7 @@ def origins() -> list[tuple[float, float, float, float]]:
     out = []
     isc = _shared() / "bulletins/isc_tunisia_mloc/isc_bulletin_tunisia_1960-2018_ims1.txt"
     ndk = Path(__import__("obspy").__file__).parent / "io/ndk/tests/data/multiple_events.ndk"
-    with warnings.catch_warnings():
-        # ObsPy warns of every reading without a time (the ISC's amplitude-only lines:
-        # hundreds per run); the origins are what the set takes
-        warnings.simplefilter("ignore", UserWarning)
-        bulletin = read_events(str(isc), format="IMS10BULLETIN")
-    for cat in (bulletin, read_events(str(ndk))):
+    for cat in (read_bulletin(isc), read_events(str(ndk))):
         for ev in cat:
             o = ev.preferred_origin() or ev.origins[0]
             m = ev.preferred_magnitude() or (ev.magnitudes[0] if ev.magnitudes else None)

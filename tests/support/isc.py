@@ -19,6 +19,7 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from obspy import UTCDateTime, read_events
@@ -27,7 +28,7 @@ from openndc.model.detection import Detection
 from openndc.model.geodesy import destination
 from openndc.model.inventory import MonitoringNetwork, Station
 
-__all__ = ["IscEvent", "read_isc", "true_event", "with_false_detections"]
+__all__ = ["IscEvent", "read_bulletin", "read_isc", "true_event", "with_false_detections"]
 
 #: Readings a body-wave detector does not make: surface waves and amplitude-only lines.
 SURFACE_OR_AMPLITUDE = {"LR", "LQ", "L", "LZ", "LN", "LE", "LM", "LmH", "LRM", "MLR", "Rm",
@@ -54,6 +55,15 @@ def _label(phase: str) -> str | None:
     return "P"
 
 
+def read_bulletin(path: str | Path) -> Any:
+    """The events of the IMS1.0 bulletin at ``path`` (ObsPy's ``IMS10BULLETIN`` reader, an
+    ObsPy ``Catalog``), without ObsPy's warning for every reading it cannot place in time
+    (the ISC's amplitude-only lines: hundreds per file)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_events(str(path), format="IMS10BULLETIN")
+
+
 def read_isc(path: Path, spacing_min: float | None = None, codes: set[str] | None = None,
              arrays: frozenset[str] = frozenset()
              ) -> tuple[list[Detection], list[IscEvent], MonitoringNetwork]:  # fmt: skip
@@ -61,9 +71,7 @@ def read_isc(path: Path, spacing_min: float | None = None, codes: set[str] | Non
     the stations ``codes`` where given. A reported back-azimuth and slowness get the
     uncertainty the IDC typically reports for the kind of station (the bulletin gives
     none): 10 deg and 1.5 s/deg at ``arrays``, 30 deg and 4 s/deg elsewhere."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ObsPy warns of every amplitude-only reading
-        cat = read_events(str(path), format="IMS10BULLETIN")
+    cat = read_bulletin(path)
     dets: list[Detection] = []
     events: list[IscEvent] = []
     positions: dict[str, list[tuple[float, float]]] = defaultdict(list)
