@@ -372,14 +372,12 @@ def with_codas(dets: list[Detection], evs: list[Origin], seed: int) -> list[Dete
         log_at = np.log10(np.array([float(d.amplitude) for d in src]) / per)
         # the site's noise level: every detection there has A/T = N x snr
         noise = float(np.median(log_at - np.log10([float(d.snr) for d in src])))
-        kept = set()
         for i, d in enumerate(src):
             before = t_abs < t_abs[i]
             c = _coda_log_at(log_at[before], lapse[before], per[before],
                              t_abs[i] - t_abs[before] + lapse[before])  # fmt: skip
             background = 0.5 * math.log10(10.0 ** (2.0 * noise) + float(np.sum(10.0 ** (2.0 * c))))
             if log_at[i] - background >= thr:
-                kept.add(i)
                 out.append(replace(d, snr=float(10.0 ** (log_at[i] - background))))
         is_src = {id(d) for d in src}
         out.extend(d for d in ds if id(d) not in is_src)
