@@ -4,6 +4,8 @@ in Gaussian noise on four stations; the detections CSV must hold exactly the thr
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 from pathlib import Path
 
@@ -78,24 +80,35 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_templates_then_detect(setup: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture(scope="module")
+def templates(setup: Path) -> Path:
+    """``openndc osi templates`` run once on the setup (each test that needs the templates
+    has them, whichever worker runs it)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        rc = main(
+            [
+                "osi",
+                "templates",
+                "--catalog",
+                str(setup / "cat.xml"),
+                "--archive",
+                str(setup / "sds"),
+                "--inventory",
+                str(setup / "net.xml"),
+                "--out",
+                str(setup / "tpl"),
+            ]
+        )
+    assert rc == 0, err.getvalue()
+    return setup / "tpl"
+
+
+def test_templates_then_detect(
+    setup: Path, templates: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = setup
-    rc = main(
-        [
-            "osi",
-            "templates",
-            "--catalog",
-            str(root / "cat.xml"),
-            "--archive",
-            str(root / "sds"),
-            "--inventory",
-            str(root / "net.xml"),
-            "--out",
-            str(root / "tpl"),
-        ]
-    )
-    assert rc == 0, capsys.readouterr().err
-    names = sorted(p.name for p in (root / "tpl").iterdir())
+    names = sorted(p.name for p in templates.iterdir())
     assert names == ["20240301T000500.0.json", "20240301T000500.0.ms", "20240301T000500.0.xml"]
     out = root / "dets.csv"
     rc = main(
@@ -103,7 +116,7 @@ def test_templates_then_detect(setup: Path, capsys: pytest.CaptureFixture[str]) 
             "osi",
             "detect",
             "--templates",
-            str(root / "tpl"),
+            str(templates),
             "--archive",
             str(root / "sds"),
             "--inventory",
@@ -157,14 +170,14 @@ def test_detect_bad_input_one_line(
     assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
 
 
-def test_detect_config_table(setup: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if not (setup / "tpl").is_dir():
-        pytest.skip("needs the templates of test_templates_then_detect")
+def test_detect_config_table(
+    setup: Path, templates: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = [
         "osi",
         "detect",
         "--templates",
-        str(setup / "tpl"),
+        str(templates),
         "--archive",
         str(setup / "sds"),
         "--inventory",
