@@ -20,7 +20,8 @@ The approach of the IDC's Global Association and SeisComP's scautoloc, reduced t
    one depth at more sites than chance explains set the depth (P times alone trade it
    against the origin time); an accepted event's pP / sP make no other event.
 5. *Codas*: P in accepted events' codas make no event unless they are at more sites than
-   the codas' own detection rates explain (a doublet, an aftershock).
+   the codas' own detection rates explain (a doublet, an aftershock); a detection in such
+   a coda drives no hypothesis (a new event's P at other sites do).
 """
 
 from __future__ import annotations
