@@ -337,6 +337,12 @@ def _coda_log_at(
     return np.asarray(np.where(t >= t0, out, -np.inf), dtype=np.float64)
 
 
+def _background(noise: float, coda: npt.NDArray[np.float64]) -> float:
+    """log10(A/T) of a station's noise level ``noise`` and codas ``coda`` (log10(A/T)) summed
+    in power: what an arrival must stand above."""
+    return 0.5 * math.log10(10.0 ** (2.0 * noise) + float(np.sum(10.0 ** (2.0 * coda))))
+
+
 def with_codas(dets: list[Detection], evs: list[Origin], seed: int) -> list[Detection]:
     """``dets`` with the codas of the events' arrivals (``_coda_log_at``): a seismic arrival
     that does not stand ``SNR_THRESHOLD`` above the noise and the earlier arrivals' codas
@@ -376,7 +382,7 @@ def with_codas(dets: list[Detection], evs: list[Origin], seed: int) -> list[Dete
             before = t_abs < t_abs[i]
             c = _coda_log_at(log_at[before], lapse[before], per[before],
                              t_abs[i] - t_abs[before] + lapse[before])  # fmt: skip
-            background = 0.5 * math.log10(10.0 ** (2.0 * noise) + float(np.sum(10.0 ** (2.0 * c))))
+            background = _background(noise, c)
             if log_at[i] - background >= thr:
                 out.append(replace(d, snr=float(10.0 ** (log_at[i] - background))))
         is_src = {id(d) for d in src}
@@ -393,7 +399,7 @@ def with_codas(dets: list[Detection], evs: list[Origin], seed: int) -> list[Dete
             for n in range(int(rng.poisson(CODA_RETRIGGER_RATE * span))):
                 tl = float(grid[0] + rng.uniform(0.0, span))
                 level = float(_coda_log_at(log_at[j], lapse[j], per[j], tl))
-                background = 0.5 * math.log10(10.0 ** (2.0 * noise) + 10.0 ** (2.0 * level))
+                background = _background(noise, np.array([level]))
                 log_snr = thr + float(rng.exponential(0.2))
                 if array:
                     baz = float((float(s.backazimuth or 0.0) + rng.normal(0.0, 10.0)) % 360.0)
