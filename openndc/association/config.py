@@ -267,6 +267,20 @@ class AssociationConfig:
         "sites where the event was not seen are masked only for those. 0: the whole interval "
         "masks everything at every site",
     )
+    ndc_coda_baz_spread: float = field_(
+        20.0,
+        unit="deg",
+        help="the scatter of a coda's directions at an array about its arrival's: a detection "
+        "after a stronger one at its site, not standing out of that one's coda (ndc_coda_q), "
+        "from its direction within this beyond its own azimuth tolerance, is that arrival's "
+        "re-trigger and drives no event, whether or not the arrival's event was found yet "
+        "(the IMS-style set draws 10 deg, one sigma)",
+    )
+    ndc_coda_slowness_spread: float = field_(
+        3.0,
+        unit="s/deg",
+        help="the same for slowness (ndc_coda_baz_spread; the IMS-style set draws 2 s/deg)",
+    )
     later_phases: tuple[str, ...] = field_(
         LATER_PHASES,
         help="later phases ('ndc'): a detection left over after event formation (or one the "

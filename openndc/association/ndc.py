@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from openndc.association.coda import coda_end, station_codas
 from openndc.association.config import AssociationConfig
 from openndc.association.evidence import (
     SILENT_WINDOW,
@@ -107,6 +108,11 @@ _CODA_FAP = 0.01
 _EVIDENCE_MIN_STATIONS = 3
 #: A coda rings (can re-trigger a detector) until it decays to this SNR (coda_end).
 _CODA_END_SNR = 2.0
+#: A coda's scattered waves come from its arrival's direction at an array, from none at a
+#: 3-C station: a re-trigger's direction is compared with its arrival's only where measured
+#: this well [deg] and [s/deg] (coda.station_codas).
+_CODA_DIRECTION_BAZ_SIGMA = 15.0
+_CODA_DIRECTION_SLOWNESS_SIGMA = 3.0
 #: Confidence level of the chi-square fit a small event must pass (:meth:`_Ndc._non_defining`).
 #: IMS-style set with the REB options (any number of azimuths and slownesses given up, not
 #: one), seeds 1-7 / 8-10, missed / false: 0.99: 1 / 8, 4 / 3; 0.999: 1 / 15, 3 / 6.
@@ -208,28 +214,6 @@ class NdcHypothesis:
     depth: float
     members: list[int]
     phases: list[str]
-
-
-def coda_end(lapse: FloatArray, snr: FloatArray, q: float, end_snr: float) -> FloatArray:
-    """Lapse time [s after the origin] at which the coda of an arrival at ``lapse`` [s] with
-    signal-to-noise ratio ``snr`` decays to ``end_snr`` x the noise (no re-trigger after).
-
-    The single-scattering coda envelope of Aki & Chouet (1975, JGR 80(23), 3322-3342),
-    ``A(t) ~ t^-1 exp(-pi f t / Qc)`` at 1 Hz with coda Q ``q``: the end solves
-    ``(t1 / t) exp(-pi (t - t1) / q) = end_snr / snr`` (bisection; ``lapse`` itself where
-    ``snr <= end_snr``). A strong arrival (SNR 10^4) keeps a coda for ~10 min at Qc 300, a
-    weak one (SNR 5) for ~1 min.
-    """
-    t1 = np.maximum(np.asarray(lapse, float), 1.0)
-    target = np.log(end_snr / np.maximum(np.asarray(snr, float), end_snr))
-    lo = t1.copy()
-    hi = t1 + 50.0 * q  # exp(-50 pi) is far below any SNR ratio
-    for _ in range(40):
-        mid = 0.5 * (lo + hi)
-        above = np.log(t1 / mid) - math.pi * (mid - t1) / q > target
-        lo = np.where(above, mid, lo)
-        hi = np.where(above, hi, mid)
-    return np.asarray(hi, float)
 
 
 def _has_phase(source: Any, phase: str) -> bool:
@@ -357,6 +341,21 @@ class _Ndc:
             [x.snr if x.snr is not None else math.nan for x in dets.items], dtype=np.float64
         )
         self.snr = np.where(snr > 0.0, snr, np.nan)
+        # the earlier detection at its site whose coda each detection rides (-1: none;
+        # coda.station_codas): such a re-trigger drives no hypothesis, found or not yet
+        # the event of the arrival it follows
+        self.coda_of = np.full(len(dets.t), -1, dtype=np.int64)
+        if config.ndc_coda_q > 0.0:
+            self.coda_of = station_codas(
+                dets.t, dets.site,
+                np.where((dets.cls & (1 | 2 | CLASS_LATER)) != 0, self.snr, np.nan),
+                self._lapse_from_slowness(),
+                np.where(bs <= _CODA_DIRECTION_BAZ_SIGMA, dets.baz, np.nan),
+                self.btol + config.ndc_coda_baz_spread,
+                np.where(ss <= _CODA_DIRECTION_SLOWNESS_SIGMA, dets.slow, np.nan),
+                self.stol + config.ndc_coda_slowness_spread,
+                config.ndc_coda_q, _CODA_END_SNR,
+            )  # fmt: skip
         self._lg_model = _has_phase(source, "Lg")
         self._s_kinds: list[tuple[str, float]] = []
         if any(p in config.phases for p in _FIRST_S):
@@ -371,6 +370,27 @@ class _Ndc:
         self._reset_codas()
         # per node: distances [deg] to every site and the sites' threshold mb there
         self._node_sites: dict[int, tuple[FloatArray, FloatArray]] = {}
+
+    def _lapse_from_slowness(self) -> FloatArray:
+        """Each detection's time [s] after its origin as its measured slowness tells: the
+        first P's (an S-type detection's: the first S's) at the nearest distance where that
+        phase is no slower (the shortest such time: a coda taken as short as it may be);
+        1 s where no slowness is measured."""
+        d = self.d
+        dist = self.src.dist
+        out = np.ones(len(d.t))
+        tp, sp = self.src.p_time(dist, 0.0)
+        ts, _, ss = self._first_s(dist, 0.0)
+        s_type = d.cls == 2
+        for sel, t, u in ((~s_type, tp, sp), (s_type, ts, np.abs(ss))):
+            ok = np.isfinite(t) & np.isfinite(u)
+            if not ok.any():
+                continue
+            t, u = t[ok], np.minimum.accumulate(u[ok])
+            k = np.flatnonzero(sel & np.isfinite(d.slow))
+            pos = np.searchsorted(-u, -d.slow[k])  # first distance with u <= slowness
+            out[k] = np.maximum(t[np.minimum(pos, t.size - 1)], 1.0)
+        return out
 
     @contextmanager
     def _coda_hidden(self, ev: NdcHypothesis) -> Iterator[None]:
@@ -993,7 +1013,7 @@ class _Ndc:
         for h in known:
             self._add_coda(h)
         heap: list[tuple[float, float, int, int, float]] = []
-        for i in np.flatnonzero(self.is_p):
+        for i in np.flatnonzero(self.is_p & (self.coda_of < 0)):
             ev = self.evaluate(int(i))
             if ev is not None:
                 heapq.heappush(heap, (-ev[0], d.t[i], int(i), ev[1], ev[2]))
@@ -1022,7 +1042,7 @@ class _Ndc:
                 if ev is not None:
                     heapq.heappush(heap, (-ev[0], d.t[i], i, ev[1], ev[2]))
                 continue
-            if self._in_coda(np.array([i]))[0]:
+            if self.coda_of[i] >= 0 or self._in_coda(np.array([i]))[0]:
                 # in the coda of an accepted event at its site (ringing there and not
                 # standing out of it, or one of its phases): its re-trigger, which drives
                 # no event; a new event's P elsewhere do (a detector re-triggers in a large
@@ -1090,7 +1110,7 @@ class _Ndc:
         t_freed = d.t[freed]
         if t_freed.size == 0:
             return out
-        cand = np.flatnonzero(self.alive & self.is_p)
+        cand = np.flatnonzero(self.alive & self.is_p & (self.coda_of < 0))
         t = d.t[cand]
         near = np.searchsorted(t_freed, t + self.dmax, side="right") > np.searchsorted(
             t_freed, t - self.dmax

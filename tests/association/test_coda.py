@@ -1,4 +1,5 @@
-"""A second large event in the coda of a first ('ndc' method): the Kamchatka doublet of the
+"""Codas: the station-level kernel (:mod:`openndc.association.coda`) and, in the 'ndc'
+method, a second large event in the coda of a first: the Kamchatka doublet of the
 ObsPy CMT file (two M 6.4-6.5 events 297 s apart, 15 km apart) seen by the IMS primary
 stations (real geometry). Every P of the second lies in the first one's coda, from its
 direction; they are far more sites than the codas' own detections line up by chance, so
@@ -16,6 +17,7 @@ import pytest
 from obspy import UTCDateTime
 
 from openndc.association import associate
+from openndc.association.coda import coda_end, coda_level, station_codas, station_codas_py
 from openndc.model import Detection, Event
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
@@ -99,8 +101,6 @@ def _coda_end_reference(lapse: float, snr: float, q: float, end_snr: float) -> f
 
 
 def test_coda_end_matches_its_reference() -> None:
-    from openndc.association.ndc import coda_end
-
     lapse = np.array([30.0, 280.0, 280.0, 700.0, 700.0, 100.0])
     snr = np.array([5.0, 10.0, 1e4, 4.0, 1e3, 1.5])
     got = coda_end(lapse, snr, 300.0, 2.0)
@@ -393,9 +393,138 @@ def test_retriggers_in_an_accepted_events_coda_drive_no_hypothesis(
         return build(self, i, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_Ndc, "_hypothesis", spy)
+    # the rule of accepted events' codas alone (the station-level one would hold the
+    # re-triggers back before: test_retriggers_are_known_at_their_station)
+    monkeypatch.setattr(
+        "openndc.association.ndc.station_codas",
+        lambda time, *args, **kwargs: np.full(time.size, -1, dtype=np.int64),
+    )
     net, arrays = primary_network(shared_data, T0)
     dets = [replace(d, snr=1e4 if d.id.startswith("ev") else 20.0)
             for d in _detections(net, arrays, seed=5)]  # fmt: skip
     res = associate(dets, net)  # type: ignore[arg-type]
     assert sorted(_majors(res.events)) == ["ev0", "ev1"]
     assert drivers and not [x for x in drivers if x.startswith("coda")], drivers
+
+
+def test_retriggers_are_known_at_their_station(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The strong doublet at the station level (``_Ndc.coda_of``, before any event): every
+    re-trigger is named the coda of an event's P at its own station (the first's, the
+    second's once it came: the louder), no P of either
+    event is anyone's coda (the second's stand out of the first's coda), and no re-trigger
+    drives a hypothesis though no event is accepted yet (their event-level rule off)."""
+    from openndc.association.ndc import _Ndc
+
+    seen: dict[str, object] = {}
+    init, build = _Ndc.__init__, _Ndc._hypothesis
+    drivers: list[str] = []
+
+    def keep(self: _Ndc, *args: object, **kwargs: object) -> None:
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+        seen.setdefault("ndc", self)
+
+    def spy(self: _Ndc, i: int, *args: object) -> object:
+        drivers.append(self.d.items[i].id)
+        return build(self, i, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_Ndc, "__init__", keep)
+    monkeypatch.setattr(_Ndc, "_hypothesis", spy)
+    monkeypatch.setattr(_Ndc, "_in_coda", lambda self, idx: np.zeros(idx.size, dtype=bool))
+    net, arrays = primary_network(shared_data, T0)
+    dets = [replace(d, snr=1e4 if d.id.startswith("ev") else 20.0)
+            for d in _detections(net, arrays, seed=5)]  # fmt: skip
+    associate(dets, net)  # type: ignore[arg-type]
+    ndc = seen["ndc"]
+    ids = [x.id for x in ndc.d.items]  # type: ignore[attr-defined]
+    coda_of = ndc.coda_of.tolist()  # type: ignore[attr-defined]
+    named = {i: ids[c] for i, c in zip(ids, coda_of, strict=True) if c >= 0}
+    retriggers = [i for i in ids if i.startswith("coda")]
+    assert sorted(named) == sorted(retriggers)
+    when = {x.id: x.time for x in dets}
+    # the louder coda is named: the first event's P, or the second's once it came
+    want = {r: f"ev1-{r.split('-', 1)[1]}"
+            if when.get(f"ev1-{r.split('-', 1)[1]}", when[r] + 1) < when[r]
+            else f"ev0-{r.split('-', 1)[1]}" for r in retriggers}  # fmt: skip
+    assert named == want
+    assert drivers and not [x for x in drivers if x.startswith("coda")], drivers
+
+
+def _station_case(**change: object) -> dict[str, np.ndarray]:
+    """One array: a strong P (SNR 400, 300 s after its origin) and 60 s later a weak
+    detection from its direction (the case each test changes one thing of)."""
+    case = {
+        "time": np.array([100.0, 160.0]),
+        "site": np.array([0, 0]),
+        "snr": np.array([400.0, 4.0]),
+        "lapse": np.array([300.0, 300.0]),
+        "baz": np.array([40.0, 44.0]),
+        "baz_tol": np.array([10.0, 10.0]),
+        "slowness": np.array([9.0, 10.0]),
+        "slowness_tol": np.array([2.0, 2.0]),
+    }
+    for key, value in change.items():
+        case[key] = np.asarray(value, dtype=case[key].dtype)
+    return case
+
+
+def _codas(case: dict[str, np.ndarray]) -> list[int]:
+    got = station_codas(**case, q=300.0, end_snr=2.0)
+    np.testing.assert_array_equal(got, station_codas_py(**case, q=300.0, end_snr=2.0))
+    return got.tolist()
+
+
+def test_a_weak_detection_from_a_strong_arrivals_direction_is_its_coda() -> None:
+    assert _codas(_station_case()) == [-1, 0]
+    # its level there: 400 x 300 / 360 x exp(-pi 60 / 300) = 178.4 (Aki & Chouet)
+    assert float(
+        coda_level(np.array([300.0]), np.array([400.0]), np.array([60.0]), 300.0)[0]
+    ) == pytest.approx(400.0 * 300.0 / 360.0 * np.exp(-np.pi * 60.0 / 300.0))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"site": [0, 1]},  # another station
+        {"baz": [40.0, 80.0]},  # another direction at the array
+        {"slowness": [9.0, 14.0]},  # another slowness (a regional P in a teleseismic coda)
+        {"time": [100.0, 1500.0]},  # after the coda ended (SNR 400: ~17 min at Qc 300)
+        {"snr": [400.0, 500.0]},  # stronger than the arrival
+        {"snr": [100.0, 95.0]},  # weaker, but stands out of the coda (level 44.5)
+    ],
+)
+def test_what_is_no_coda(change: dict[str, object]) -> None:
+    assert _codas(_station_case(**change)) == [-1, -1]
+
+
+def test_a_three_component_stations_coda_has_no_direction() -> None:
+    # no back-azimuth or slowness measured well enough (NaN): the coda is in time and SNR
+    case = _station_case(baz=[np.nan, 80.0], slowness=[np.nan, 20.0])
+    assert _codas(case) == [-1, 0]
+
+
+def test_of_two_codas_the_louder_is_named() -> None:
+    case = _station_case(
+        time=[100.0, 130.0, 160.0], site=[0, 0, 0], snr=[400.0, 50.0, 4.0],
+        lapse=[300.0, 300.0, 300.0], baz=[40.0, 42.0, 44.0], baz_tol=[10.0, 10.0, 10.0],
+        slowness=[9.0, 9.5, 10.0], slowness_tol=[2.0, 2.0, 2.0],
+    )  # fmt: skip
+    assert _codas(case) == [-1, 0, 0]
+
+
+def test_station_codas_match_their_reference_on_random_detections() -> None:
+    rng = np.random.default_rng(7)
+    n = 400
+    case = {
+        "time": np.sort(rng.uniform(0.0, 7200.0, n)),
+        "site": rng.integers(0, 5, n),
+        "snr": np.where(rng.random(n) < 0.1, np.nan, 3.0 * 10.0 ** rng.exponential(0.5, n)),
+        "lapse": rng.uniform(1.0, 1200.0, n),
+        "baz": np.where(rng.random(n) < 0.5, np.nan, rng.uniform(0.0, 360.0, n)),
+        "baz_tol": np.full(n, 30.0),
+        "slowness": np.where(rng.random(n) < 0.5, np.nan, rng.uniform(4.0, 25.0, n)),
+        "slowness_tol": np.full(n, 3.0),
+    }
+    got = _codas(case)
+    assert 20 < sum(g >= 0 for g in got) < n / 2  # both kinds are there
