@@ -23,7 +23,13 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["coda_end", "coda_level", "station_codas", "station_codas_py"]
+__all__ = [
+    "coda_end",
+    "coda_level",
+    "station_coda_ends",
+    "station_codas",
+    "station_codas_py",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -60,6 +66,18 @@ def coda_level(
     t1 = np.maximum(np.asarray(lapse, float), 1.0)
     dt = np.asarray(delay, float)
     return np.asarray(snr * t1 / (t1 + dt) * np.exp(-math.pi * dt / q), float)
+
+
+def station_coda_ends(
+    time: FloatArray, snr: FloatArray, lapse: FloatArray, q: float, end_snr: float
+) -> FloatArray:  # fmt: skip
+    """When [s] the coda of each detection (at ``time`` [s], ``lapse`` [s] after its origin,
+    with ``snr``) decays to ``end_snr`` (:func:`coda_end`); its own time where it has no
+    SNR or is no stronger."""
+    ok = np.isfinite(snr) & (snr > 0.0)
+    t1 = np.maximum(lapse, 1.0)
+    ends = coda_end(lapse, np.where(ok, snr, end_snr), q, end_snr) - t1
+    return np.asarray(time + np.where(ok, ends, 0.0), float)
 
 
 def station_codas(
@@ -101,7 +119,7 @@ def station_codas(
         if k.size < 2:
             continue
         t = time[k]
-        end = t + coda_end(lapse[k], snr[k], q, end_snr) - np.maximum(lapse[k], 1.0)
+        end = station_coda_ends(t, snr[k], lapse[k], q, end_snr)
         # pairs (earlier i, later j): j before i's coda ends (time is sorted)
         first = np.searchsorted(t, t, side="right")
         count = np.maximum(np.searchsorted(t, end, side="right") - first, 0)

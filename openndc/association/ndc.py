@@ -21,7 +21,10 @@ The approach of the IDC's Global Association and SeisComP's scautoloc, reduced t
    against the origin time); an accepted event's pP / sP make no other event.
 5. *Codas*: P in accepted events' codas make no event unless they are at more sites than
    the codas' own detection rates explain (a doublet, an aftershock); a detection in such
-   a coda drives no hypothesis (a new event's P at other sites do).
+   a coda drives no hypothesis (a new event's P at other sites do). At each station
+   before the search, a detection riding a stronger one's coda (:mod:`.coda`) is known as
+   its re-trigger: it drives nothing and counts as a P in a coda, whether or not the
+   stronger one's event is found yet.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from openndc.association.coda import coda_end, station_codas
+from openndc.association.coda import coda_end, station_coda_ends, station_codas
 from openndc.association.config import AssociationConfig
 from openndc.association.evidence import (
     SILENT_WINDOW,
@@ -344,12 +347,16 @@ class _Ndc:
         # the earlier detection at its site whose coda each detection rides (-1: none;
         # coda.station_codas): such a re-trigger drives no hypothesis, found or not yet
         # the event of the arrival it follows
+        # (and where each detection's own coda ends at its site [s]: its time where none)
         self.coda_of = np.full(len(dets.t), -1, dtype=np.int64)
+        self.coda_until = dets.t.copy()
         if config.ndc_coda_q > 0.0:
+            seismic_snr = np.where((dets.cls & (1 | 2 | CLASS_LATER)) != 0, self.snr, np.nan)
+            lapse = self._lapse_from_slowness()
+            self.coda_until = station_coda_ends(dets.t, seismic_snr, lapse, config.ndc_coda_q,
+                                                _CODA_END_SNR)  # fmt: skip
             self.coda_of = station_codas(
-                dets.t, dets.site,
-                np.where((dets.cls & (1 | 2 | CLASS_LATER)) != 0, self.snr, np.nan),
-                self._lapse_from_slowness(),
+                dets.t, dets.site, seismic_snr, lapse,
                 np.where(bs <= _CODA_DIRECTION_BAZ_SIGMA, dets.baz, np.nan),
                 self.btol + config.ndc_coda_baz_spread,
                 np.where(ss <= _CODA_DIRECTION_SLOWNESS_SIGMA, dets.slow, np.nan),
@@ -562,20 +569,34 @@ class _Ndc:
         tp, _ = self.src.p_time(dist, hyp.depth)
         at = hyp.t0 + tp
         inside = (at[None, :] >= self.coda_lo) & (at[None, :] <= self.coda_hi)
-        sites = np.flatnonzero(np.isfinite(tp) & inside.any(axis=0))
         coda_p = coda_p[~self._explained(coda_p)]
         n_obs = len(set(d.site[coda_p].tolist()))
-        if sites.size == 0 or n_obs == 0:
-            return True
-        prob = np.zeros(sites.size)
-        for k, s in enumerate(sites):
+        # each site's coda interval at the predicted P: an accepted event's, else that of a
+        # detection at the site (station_codas), else that of the parent of a P of ``hyp``
+        # there (its P may lie a tolerance off the prediction)
+        spans: dict[int, tuple[float, float]] = {}
+        for s in np.flatnonzero(np.isfinite(tp) & inside.any(axis=0)):
             e = int(np.argmax(inside[:, s]))
-            lo_t, hi_t = float(self.coda_lo[e, s]), float(self.coda_hi[e, s])
+            spans[int(s)] = (float(self.coda_lo[e, s]), float(self.coda_hi[e, s]))
+        for s in np.flatnonzero(np.isfinite(tp)):
+            if int(s) not in spans and (span := self._station_coda_span(int(s), at[s])):
+                spans[int(s)] = span
+        for j in coda_p[self.coda_of[coda_p] >= 0]:
+            i = int(self.coda_of[j])
+            spans.setdefault(int(d.site[j]), (float(d.t[i]), float(self.coda_until[i])))
+        if not spans or n_obs == 0:
+            return True
+        sites = np.array(sorted(spans), dtype=np.int64)
+        prob = np.zeros(sites.size)
+        slots = np.zeros(sites.size)
+        for k, s in enumerate(sites):
+            lo_t, hi_t = spans[int(s)]
             lo = int(np.searchsorted(d.t, lo_t))
             hi = int(np.searchsorted(d.t, hi_t, side="right"))
             rate = float(np.count_nonzero(d.site[lo:hi] == s)) / max(hi_t - lo_t, 1.0)
             tol = cfg.p_tolerance if dist[s] < 20.0 else cfg.ndc_teleseismic_p_tolerance
             prob[k] = 1.0 - math.exp(-rate * 2.0 * tol)
+            slots[k] = max(hi_t - lo_t, 2.0 * tol) / (2.0 * tol)
         # P(at least n_obs sites) for independent sites (Poisson binomial)
         below = np.zeros(n_obs)
         below[0] = 1.0
@@ -583,10 +604,32 @@ class _Ndc:
             below[1:] = below[1:] * (1.0 - q) + below[:-1] * q
             below[0] *= 1.0 - q
         tail = max(0.0, 1.0 - float(below.sum()))
-        chance = tail * self.nodes.latitude.size
+        # every node and every origin time the codas leave (their median length over the
+        # P window) could have made such a hypothesis
+        chance = tail * self.nodes.latitude.size * float(np.median(slots))
         log.debug("ndc: hypothesis at %.1f s with P in codas at %d sites: %.3g by chance",
                   hyp.t0, n_obs, chance)  # fmt: skip
         return chance >= _CODA_FAP
+
+    def _station_coda_span(self, site: int, at: float) -> tuple[float, float] | None:
+        """The coda interval [s] at ``site`` that covers time ``at`` [s] from a detection
+        there (:func:`station_coda_ends`; the earliest such detection's: the longest);
+        ``None`` where none does."""
+        by_site = self.__dict__.get("_by_site")
+        if by_site is None:
+            order = np.argsort(self.d.site, kind="stable")  # times stay sorted per site
+            cuts = np.searchsorted(self.d.site[order], np.arange(self.n_sites + 1))
+            by_site = [order[cuts[k] : cuts[k + 1]] for k in range(self.n_sites)]
+            self.__dict__["_by_site"] = by_site
+            self.__dict__["_longest_coda"] = float(np.max(self.coda_until - self.d.t, initial=0.0))
+        idx = by_site[site]
+        t = self.d.t[idx]
+        k = idx[int(np.searchsorted(t, at - self.__dict__["_longest_coda"])) :
+                int(np.searchsorted(t, at))]  # fmt: skip
+        k = k[self.coda_until[k] >= at]
+        if k.size == 0:
+            return None
+        return float(self.d.t[k[0]]), float(self.coda_until[k[0]])
 
     def _explained(self, idx: IntArray) -> npt.NDArray[np.bool_]:
         """Whether detections ``idx`` (in codas) fit a phase of an accepted event whose
@@ -2685,7 +2728,7 @@ class _Ndc:
         # P detections in the coda of an accepted event (a better one: best first) are
         # explained by it: they do not count as this event's stations (nor, with
         # ndc_coda_not_defining, as its data)
-        coda = self._in_coda(p_idx)
+        coda = self._in_coda(p_idx) | (self.coda_of[p_idx] >= 0)
         if coda.any() and not self._coda_by_chance(hyp, p_idx[coda]):
             # more P in codas than their detections make by chance: a new event in the
             # coda of another (an aftershock, a doublet), its P are its own
