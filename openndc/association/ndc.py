@@ -346,8 +346,8 @@ class _Ndc:
         self.snr = np.where(snr > 0.0, snr, np.nan)
         # the earlier detection at its site whose coda each detection rides (-1: none;
         # coda.station_codas): such a re-trigger drives no hypothesis, found or not yet
-        # the event of the arrival it follows
-        # (and where each detection's own coda ends at its site [s]: its time where none)
+        # the event of the arrival it follows; and when each detection's own coda ends
+        # at its site [s] (its time where none)
         self.coda_of = np.full(len(dets.t), -1, dtype=np.int64)
         self.coda_until = dets.t.copy()
         if config.ndc_coda_q > 0.0:
@@ -363,6 +363,11 @@ class _Ndc:
                 self.stol + config.ndc_coda_slowness_spread,
                 config.ndc_coda_q, _CODA_END_SNR,
             )  # fmt: skip
+        # each site's detections (by time) and the longest coda of any (_station_coda_span)
+        order = np.argsort(dets.site, kind="stable")
+        cuts = np.searchsorted(dets.site[order], np.arange(len(dets.site_lat) + 1))
+        self.by_site = [order[cuts[k] : cuts[k + 1]] for k in range(len(dets.site_lat))]
+        self.longest_coda = float(np.max(self.coda_until - dets.t, initial=0.0))
         self._lg_model = _has_phase(source, "Lg")
         self._s_kinds: list[tuple[str, float]] = []
         if any(p in config.phases for p in _FIRST_S):
@@ -551,18 +556,23 @@ class _Ndc:
         return ringing, level
 
     def _coda_by_chance(self, hyp: NdcHypothesis, coda_p: IntArray) -> bool:
-        """Whether the P detections ``coda_p`` of ``hyp`` lying in accepted events' codas
-        (at that many distinct sites) are what the codas' own detections make by chance.
+        """Whether the P detections ``coda_p`` of ``hyp`` lying in codas (accepted events',
+        or stronger detections' at their stations: ``coda_of``; at that many distinct
+        sites) are what the codas' own detections make by chance.
 
-        Each site whose predicted P of ``hyp`` falls in a coda has there a rate of
+        Each site whose predicted P of ``hyp`` falls in a coda (an accepted event's
+        interval, else a detection's there, :meth:`_station_coda_span`) has there a rate of
         detections (those in the coda interval over its length); one of them falls within
         the P tolerance of the prediction with probability ``1 - exp(-rate x 2 tol)``. The
-        number of sites is compared with that Poisson binomial, times the nodes of the
-        search (every node could have made such a hypothesis): below ``_CODA_FAP`` it is
-        not chance. A few re-triggers make a small coda event; a second large event in the
-        first one's coda (a doublet) is many sites at once. Detections that fit a phase
-        the coda's event predicts (S, Lg, ``later_phases``) are its own and count as chance
-        (they line up across sites: the S of a large event labelled P at arrays)."""
+        number of sites is compared with that Poisson binomial, times the trials: the
+        nodes of the search and the origin times the codas leave (their median length over
+        ``2 tol``; every node and time could have made such a hypothesis, and an hour of a
+        large event's codas at forty stations is searched at hundreds of times): below
+        ``_CODA_FAP`` it is not chance. A few re-triggers make a small coda event; a
+        second large event in the first one's coda (a doublet) is many sites at once.
+        Detections that fit a phase the coda's event predicts (S, Lg, ``later_phases``) are
+        its own and count as chance (they line up across sites: the S of a large event
+        labelled P at arrays)."""
         d, cfg = self.d, self.cfg
         dist, _, _ = distance_azimuth(hyp.latitude, hyp.longitude, d.site_lat, d.site_lon)
         dist = np.atleast_1d(np.asarray(dist, float))
@@ -615,17 +625,9 @@ class _Ndc:
         """The coda interval [s] at ``site`` that covers time ``at`` [s] from a detection
         there (:func:`station_coda_ends`; the earliest such detection's: the longest);
         ``None`` where none does."""
-        by_site = self.__dict__.get("_by_site")
-        if by_site is None:
-            order = np.argsort(self.d.site, kind="stable")  # times stay sorted per site
-            cuts = np.searchsorted(self.d.site[order], np.arange(self.n_sites + 1))
-            by_site = [order[cuts[k] : cuts[k + 1]] for k in range(self.n_sites)]
-            self.__dict__["_by_site"] = by_site
-            self.__dict__["_longest_coda"] = float(np.max(self.coda_until - self.d.t, initial=0.0))
-        idx = by_site[site]
+        idx = self.by_site[site]
         t = self.d.t[idx]
-        k = idx[int(np.searchsorted(t, at - self.__dict__["_longest_coda"])) :
-                int(np.searchsorted(t, at))]  # fmt: skip
+        k = idx[int(np.searchsorted(t, at - self.longest_coda)) : int(np.searchsorted(t, at))]
         k = k[self.coda_until[k] >= at]
         if k.size == 0:
             return None
@@ -1087,10 +1089,11 @@ class _Ndc:
                 continue
             if self.coda_of[i] >= 0 or self._in_coda(np.array([i]))[0]:
                 # in the coda of an accepted event at its site (ringing there and not
-                # standing out of it, or one of its phases): its re-trigger, which drives
-                # no event; a new event's P elsewhere do (a detector re-triggers in a large
-                # arrival's coda: with such re-triggers, IMS-style set --codas, seed 1's first
-                # hour, 112 coda detections drove hypotheses, none accepted, 51 of 81 s)
+                # standing out of it, or one of its phases), or of a stronger detection there
+                # (coda_of, before any event): its re-trigger, which drives no event; a new
+                # event's P elsewhere do (a detector re-triggers in a large arrival's coda:
+                # with such re-triggers, IMS-style set --codas, seed 1's first hour, 112 coda
+                # detections drove hypotheses, none accepted, 51 of 81 s)
                 continue
             hyp = self._hypothesis(i, -neg, k, o)
             if hyp is None:
@@ -2726,7 +2729,8 @@ class _Ndc:
         if len(p_sites) < cfg.ndc_min_p_stations:
             return None
         # P detections in the coda of an accepted event (a better one: best first) are
-        # explained by it: they do not count as this event's stations (nor, with
+        # explained by it, and those riding a stronger detection's coda at their station
+        # (coda_of) by that one: they do not count as this event's stations (nor, with
         # ndc_coda_not_defining, as its data)
         coda = self._in_coda(p_idx) | (self.coda_of[p_idx] >= 0)
         if coda.any() and not self._coda_by_chance(hyp, p_idx[coda]):

@@ -8,6 +8,7 @@ none."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -528,3 +529,35 @@ def test_station_codas_match_their_reference_on_random_detections() -> None:
     }
     got = _codas(case)
     assert 20 < sum(g >= 0 for g in got) < n / 2  # both kinds are there
+
+
+def test_a_detections_lapse_time_from_its_slowness(shared_data: Path) -> None:
+    """The lapse a station's coda is reckoned from: the first P's time at the distance
+    its slowness tells (ak135 from TauP's tables: a P of 40 deg, 8.0 s/deg, 460 s after its
+    origin; a Pn's slowness, nearly flat over 2-15 deg, the nearest distance with it: the
+    coda as short as it may be), an S-type detection's the first S's; 1 s unmeasured."""
+    from openndc.association import AssociationConfig
+    from openndc.association.associate import _ingest
+    from openndc.association.ndc import _Ndc
+
+    net, _ = primary_network(shared_data, T0)
+    tt = load_travel_times("ak135")
+    _, p40, _ = tt.derivatives("P", [40.0], [0.0])
+    _, s10, _ = tt.derivatives("S", [10.0], [0.0])
+    _, pn10, _ = tt.derivatives("P", [10.0], [0.0])
+    code = sorted(s.code for s in net.stations)[0]  # type: ignore[attr-defined]
+
+    def det(name: str, phase: str, slowness: float) -> Detection:
+        return Detection("IM", code, "", "BHZ", T0 + 100.0 * len(name), phase=phase,
+                         slowness=slowness, slowness_uncertainty=1.0, id=name)  # fmt: skip
+
+    dets = [det("p40", "P", abs(float(p40[0]))), det("pnpn", "P", abs(float(pn10[0]))),
+            det("s10s10", "S", abs(float(s10[0]))), det("nonenone", "P", math.nan)]  # fmt: skip
+    ndc = _Ndc(_ingest(dets, net, []), AssociationConfig(), tt)
+    order = [x.id for x in ndc.d.items]
+    lapse = dict(zip(order, ndc._lapse_from_slowness().tolist(), strict=True))
+    assert lapse["p40"] == pytest.approx(float(tt.time("P", 40.0, 0.0)), abs=5.0)
+    assert 20.0 < lapse["pnpn"] <= float(tt.time("P", 10.0, 0.0)) + 1.0
+    # read from the S table (an S slowness is slower than any P: 1 s from the P one)
+    assert 20.0 < lapse["s10s10"] <= float(tt.time("S", 10.0, 0.0)) + 1.0
+    assert lapse["nonenone"] == 1.0
