@@ -73,7 +73,7 @@ def station_coda_ends(
 ) -> FloatArray:  # fmt: skip
     """When [s] the coda of each detection (at ``time`` [s], ``lapse`` [s] after its origin,
     with ``snr``) decays to ``end_snr`` (:func:`coda_end`); its own time where it has no
-    SNR or is no stronger."""
+    SNR or one no higher than ``end_snr``."""
     ok = np.isfinite(snr) & (snr > 0.0)
     t1 = np.maximum(lapse, 1.0)
     ends = coda_end(lapse, np.where(ok, snr, end_snr), q, end_snr) - t1
