@@ -189,9 +189,7 @@ def test_a_new_arrival_standing_out_of_a_ringing_coda_is_not_coda(shared_data: P
 def test_a_strong_events_retriggers_stay_its_coda(shared_data: Path) -> None:
     """The doublet with the SNRs of large events (10^4 at their P, re-triggers at 20): the
     first one's coda rings for minutes, its re-triggers make no event, the second is found."""
-    net, arrays = primary_network(shared_data, T0)
-    dets = [replace(d, snr=1e4 if d.id.startswith("ev") else 20.0)
-            for d in _detections(net, arrays, seed=5)]  # fmt: skip
+    net, dets = _strong_doublet(shared_data)
     res = associate(dets, net)  # type: ignore[arg-type]
     assert sorted(_majors(res.events)) == ["ev0", "ev1"]
 
@@ -377,13 +375,8 @@ def test_an_events_depth_phases_for_any_crustal_depth_are_its_coda(shared_data: 
         assert ndc._explained(idx).tolist() == want, depth_range
 
 
-def test_retriggers_in_an_accepted_events_coda_drive_no_hypothesis(
-    shared_data: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The strong doublet: once the first event is accepted, its re-triggers (in its coda,
-    ringing) are not taken as drivers (before, each drove a hypothesis that the coda rule
-    then rejected, with the small-event tries and other depths on the way: the IMS-style
-    set with codas spent 51 of 81 s on them); the second event is still found."""
+def _spy_drivers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the detections that drive hypotheses (``_Ndc._hypothesis``), as they come."""
     from openndc.association.ndc import _Ndc
 
     drivers: list[str] = []
@@ -394,15 +387,32 @@ def test_retriggers_in_an_accepted_events_coda_drive_no_hypothesis(
         return build(self, i, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_Ndc, "_hypothesis", spy)
+    return drivers
+
+
+def _strong_doublet(shared_data: Path) -> tuple[object, list[Detection]]:
+    """The doublet's detections with SNR 10^4 for the events' P, 20 for the re-triggers."""
+    net, arrays = primary_network(shared_data, T0)
+    dets = [replace(d, snr=1e4 if d.id.startswith("ev") else 20.0)
+            for d in _detections(net, arrays, seed=5)]  # fmt: skip
+    return net, dets
+
+
+def test_retriggers_in_an_accepted_events_coda_drive_no_hypothesis(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The strong doublet: once the first event is accepted, its re-triggers (in its coda,
+    ringing) are not taken as drivers (before, each drove a hypothesis that the coda rule
+    then rejected, with the small-event tries and other depths on the way: the IMS-style
+    set with codas spent 51 of 81 s on them); the second event is still found."""
+    drivers = _spy_drivers(monkeypatch)
     # the rule of accepted events' codas alone (the station-level one would hold the
     # re-triggers back before: test_retriggers_are_known_at_their_station)
     monkeypatch.setattr(
         "openndc.association.ndc.station_codas",
         lambda time, *args, **kwargs: np.full(time.size, -1, dtype=np.int64),
     )
-    net, arrays = primary_network(shared_data, T0)
-    dets = [replace(d, snr=1e4 if d.id.startswith("ev") else 20.0)
-            for d in _detections(net, arrays, seed=5)]  # fmt: skip
+    net, dets = _strong_doublet(shared_data)
     res = associate(dets, net)  # type: ignore[arg-type]
     assert sorted(_majors(res.events)) == ["ev0", "ev1"]
     assert drivers and not [x for x in drivers if x.startswith("coda")], drivers
@@ -413,29 +423,22 @@ def test_retriggers_are_known_at_their_station(
 ) -> None:
     """The strong doublet at the station level (``_Ndc.coda_of``, before any event): every
     re-trigger is named the coda of an event's P at its own station (the first's, the
-    second's once it came: the louder), no P of either
-    event is anyone's coda (the second's stand out of the first's coda), and no re-trigger
-    drives a hypothesis though no event is accepted yet (their event-level rule off)."""
+    second's once it came: the louder), no P of either event is anyone's coda (the
+    second's stand out of the first's coda), and no re-trigger drives a hypothesis though
+    no event is accepted yet (their event-level rule off)."""
     from openndc.association.ndc import _Ndc
 
     seen: dict[str, object] = {}
-    init, build = _Ndc.__init__, _Ndc._hypothesis
-    drivers: list[str] = []
+    init = _Ndc.__init__
 
     def keep(self: _Ndc, *args: object, **kwargs: object) -> None:
         init(self, *args, **kwargs)  # type: ignore[arg-type]
         seen.setdefault("ndc", self)
 
-    def spy(self: _Ndc, i: int, *args: object) -> object:
-        drivers.append(self.d.items[i].id)
-        return build(self, i, *args)  # type: ignore[arg-type]
-
     monkeypatch.setattr(_Ndc, "__init__", keep)
-    monkeypatch.setattr(_Ndc, "_hypothesis", spy)
+    drivers = _spy_drivers(monkeypatch)
     monkeypatch.setattr(_Ndc, "_in_coda", lambda self, idx: np.zeros(idx.size, dtype=bool))
-    net, arrays = primary_network(shared_data, T0)
-    dets = [replace(d, snr=1e4 if d.id.startswith("ev") else 20.0)
-            for d in _detections(net, arrays, seed=5)]  # fmt: skip
+    net, dets = _strong_doublet(shared_data)
     associate(dets, net)  # type: ignore[arg-type]
     ndc = seen["ndc"]
     ids = [x.id for x in ndc.d.items]  # type: ignore[attr-defined]
