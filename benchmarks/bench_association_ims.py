@@ -59,7 +59,9 @@ and ``--slowness-bias`` give each station a constant error of its measured back-
 the uncertainties: arrays without slowness-azimuth station corrections (SASC), whose
 measurements are biased by the structure under them. ``--codas`` gives every arrival a
 coda (:func:`with_codas`): an arrival below SNR 3 over the noise and the earlier arrivals'
-codas at its station is not detected, and the detector re-triggers in the codas.
+codas at its station is not detected, and the detector re-triggers in the codas. The
+association is told what the set's SNRs are against (``ndc_detection_snr``): the noise
+without ``--codas``, the background of noise and codas with it (an STA/LTA detector's).
 """
 
 from __future__ import annotations
@@ -554,6 +556,10 @@ def main() -> None:
     )
     configs = [("default", AssociationConfig()), ("three-station", THREE_STATION),
                ("REB rules", REB_RULES)]  # fmt: skip
+    # what the set's SNRs are against: the noise before any arrival, or (with its codas)
+    # the noise and the codas the detection stands in, as an STA/LTA detector's
+    snr_against = "background" if args.codas else "noise"
+    configs = [(k, replace(c, ndc_detection_snr=snr_against)) for k, c in configs]
     if args.no_amplitudes:
         configs = [(f"{k} (no amplitude evidence)", replace(c, ndc_amplitude_evidence=False))
                    for k, c in configs]  # fmt: skip

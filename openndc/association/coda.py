@@ -19,9 +19,14 @@ Kernels are pure functions on arrays; :func:`station_codas_py` is the plain refe
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from openndc.association.config import DetectionSnr
 
 __all__ = [
     "coda_end",
@@ -91,56 +96,117 @@ def station_codas(
     slowness_tol: FloatArray,
     q: float,
     end_snr: float,
-) -> IntArray:
-    """For each detection, the earlier detection at its site whose coda it is (-1: none).
+    *,
+    snr_against: DetectionSnr = "background",
+) -> tuple[IntArray, FloatArray]:
+    """For each detection, the earlier detection at its site whose coda it is (-1: none),
+    and its strength over the noise (NaN where it has no ``snr``).
 
     Detection ``j`` is the coda of an earlier ``i`` at the same ``site`` when (all arrays
-    per detection, ``time`` [s] non-decreasing):
+    per detection, ``time`` [s] non-decreasing within a site):
 
-    - both have an ``snr`` and ``i`` is the stronger;
+    - both have an ``snr`` and ``i`` is the stronger (``snr``);
     - ``j`` comes before ``i``'s coda ends (:func:`coda_end` from ``i``'s ``lapse`` [s],
-      its time after its origin as estimated from its slowness, and ``end_snr``);
+      its time after its origin as estimated from its slowness, its strength and
+      ``end_snr``);
     - ``j`` does not stand out of that coda: its ``snr`` is at most ``end_snr`` x the coda's
-      level at its time (:func:`coda_level`): a new arrival stands out, a re-trigger
-      rides the coda;
+      level at its time (:func:`coda_level` from ``i``'s strength): a new arrival stands
+      out, a re-trigger rides the coda;
     - where both measure them, ``j``'s back-azimuth [deg] and ``slowness`` [s/deg] fit
       ``i``'s within ``j``'s tolerances ``baz_tol`` and ``slowness_tol`` (NaN: not
       measured): an array sees a coda come from its arrival's direction.
 
     Of several such ``i`` the one with the highest coda level at ``j`` is named.
+
+    A detection's strength, from which its own coda is reckoned, is its ``snr`` where
+    ``snr_against`` is ``"noise"``. With ``"background"`` (an STA/LTA detector's SNR: its
+    long-term average holds the codas it stands in, as the IDC's and OpenNDC's detectors'
+    do) it is ``snr x (1 + L)``, ``L`` the highest level there of the codas of earlier
+    detections at its site that are no coda themselves (arrivals): an arrival at SNR 20 in
+    a coda 100 x the noise is 2,000 x the noise, and rings as long. Re-triggers add no
+    background (a coda is not its own source), so strengths do not compound.
     """
     n = time.size
     out = np.full(n, -1, dtype=np.int64)
+    strength = np.where(np.isfinite(snr) & (snr > 0.0), snr, np.nan).astype(np.float64)
     if n == 0:
-        return out
-    ok = np.isfinite(snr) & (snr > 0.0)
-    for s in np.unique(site):
-        k = np.flatnonzero((site == s) & ok)
+        return out, strength
+    background = _snr_against(snr_against)
+    order = np.lexsort((time, site))
+    cuts = np.flatnonzero(np.diff(site[order])) + 1
+    for k in np.split(order, cuts):
         if k.size < 2:
             continue
-        t = time[k]
-        end = station_coda_ends(t, snr[k], lapse[k], q, end_snr)
-        # pairs (earlier i, later j): j before i's coda ends (time is sorted)
-        first = np.searchsorted(t, t, side="right")
-        count = np.maximum(np.searchsorted(t, end, side="right") - first, 0)
-        if not count.any():
+        par, st = _site_codas(
+            time[k], snr[k], lapse[k], baz[k], baz_tol[k], slowness[k], slowness_tol[k],
+            float(q), float(end_snr), background,
+        )  # fmt: skip
+        out[k] = np.where(par >= 0, k[np.maximum(par, 0)], -1)
+        strength[k] = st
+    return out, strength
+
+
+def _snr_against(snr_against: str) -> bool:
+    if snr_against not in ("background", "noise"):
+        raise ValueError(f"snr_against is 'background' or 'noise', got {snr_against!r}")
+    return snr_against == "background"
+
+
+@numba.njit(cache=True)
+def _coda_end1(lapse: float, snr: float, q: float, end_snr: float) -> float:  # pragma: no cover
+    """:func:`coda_end` of one arrival (the same bisection)."""
+    t1 = max(lapse, 1.0)
+    target = math.log(end_snr / max(snr, end_snr))
+    lo = t1
+    hi = t1 + 50.0 * q
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        if math.log(t1 / mid) - math.pi * (mid - t1) / q > target:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+@numba.njit(cache=True)
+def _site_codas(
+    t: FloatArray, snr: FloatArray, lapse: FloatArray, baz: FloatArray, baz_tol: FloatArray,
+    slow: FloatArray, slow_tol: FloatArray, q: float, end_snr: float, background: bool,
+) -> tuple[IntArray, FloatArray]:  # pragma: no cover  # fmt: skip
+    """:func:`station_codas` at one site, its detections by time: parents (local indices,
+    -1) and strengths."""
+    n = t.size
+    par = np.full(n, -1, dtype=np.int64)
+    st = np.full(n, np.nan)
+    until = t.copy()
+    for j in range(n):
+        if not (snr[j] > 0.0):
             continue
-        ii = np.repeat(np.arange(k.size), count)
-        jj = first[ii] + np.arange(ii.size) - np.repeat(np.cumsum(count) - count, count)
-        a, b = k[ii], k[jj]
-        level = coda_level(lapse[a], snr[a], time[b] - time[a], q)
-        fit = (snr[a] > snr[b]) & (snr[b] <= end_snr * level)
-        d = np.abs((baz[a] - baz[b] + 180.0) % 360.0 - 180.0)
-        fit &= ~(np.isfinite(d) & (d > baz_tol[b]))
-        ds = np.abs(slowness[a] - slowness[b])
-        fit &= ~(np.isfinite(ds) & (ds > slowness_tol[b]))
-        if not fit.any():
-            continue
-        a, b, level = a[fit], b[fit], level[fit]
-        # per j, the i with the highest level (last wins in fancy assignment: sort by level)
-        order = np.argsort(level, kind="stable")
-        out[b[order]] = a[order]
-    return out
+        back = 0.0
+        best = -np.inf
+        for i in range(j):
+            if not (snr[i] > 0.0) or not t[i] < t[j] or t[j] > until[i]:
+                continue
+            t1 = max(lapse[i], 1.0)
+            dt = t[j] - t[i]
+            level = st[i] * t1 / (t1 + dt) * math.exp(-math.pi * dt / q)
+            if par[i] < 0:
+                back = max(back, level)
+            if not snr[i] > snr[j] or snr[j] > end_snr * level:
+                continue
+            d = abs((baz[i] - baz[j] + 180.0) % 360.0 - 180.0)
+            if math.isfinite(d) and d > baz_tol[j]:
+                continue
+            ds = abs(slow[i] - slow[j])
+            if math.isfinite(ds) and ds > slow_tol[j]:
+                continue
+            if level >= best:
+                best = level
+                par[j] = i
+        st[j] = snr[j] * (1.0 + back) if background and par[j] < 0 else snr[j]
+        if st[j] > end_snr:
+            until[j] = t[j] + _coda_end1(lapse[j], st[j], q, end_snr) - max(lapse[j], 1.0)
+    return par, st
 
 
 def station_codas_py(
@@ -154,24 +220,30 @@ def station_codas_py(
     slowness_tol: FloatArray,
     q: float,
     end_snr: float,
-) -> IntArray:
-    """Plain reference of :func:`station_codas` (a loop over every pair)."""
+    *,
+    snr_against: DetectionSnr = "background",
+) -> tuple[IntArray, FloatArray]:
+    """Plain reference of :func:`station_codas` (a loop over every pair, in time order)."""
+    background = _snr_against(snr_against)
     n = time.size
     out = np.full(n, -1, dtype=np.int64)
-    for j in range(n):
-        best = -math.inf
+    strength = np.full(n, np.nan)
+    for j in np.argsort(time, kind="stable"):
+        if not snr[j] > 0.0:
+            continue
+        best, back = -math.inf, 0.0
         for i in range(n):
-            if site[i] != site[j] or not time[i] < time[j]:
-                continue
-            if not (snr[i] > 0.0 and snr[j] > 0.0) or not snr[i] > snr[j]:
+            if site[i] != site[j] or not time[i] < time[j] or not snr[i] > 0.0:
                 continue
             t1 = max(float(lapse[i]), 1.0)
-            end = float(coda_end(np.array([lapse[i]]), np.array([snr[i]]), q, end_snr)[0])
+            end = float(coda_end(np.array([lapse[i]]), np.array([strength[i]]), q, end_snr)[0])
             delay = float(time[j] - time[i])
             if delay > end - t1:
                 continue
-            level = float(snr[i]) * t1 / (t1 + delay) * math.exp(-math.pi * delay / q)
-            if snr[j] > end_snr * level:
+            level = float(strength[i]) * t1 / (t1 + delay) * math.exp(-math.pi * delay / q)
+            if out[i] < 0:
+                back = max(back, level)
+            if not snr[i] > snr[j] or snr[j] > end_snr * level:
                 continue
             d = abs((baz[i] - baz[j] + 180.0) % 360.0 - 180.0)
             if math.isfinite(d) and d > baz_tol[j]:
@@ -181,4 +253,5 @@ def station_codas_py(
                 continue
             if level >= best:
                 best, out[j] = level, i
-    return out
+        strength[j] = snr[j] * (1.0 + back) if background and out[j] < 0 else snr[j]
+    return out, strength

@@ -24,6 +24,8 @@ __all__ = [
 #: 'ndc': P-driven event formation (regional + teleseismic network); 'grid': back-projection
 #: on a candidate grid; 'local': octree search for dense local networks.
 AssociationMethod = Literal["ndc", "grid", "local"]
+#: What a detection's SNR is measured against (``ndc_detection_snr``).
+DetectionSnr = Literal["background", "noise"]
 
 
 #: The later phases the shipped travel-time models have (IASPEI names; openndc.traveltime).
@@ -280,6 +282,15 @@ class AssociationConfig:
         3.0,
         unit="s/deg",
         help="the same for slowness (ndc_coda_baz_spread; the IMS-style set draws 2 s/deg)",
+    )
+    ndc_detection_snr: DetectionSnr = field_(
+        "background",
+        help="what the detections' SNR is measured against: 'background' (an STA/LTA "
+        "detector's, as the IDC's and OpenNDC's: its long-term average holds any coda the "
+        "detection stands in) or 'noise' (the noise before any arrival). A detection's coda "
+        "is reckoned from its strength over the noise: with 'background', its SNR x (1 + the "
+        "level of the codas of earlier arrivals at its site), so a strong arrival in an "
+        "earlier one's coda rings as long as its amplitude calls for (coda.station_codas)",
     )
     later_phases: tuple[str, ...] = field_(
         LATER_PHASES,
@@ -727,6 +738,10 @@ class AssociationConfig:
             raise ValueError(
                 "ndc_consistency_max_stations must be >= 0, got "
                 f"{self.ndc_consistency_max_stations}"
+            )
+        if self.ndc_detection_snr not in ("background", "noise"):
+            raise ValueError(
+                f"ndc_detection_snr is 'background' or 'noise', got {self.ndc_detection_snr!r}"
             )
         for name in ("hydro_source_land_km", "hydro_station_land_km", "ndc_coda_depth_range"):
             if not getattr(self, name) >= 0.0:

@@ -346,23 +346,27 @@ class _Ndc:
         self.snr = np.where(snr > 0.0, snr, np.nan)
         # the earlier detection at its site whose coda each detection rides (-1: none;
         # coda.station_codas): such a re-trigger drives no hypothesis, found or not yet
-        # the event of the arrival it follows; and when each detection's own coda ends
-        # at its site [s] (its time where none)
+        # the event of the arrival it follows; each detection's strength over the noise,
+        # from which its own coda is reckoned (its SNR where that is against the noise, or
+        # not seismic); and when its coda ends at its site [s] (its time where none)
         self.coda_of = np.full(len(dets.t), -1, dtype=np.int64)
+        self.strength = self.snr.copy()
         self.coda_until = dets.t.copy()
         if config.ndc_coda_q > 0.0:
-            seismic_snr = np.where((dets.cls & (1 | 2 | CLASS_LATER)) != 0, self.snr, np.nan)
+            seismic = (dets.cls & (1 | 2 | CLASS_LATER)) != 0
             lapse = self._lapse_from_slowness()
-            self.coda_until = station_coda_ends(dets.t, seismic_snr, lapse, config.ndc_coda_q,
-                                                _CODA_END_SNR)  # fmt: skip
-            self.coda_of = station_codas(
-                dets.t, dets.site, seismic_snr, lapse,
+            self.coda_of, strength = station_codas(
+                dets.t, dets.site, np.where(seismic, self.snr, np.nan), lapse,
                 np.where(bs <= _CODA_DIRECTION_BAZ_SIGMA, dets.baz, np.nan),
                 self.btol + config.ndc_coda_baz_spread,
                 np.where(ss <= _CODA_DIRECTION_SLOWNESS_SIGMA, dets.slow, np.nan),
                 self.stol + config.ndc_coda_slowness_spread,
-                config.ndc_coda_q, _CODA_END_SNR,
+                config.ndc_coda_q, _CODA_END_SNR, snr_against=config.ndc_detection_snr,
             )  # fmt: skip
+            self.strength = np.where(seismic, strength, self.snr)
+            self.coda_until = station_coda_ends(dets.t, np.where(seismic, strength, np.nan),
+                                                lapse, config.ndc_coda_q,
+                                                _CODA_END_SNR)  # fmt: skip
         # each site's detections (by time) and the longest coda of any (_station_coda_span)
         order = np.argsort(dets.site, kind="stable")
         cuts = np.searchsorted(dets.site[order], np.arange(len(dets.site_lat) + 1))
@@ -475,15 +479,15 @@ class _Ndc:
         seen[d.site[m]] = True
         ring = np.where(seen, hi, -np.inf)
         if cfg.ndc_coda_q > 0.0 and m.size:
-            known = m[np.isfinite(self.snr[m])]
+            known = m[np.isfinite(self.strength[m])]
             ring[d.site[known]] = -np.inf
             row = len(self.coda_events)
-            ends = hyp.t0 + coda_end(d.t[known] - hyp.t0, self.snr[known], cfg.ndc_coda_q,
-                                     _CODA_END_SNR)  # fmt: skip
+            ends = hyp.t0 + coda_end(d.t[known] - hyp.t0, self.strength[known],
+                                     cfg.ndc_coda_q, _CODA_END_SNR)  # fmt: skip
             for site in np.unique(d.site[known]):
                 k = np.flatnonzero(d.site[known] == site)
                 k = k[np.argsort(d.t[known[k]], kind="stable")]
-                self.coda_arrivals[(row, int(site))] = (d.t[known[k]], self.snr[known[k]],
+                self.coda_arrivals[(row, int(site))] = (d.t[known[k]], self.strength[known[k]],
                                                         ends[k], self.slow[known[k]])  # fmt: skip
         self.coda_lo = np.vstack([self.coda_lo, np.where(np.isfinite(tp), lo, np.inf)])
         self.coda_hi = np.vstack([self.coda_hi, np.where(np.isfinite(tp), hi, -np.inf)])

@@ -19,6 +19,7 @@ from obspy import UTCDateTime
 
 from openndc.association import associate
 from openndc.association.coda import coda_end, coda_level, station_codas, station_codas_py
+from openndc.association.config import DetectionSnr
 from openndc.model import Detection, Event
 from openndc.model.geodesy import distance_azimuth
 from openndc.traveltime import load_travel_times
@@ -410,7 +411,7 @@ def test_retriggers_in_an_accepted_events_coda_drive_no_hypothesis(
     # re-triggers back before: test_retriggers_are_known_at_their_station)
     monkeypatch.setattr(
         "openndc.association.ndc.station_codas",
-        lambda time, *args, **kwargs: np.full(time.size, -1, dtype=np.int64),
+        lambda time, site, snr, *args, **kwargs: (np.full(time.size, -1, dtype=np.int64), snr),
     )
     net, dets = _strong_doublet(shared_data)
     res = associate(dets, net)  # type: ignore[arg-type]
@@ -473,10 +474,17 @@ def _station_case(**change: object) -> dict[str, np.ndarray]:
     return case
 
 
-def _codas(case: dict[str, np.ndarray]) -> list[int]:
-    got = station_codas(**case, q=300.0, end_snr=2.0)
-    np.testing.assert_array_equal(got, station_codas_py(**case, q=300.0, end_snr=2.0))
-    return got.tolist()
+def _codas(case: dict[str, np.ndarray], snr_against: DetectionSnr = "background") -> list[int]:
+    """The kernel's parents with ``snr_against``, checked against its plain reference (and
+    the strengths too) with either SNR convention."""
+    for mode in ("background", "noise"):
+        got, strength = station_codas(**case, q=300.0, end_snr=2.0, snr_against=mode)
+        want, want_strength = station_codas_py(**case, q=300.0, end_snr=2.0, snr_against=mode)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_allclose(strength, want_strength, rtol=1e-12)
+        if mode == snr_against:
+            out = got.tolist()
+    return out
 
 
 def test_a_weak_detection_from_a_strong_arrivals_direction_is_its_coda() -> None:
@@ -515,6 +523,39 @@ def test_of_two_codas_the_louder_is_named() -> None:
         slowness=[9.0, 9.5, 10.0], slowness_tol=[2.0, 2.0, 2.0],
     )  # fmt: skip
     assert _codas(case) == [-1, 0, 0]
+
+
+def test_an_arrival_in_a_coda_rings_as_its_amplitude_calls_for() -> None:
+    """A detector's SNR is against its background (an STA/LTA: the coda it stands in is in
+    its long-term average): an arrival from another direction at SNR 50 on a coda 178 x the
+    noise is ~9,000 x the noise, and its coda rings ~11 min, not the ~4 min an SNR of 50
+    gives. A weak detection from its direction 400 s after it is its coda; with SNRs taken
+    against the noise it is nobody's (the strong arrival's coda has ended by then)."""
+    case = _station_case(
+        time=[100.0, 160.0, 560.0], site=[0, 0, 0], snr=[400.0, 50.0, 4.0],
+        lapse=[300.0, 300.0, 300.0], baz=[40.0, 200.0, 204.0], baz_tol=[10.0, 10.0, 10.0],
+        slowness=[9.0, 9.0, 9.5], slowness_tol=[2.0, 2.0, 2.0],
+    )  # fmt: skip
+    level = float(coda_level(np.array([300.0]), np.array([400.0]), np.array([60.0]), 300.0)[0])
+    _, strength = station_codas(**case, q=300.0, end_snr=2.0)
+    np.testing.assert_allclose(strength, [400.0, 50.0 * (1.0 + level), 4.0])
+    ends = coda_end(np.array([300.0, 300.0]), np.array([50.0, strength[1]]), 300.0, 2.0)
+    assert ends[0] - 300.0 < 400.0 < ends[1] - 300.0
+    assert _codas(case) == [-1, -1, 1]
+    assert _codas(case, "noise") == [-1, -1, -1]
+
+
+def test_a_retriggers_strength_is_its_snr() -> None:
+    """A re-trigger adds no background of its own (a coda is not its own source): its
+    strength is its SNR, so strengths do not compound along a coda's re-triggers."""
+    case = _station_case(
+        time=[100.0, 160.0, 220.0], site=[0, 0, 0], snr=[400.0, 4.0, 3.5],
+        lapse=[300.0, 300.0, 300.0], baz=[40.0, 44.0, 38.0], baz_tol=[10.0, 10.0, 10.0],
+        slowness=[9.0, 10.0, 9.0], slowness_tol=[2.0, 2.0, 2.0],
+    )  # fmt: skip
+    assert _codas(case) == [-1, 0, 0]
+    _, strength = station_codas(**case, q=300.0, end_snr=2.0)
+    np.testing.assert_array_equal(strength, case["snr"])
 
 
 def test_station_codas_match_their_reference_on_random_detections() -> None:
