@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from obspy import UTCDateTime
 
-from openndc.association import associate
+from openndc.association import AssociationConfig, associate
 from openndc.association.coda import coda_end, coda_level, station_codas, station_codas_py
 from openndc.association.config import DetectionSnr
 from openndc.model import Detection, Event
@@ -605,3 +605,40 @@ def test_a_detections_lapse_time_from_its_slowness(shared_data: Path) -> None:
     # read from the S table (an S slowness is slower than any P: 1 s from the P one)
     assert 20.0 < lapse["s10s10"] <= float(tt.time("S", 10.0, 0.0)) + 1.0
     assert lapse["nonenone"] == 1.0
+
+
+def test_a_larger_second_events_late_retriggers_are_its_own_coda(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The doublet as an STA/LTA detector reports it: the first event's P at SNR 1,000, the
+    second's 297 s later at SNR 100 against the first's coda (some 30 x the noise then: the
+    second is the larger), and the second's re-triggers 380-520 s after its P, when the
+    first's coda has decayed and one of SNR 100 would have too. Read against the background
+    (the default) the second's P are ~3,000 x the noise and ring that long: its late
+    re-triggers are its coda and drive nothing, and the two events are found. Read against
+    the noise they are nobody's coda and drive hypotheses."""
+    drivers = _spy_drivers(monkeypatch)
+    net, arrays = primary_network(shared_data, T0)
+    rng = np.random.default_rng(11)
+    dets = []
+    for d in _detections(net, arrays, seed=5):
+        dets.append(
+            replace(
+                d, snr=1e3 if d.id.startswith("ev0") else 100.0 if d.id.startswith("ev1") else 4.0
+            )
+        )
+        if d.id.startswith("ev1-"):
+            bs = float(d.backazimuth_uncertainty or 0.0)
+            for r in range(3):
+                dets.append(replace(
+                    d, time=d.time + float(rng.uniform(380.0, 520.0)), snr=4.0,
+                    backazimuth=(float(d.backazimuth or 0.0) + float(rng.normal(0, bs))) % 360.0,
+                    id=f"late{r}-{d.station}",
+                ))  # fmt: skip
+    dets.sort(key=lambda d: (d.time, d.id))
+    res = associate(dets, net)  # type: ignore[arg-type]
+    assert sorted(_majors(res.events)) == ["ev0", "ev1"]
+    assert drivers and not [x for x in drivers if x.startswith(("late", "coda"))], drivers
+    drivers.clear()
+    associate(dets, net, AssociationConfig(ndc_detection_snr="noise"))  # type: ignore[arg-type]
+    assert [x for x in drivers if x.startswith("late")]
