@@ -10,7 +10,10 @@ traits; SeisComP's scautoloc and the IDC's Global Association keep them from pro
 events. Here they are recognised at the station, before any event exists:
 :func:`station_codas` names, for each detection, the earlier one at its site whose coda it
 rides (or none). The association lets no such detection drive a hypothesis (a new event's
-P at other stations do), whether or not the earlier arrival's event was found yet.
+P at other stations do), whether or not the earlier arrival's event was found yet. An
+arrival's coda is reckoned from its strength over the noise: its SNR where that is against
+the noise, its SNR times the background of earlier codas where it is against the
+background (an STA/LTA's: the long-term average holds the coda it stands in).
 
 Kernels are pure functions on arrays; :func:`station_codas_py` is the plain reference
 :func:`station_codas` is tested against.
@@ -123,8 +126,10 @@ def station_codas(
     long-term average holds the codas it stands in, as the IDC's and OpenNDC's detectors'
     do) it is ``snr x (1 + L)``, ``L`` the highest level there of the codas of earlier
     detections at its site that are no coda themselves (arrivals): an arrival at SNR 20 in
-    a coda 100 x the noise is 2,000 x the noise, and rings as long. Re-triggers add no
-    background (a coda is not its own source), so strengths do not compound.
+    a coda 100 x the noise is 2,000 x the noise, and rings as long. A re-trigger's strength
+    is its SNR, and it adds no background: a coda is not its own source (raised as an
+    arrival's, the re-triggers' codas outrang their arrival's and named later events' P
+    as re-triggers), so strengths do not compound along a coda.
     """
     n = time.size
     out = np.full(n, -1, dtype=np.int64)
