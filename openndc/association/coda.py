@@ -108,7 +108,9 @@ def station_codas(
     Detection ``j`` is the coda of an earlier ``i`` at the same ``site`` when (all arrays
     per detection, ``time`` [s] non-decreasing within a site):
 
-    - both have an ``snr`` and ``i`` is the stronger (``snr``);
+    - both have an ``snr`` and ``i`` is the stronger: its strength (below) exceeds ``j``'s
+      ``snr`` (with SNRs against the background: what ``j`` stands above its background,
+      ``i``'s coda in it);
     - ``j`` comes before ``i``'s coda ends (:func:`coda_end` from ``i``'s ``lapse`` [s],
       its time after its origin as estimated from its slowness, its strength and
       ``end_snr``);
@@ -197,7 +199,7 @@ def _site_codas(
             level = st[i] * t1 / (t1 + dt) * math.exp(-math.pi * dt / q)
             if par[i] < 0:
                 back = max(back, level)
-            if not snr[i] > snr[j] or snr[j] > end_snr * level:
+            if not st[i] > snr[j] or snr[j] > end_snr * level:
                 continue
             d = abs((baz[i] - baz[j] + 180.0) % 360.0 - 180.0)
             if math.isfinite(d) and d > baz_tol[j]:
@@ -248,7 +250,7 @@ def station_codas_py(
             level = float(strength[i]) * t1 / (t1 + delay) * math.exp(-math.pi * delay / q)
             if out[i] < 0:
                 back = max(back, level)
-            if not snr[i] > snr[j] or snr[j] > end_snr * level:
+            if not strength[i] > snr[j] or snr[j] > end_snr * level:
                 continue
             d = abs((baz[i] - baz[j] + 180.0) % 360.0 - 180.0)
             if math.isfinite(d) and d > baz_tol[j]:

@@ -558,6 +558,22 @@ def test_a_retriggers_strength_is_its_snr() -> None:
     np.testing.assert_array_equal(strength, case["snr"])
 
 
+def test_a_weak_arrival_in_a_strong_coda_begets_its_own_retriggers() -> None:
+    """An arrival at SNR 3.3 against a strong earlier coda from another direction (~63 x
+    the noise) and 37 s later a detection from its direction at SNR 4.9 against the
+    background: that stands above the arrival's coda by less than the arrival is strong,
+    and rides it (BRMAR, seed 1 with codas: such re-triggers, named by nobody, made a split
+    of the M 5.2 six minutes after the Kamchatka M 6.5). Read against the noise the
+    detection is the stronger of the two, and nobody's coda."""
+    case = _station_case(
+        time=[0.0, 400.0, 437.0], site=[0, 0, 0], snr=[2000.0, 3.3, 4.9],
+        lapse=[600.0, 700.0, 700.0], baz=[40.0, 86.0, 85.5], baz_tol=[20.0, 20.0, 20.0],
+        slowness=[5.0, 5.0, 5.0], slowness_tol=[2.0, 2.0, 2.0],
+    )  # fmt: skip
+    assert _codas(case) == [-1, -1, 1]
+    assert _codas(case, "noise") == [-1, -1, -1]
+
+
 def test_station_codas_match_their_reference_on_random_detections() -> None:
     rng = np.random.default_rng(7)
     n = 400
