@@ -364,8 +364,8 @@ class _Ndc:
                 config.ndc_coda_q, _CODA_END_SNR, snr_against=config.ndc_detection_snr,
             )  # fmt: skip
             self.strength = np.where(seismic, strength, self.snr)
-            self.coda_until = station_coda_ends(dets.t, np.where(seismic, strength, np.nan),
-                                                lapse, config.ndc_coda_q,
+            # (strength is NaN where no seismic SNR was given: those have no coda)
+            self.coda_until = station_coda_ends(dets.t, strength, lapse, config.ndc_coda_q,
                                                 _CODA_END_SNR)  # fmt: skip
         # each site's detections (by time) and the longest coda of any (_station_coda_span)
         order = np.argsort(dets.site, kind="stable")
